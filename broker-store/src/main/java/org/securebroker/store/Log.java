@@ -1,0 +1,477 @@
+package org.securebroker.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.securebroker.store.crypto.DataKey;
+import org.securebroker.store.crypto.DataKeyFile;
+import org.securebroker.store.crypto.SegmentKey;
+import org.securebroker.store.crypto.WrappedDataKey;
+import org.securebroker.store.io.AtomicFiles;
+import org.securebroker.store.segment.RecordFormat;
+import org.securebroker.store.segment.Segment;
+import org.securebroker.store.subscription.Subscriptions;
+
+/**
+ * One named, append-only log of encrypted records (one per queue).
+ *
+ * <p>Appends are queued to the store's commit thread and acknowledged (the future completes)
+ * only after their bytes were fsynced. Reads see acknowledged records only.
+ *
+ * <p>Thread-safety: thread-safe. Any thread may append and read concurrently; the package-private
+ * writer methods run on the commit thread only.
+ */
+public final class Log {
+
+    private final StoreContext ctx;
+    private final String name;
+    private final byte[] logId;
+    private final long createdMillis;
+    private final Path dir;
+    private final Path keyFile;
+    private final Subscriptions subscriptions;
+
+    private volatile List<Segment> segments;
+    private volatile long startOffset;
+    private volatile long durableEnd;
+    private volatile boolean deleted;
+
+    /** Commit-thread state. */
+    private long nextOffset;
+    private List<WrappedDataKey> wrappedKeys;
+
+    Log(StoreContext ctx, LogMetadata meta, Path dir, List<Segment> segments, List<WrappedDataKey> wrappedKeys,
+        long nextOffset) {
+        this.ctx = ctx;
+        this.name = meta.name();
+        this.logId = meta.logId();
+        this.createdMillis = meta.createdMillis();
+        this.dir = dir;
+        this.keyFile = keyFile(ctx, logId);
+        this.segments = List.copyOf(segments);
+        this.wrappedKeys = List.copyOf(wrappedKeys);
+        this.nextOffset = nextOffset;
+        this.durableEnd = nextOffset;
+        long first = segments.isEmpty() ? nextOffset : segments.get(0).baseOffset();
+        this.startOffset = Math.min(nextOffset, Math.max(meta.startOffset(), first));
+        this.subscriptions = ctx.subscriptionStore.forLog(name);
+    }
+
+    static Path keyFile(StoreContext ctx, byte[] logId) {
+        return ctx.keysDir.resolve(java.util.HexFormat.of().formatHex(logId) + ".dek");
+    }
+
+    public String name() {
+        return name;
+    }
+
+    byte[] logIdForKeys() {
+        return logId;
+    }
+
+    /** The first offset that can be read; records below it were released. */
+    public long startOffset() {
+        return startOffset;
+    }
+
+    /** The offset the next record will get; every record below it is durable. */
+    public long endOffset() {
+        return durableEnd;
+    }
+
+    /** The log's durable subscription state. */
+    public Subscriptions subscriptions() {
+        return subscriptions;
+    }
+
+    /** Bytes held by the log's segment files. */
+    public long sizeBytes() {
+        long total = 0;
+        for (Segment s : segments) {
+            total += s.durable().position();
+        }
+        return total;
+    }
+
+    public int segmentCount() {
+        return segments.size();
+    }
+
+    /**
+     * Appends one record. The payload's remaining bytes are read on the commit thread, so the
+     * buffer must not change until the future completes.
+     *
+     * @return a future completed with the offset after the record was fsynced, or exceptionally
+     *     with a {@link StoreException} (never before the fsync, never after a failed fsync)
+     */
+    public CompletableFuture<AppendResult> append(ByteBuffer payload) {
+        return append(List.of(payload));
+    }
+
+    /**
+     * Appends records that get consecutive offsets and one acknowledgement.
+     *
+     * @see #append(ByteBuffer)
+     */
+    public CompletableFuture<AppendResult> append(List<ByteBuffer> payloads) {
+        if (payloads.isEmpty()) {
+            return CompletableFuture.failedFuture(new StoreException(StoreException.Kind.INVALID_ARGUMENT,
+                    "an append needs at least one record"));
+        }
+        long encoded = 0;
+        ByteBuffer[] records = new ByteBuffer[payloads.size()];
+        for (int i = 0; i < records.length; i++) {
+            ByteBuffer p = payloads.get(i);
+            if (p.remaining() > ctx.config.maxRecordBytes()) {
+                return CompletableFuture.failedFuture(new StoreException(StoreException.Kind.RECORD_TOO_LARGE,
+                        "record of " + p.remaining() + " bytes exceeds the limit of " + ctx.config.maxRecordBytes()));
+            }
+            records[i] = p.duplicate();
+            encoded += RecordFormat.recordLength(p.remaining());
+        }
+        if (encoded > ctx.config.maxBatchBytes()) {
+            return CompletableFuture.failedFuture(new StoreException(StoreException.Kind.RECORD_TOO_LARGE,
+                    "batch of " + encoded + " encoded bytes exceeds maxBatchBytes " + ctx.config.maxBatchBytes()));
+        }
+        return ctx.commitLoop.append(this, records, encoded);
+    }
+
+    /**
+     * Reads acknowledged records from {@code fromOffset}: at most {@code maxRecords}, and at most
+     * {@code maxBytes} of payload unless the first record alone is larger (it is still returned,
+     * so a reader always makes progress). Returns an empty list at the end of the log. Reads do
+     * blocking positional I/O (usually served from the page cache); call them off event loops.
+     *
+     * @throws StoreException {@code OFFSET_OUT_OF_RANGE} below {@link #startOffset()},
+     *     {@code RECORD_CORRUPTED} ({@link RecordCorruptedException}) if {@code fromOffset} is
+     *     quarantined, {@code LOG_NOT_FOUND} if the log was deleted
+     */
+    public List<StoredRecord> read(long fromOffset, int maxRecords, long maxBytes) {
+        if (maxRecords < 1 || maxBytes < 1) {
+            throw new StoreException(StoreException.Kind.INVALID_ARGUMENT, "maxRecords and maxBytes must be positive");
+        }
+        checkNotDeleted();
+        if (fromOffset < startOffset) {
+            throw outOfRange(fromOffset);
+        }
+        List<StoredRecord> out = new ArrayList<>(Math.min(maxRecords, 256));
+        List<Segment> snapshot = segments;
+        int i = segmentIndex(snapshot, fromOffset);
+        long from = fromOffset;
+        long bytes = 0;
+        try {
+            for (; i >= 0 && i < snapshot.size() && out.size() < maxRecords && bytes < maxBytes; i++) {
+                Segment s = snapshot.get(i);
+                bytes += s.read(from, maxRecords, maxBytes - bytes, ctx.readCipher(), out);
+                long next = out.isEmpty() ? from : out.get(out.size() - 1).offset() + 1;
+                if (next < s.durable().nextOffset()) {
+                    break;
+                }
+                from = next;
+            }
+        } catch (ClosedChannelException e) {
+            checkNotDeleted();
+            if (fromOffset < startOffset) {
+                throw outOfRange(fromOffset);
+            }
+            throw new StoreException(StoreException.Kind.IO_ERROR, "log '" + name + "': a segment closed during the read", e);
+        } catch (IOException e) {
+            throw new StoreException(StoreException.Kind.IO_ERROR, "log '" + name + "': read failed: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private static int segmentIndex(List<Segment> list, long offset) {
+        int lo = 0;
+        int hi = list.size() - 1;
+        int found = list.isEmpty() ? -1 : 0;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (list.get(mid).baseOffset() <= offset) {
+                found = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return found;
+    }
+
+    private StoreException outOfRange(long offset) {
+        return new StoreException(StoreException.Kind.OFFSET_OUT_OF_RANGE, "log '" + name + "': offset " + offset
+                + " is below the start offset " + startOffset + " (released)");
+    }
+
+    private void checkNotDeleted() {
+        if (deleted) {
+            throw new StoreException(StoreException.Kind.LOG_NOT_FOUND, "log '" + name + "' was deleted");
+        }
+    }
+
+    /**
+     * Releases every record below {@code offset} (the low-water mark of its subscriptions):
+     * reads below it fail from now on and whole segments below it are deleted in the background.
+     * The start offset never moves backwards and never past the end of the log.
+     */
+    public void releaseBelow(long offset) {
+        checkNotDeleted();
+        synchronized (this) {
+            long target = Math.min(offset, durableEnd);
+            if (target <= startOffset) {
+                return;
+            }
+            startOffset = target;
+        }
+        ctx.commitLoop.submitTask(() -> {
+            applyRetention(RetentionPolicy.UNLIMITED);
+            return null;
+        });
+    }
+
+    // ---- commit thread ----
+
+    boolean isDeleted() {
+        return deleted;
+    }
+
+    long nextOffset() {
+        return nextOffset;
+    }
+
+    void advanceNextOffset() {
+        nextOffset++;
+    }
+
+    /** The segment new records go to, or null if a new one must be rolled first. */
+    Segment writableSegment(int recordLength) {
+        List<Segment> list = segments;
+        if (list.isEmpty()) {
+            return null;
+        }
+        Segment last = list.get(list.size() - 1);
+        if (!last.acceptsAppends()) {
+            return null;
+        }
+        boolean hasRecords = last.writeNextOffset() > last.baseOffset();
+        if (hasRecords && last.writePosition() + recordLength + RecordFormat.HEADER_BYTES > ctx.config.segmentBytes()) {
+            return null;
+        }
+        return last;
+    }
+
+    /** The last segment, which may need sealing before a roll; null if there is none. */
+    Segment lastSegment() {
+        List<Segment> list = segments;
+        return list.isEmpty() ? null : list.get(list.size() - 1);
+    }
+
+    /**
+     * Creates the next segment with a fresh data key: the wrapped key is made durable in the key
+     * file first, then the segment file, then the directory entry. The previous segment must be
+     * sealed already. An empty previous segment (left by a failed write) is replaced.
+     */
+    Segment roll() throws IOException {
+        long base = nextOffset;
+        List<Segment> list = new ArrayList<>(segments);
+        Segment replaced = null;
+        if (!list.isEmpty() && list.get(list.size() - 1).baseOffset() == base) {
+            replaced = list.remove(list.size() - 1);
+        }
+        Set<Integer> taken = new HashSet<>();
+        for (WrappedDataKey k : wrappedKeys) {
+            if (k.segmentBase() != base) {
+                taken.add(k.keyId());
+            }
+        }
+        int keyId;
+        do {
+            keyId = ctx.config.random().nextInt();
+        } while (taken.contains(keyId));
+        DataKey dataKey = DataKey.generate(ctx.config.random(), keyId);
+        WrappedDataKey wrapped = ctx.wrapper.wrap(ctx.keyring().current(), dataKey, logId, base);
+        List<WrappedDataKey> keys = new ArrayList<>(wrappedKeys);
+        keys.removeIf(k -> k.segmentBase() == base);
+        keys.add(wrapped);
+        DataKeyFile.write(ctx.config.fileLayer(), keyFile, logId, keys);
+        wrappedKeys = List.copyOf(keys);
+        if (replaced != null) {
+            replaced.close();
+            Files.deleteIfExists(replaced.path());
+            replaced.key().dataKey().destroy();
+        }
+        Path file = dir.resolve(Segment.fileName(base));
+        Segment segment = Segment.create(ctx.config.fileLayer(), file, name,
+                new SegmentKey(logId, base, dataKey), ctx.config.clock().millis(), maxRecordLength(ctx.config),
+                ctx.config.indexInterval(), q -> reportQuarantine(file, q));
+        ctx.config.fileLayer().syncDirectory(dir);
+        list.add(segment);
+        segments = List.copyOf(list);
+        return segment;
+    }
+
+    static int maxRecordLength(StoreConfig config) {
+        return config.maxRecordBytes() + RecordFormat.OVERHEAD;
+    }
+
+    void reportQuarantine(Path file, Segment.Quarantine q) {
+        ctx.config.listener().onQuarantine(name, file, q.offsets(), q.reason());
+    }
+
+    /** Publishes the durable end after a successful force. */
+    void publishDurable() {
+        Segment last = lastSegment();
+        if (last != null) {
+            durableEnd = Math.max(durableEnd, last.durable().nextOffset());
+        }
+    }
+
+    /** Forgets writes that failed, so the next append starts at the durable end in a new segment. */
+    void rewindTo(long offset) {
+        nextOffset = offset;
+    }
+
+    /**
+     * Deletes sealed segments that lie wholly below the start offset or outside the retention
+     * policy. The last segment always stays, so the log's end offset survives restarts.
+     */
+    void applyRetention(RetentionPolicy policy) throws IOException {
+        if (deleted) {
+            return;
+        }
+        List<Segment> list = segments;
+        if (list.size() < 2) {
+            return;
+        }
+        long now = ctx.config.clock().millis();
+        long total = 0;
+        for (Segment s : list) {
+            total += s.durable().position();
+        }
+        int drop = 0;
+        long newStart = startOffset;
+        for (int i = 0; i < list.size() - 1; i++) {
+            Segment s = list.get(i);
+            Segment next = list.get(i + 1);
+            boolean released = s.durable().nextOffset() <= startOffset;
+            boolean tooOld = policy.maxAge() != null && now - next.header().createdMillis() > policy.maxAge().toMillis();
+            boolean tooBig = policy.maxBytes() > 0 && total > policy.maxBytes();
+            if (!(released || tooOld || tooBig)) {
+                break;
+            }
+            drop++;
+            total -= s.durable().position();
+            newStart = Math.max(newStart, next.baseOffset());
+        }
+        if (drop == 0) {
+            return;
+        }
+        List<Segment> dropped = list.subList(0, drop);
+        Set<Long> bases = new HashSet<>();
+        dropped.forEach(s -> bases.add(s.baseOffset()));
+        new LogMetadata(name, logId, createdMillis, newStart).write(ctx.config.fileLayer(), dir);
+        synchronized (this) {
+            startOffset = Math.max(startOffset, newStart);
+        }
+        List<WrappedDataKey> keys = new ArrayList<>(wrappedKeys);
+        keys.removeIf(k -> bases.contains(k.segmentBase()));
+        DataKeyFile.write(ctx.config.fileLayer(), keyFile, logId, keys);
+        wrappedKeys = List.copyOf(keys);
+        segments = List.copyOf(list.subList(drop, list.size()));
+        for (Segment s : dropped) {
+            s.close();
+            Files.deleteIfExists(s.path());
+            s.key().dataKey().destroy();
+        }
+        ctx.config.fileLayer().syncDirectory(dir);
+        ctx.config.listener().onSegmentsDeleted(name, drop, startOffset);
+    }
+
+    /**
+     * Moves every data key wrapped by an older KEK to the current one, rewriting only the key
+     * file.
+     *
+     * @return how many keys were rewrapped
+     */
+    int rewrap() throws IOException {
+        if (deleted) {
+            return 0;
+        }
+        String current = ctx.keyring().current().id();
+        List<WrappedDataKey> keys = new ArrayList<>(wrappedKeys.size());
+        int moved = 0;
+        for (WrappedDataKey k : wrappedKeys) {
+            if (k.kekId().equals(current)) {
+                keys.add(k);
+                continue;
+            }
+            DataKey dataKey = ctx.wrapper.unwrap(ctx.keyring(), k, logId, "log '" + name + "' segment " + k.segmentBase());
+            try {
+                keys.add(ctx.wrapper.wrap(ctx.keyring().current(), dataKey, logId, k.segmentBase()));
+            } finally {
+                dataKey.destroy();
+            }
+            moved++;
+        }
+        if (moved > 0) {
+            DataKeyFile.write(ctx.config.fileLayer(), keyFile, logId, keys);
+            wrappedKeys = List.copyOf(keys);
+        }
+        return moved;
+    }
+
+    /** KEK ids that still wrap at least one of this log's data keys. */
+    Set<String> kekIdsInUse() {
+        Set<String> ids = new HashSet<>();
+        for (WrappedDataKey k : wrappedKeys) {
+            ids.add(k.kekId());
+        }
+        return ids;
+    }
+
+    /**
+     * Deletes the log so that its data cannot be recovered: the directory moves to the trash,
+     * then the key file (every wrapped data key) is deleted durably, then the segment files.
+     * Once the key file is gone, copies of the segments are ciphertext under destroyed keys.
+     */
+    void delete() throws IOException {
+        deleted = true;
+        Path trash = ctx.trashDir.resolve(java.util.HexFormat.of().formatHex(logId));
+        Files.move(dir, trash, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        ctx.config.fileLayer().syncDirectory(ctx.logsDir);
+        ctx.config.fileLayer().syncDirectory(ctx.trashDir);
+        AtomicFiles.deleteDurably(ctx.config.fileLayer(), keyFile);
+        for (Segment s : segments) {
+            s.close();
+            s.key().dataKey().destroy();
+        }
+        Store.deleteTree(trash);
+        ctx.config.fileLayer().syncDirectory(ctx.trashDir);
+    }
+
+    /** Seals the active segment on a clean shutdown and closes every file. */
+    void close(boolean seal) throws IOException {
+        Segment last = lastSegment();
+        if (seal && last != null && last.acceptsAppends()) {
+            last.seal();
+        }
+        for (Segment s : segments) {
+            s.close();
+        }
+    }
+
+    List<Segment> segments() {
+        return segments;
+    }
+
+    @Override
+    public String toString() {
+        return "Log[" + name + ", start=" + startOffset + ", end=" + durableEnd + "]";
+    }
+}

@@ -1,0 +1,457 @@
+package org.securebroker.store;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.regex.Pattern;
+import org.securebroker.store.crypto.Keyring;
+import org.securebroker.store.subscription.SubscriptionStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An encrypted, append-only store of named logs plus durable subscription state.
+ *
+ * <p>Promises: an append is acknowledged only after its bytes were fdatasynced (and the directory
+ * entry of a new segment fsynced); a failed fsync puts the store in a failed state in which it
+ * refuses writes until restarted; records are AES-256-GCM encrypted under per-segment data keys
+ * wrapped by the keyring's KEK; on open, a torn tail is truncated and damaged records are
+ * quarantined and reported in {@link #recoveryReport()}, never served.
+ *
+ * <p>Layout of the data directory:
+ * <pre>
+ * store.lock                    held while the store is open
+ * logs/NAME/log.meta            log id, name, start offset
+ * logs/NAME/OFFSET.seg          segments, named by base offset (20 digits)
+ * keys/LOGID.dek                the log's wrapped data keys (back up apart from logs/)
+ * subscriptions/                snapshot and journal of subscription state
+ * trash/                        logs being deleted
+ * </pre>
+ *
+ * <p>Thread-safety: thread-safe.
+ */
+public final class Store implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Store.class);
+    private static final Pattern LOG_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
+
+    private final StoreContext ctx;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final Map<String, Log> logs = new ConcurrentHashMap<>();
+    private final RecoveryReport recoveryReport;
+    private final ScheduledExecutorService retention;
+    private volatile boolean closed;
+
+    private Store(StoreContext ctx, FileChannel lockChannel, FileLock lock, List<Log> recovered,
+                  RecoveryReport report) {
+        this.ctx = ctx;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        recovered.forEach(l -> logs.put(l.name(), l));
+        this.recoveryReport = report;
+        ctx.commitLoop.start();
+        if (ctx.config.retention().isUnlimited()) {
+            this.retention = null;
+        } else {
+            this.retention = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "store-retention");
+                t.setDaemon(true);
+                return t;
+            });
+            long period = ctx.config.retentionCheckInterval().toMillis();
+            retention.scheduleWithFixedDelay(this::applyRetention, period, period, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Opens (creating if needed) and recovers the store in {@code config.directory()}.
+     *
+     * @throws StoreException {@code UNAVAILABLE} if another process holds the store,
+     *     {@code KEY_ERROR} if a data key is wrapped by a KEK missing from the keyring or does not
+     *     unwrap, {@code CORRUPTED_METADATA} if a metadata file is damaged (the message names it)
+     */
+    public static Store open(StoreConfig config, Keyring keyring) {
+        long started = System.nanoTime();
+        Path root = config.directory();
+        FileChannel lockChannel = null;
+        StoreContext ctx = new StoreContext(config, keyring);
+        try {
+            createPrivateDirectory(root);
+            for (Path p : List.of(ctx.logsDir, ctx.keysDir, ctx.trashDir)) {
+                createPrivateDirectory(p);
+            }
+            lockChannel = FileChannel.open(root.resolve("store.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = lockChannel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                throw new StoreException(StoreException.Kind.UNAVAILABLE, "the store in " + root
+                        + " is open in another process (or twice in this one)");
+            }
+            ctx.subscriptionStore = SubscriptionStore.open(root.resolve("subscriptions"), config.fileLayer(),
+                    config.subscriptionSyncInterval(), config.subscriptionCompactBytes(), config.listener()::onFailure);
+            ctx.commitLoop = new CommitLoop(ctx);
+            finishDeletes(ctx);
+            List<Log> recovered = new ArrayList<>();
+            List<RecoveryReport.LogReport> reports = new ArrayList<>();
+            TreeMap<String, Path> dirs = new TreeMap<>();
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(ctx.logsDir, Files::isDirectory)) {
+                entries.forEach(p -> dirs.put(p.getFileName().toString(), p));
+            }
+            try {
+                for (Path dir : dirs.values()) {
+                    LogRecovery.Result r = LogRecovery.recover(ctx, dir);
+                    if (r != null) {
+                        recovered.add(r.log());
+                        reports.add(r.report());
+                    }
+                }
+                removeOrphanKeyFiles(ctx, recovered);
+                Set<String> names = new HashSet<>();
+                recovered.forEach(l -> names.add(l.name()));
+                for (String name : ctx.subscriptionStore.logNames()) {
+                    if (!names.contains(name)) {
+                        ctx.subscriptionStore.deleteLog(name).join();
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                for (Log l : recovered) {
+                    l.close(false);
+                }
+                throw e;
+            }
+            RecoveryReport report = new RecoveryReport(reports, ctx.subscriptionStore.truncatedBytes(),
+                    (System.nanoTime() - started) / 1_000_000);
+            LOG.info("store {} opened: {} log(s) recovered in {} ms{}", root, recovered.size(), report.elapsedMillis(),
+                    report.isClean() ? "" : " (see the recovery report: torn tails or quarantined records)");
+            return new Store(ctx, lockChannel, lock, recovered, report);
+        } catch (IOException e) {
+            cleanupFailedOpen(ctx, lockChannel);
+            throw new StoreException(StoreException.Kind.UNAVAILABLE, "cannot open the store in " + root + ": " + e, e);
+        } catch (RuntimeException e) {
+            cleanupFailedOpen(ctx, lockChannel);
+            throw e;
+        }
+    }
+
+    private static void cleanupFailedOpen(StoreContext ctx, FileChannel lockChannel) {
+        try {
+            if (ctx.subscriptionStore != null) {
+                ctx.subscriptionStore.close();
+            }
+            if (lockChannel != null) {
+                lockChannel.close();
+            }
+        } catch (IOException ignored) {
+            // the open failure is what gets reported
+        }
+    }
+
+    private static void createPrivateDirectory(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        if (Files.getFileStore(dir.toAbsolutePath().getParent() == null ? dir : existingAncestor(dir))
+                .supportsFileAttributeView("posix")) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } else {
+            Files.createDirectories(dir);
+        }
+    }
+
+    private static Path existingAncestor(Path dir) {
+        Path p = dir.toAbsolutePath();
+        while (p != null && !Files.exists(p)) {
+            p = p.getParent();
+        }
+        return p;
+    }
+
+    /** Completes deletions a crash interrupted: the key file goes first, then the segments. */
+    private static void finishDeletes(StoreContext ctx) throws IOException {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(ctx.trashDir)) {
+            for (Path p : entries) {
+                String hex = p.getFileName().toString();
+                Path keyFile = ctx.keysDir.resolve(hex + ".dek");
+                if (Files.deleteIfExists(keyFile)) {
+                    ctx.config.fileLayer().syncDirectory(ctx.keysDir);
+                }
+                deleteTree(p);
+                LOG.info("finished deleting log {} left in the trash by an interrupted deletion", hex);
+            }
+        }
+        ctx.config.fileLayer().syncDirectory(ctx.trashDir);
+    }
+
+    private static void removeOrphanKeyFiles(StoreContext ctx, List<Log> logs) throws IOException {
+        Set<String> expected = new HashSet<>();
+        for (Log l : logs) {
+            expected.add(Log.keyFile(ctx, l.logIdForKeys()).getFileName().toString());
+        }
+        boolean removed = false;
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(ctx.keysDir)) {
+            for (Path p : entries) {
+                String name = p.getFileName().toString();
+                if ((name.endsWith(".dek") && !expected.contains(name)) || name.endsWith(".tmp")) {
+                    Files.delete(p);
+                    removed = true;
+                }
+            }
+        }
+        if (removed) {
+            ctx.config.fileLayer().syncDirectory(ctx.keysDir);
+        }
+    }
+
+    /** What recovery found when the store was opened. */
+    public RecoveryReport recoveryReport() {
+        return recoveryReport;
+    }
+
+    /**
+     * Creates a log. Names are 1-200 characters of letters, digits, '.', '_' and '-', starting with
+     * a letter or digit.
+     *
+     * @throws StoreException {@code LOG_EXISTS}, {@code INVALID_ARGUMENT}
+     */
+    public Log createLog(String name) {
+        checkOpen();
+        validateLogName(name);
+        return ctx.commitLoop.runTask(() -> {
+            if (logs.containsKey(name)) {
+                throw new StoreException(StoreException.Kind.LOG_EXISTS, "log '" + name + "' exists already");
+            }
+            Path dir = ctx.logsDir.resolve(name);
+            byte[] logId = new byte[16];
+            ctx.config.random().nextBytes(logId);
+            LogMetadata meta = new LogMetadata(name, logId, ctx.config.clock().millis(), 0);
+            Files.createDirectory(dir);
+            meta.write(ctx.config.fileLayer(), dir);
+            org.securebroker.store.crypto.DataKeyFile.write(ctx.config.fileLayer(), Log.keyFile(ctx, logId), logId, List.of());
+            ctx.config.fileLayer().syncDirectory(ctx.logsDir);
+            ctx.subscriptionStore.deleteLog(name).join();
+            Log log = new Log(ctx, meta, dir, List.of(), List.of(), 0);
+            logs.put(name, log);
+            return log;
+        });
+    }
+
+    /** Checks a log name, throwing {@code INVALID_ARGUMENT} with what is allowed. */
+    public static void validateLogName(String name) {
+        if (name == null || !LOG_NAME.matcher(name).matches()) {
+            throw new StoreException(StoreException.Kind.INVALID_ARGUMENT, "invalid log name '" + name
+                    + "': use 1-200 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
+    }
+
+    public Optional<Log> log(String name) {
+        return Optional.ofNullable(logs.get(name));
+    }
+
+    /** @throws StoreException {@code LOG_NOT_FOUND} */
+    public Log requireLog(String name) {
+        Log log = logs.get(name);
+        if (log == null) {
+            throw new StoreException(StoreException.Kind.LOG_NOT_FOUND, "log '" + name + "' does not exist");
+        }
+        return log;
+    }
+
+    public List<String> logNames() {
+        return List.copyOf(new TreeMap<>(logs).keySet());
+    }
+
+    /**
+     * Deletes a log and shreds it: its subscription state is forgotten, its data keys are
+     * deleted durably (after which no copy of its segments can be decrypted), then its files.
+     * Appends still queued for it fail with {@code LOG_NOT_FOUND}.
+     *
+     * @throws StoreException {@code LOG_NOT_FOUND}
+     */
+    public void deleteLog(String name) {
+        checkOpen();
+        Log log = requireLog(name);
+        ctx.subscriptionStore.deleteLog(name).join();
+        ctx.commitLoop.runTask(() -> {
+            if (logs.remove(name, log)) {
+                log.delete();
+            }
+            return null;
+        });
+        LOG.info("log '{}' deleted and its data keys destroyed", name);
+    }
+
+    /**
+     * Replaces the keyring, for instance after a new KEK was added to the key file. Every KEK
+     * that still wraps a data key must be in the new keyring.
+     *
+     * @throws StoreException {@code KEY_ERROR} naming the missing KEK ids
+     */
+    public void updateKeyring(Keyring keyring) {
+        checkOpen();
+        ctx.commitLoop.runTask(() -> {
+            Set<String> missing = new HashSet<>(kekIdsInUseOnCommitThread());
+            missing.removeAll(keyring.ids());
+            if (!missing.isEmpty()) {
+                throw new StoreException(StoreException.Kind.KEY_ERROR, "the new keyring lacks KEK(s) " + missing
+                        + " that still wrap data keys; keep them until 'rewrap' has moved every data key");
+            }
+            ctx.keyring(keyring);
+            return null;
+        });
+    }
+
+    /** The ids of the KEKs that wrap at least one data key. */
+    public Set<String> kekIdsInUse() {
+        return ctx.commitLoop.runTask(this::kekIdsInUseOnCommitThread);
+    }
+
+    private Set<String> kekIdsInUseOnCommitThread() {
+        Set<String> ids = new HashSet<>();
+        for (Log l : logs.values()) {
+            ids.addAll(l.kekIdsInUse());
+        }
+        return ids;
+    }
+
+    /**
+     * Rewraps every data key that an older KEK wraps with the current KEK, one log at a time
+     * (appends continue between logs). Only key files are rewritten, never segments.
+     *
+     * @param progress called after each log with (logs done, logs in all)
+     * @return the number of data keys rewrapped
+     */
+    public int rewrapDataKeys(BiConsumer<Integer, Integer> progress) {
+        checkOpen();
+        List<Log> all = new ArrayList<>(logs.values());
+        int moved = 0;
+        int done = 0;
+        for (Log l : all) {
+            moved += ctx.commitLoop.runTask(l::rewrap);
+            progress.accept(++done, all.size());
+        }
+        LOG.info("rewrapped {} data key(s) under KEK '{}'", moved, ctx.keyring().current().id());
+        return moved;
+    }
+
+    /** Applies the configured retention policy to every log now. */
+    public void applyRetention() {
+        if (closed) {
+            return;
+        }
+        for (Log l : logs.values()) {
+            try {
+                ctx.commitLoop.runTask(() -> {
+                    l.applyRetention(ctx.config.retention());
+                    return null;
+                });
+            } catch (StoreException e) {
+                LOG.warn("retention of log '{}' failed: {}", l.name(), e.getMessage());
+            }
+        }
+    }
+
+    /** Whether the store accepts writes (it does not after a failed fsync or once closed). */
+    public boolean isWritable() {
+        return !closed && ctx.commitLoop.failure() == null;
+    }
+
+    /** The failure that stopped writes, if any. */
+    public Optional<StoreException> failure() {
+        return Optional.ofNullable(ctx.commitLoop.failure());
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new StoreException(StoreException.Kind.CLOSED, "the store is closed");
+        }
+    }
+
+    /**
+     * Completes every queued append, seals the active segments, flushes subscription state and
+     * releases the directory.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (retention != null) {
+            retention.shutdownNow();
+        }
+        ctx.commitLoop.close();
+        boolean seal = ctx.commitLoop.failure() == null;
+        for (Log l : logs.values()) {
+            try {
+                l.close(seal);
+            } catch (IOException e) {
+                LOG.warn("closing log '{}' failed: {}", l.name(), e.getMessage());
+            }
+        }
+        try {
+            ctx.subscriptionStore.close();
+        } catch (IOException e) {
+            LOG.warn("closing subscription state failed: {}", e.getMessage());
+        }
+        try {
+            lock.release();
+            lockChannel.close();
+        } catch (IOException e) {
+            LOG.warn("releasing the store lock failed: {}", e.getMessage());
+        }
+    }
+
+    /** Deletes a directory tree (used for logs already shredded or never finished). */
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                if (exc != null) {
+                    throw exc;
+                }
+                Files.delete(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    static String hex(byte[] bytes) {
+        return HexFormat.of().formatHex(bytes);
+    }
+}

@@ -1,0 +1,194 @@
+package org.securebroker.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.securebroker.store.crypto.DataKey;
+import org.securebroker.store.crypto.DataKeyFile;
+import org.securebroker.store.crypto.KeyWrapper;
+import org.securebroker.store.crypto.Keyring;
+import org.securebroker.store.crypto.KeyringFile;
+import org.securebroker.store.crypto.WrappedDataKey;
+import org.securebroker.store.segment.RecordFormat;
+import org.securebroker.store.segment.Segment;
+import org.securebroker.store.segment.SegmentHeader;
+
+/**
+ * Kills a child JVM that appends with acks (SIGKILL, at random moments) again and again, and
+ * checks after each restart that every acknowledged record is there, offsets have no gaps or
+ * duplicates, durable subscription acks survived, and that no (data key, nonce) pair was ever
+ * used for two different ciphertexts across everything the child ever wrote.
+ */
+class CrashTest {
+
+    private static final int KILLS = 22;
+
+    @TempDir
+    Path dir;
+
+    /** (key fingerprint, nonce) to the first 32 bytes of the ciphertext ever seen under it. */
+    private final Map<String, byte[]> noncesSeen = new HashMap<>();
+
+    @Test
+    void shouldKeepEveryAcknowledgedRecordAcrossRepeatedSigkills() throws Exception {
+        byte[] kekBytes = new byte[32];
+        new SecureRandom().nextBytes(kekBytes);
+        String keyringText = "current = crash-kek\ncrash-kek = " + Base64.getEncoder().encodeToString(kekBytes) + "\n";
+        Keyring keyring = KeyringFile.fromEnvironment("K", Map.of("K", keyringText));
+        Path storeDir = dir.resolve("store");
+        Map<Long, String> acked = new HashMap<>();
+        Set<Long> subscriptionAcks = new HashSet<>();
+        Random random = new Random();
+        long tornTails = 0;
+        for (int kill = 0; kill < KILLS; kill++) {
+            List<String> lines = runAndKill(storeDir, keyringText, "r" + kill, 50 + random.nextInt(400));
+            assertThat(lines.get(0)).startsWith("READY");
+            for (String line : lines) {
+                if (line.startsWith("A ")) {
+                    int space = line.indexOf(' ', 2);
+                    String previous = acked.put(Long.parseLong(line.substring(2, space)), line.substring(space + 1));
+                    assertThat(previous).as("offset acknowledged twice: " + line).isNull();
+                } else if (line.startsWith("S ")) {
+                    subscriptionAcks.add(Long.parseLong(line.substring(2)));
+                }
+            }
+            recordNonces(storeDir, keyring);
+            try (Store store = Store.open(StoreConfig.builder(storeDir).segmentBytes(CrashWorker.SEGMENT_BYTES).build(), keyring)) {
+                RecoveryReport.LogReport report = store.recoveryReport().log("crash");
+                assertThat(report.quarantined()).as("a crash must not look like corruption").isEmpty();
+                tornTails += report.truncatedBytes() > 0 ? 1 : 0;
+                Log log = store.requireLog("crash");
+                long expected = 0;
+                while (expected < log.endOffset()) {
+                    for (StoredRecord r : log.read(expected, 5000, 8 << 20)) {
+                        assertThat(r.offset()).as("offsets are consecutive").isEqualTo(expected);
+                        String payload = acked.get(r.offset());
+                        if (payload != null) {
+                            assertThat(TestStores.text(r)).isEqualTo(payload);
+                        }
+                        expected++;
+                    }
+                }
+                for (long offset : acked.keySet()) {
+                    assertThat(offset).as("acknowledged offset %d is below the end", offset).isLessThan(log.endOffset());
+                }
+                for (long offset : subscriptionAcks) {
+                    assertThat(log.subscriptions().isAcked("s", offset)).as("durable ack of %d", offset).isTrue();
+                }
+            }
+        }
+        assertThat(acked.size()).as("acknowledged records over all runs").isGreaterThan(KILLS * 10);
+        System.out.printf("crash test: %d kills, %d acknowledged records, %d torn tails truncated, %d nonces checked%n",
+                KILLS, acked.size(), tornTails, noncesSeen.size());
+    }
+
+    private List<String> runAndKill(Path storeDir, String keyringText, String run, long killAfterMillis) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "-Xmx256m", CrashWorker.class.getName(), storeDir.toString(), run);
+        pb.environment().putAll(CrashWorker.environment(keyringText));
+        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        Process process = pb.start();
+        List<String> lines = new ArrayList<>();
+        Thread reader = new Thread(() -> {
+            // only lines ended by a newline count: the kill may cut the last one short
+            java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+            try (java.io.InputStream in = new java.io.BufferedInputStream(process.getInputStream())) {
+                int b;
+                while ((b = in.read()) >= 0) {
+                    if (b != '\n') {
+                        line.write(b);
+                        continue;
+                    }
+                    synchronized (lines) {
+                        lines.add(line.toString(StandardCharsets.UTF_8));
+                        lines.notifyAll();
+                    }
+                    line.reset();
+                }
+            } catch (IOException ignored) {
+                // the process was killed
+            }
+        });
+        reader.start();
+        long deadline = System.currentTimeMillis() + 30_000;
+        synchronized (lines) {
+            while (lines.isEmpty() && System.currentTimeMillis() < deadline && process.isAlive()) {
+                lines.wait(100);
+            }
+        }
+        Thread.sleep(killAfterMillis);
+        process.destroyForcibly();
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        reader.join(10_000);
+        synchronized (lines) {
+            return new ArrayList<>(lines);
+        }
+    }
+
+    /** Scans every segment below the encryption and checks that no (key, nonce) pair was reused. */
+    private void recordNonces(Path storeDir, Keyring keyring) throws Exception {
+        Path logDir = storeDir.resolve("logs").resolve("crash");
+        if (!Files.exists(logDir.resolve("log.meta"))) {
+            return;
+        }
+        byte[] meta = Files.readAllBytes(logDir.resolve("log.meta"));
+        byte[] logId = Arrays.copyOfRange(meta, 8, 24);
+        Path keyFile = storeDir.resolve("keys").resolve(HexFormat.of().formatHex(logId) + ".dek");
+        Map<Long, String> fingerprints = new HashMap<>();
+        KeyWrapper wrapper = new KeyWrapper(new SecureRandom());
+        for (WrappedDataKey w : DataKeyFile.read(keyFile, logId)) {
+            DataKey key = wrapper.unwrap(keyring, w, logId, "test");
+            fingerprints.put(w.segmentBase(), HexFormat.of().formatHex(key.fingerprint()));
+        }
+        try (var files = Files.list(logDir)) {
+            for (Path file : files.filter(p -> Segment.parseFileName(p.getFileName().toString()) >= 0).toList()) {
+                String fingerprint = fingerprints.get(Segment.parseFileName(file.getFileName().toString()));
+                if (fingerprint == null) {
+                    continue; // a segment whose creation was cut short: no key, no record
+                }
+                ByteBuffer buf = ByteBuffer.wrap(Files.readAllBytes(file));
+                int p = SegmentHeader.BYTES;
+                while (p + RecordFormat.HEADER_BYTES <= buf.limit()) {
+                    RecordFormat.Header h = RecordFormat.parseHeader(buf, p, Integer.MAX_VALUE);
+                    if (h == null) {
+                        break;
+                    }
+                    if (!h.isSeal()) {
+                        int available = Math.min(h.length(), buf.limit() - p) - RecordFormat.HEADER_BYTES;
+                        byte[] prefix = new byte[Math.min(32, Math.max(0, available))];
+                        buf.get(p + RecordFormat.HEADER_BYTES, prefix);
+                        String pair = fingerprint + "/" + h.keyId() + "/" + h.offset();
+                        byte[] before = noncesSeen.putIfAbsent(pair, prefix);
+                        if (before != null) {
+                            int common = Math.min(before.length, prefix.length);
+                            assertThat(Arrays.copyOf(prefix, common)).as("(key, nonce) %s reused for another ciphertext", pair)
+                                    .isEqualTo(Arrays.copyOf(before, common));
+                            if (prefix.length > before.length) {
+                                noncesSeen.put(pair, prefix);
+                            }
+                        }
+                    }
+                    p += h.length();
+                }
+            }
+        }
+    }
+}
