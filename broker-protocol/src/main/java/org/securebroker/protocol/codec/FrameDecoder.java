@@ -1,0 +1,120 @@
+package org.securebroker.protocol.codec;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.util.List;
+import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.ProtocolException;
+import org.securebroker.protocol.ProtocolLimits;
+
+/**
+ * Splits the inbound byte stream into frames and decodes each with {@link FrameCodec}, passing
+ * {@link org.securebroker.protocol.frame.Frame} objects downstream.
+ *
+ * <p>The u32 length is checked as soon as its four bytes arrive: a length below
+ * {@link FrameCodec#FIXED_HEADER_SIZE} (6)
+ * (PROTOCOL_ERROR) or above the current maximum (FRAME_TOO_LARGE) fails immediately, before
+ * any of the body is awaited or buffered, so a peer cannot make the decoder hold more than
+ * {@code maxFrameSize + 4} bytes of an incomplete frame. Nothing is allocated from the
+ * announced length.
+ *
+ * <p>On the first failure the {@link ProtocolException} is fired through
+ * {@code exceptionCaught} (unwrapped) and the decoder discards all further input, so a peer
+ * produces at most one error. Closing the connection, after sending ERROR, is up to the
+ * session handler. Frames decoded before the failure are passed on first, in order.
+ *
+ * <p>The limit starts at {@link ProtocolLimits#PRE_AUTH_MAX_FRAME_SIZE} unless given, and the
+ * session raises it with {@link #setMaxFrameSize(int)} once authentication has completed.
+ *
+ * <p>Thread-safety: not {@code @Sharable}; one instance per channel. Decoding runs on the
+ * channel's event loop; {@link #setMaxFrameSize(int)} may be called from any thread and takes
+ * effect for the next frame header read.
+ */
+public final class FrameDecoder extends ByteToMessageDecoder {
+
+    private volatile int maxFrameSize;
+    private boolean failed;
+
+    /** A decoder limited to {@link ProtocolLimits#PRE_AUTH_MAX_FRAME_SIZE}. */
+    public FrameDecoder() {
+        this(ProtocolLimits.PRE_AUTH_MAX_FRAME_SIZE);
+    }
+
+    /**
+     * A decoder with the given frame size limit.
+     *
+     * @throws IllegalArgumentException if the limit is outside
+     *     [{@link ProtocolLimits#MIN_FRAME_SIZE_LIMIT}, {@link ProtocolLimits#ABSOLUTE_MAX_FRAME_SIZE}]
+     */
+    public FrameDecoder(int maxFrameSize) {
+        this.maxFrameSize = ProtocolLimits.requireValidFrameSizeLimit(maxFrameSize);
+    }
+
+    /**
+     * Changes the largest accepted frame size (the value of the length field).
+     *
+     * @throws IllegalArgumentException if the limit is outside
+     *     [{@link ProtocolLimits#MIN_FRAME_SIZE_LIMIT}, {@link ProtocolLimits#ABSOLUTE_MAX_FRAME_SIZE}]
+     */
+    public void setMaxFrameSize(int maxFrameSize) {
+        this.maxFrameSize = ProtocolLimits.requireValidFrameSizeLimit(maxFrameSize);
+    }
+
+    /** The largest accepted frame size (the value of the length field). */
+    public int maxFrameSize() {
+        return maxFrameSize;
+    }
+
+    /** Whether the decoder has failed and now discards all input. */
+    public boolean hasFailed() {
+        return failed;
+    }
+
+    /**
+     * Bytes received but not yet decoded (an incomplete frame). Never more than
+     * {@code maxFrameSize + 3} once a read has been processed. Call on the event loop.
+     */
+    public int bufferedBytes() {
+        return actualReadableBytes();
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (failed) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        if (in.readableBytes() < FrameCodec.LENGTH_FIELD_SIZE) {
+            return;
+        }
+        long length = in.getUnsignedInt(in.readerIndex());
+        int limit = maxFrameSize;
+        if (length < FrameCodec.FIXED_HEADER_SIZE) {
+            fail(ctx, in, new ProtocolException(ErrorCode.PROTOCOL_ERROR, "frame length "
+                    + length + " is below the minimum of " + FrameCodec.FIXED_HEADER_SIZE));
+            return;
+        }
+        if (length > limit) {
+            fail(ctx, in, new ProtocolException(ErrorCode.FRAME_TOO_LARGE, "frame length "
+                    + length + " exceeds the limit of " + limit));
+            return;
+        }
+        if (in.readableBytes() < FrameCodec.LENGTH_FIELD_SIZE + length) {
+            return;
+        }
+        in.skipBytes(FrameCodec.LENGTH_FIELD_SIZE);
+        ByteBuf frame = in.readSlice((int) length);
+        try {
+            out.add(FrameCodec.decode(frame));
+        } catch (ProtocolException e) {
+            fail(ctx, in, e);
+        }
+    }
+
+    private void fail(ChannelHandlerContext ctx, ByteBuf in, ProtocolException e) {
+        failed = true;
+        in.skipBytes(in.readableBytes());
+        ctx.fireExceptionCaught(e);
+    }
+}

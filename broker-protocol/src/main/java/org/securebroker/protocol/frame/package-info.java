@@ -1,0 +1,6 @@
+/**
+ * The frames of protocol version 1 as immutable records, one per frame type, plus the value
+ * types they carry ({@link org.securebroker.protocol.frame.Bytes},
+ * {@link org.securebroker.protocol.frame.Headers}).
+ */
+package org.securebroker.protocol.frame;
