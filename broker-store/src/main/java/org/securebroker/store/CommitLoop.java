@@ -106,7 +106,7 @@ final class CommitLoop implements AutoCloseable {
 
     CommitLoop(StoreContext ctx) {
         this.ctx = ctx;
-        this.buffer = ByteBuffer.allocateDirect(ctx.config.maxBatchBytes());
+        this.buffer = ByteBuffer.allocate(ctx.config.maxBatchBytes());
         this.completions = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "store-ack");
             t.setDaemon(true);
