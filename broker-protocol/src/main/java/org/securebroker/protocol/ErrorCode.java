@@ -74,7 +74,17 @@ public enum ErrorCode {
     /** The queue requires producer signatures and the message has none. */
     SIGNATURE_REQUIRED(60, false, "producer signature required"),
     /** The producer signature does not verify. */
-    SIGNATURE_INVALID(61, false, "producer signature invalid");
+    SIGNATURE_INVALID(61, false, "producer signature invalid"),
+
+    /**
+     * Client-side: the connection to the broker was lost before the request completed. Never
+     * sent on the wire (codes 70-79 are reserved for client-side conditions).
+     */
+    CONNECTION_LOST(70, true, "connection to the broker lost"),
+    /** Client-side: the broker did not answer in time. Never sent on the wire. */
+    TIMEOUT(71, true, "request timed out"),
+    /** Client-side: the client was closed. Never sent on the wire. */
+    CLIENT_CLOSED(72, false, "client closed");
 
     private static final ErrorCode[] BY_CODE;
 

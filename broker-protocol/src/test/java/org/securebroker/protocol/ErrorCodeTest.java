@@ -41,6 +41,9 @@ class ErrorCodeTest {
         pin("SHUTTING_DOWN", 51, true);
         pin("SIGNATURE_REQUIRED", 60, false);
         pin("SIGNATURE_INVALID", 61, false);
+        pin("CONNECTION_LOST", 70, true);
+        pin("TIMEOUT", 71, true);
+        pin("CLIENT_CLOSED", 72, false);
     }
 
     private static void pin(String name, int code, boolean retriable) {

@@ -1,0 +1,130 @@
+package org.securebroker.client;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A connection to the broker for publishing, consuming and managing queues.
+ *
+ * <pre>{@code
+ * try (BrokerClient client = BrokerClient.builder()
+ *         .address("broker.example.com", 7443)
+ *         .trustedCertificates(Path.of("ca.pem"))
+ *         .credentials("alice", password)
+ *         .connect()) {
+ *     SendReceipt receipt = client.send("orders", Message.of("hello"));
+ *     Subscription s = client.subscribe("orders", "billing", SubscribeOptions.defaults(), m -> {
+ *         process(m.payloadUtf8());
+ *         m.ack();
+ *     });
+ * }
+ * }</pre>
+ *
+ * <p><b>Threads.</b> The client owns one I/O thread for its connection, one thread that completes
+ * the futures returned by {@link #sendAsync}, a thread for host name lookups (started when
+ * needed), and by default one callback thread per subscription. All are daemon threads named
+ * {@code broker-client-N-...}. Application code never runs on the I/O thread. Stages chained on a send future
+ * with the non-async methods ({@code thenApply}, ...) run on the completion thread, so they must
+ * not block for long; use the {@code ...Async} variants with an executor of your own for slow
+ * work.
+ *
+ * <p><b>Connection loss.</b> The client reconnects on its own (see {@link ReconnectPolicy}),
+ * re-attaches every open subscription and resends every publish not yet acknowledged, with the
+ * same producer id and sequence so that the broker discards duplicates. Other requests that were
+ * waiting for an answer fail with {@code CONNECTION_LOST} (retriable); requests made while
+ * disconnected fail at once with the same code.
+ *
+ * <p>Thread-safety: thread-safe; one client can be shared by all threads of an application.
+ */
+public interface BrokerClient extends AutoCloseable {
+
+    /** A builder for a client; see {@link BrokerClientBuilder} for the settings and defaults. */
+    static BrokerClientBuilder builder() {
+        return new BrokerClientBuilder();
+    }
+
+    /** This client's random producer id, sent with every message for de-duplication. */
+    String producerId();
+
+    /** The principal the broker authenticated this client as. */
+    String principal();
+
+    /**
+     * Publishes a message without waiting.
+     *
+     * <p>The message is queued for the I/O thread, which groups queued messages by queue into
+     * PUBLISH frames. The future completes, on the client's completion thread, when the broker
+     * has durably stored the message, or fails with a {@link BrokerException}:
+     * <ul>
+     *   <li>{@code OVERLOADED} (retriable) at once, when {@code maxInFlightSends} messages are
+     *       already unacknowledged and the policy is {@link SendBufferPolicy#FAIL}; with
+     *       {@link SendBufferPolicy#block} this call first blocks for up to the policy's time;
+     *   <li>{@code MESSAGE_TOO_LARGE} at once, when the message cannot fit in one frame of the
+     *       negotiated maximum size;
+     *   <li>{@code TIMEOUT} when the broker has not acknowledged the message within the request
+     *       timeout, counted from this call and across reconnects. The message may still have
+     *       been stored, and may still be delivered to consumers later;
+     *   <li>the broker's error code when it refused the message;
+     *   <li>{@code CLIENT_CLOSED} when the client is closed first, or the error that made the
+     *       client give up reconnecting.
+     * </ul>
+     * Messages sent from one thread to one queue are stored in the order of the calls, also when
+     * they are resent after a reconnect.
+     *
+     * @throws IllegalArgumentException if the queue name is empty or too long
+     */
+    CompletableFuture<SendReceipt> sendAsync(String queue, Message message);
+
+    /**
+     * Publishes a message and waits for the broker's acknowledgement, up to the request timeout.
+     * Fails as {@link #sendAsync} does, by throwing.
+     *
+     * @throws BrokerException if the message was not acknowledged; with {@code TIMEOUT} the
+     *     message may still have been stored
+     */
+    SendReceipt send(String queue, Message message);
+
+    /**
+     * Attaches {@code handler} to the subscription {@code subscription} of {@code queue} and waits
+     * for the broker to confirm, up to the request timeout.
+     *
+     * @throws BrokerException if the broker refused (for example {@code QUEUE_NOT_FOUND},
+     *     {@code NOT_AUTHORIZED}), did not answer in time, or the client is not connected
+     */
+    Subscription subscribe(String queue, String subscription, SubscribeOptions options,
+                           MessageHandler handler);
+
+    /** {@link #subscribe(String, String, SubscribeOptions, MessageHandler)} with default options. */
+    default Subscription subscribe(String queue, String subscription, MessageHandler handler) {
+        return subscribe(queue, subscription, SubscribeOptions.defaults(), handler);
+    }
+
+    /**
+     * Creates a queue and waits for the broker's answer, up to the request timeout.
+     *
+     * @throws BrokerException e.g. {@code QUEUE_EXISTS}, {@code NOT_AUTHORIZED}, {@code INVALID_REQUEST}
+     */
+    void createQueue(QueueSpec spec);
+
+    /**
+     * Deletes a queue and waits for the broker's answer, up to the request timeout.
+     *
+     * @throws BrokerException e.g. {@code QUEUE_NOT_FOUND}, {@code NOT_AUTHORIZED}
+     */
+    void deleteQueue(String queue);
+
+    /**
+     * Lists the queues this principal may see, waiting up to the request timeout.
+     *
+     * @throws BrokerException if the broker refused or did not answer in time
+     */
+    List<QueueInfo> listQueues();
+
+    /**
+     * Closes the client: tells the broker (CLOSE), fails everything pending with
+     * {@code CLIENT_CLOSED}, stops the subscriptions and shuts down the client's threads. Forgets
+     * the password. Waits briefly (about a second at most) for the connection to close. Idempotent.
+     */
+    @Override
+    void close();
+}

@@ -1,0 +1,37 @@
+package org.securebroker.client;
+
+/**
+ * A live subscription created by {@link BrokerClient#subscribe}. The client keeps it attached
+ * across reconnects.
+ *
+ * <p>Thread-safety: thread-safe.
+ */
+public interface Subscription extends AutoCloseable {
+
+    /** The queue consumed from. */
+    String queue();
+
+    /** The subscription (named cursor) on that queue. */
+    String name();
+
+    /** The most unsettled messages the application holds at a time. */
+    int prefetch();
+
+    /**
+     * Whether the subscription still receives messages: false after {@link #close()}, after the
+     * client was closed, or after the broker refused to re-attach it on a reconnect.
+     */
+    boolean isOpen();
+
+    /**
+     * Stops the callbacks and detaches from the broker (UNSUBSCRIBE), waiting up to the client's
+     * request timeout for the broker's answer. Settlements made before this call are sent first;
+     * messages not yet settled become available to other consumers again, and later settlements
+     * are ignored. A callback already running completes, but no new one starts. Idempotent.
+     *
+     * @throws BrokerException if the broker refused or did not answer in time; the subscription
+     *     is closed on the client side regardless
+     */
+    @Override
+    void close();
+}

@@ -1,0 +1,115 @@
+package org.securebroker.client.internal;
+
+import java.time.Duration;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.securebroker.client.MessageHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one subscription's handler on its executor, one message at a time, in delivery order,
+ * whatever the executor's own threading.
+ *
+ * <p>Messages wait in a queue; at most one drain task is submitted to the executor at a time,
+ * and it hands back the thread after {@value #MESSAGES_PER_TASK} messages so that a shared
+ * executor stays fair. A handler that throws is logged (without payload) and its message is
+ * nacked without delay unless it was already settled.
+ *
+ * <p>Thread-safety: {@link #submit} is called by the I/O thread, {@link #stop} by any thread.
+ */
+final class CallbackDispatcher {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CallbackDispatcher.class);
+    private static final int MESSAGES_PER_TASK = 64;
+
+    private final String description;
+    private final MessageHandler handler;
+    private final Executor executor;
+    private final ExecutorService ownedExecutor;
+    private final ConcurrentLinkedQueue<DeliveredMessage> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private volatile boolean stopped;
+
+    /**
+     * @param executor where the handler runs
+     * @param ownedExecutor {@code executor} if this dispatcher created it and shuts it down on
+     *     {@link #stop()}, else null
+     */
+    CallbackDispatcher(String description, MessageHandler handler, Executor executor,
+                       ExecutorService ownedExecutor) {
+        this.description = description;
+        this.handler = handler;
+        this.executor = executor;
+        this.ownedExecutor = ownedExecutor;
+    }
+
+    void submit(DeliveredMessage message) {
+        if (stopped) {
+            return;
+        }
+        queue.add(message);
+        schedule();
+    }
+
+    private void schedule() {
+        if (stopped || !scheduled.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            executor.execute(this::drain);
+        } catch (RejectedExecutionException e) {
+            scheduled.set(false);
+            if (stopped) {
+                return;
+            }
+            LOG.error("The callback executor of {} rejected work; nacking {} queued messages",
+                    description, queue.size(), e);
+            DeliveredMessage m;
+            while ((m = queue.poll()) != null) {
+                m.nack(Duration.ZERO);
+            }
+        }
+    }
+
+    private void drain() {
+        try {
+            DeliveredMessage m;
+            for (int i = 0; i < MESSAGES_PER_TASK && !stopped && (m = queue.poll()) != null; i++) {
+                invoke(m);
+            }
+        } finally {
+            scheduled.set(false);
+        }
+        if (!queue.isEmpty()) {
+            schedule();
+        }
+    }
+
+    private void invoke(DeliveredMessage m) {
+        try {
+            handler.onMessage(m);
+        } catch (Throwable e) {
+            LOG.warn("Message handler of {} failed on offset {} (delivery {}); nacking the message",
+                    description, Long.toUnsignedString(m.offset()), m.deliveryCount(), e);
+            if (!m.isSettled()) {
+                m.nack(Duration.ZERO);
+            }
+            if (e instanceof VirtualMachineError vme) {
+                throw vme;
+            }
+        }
+    }
+
+    /** No handler call starts after this returns (one already running completes). */
+    void stop() {
+        stopped = true;
+        queue.clear();
+        if (ownedExecutor != null) {
+            ownedExecutor.shutdown();
+        }
+    }
+}

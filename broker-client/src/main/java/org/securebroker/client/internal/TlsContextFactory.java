@@ -1,0 +1,64 @@
+package org.securebroker.client.internal;
+
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the client's TLS context: TLS 1.3 and 1.2 with ECDHE and AEAD suites only, the
+ * configured CA certificates as the only trust anchors, and host name verification ("HTTPS"
+ * endpoint identification) always on.
+ *
+ * <p>Thread-safety: stateless.
+ */
+public final class TlsContextFactory {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TlsContextFactory.class);
+
+    /** Protocol versions offered, newest first. */
+    public static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+
+    /** Cipher suites offered (standard names; Netty maps them for OpenSSL). */
+    public static final List<String> CIPHER_SUITES = List.of(
+            "TLS_AES_128_GCM_SHA256",
+            "TLS_AES_256_GCM_SHA384",
+            "TLS_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+
+    private TlsContextFactory() {
+    }
+
+    /**
+     * A client context trusting exactly {@code trusted}.
+     *
+     * @throws IllegalStateException if the TLS implementation cannot build the context
+     */
+    public static SslContext create(List<X509Certificate> trusted, TlsProvider preference) {
+        SslProvider provider = preference == TlsProvider.AUTO && OpenSsl.isAvailable()
+                ? SslProvider.OPENSSL : SslProvider.JDK;
+        LOG.debug("Using the {} TLS provider", provider);
+        try {
+            return SslContextBuilder.forClient()
+                    .sslProvider(provider)
+                    .trustManager(trusted.toArray(new X509Certificate[0]))
+                    .protocols(PROTOCOLS)
+                    .ciphers(CIPHER_SUITES, SupportedCipherSuiteFilter.INSTANCE)
+                    .endpointIdentificationAlgorithm("HTTPS")
+                    .build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot initialise TLS (" + provider + "): " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,386 @@
+package org.securebroker.client.fake;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import javax.net.ssl.SSLException;
+import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.ProtocolLimits;
+import org.securebroker.protocol.codec.FrameDecoder;
+import org.securebroker.protocol.codec.FrameEncoder;
+import org.securebroker.protocol.frame.AuthFrame;
+import org.securebroker.protocol.frame.AuthOkFrame;
+import org.securebroker.protocol.frame.Bytes;
+import org.securebroker.protocol.frame.DeliverFrame;
+import org.securebroker.protocol.frame.ErrorFrame;
+import org.securebroker.protocol.frame.Frame;
+import org.securebroker.protocol.frame.FrameType;
+import org.securebroker.protocol.frame.Headers;
+import org.securebroker.protocol.frame.HelloFrame;
+import org.securebroker.protocol.frame.HelloOkFrame;
+import org.securebroker.protocol.frame.OkFrame;
+import org.securebroker.protocol.frame.PingFrame;
+import org.securebroker.protocol.frame.PongFrame;
+import org.securebroker.protocol.frame.PublishFrame;
+import org.securebroker.protocol.frame.PublishMessage;
+import org.securebroker.protocol.frame.PublishOkFrame;
+import org.securebroker.protocol.frame.PublishResult;
+import org.securebroker.protocol.frame.QueueListFrame;
+import org.securebroker.protocol.frame.SubscribeOkFrame;
+
+/**
+ * A scriptable broker for client tests: a Netty TLS server on 127.0.0.1 speaking the real
+ * codec. It performs HELLO/AUTH PLAIN against configured credentials, records every frame it
+ * receives after AUTH_OK (with the number of the connection it came on), and answers requests
+ * with defaults that tests may override per frame type: PUBLISH_OK with increasing offsets
+ * (de-duplicating producer id and sequence), SUBSCRIBE_OK with broker-wide increasing consumer
+ * ids, OK for admin requests, PONG for PING.
+ *
+ * <p>Thread-safety: configuration and inspection methods may be called from the test thread
+ * while the server runs.
+ */
+public final class FakeBroker implements AutoCloseable {
+
+    /** A frame the broker received on authenticated connection number {@code connection} (from 1). */
+    public record Received(int connection, Frame frame) {
+    }
+
+    /** A PUBLISH held back by {@link #holdPublishes()}, with the channel it came on. */
+    private record Held(Channel channel, PublishFrame frame) {
+    }
+
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final Channel serverChannel;
+    private final List<Received> received = Collections.synchronizedList(new ArrayList<>());
+    private final List<byte[]> authResponses = Collections.synchronizedList(new ArrayList<>());
+    private final List<HelloFrame> hellos = Collections.synchronizedList(new ArrayList<>());
+    private final List<Held> held = Collections.synchronizedList(new ArrayList<>());
+    private final Map<FrameType, Function<Frame, List<Frame>>> responders = new ConcurrentHashMap<>();
+    private final Map<String, Long> stored = new ConcurrentHashMap<>();
+    private final AtomicLong nextOffset = new AtomicLong();
+    private final AtomicInteger nextConsumerId = new AtomicInteger(1);
+    private final AtomicInteger connections = new AtomicInteger();
+    private volatile Channel latest;
+    private volatile String username = "alice";
+    private volatile String password = "s3cret";
+    private volatile List<String> mechanisms = List.of("PLAIN");
+    private volatile int maxFrameSize = ProtocolLimits.DEFAULT_MAX_FRAME_SIZE;
+    private volatile boolean holdPublishes;
+    private volatile boolean dropPublishAcks;
+    private volatile int lastConsumerId;
+    private volatile Frame helloAnswer;
+
+    private FakeBroker(TestPki.ServerIdentity identity) throws SSLException, InterruptedException {
+        SslContext tls = SslContextBuilder.forServer(identity.key(), identity.certificate(), identity.ca())
+                .sslProvider(SslProvider.JDK)
+                .protocols("TLSv1.3", "TLSv1.2")
+                .build();
+        serverChannel = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        channels.add(ch);
+                        ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                        ch.pipeline().addLast("frame-decoder", new FrameDecoder());
+                        ch.pipeline().addLast("frame-encoder", FrameEncoder.INSTANCE);
+                        ch.pipeline().addLast("broker", new BrokerHandler());
+                    }
+                })
+                .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+    }
+
+    /** Starts a broker presenting {@code identity}. */
+    public static FakeBroker start(TestPki.ServerIdentity identity) {
+        try {
+            return new FakeBroker(identity);
+        } catch (SSLException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public int port() {
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    // ------------------------------------------------------------ configuration
+
+    public void credentials(String user, String pass) {
+        this.username = user;
+        this.password = pass;
+    }
+
+    public void mechanisms(String... names) {
+        this.mechanisms = List.of(names);
+    }
+
+    public void maxFrameSize(int size) {
+        this.maxFrameSize = size;
+    }
+
+    /** Answers HELLO with {@code frame} (its correlation id is replaced) instead of HELLO_OK. */
+    public void answerHelloWith(Frame frame) {
+        this.helloAnswer = frame;
+    }
+
+    /** Answers frames of {@code type} with {@code responder}'s frames (empty = no answer). */
+    public void respond(FrameType type, Function<Frame, List<Frame>> responder) {
+        responders.put(type, responder);
+    }
+
+    /** Stops answering PUBLISH until {@link #releasePublishes()}. */
+    public void holdPublishes() {
+        holdPublishes = true;
+    }
+
+    /** Stops holding PUBLISH frames and forgets the held ones (as if their answers were lost). */
+    public void stopHolding() {
+        holdPublishes = false;
+        held.clear();
+    }
+
+    /** Stores published messages but never answers PUBLISH (the acknowledgement is lost). */
+    public void storeButDropPublishAcks(boolean drop) {
+        dropPublishAcks = drop;
+    }
+
+    /** The consumer id of the latest SUBSCRIBE_OK sent by the default responder. */
+    public int lastConsumerId() {
+        return lastConsumerId;
+    }
+
+    /** Answers every held PUBLISH still on an open connection, and stops holding. */
+    public void releasePublishes() {
+        holdPublishes = false;
+        List<Held> toRelease;
+        synchronized (held) {
+            toRelease = new ArrayList<>(held);
+            held.clear();
+        }
+        for (Held h : toRelease) {
+            if (h.channel().isActive()) {
+                h.channel().writeAndFlush(publishOk(h.frame()));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ inspection
+
+    public List<Received> received() {
+        synchronized (received) {
+            return new ArrayList<>(received);
+        }
+    }
+
+    /** Frames of {@code type} received on any connection, in order. */
+    public <T extends Frame> List<T> received(Class<T> type) {
+        List<T> result = new ArrayList<>();
+        for (Received r : received()) {
+            if (type.isInstance(r.frame())) {
+                result.add(type.cast(r.frame()));
+            }
+        }
+        return result;
+    }
+
+    /** Frames of {@code type} received on connection {@code connection}. */
+    public <T extends Frame> List<T> received(int connection, Class<T> type) {
+        List<T> result = new ArrayList<>();
+        for (Received r : received()) {
+            if (r.connection() == connection && type.isInstance(r.frame())) {
+                result.add(type.cast(r.frame()));
+            }
+        }
+        return result;
+    }
+
+    /** Messages received in PUBLISH frames on any connection, in order. */
+    public List<PublishMessage> publishedMessages() {
+        List<PublishMessage> all = new ArrayList<>();
+        for (PublishFrame f : received(PublishFrame.class)) {
+            all.addAll(f.messages());
+        }
+        return all;
+    }
+
+    public List<byte[]> authResponses() {
+        synchronized (authResponses) {
+            return new ArrayList<>(authResponses);
+        }
+    }
+
+    public List<HelloFrame> hellos() {
+        synchronized (hellos) {
+            return new ArrayList<>(hellos);
+        }
+    }
+
+    public int heldPublishCount() {
+        return held.size();
+    }
+
+    /** Connections that completed authentication so far. */
+    public int authenticatedConnections() {
+        return connections.get();
+    }
+
+    // ------------------------------------------------------------ actions
+
+    /** Sends {@code frame} on the most recently authenticated connection. */
+    public void send(Frame frame) {
+        Channel ch = latest;
+        if (ch == null) {
+            throw new IllegalStateException("no authenticated connection");
+        }
+        ch.writeAndFlush(frame);
+    }
+
+    /** Sends a DELIVER with a UTF-8 payload on the latest connection. */
+    public void deliver(int consumerId, String queue, long offset, String payload) {
+        send(new DeliverFrame(consumerId, queue, offset, 1, System.currentTimeMillis(), "bob",
+                "p-0000000000000000", offset + 1, Headers.EMPTY, Bytes.utf8(payload), Bytes.EMPTY,
+                Bytes.EMPTY));
+    }
+
+    /** Closes every client connection abruptly (no CLOSE frame). */
+    public void dropConnections() {
+        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        serverChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    // ------------------------------------------------------------ behaviour
+
+    private PublishOkFrame publishOk(PublishFrame publish) {
+        List<PublishResult> results = new ArrayList<>();
+        for (PublishMessage m : publish.messages()) {
+            String key = m.producerId() + "/" + m.sequence();
+            Long original = m.producerId().isEmpty() ? null : stored.get(key);
+            if (original != null) {
+                results.add(new PublishResult(original, true, Bytes.EMPTY));
+            } else {
+                long offset = nextOffset.getAndIncrement();
+                if (!m.producerId().isEmpty()) {
+                    stored.put(key, offset);
+                }
+                results.add(new PublishResult(offset, false, Bytes.EMPTY));
+            }
+        }
+        return new PublishOkFrame(publish.correlationId(), results);
+    }
+
+    private List<Frame> defaultAnswer(Frame frame) {
+        return switch (frame.type()) {
+            case PUBLISH -> List.of(publishOk((PublishFrame) frame));
+            case SUBSCRIBE -> {
+                int id = nextConsumerId.getAndIncrement();
+                lastConsumerId = id;
+                yield List.of(new SubscribeOkFrame(frame.correlationId(), id));
+            }
+            case UNSUBSCRIBE, CREATE_QUEUE, DELETE_QUEUE -> List.of(new OkFrame(frame.correlationId()));
+            case LIST_QUEUES -> List.of(new QueueListFrame(frame.correlationId(), List.of()));
+            case PING -> List.of(new PongFrame(frame.correlationId(), ((PingFrame) frame).payload()));
+            default -> List.of();
+        };
+    }
+
+    /** One connection's server side: handshake, then recording and answering. */
+    private final class BrokerHandler extends SimpleChannelInboundHandler<Frame> {
+        private boolean open;
+        private int connection;
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, Frame frame) {
+            if (frame instanceof HelloFrame hello) {
+                hellos.add(hello);
+                Frame answer = helloAnswer;
+                if (answer instanceof ErrorFrame e) {
+                    ctx.writeAndFlush(new ErrorFrame(hello.correlationId(), e.code(), e.message()))
+                            .addListener(ChannelFutureListener.CLOSE);
+                    return;
+                }
+                ctx.writeAndFlush(new HelloOkFrame(hello.correlationId(), 1,
+                        Math.min(hello.maxFrameSize(), maxFrameSize), "fake-broker", mechanisms, 10_000));
+            } else if (frame instanceof AuthFrame auth) {
+                byte[] response = auth.initialResponse().toByteArray();
+                authResponses.add(response);
+                byte[] expected = ("\0" + username + "\0" + password).getBytes(StandardCharsets.UTF_8);
+                if (!auth.mechanism().equals("PLAIN") || !Arrays.equals(response, expected)) {
+                    ctx.writeAndFlush(ErrorFrame.of(auth.correlationId(), ErrorCode.AUTHENTICATION_FAILED))
+                            .addListener(ChannelFutureListener.CLOSE);
+                    return;
+                }
+                ctx.pipeline().get(FrameDecoder.class).setMaxFrameSize(maxFrameSize);
+                open = true;
+                connection = connections.incrementAndGet();
+                latest = ctx.channel();
+                ctx.writeAndFlush(new AuthOkFrame(auth.correlationId(), username, 0, Bytes.EMPTY));
+            } else if (!open) {
+                ctx.writeAndFlush(ErrorFrame.of(0, ErrorCode.UNEXPECTED_FRAME))
+                        .addListener(ChannelFutureListener.CLOSE);
+            } else {
+                received.add(new Received(connection, frame));
+                answer(ctx, frame);
+            }
+        }
+
+        private void answer(ChannelHandlerContext ctx, Frame frame) {
+            if (frame.type() == FrameType.CLOSE) {
+                ctx.close();
+                return;
+            }
+            if (frame instanceof PublishFrame publish && holdPublishes) {
+                held.add(new Held(ctx.channel(), publish));
+                return;
+            }
+            if (frame instanceof PublishFrame publish && dropPublishAcks) {
+                publishOk(publish);
+                return;
+            }
+            Function<Frame, List<Frame>> responder = responders.get(frame.type());
+            List<Frame> answers = responder != null ? responder.apply(frame) : defaultAnswer(frame);
+            for (Frame a : answers) {
+                ctx.write(a);
+            }
+            ctx.flush();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}
