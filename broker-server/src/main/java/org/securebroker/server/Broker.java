@@ -1,0 +1,272 @@
+package org.securebroker.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.frame.ErrorFrame;
+import org.securebroker.server.auth.PasswordAuthenticator;
+import org.securebroker.server.auth.User;
+import org.securebroker.server.auth.UserStore;
+import org.securebroker.server.config.BrokerConfig;
+import org.securebroker.server.net.ConnectionListener;
+import org.securebroker.server.net.Pipeline;
+import org.securebroker.server.queue.EngineSettings;
+import org.securebroker.server.queue.QueueEngine;
+import org.securebroker.server.session.SessionHandler;
+import org.securebroker.server.session.SessionSettings;
+import org.securebroker.server.tls.ServerTls;
+import org.securebroker.store.OffsetRange;
+import org.securebroker.store.RetentionPolicy;
+import org.securebroker.store.Store;
+import org.securebroker.store.StoreConfig;
+import org.securebroker.store.StoreException;
+import org.securebroker.store.StoreListener;
+import org.securebroker.store.crypto.Keyring;
+import org.securebroker.store.crypto.KeyringFile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running broker: the store, the users, the queue engine and the TLS listener, started from a
+ * validated configuration and stopped in reverse order.
+ *
+ * <p>Thread-safety: thread-safe.
+ */
+public final class Broker implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
+    /** Sent in HELLO_OK. */
+    public static final String SERVER_ID = "securebroker/0.1";
+
+    private final BrokerConfig config;
+    private final Store store;
+    private final UserStore users;
+    private final PasswordAuthenticator authenticator;
+    private final QueueEngine engine;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final ScheduledExecutorService housekeeping;
+    private final Channel serverChannel;
+    private volatile boolean closed;
+
+    private Broker(BrokerConfig config, Store store, UserStore users, PasswordAuthenticator authenticator,
+                   QueueEngine engine, SslContext sslContext) throws InterruptedException {
+        this.config = config;
+        this.store = store;
+        this.users = users;
+        this.authenticator = authenticator;
+        this.engine = engine;
+        this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("broker-accept", true), NioIoHandler.newFactory());
+        this.workers = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                new DefaultThreadFactory("broker-io", true), NioIoHandler.newFactory());
+        BrokerConfig.Listener l = config.listener();
+        SessionSettings sessionSettings = new SessionSettings(SERVER_ID, l.handshakeTimeout(), l.authTimeout(),
+                l.maxFrameSize(), l.maxInFlightPublishes());
+        ConnectionListener connections = new ConnectionListener() {
+        };
+        Pipeline pipeline = new Pipeline(() -> sslContext, l.handshakeTimeout().toMillis(),
+                () -> new SessionHandler(sessionSettings, authenticator, engine, connections), connections);
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
+                .childHandler(new io.netty.channel.ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (closed || channels.size() >= l.maxConnections()) {
+                            LOG.warn("refusing a connection from {}: {}", ch.remoteAddress(),
+                                    closed ? "the broker is stopping" : "the limit of " + l.maxConnections()
+                                            + " connections is reached");
+                            ch.close();
+                            return;
+                        }
+                        channels.add(ch);
+                        ch.pipeline().addLast(pipeline);
+                    }
+                });
+        try {
+            this.serverChannel = bootstrap.bind(l.host(), l.port()).sync().channel();
+        } catch (RuntimeException | InterruptedException e) {
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+        this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "broker-housekeeping");
+            t.setDaemon(true);
+            return t;
+        });
+        housekeeping.scheduleWithFixedDelay(this::reloadUsers, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Starts a broker.
+     *
+     * @throws IllegalStateException with a message naming what is wrong (a missing file, a key
+     *     file with loose permissions, a port in use, ...)
+     */
+    public static Broker start(BrokerConfig config) {
+        Keyring keyring = config.keys().fromEnvironment()
+                ? KeyringFile.fromEnvironment(config.keys().kekEnv(), System.getenv())
+                : KeyringFile.load(config.keys().kekFile());
+        BrokerConfig.StoreSettings s = config.store();
+        RetentionPolicy retention = new RetentionPolicy(s.retentionMaxAge(), s.retentionMaxBytes());
+        Store store = Store.open(StoreConfig.builder(config.storeDir())
+                .segmentBytes(s.segmentBytes())
+                .maxRecordBytes(config.queues().maxMessageBytes())
+                .maxBatchBytes(Math.max(8 << 20, config.queues().maxMessageBytes() * 2))
+                .subscriptionSyncInterval(s.subscriptionSyncInterval())
+                .retention(retention)
+                .listener(new StoreLog())
+                .build(), keyring);
+        UserStore users = null;
+        PasswordAuthenticator authenticator = null;
+        QueueEngine engine = null;
+        try {
+            users = UserStore.load(config.auth().usersFile());
+            authenticator = new PasswordAuthenticator(users, config.auth().passwordHashing(), config.auth().hashThreads(),
+                    config.auth().hashQueue(), new SecureRandom());
+            BrokerConfig.Queues q = config.queues();
+            engine = QueueEngine.start(store, config.queueCatalog(), new EngineSettings(q.ackTimeout(),
+                    q.maxMessageBytes(), q.dedupWindow(), 10_000, Math.max(2, Runtime.getRuntime().availableProcessors())),
+                    Clock.systemUTC(), q.define(), q.autoCreate());
+            if (q.autoCreate()) {
+                LOG.warn("queues.autoCreate is on: any authenticated client can create queues by publishing or subscribing");
+            }
+            SslContext ssl = ServerTls.serverContext(config.tls().certificate(), config.tls().privateKey(),
+                    config.tls().provider());
+            Broker broker = new Broker(config, store, users, authenticator, engine, ssl);
+            LOG.info("broker listening on tls://{}:{} (data in {})", config.listener().host(), broker.port(),
+                    config.dataDir());
+            return broker;
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            if (engine != null) {
+                engine.close();
+            }
+            if (authenticator != null) {
+                authenticator.close();
+            }
+            store.close();
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IllegalStateException(describe(e), e);
+        }
+    }
+
+    private static String describe(Exception e) {
+        if (e instanceof java.net.BindException) {
+            return "cannot listen: " + e.getMessage() + " (is another broker running on that port?)";
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
+    /** The port the listener is bound to. */
+    public int port() {
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    public BrokerConfig config() {
+        return config;
+    }
+
+    public QueueEngine engine() {
+        return engine;
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    public PasswordAuthenticator authenticator() {
+        return authenticator;
+    }
+
+    public Path dataDir() {
+        return config.dataDir();
+    }
+
+    /** Picks up users file changes; connections of users that were removed or disabled are closed. */
+    private void reloadUsers() {
+        try {
+            if (!users.reloadIfChanged()) {
+                return;
+            }
+            LOG.info("users file {} reloaded", users.file());
+            for (Channel ch : channels) {
+                SessionHandler session = ch.pipeline().get(SessionHandler.class);
+                String principal = session == null ? null : session.principal();
+                if (principal == null) {
+                    continue;
+                }
+                User u = users.find(principal).orElse(null);
+                if (u == null || u.disabled()) {
+                    LOG.info("closing the connection of '{}' from {}: the user was {}", principal, ch.remoteAddress(),
+                            u == null ? "removed" : "disabled");
+                    ch.writeAndFlush(new ErrorFrame(0, ErrorCode.AUTHENTICATION_FAILED.code(),
+                            "the user's access was revoked")).addListener(f -> ch.close());
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("could not reload the users file: {}", e.getMessage());
+        }
+    }
+
+    /** Stops accepting, closes every connection, then stops the engine and closes the store cleanly. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        LOG.info("broker stopping");
+        housekeeping.shutdownNow();
+        serverChannel.close().awaitUninterruptibly();
+        channels.writeAndFlush(new ErrorFrame(0, ErrorCode.SHUTTING_DOWN.code(), "the broker is shutting down"));
+        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        engine.close();
+        authenticator.close();
+        store.close();
+        LOG.info("broker stopped");
+    }
+
+    /** Writes what the store reports to the log. */
+    private static final class StoreLog implements StoreListener {
+        @Override
+        public void onQuarantine(String log, Path segment, OffsetRange offsets, String reason) {
+            LoggerFactory.getLogger(Store.class).error("queue '{}': offsets {} in {} are quarantined: {}", log, offsets,
+                    segment.getFileName(), reason);
+        }
+
+        @Override
+        public void onFailure(StoreException failure) {
+            LoggerFactory.getLogger(Store.class).error("the store failed and refuses writes until restart: {}",
+                    failure.getMessage());
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package org.securebroker.server.auth;
+
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Checks user names and passwords against the {@link UserStore} on a bounded pool: hashing never
+ * runs on an event loop, at most {@code threads} hashes run at once, and at most
+ * {@code queueCapacity} wait; beyond that an attempt is refused at once as "busy" instead of
+ * piling up. An unknown or disabled user is checked against a dummy hash with the current
+ * parameters, so it costs the same time as a wrong password. A successful login whose stored hash
+ * uses weaker parameters than the current ones is rehashed. Every attempt first picks up changes
+ * to the users file, so a user added or changed by the CLI can log in at once.
+ *
+ * <p>Thread-safety: thread-safe.
+ */
+public final class PasswordAuthenticator implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PasswordAuthenticator.class);
+
+    /** Why an attempt failed; for the server log and audit, never for the client. */
+    public enum Failure {
+        UNKNOWN_USER, WRONG_PASSWORD, DISABLED, BUSY
+    }
+
+    /** The outcome of one attempt. */
+    public record Result(Optional<User> user, Failure failure) {
+        static Result success(User user) {
+            return new Result(Optional.of(user), null);
+        }
+
+        static Result failed(Failure why) {
+            return new Result(Optional.empty(), why);
+        }
+
+        public boolean succeeded() {
+            return user.isPresent();
+        }
+    }
+
+    private final UserStore users;
+    private final Argon2id current;
+    private final SecureRandom random;
+    private final String dummyHash;
+    private final ThreadPoolExecutor pool;
+    private final AtomicLong hashesComputed = new AtomicLong();
+
+    public PasswordAuthenticator(UserStore users, Argon2id current, int threads, int queueCapacity, SecureRandom random) {
+        this.users = users;
+        this.current = current;
+        this.random = random;
+        char[] dummy = new char[24];
+        for (int i = 0; i < dummy.length; i++) {
+            dummy[i] = (char) ('a' + random.nextInt(26));
+        }
+        this.dummyHash = current.hash(dummy, random);
+        AtomicInteger n = new AtomicInteger();
+        this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(queueCapacity), r -> {
+                    Thread t = new Thread(r, "auth-hash-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                }, new ThreadPoolExecutor.AbortPolicy());
+    }
+
+    /**
+     * Checks the credentials. The password array is zeroed once checked.
+     *
+     * @return a future completed on a hashing thread
+     */
+    public CompletableFuture<Result> authenticate(String userName, char[] password) {
+        CompletableFuture<Result> result = new CompletableFuture<>();
+        try {
+            pool.execute(() -> {
+                try {
+                    result.complete(check(userName, password));
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                } finally {
+                    Arrays.fill(password, '\0');
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            Arrays.fill(password, '\0');
+            result.complete(Result.failed(Failure.BUSY));
+        }
+        return result;
+    }
+
+    private Result check(String userName, char[] password) {
+        try {
+            users.reloadIfChanged();
+        } catch (RuntimeException e) {
+            LOG.warn("the users file could not be reloaded; using the users loaded before: {}", e.getMessage());
+        }
+        User user = userName == null ? null : users.find(userName).orElse(null);
+        hashesComputed.incrementAndGet();
+        if (user == null || user.disabled()) {
+            Argon2id.verify(password, dummyHash);
+            return Result.failed(user == null ? Failure.UNKNOWN_USER : Failure.DISABLED);
+        }
+        if (!Argon2id.verify(password, user.passwordHash())) {
+            return Result.failed(Failure.WRONG_PASSWORD);
+        }
+        if (current.isOutdated(user.passwordHash())) {
+            rehash(user, password);
+        }
+        return Result.success(user);
+    }
+
+    private void rehash(User user, char[] password) {
+        String fresh = current.hash(password, random);
+        try {
+            users.update(all -> {
+                User stored = all.get(user.name());
+                if (stored != null && stored.passwordHash().equals(user.passwordHash())) {
+                    all.put(user.name(), stored.withPasswordHash(fresh));
+                }
+                return all;
+            });
+            LOG.info("rehashed the password of user '{}' with the current Argon2id parameters", user.name());
+        } catch (RuntimeException e) {
+            LOG.warn("could not rehash the password of user '{}': {}", user.name(), e.getMessage());
+        }
+    }
+
+    /** How many Argon2id computations ran since start (for tests and metrics). */
+    public long hashesComputed() {
+        return hashesComputed.get();
+    }
+
+    /** Roles of a user, for callers that only hold the name. */
+    public List<String> rolesOf(String userName) {
+        return users.find(userName).map(User::roles).orElse(List.of());
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+    }
+}

@@ -1,0 +1,101 @@
+package org.securebroker.server.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import org.securebroker.client.BrokerClient;
+import org.securebroker.client.ReconnectPolicy;
+import org.securebroker.server.config.BrokerConfig;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * How the CLI reaches a running broker: address and CA from the configuration unless given, and
+ * the {@code admin} user with the password {@code broker init} wrote unless another user is named.
+ *
+ * <p>Thread-safety: not thread-safe.
+ */
+final class ClientOptions {
+
+    @Mixin
+    Cli.ConfigOptions config;
+
+    @Option(names = "--server", paramLabel = "HOST:PORT", description = "Broker address (default: the configured listener).")
+    String server;
+
+    @Option(names = "--ca", paramLabel = "FILE", description = "CA certificate to trust (default: DATA/tls/ca.crt).")
+    Path ca;
+
+    @Option(names = "--user", paramLabel = "NAME", defaultValue = "admin", description = "User (default: ${DEFAULT-VALUE}).")
+    String user;
+
+    @Option(names = "--password-file", paramLabel = "FILE",
+            description = "File holding the password (default for admin: DATA/secrets/admin.password).")
+    Path passwordFile;
+
+    @Option(names = "--password-stdin", description = "Read the password from standard input.")
+    boolean passwordStdin;
+
+    BrokerClient connect() {
+        BrokerConfig c = config.load();
+        String host = c.listener().host().equals("0.0.0.0") || c.listener().host().equals("::")
+                ? "127.0.0.1" : c.listener().host();
+        int port = c.listener().port();
+        if (server != null) {
+            int colon = server.lastIndexOf(':');
+            if (colon <= 0) {
+                throw new Cli.UsageException("--server must be HOST:PORT, not '" + server + "'");
+            }
+            host = server.substring(0, colon);
+            try {
+                port = Integer.parseInt(server.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new Cli.UsageException("--server must be HOST:PORT, not '" + server + "'");
+            }
+        }
+        char[] password = password(c);
+        try {
+            return BrokerClient.builder()
+                    .address(host, port)
+                    .trustedCertificates(ca != null ? ca : c.dataDir().resolve(BrokerConfig.Layout.CA_CERT))
+                    .credentials(user, password)
+                    .clientId("broker-cli")
+                    .connectTimeout(Duration.ofSeconds(10))
+                    .requestTimeout(Duration.ofSeconds(30))
+                    .reconnect(ReconnectPolicy.never())
+                    .connect();
+        } finally {
+            Arrays.fill(password, '\0');
+        }
+    }
+
+    private char[] password(BrokerConfig c) {
+        if (passwordStdin) {
+            try {
+                String line = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8))
+                        .readLine();
+                if (line == null) {
+                    throw new Cli.UsageException("--password-stdin: standard input was empty");
+                }
+                return line.toCharArray();
+            } catch (IOException e) {
+                throw new Cli.UsageException("--password-stdin: " + e.getMessage());
+            }
+        }
+        Path file = passwordFile;
+        if (file == null) {
+            if (!user.equals("admin")) {
+                throw new Cli.UsageException("give the password of '" + user + "' with --password-file or --password-stdin");
+            }
+            file = c.dataDir().resolve(BrokerConfig.Layout.ADMIN_PASSWORD_FILE);
+        }
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8).strip().toCharArray();
+        } catch (IOException e) {
+            throw new Cli.UsageException("cannot read the password file " + file + ": " + e.getMessage());
+        }
+    }
+}

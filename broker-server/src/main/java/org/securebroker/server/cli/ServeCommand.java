@@ -1,0 +1,51 @@
+package org.securebroker.server.cli;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.securebroker.server.Bootstrap;
+import org.securebroker.server.Broker;
+import org.securebroker.server.auth.Argon2id;
+import org.securebroker.server.config.BrokerConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code broker serve}: runs the broker until SIGTERM or SIGINT, then stops cleanly. Without
+ * {@code --config} it uses the embedded defaults and, on first run, initializes the data
+ * directory.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Run the broker. Without --config: embedded defaults in --data (./data), initialized on first run.")
+final class ServeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    Cli.ConfigOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+        if (options.embedded() && !Bootstrap.isInitialized(options.dataDir())) {
+            Bootstrap.Result result = Bootstrap.init(options.dataDir(), Argon2id.OWASP_MINIMUM, new SecureRandom(),
+                    Clock.systemUTC());
+            InitCommand.print(spec.commandLine().getOut(), result);
+        }
+        BrokerConfig config = options.load();
+        Broker broker = Broker.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            broker.close();
+            stopped.countDown();
+        }, "broker-shutdown"));
+        spec.commandLine().getOut().println("Broker listening on tls://" + config.listener().host() + ":" + broker.port()
+                + "  (CA certificate for clients: " + config.dataDir().resolve(BrokerConfig.Layout.CA_CERT) + ")");
+        spec.commandLine().getOut().flush();
+        stopped.await();
+        return 0;
+    }
+}

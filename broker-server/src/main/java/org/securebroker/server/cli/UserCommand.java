@@ -1,0 +1,218 @@
+package org.securebroker.server.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.securebroker.server.auth.Argon2id;
+import org.securebroker.server.auth.User;
+import org.securebroker.server.auth.UserStore;
+import org.securebroker.server.config.BrokerConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code broker user ...}: manages the users file. A running broker picks changes up within a
+ * second; connections of removed or disabled users are closed.
+ */
+@Command(name = "user", mixinStandardHelpOptions = true, description = "Manage users (Argon2id password hashes).",
+        subcommands = {UserCommand.Add.class, UserCommand.ListUsers.class, UserCommand.Remove.class,
+            UserCommand.Passwd.class, UserCommand.Disable.class, UserCommand.Enable.class})
+final class UserCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new Cli.UsageException("name a user command: add, list, remove, passwd, disable, enable");
+    }
+
+    static UserStore users(BrokerConfig config) {
+        return UserStore.load(config.auth().usersFile());
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true, description = "Add a user.")
+    static final class Add implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        Cli.ConfigOptions options;
+        @Parameters(paramLabel = "NAME")
+        String name;
+        @Option(names = "--role", paramLabel = "ROLE", description = "A role (repeatable), e.g. admin.")
+        List<String> roles = new ArrayList<>();
+        @Option(names = "--password-stdin", description = "Read the password from standard input.")
+        boolean stdin;
+
+        @Override
+        public Integer call() {
+            BrokerConfig config = options.load();
+            User.validateName(name);
+            UserStore users = users(config);
+            if (users.find(name).isPresent()) {
+                throw new IllegalStateException("user '" + name + "' exists already; use 'broker user passwd'");
+            }
+            char[] password = Cli.readNewPassword(stdin);
+            String hash = config.auth().passwordHashing().hash(password, new SecureRandom());
+            Arrays.fill(password, '\0');
+            users.update(all -> {
+                if (all.containsKey(name)) {
+                    throw new IllegalStateException("user '" + name + "' exists already");
+                }
+                all.put(name, new User(name, hash, roles, false, Instant.now()));
+                return all;
+            });
+            spec.commandLine().getOut().println("user '" + name + "' added" + (roles.isEmpty() ? "" : " with roles " + roles));
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List users.")
+    static final class ListUsers implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        Cli.ConfigOptions options;
+        @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text", description = "text or json")
+        Cli.Output output;
+
+        @Override
+        public Integer call() throws Exception {
+            UserStore users = users(options.load());
+            Argon2id current = options.load().auth().passwordHashing();
+            PrintWriter out = spec.commandLine().getOut();
+            if (output == Cli.Output.JSON) {
+                ArrayNode list = Cli.JSON.createArrayNode();
+                for (User u : users.all()) {
+                    ObjectNode n = list.addObject();
+                    n.put("name", u.name());
+                    ArrayNode roles = n.putArray("roles");
+                    u.roles().forEach(roles::add);
+                    n.put("disabled", u.disabled());
+                    n.put("created", u.created().toString());
+                    n.put("hashOutdated", current.isOutdated(u.passwordHash()));
+                }
+                out.println(Cli.JSON.writeValueAsString(list));
+                return 0;
+            }
+            out.printf("%-24s %-20s %-9s %s%n", "NAME", "ROLES", "STATE", "CREATED");
+            for (User u : users.all()) {
+                out.printf("%-24s %-20s %-9s %s%n", u.name(), String.join(",", u.roles()),
+                        u.disabled() ? "disabled" : "active", u.created());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove a user.")
+    static final class Remove implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        Cli.ConfigOptions options;
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        public Integer call() {
+            users(options.load()).update(all -> {
+                if (all.remove(name) == null) {
+                    throw new IllegalStateException("user '" + name + "' does not exist");
+                }
+                return all;
+            });
+            spec.commandLine().getOut().println("user '" + name + "' removed");
+            return 0;
+        }
+    }
+
+    @Command(name = "passwd", mixinStandardHelpOptions = true, description = "Set a user's password.")
+    static final class Passwd implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        Cli.ConfigOptions options;
+        @Parameters(paramLabel = "NAME")
+        String name;
+        @Option(names = "--password-stdin", description = "Read the password from standard input.")
+        boolean stdin;
+
+        @Override
+        public Integer call() {
+            BrokerConfig config = options.load();
+            UserStore users = users(config);
+            if (users.find(name).isEmpty()) {
+                throw new IllegalStateException("user '" + name + "' does not exist");
+            }
+            char[] password = Cli.readNewPassword(stdin);
+            String hash = config.auth().passwordHashing().hash(password, new SecureRandom());
+            Arrays.fill(password, '\0');
+            users.update(all -> {
+                User u = all.get(name);
+                if (u == null) {
+                    throw new IllegalStateException("user '" + name + "' does not exist");
+                }
+                all.put(name, u.withPasswordHash(hash));
+                return all;
+            });
+            spec.commandLine().getOut().println("password of '" + name + "' changed");
+            return 0;
+        }
+    }
+
+    @Command(name = "disable", mixinStandardHelpOptions = true,
+            description = "Disable a user; a running broker closes the user's connections.")
+    static final class Disable implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        Cli.ConfigOptions options;
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        public Integer call() {
+            setDisabled(options, name, true);
+            spec.commandLine().getOut().println("user '" + name + "' disabled");
+            return 0;
+        }
+    }
+
+    @Command(name = "enable", mixinStandardHelpOptions = true, description = "Enable a disabled user.")
+    static final class Enable implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        Cli.ConfigOptions options;
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        public Integer call() {
+            setDisabled(options, name, false);
+            spec.commandLine().getOut().println("user '" + name + "' enabled");
+            return 0;
+        }
+    }
+
+    private static void setDisabled(Cli.ConfigOptions options, String name, boolean disabled) {
+        users(options.load()).update(all -> {
+            User u = all.get(name);
+            if (u == null) {
+                throw new IllegalStateException("user '" + name + "' does not exist");
+            }
+            all.put(name, u.withDisabled(disabled));
+            return all;
+        });
+    }
+}

@@ -1,0 +1,6 @@
+/**
+ * The operator CLI ({@code broker ...}, picocli): init, serve, users, queues, and produce/consume
+ * for trying things out. Human output by default, {@code --output json} where it lists things,
+ * errors on stderr and non-zero exit codes on failure.
+ */
+package org.securebroker.server.cli;

@@ -1,0 +1,406 @@
+package org.securebroker.server.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.securebroker.protocol.ProtocolLimits;
+import org.securebroker.server.auth.Argon2id;
+import org.securebroker.server.queue.QueueDefinition;
+import org.securebroker.server.tls.ServerTls;
+
+/**
+ * Reads {@code broker.yaml} and validates it as a whole: unknown keys, wrong types, values out
+ * of range and insecure settings are all reported together, each with its key and line and what
+ * is allowed. Without a file, {@link #defaults(Path)} gives the embedded default configuration
+ * that {@code broker init} lays out.
+ *
+ * <p>Thread-safety: stateless.
+ */
+public final class ConfigLoader {
+
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB)?");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+
+    private ConfigLoader() {
+    }
+
+    /**
+     * Parses a duration as the configuration writes it: a whole number and a unit, ms, s, m, h or d.
+     *
+     * @throws IllegalArgumentException naming the accepted forms
+     */
+    public static Duration parseDuration(String text) {
+        Matcher m = DURATION.matcher(text == null ? "" : text.strip());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not a duration; write e.g. 500ms, 10s, 5m, 1h, 7d");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        };
+    }
+
+    /** The embedded default: everything under {@code dataDir}, as {@code broker init} creates it. */
+    public static BrokerConfig defaults(Path dataDir) {
+        return parse("", "(embedded defaults)", dataDir);
+    }
+
+    /**
+     * Loads a configuration file. {@code dataDir} in the file is resolved against the file's
+     * directory.
+     *
+     * @throws ConfigException listing every problem
+     */
+    public static BrokerConfig load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file.toString(), List.of("the file does not exist; pass an existing --config or "
+                    + "run without one to use the embedded defaults"));
+        } catch (IOException e) {
+            throw new ConfigException(file.toString(), List.of("cannot read it: " + e.getMessage()));
+        }
+        Path base = file.toAbsolutePath().getParent();
+        return parse(text, file.toString(), base.resolve("data"), base);
+    }
+
+    static BrokerConfig parse(String text, String source, Path defaultDataDir) {
+        return parse(text, source, defaultDataDir, defaultDataDir.toAbsolutePath().getParent());
+    }
+
+    private static BrokerConfig parse(String text, String source, Path defaultDataDir, Path base) {
+        ConfigNode root = YamlReader.read(text, source);
+        List<String> problems = new ArrayList<>();
+        if (!(root instanceof ConfigNode.MapNode map)) {
+            throw new ConfigException(source, List.of("line " + root.line() + ": the file must be a mapping of settings"));
+        }
+        Section top = new Section("", map, problems);
+        Path dataDir = top.path("dataDir", defaultDataDir, base);
+
+        Section l = top.section("listener");
+        BrokerConfig.Listener listener = new BrokerConfig.Listener(
+                l.string("host", "127.0.0.1"),
+                l.integer("port", 7443, 0, 65535),
+                l.duration("handshakeTimeout", Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMinutes(5)),
+                l.duration("authTimeout", Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMinutes(5)),
+                (int) l.size("maxFrameSize", ProtocolLimits.DEFAULT_MAX_FRAME_SIZE, ProtocolLimits.MIN_FRAME_SIZE_LIMIT,
+                        ProtocolLimits.ABSOLUTE_MAX_FRAME_SIZE),
+                l.integer("maxConnections", 10_000, 1, 1_000_000),
+                l.integer("maxInFlightPublishes", 4096, 1, 1_000_000));
+        l.finish();
+
+        Section t = top.section("tls");
+        BrokerConfig.Tls tls = new BrokerConfig.Tls(
+                t.path("certificate", dataDir.resolve(BrokerConfig.Layout.SERVER_CERT), dataDir),
+                t.path("privateKey", dataDir.resolve(BrokerConfig.Layout.SERVER_KEY), dataDir),
+                t.choice("provider", ServerTls.Provider.AUTO, ServerTls.Provider.class));
+        if (t.has("protocols") || t.has("ciphers")) {
+            problems.add(t.where("protocols") + ": protocols and cipher suites are fixed (TLS 1.3 and 1.2 with ECDHE "
+                    + "and AEAD only) and cannot be configured");
+        }
+        t.finish();
+
+        Section k = top.section("keys");
+        String kekEnv = k.string("kekEnv", null);
+        Path kekFile = k.path("kekFile", kekEnv == null ? dataDir.resolve(BrokerConfig.Layout.KEK_FILE) : null, dataDir);
+        if (kekEnv != null && k.has("kekFile")) {
+            problems.add(k.where("kekEnv") + ": set either keys.kekFile or keys.kekEnv, not both");
+        }
+        if (kekEnv != null && !kekEnv.matches("[A-Z_][A-Z0-9_]*")) {
+            problems.add(k.where("kekEnv") + ": '" + kekEnv + "' is not an environment variable name (A-Z, 0-9, _)");
+        }
+        k.finish();
+
+        Section s = top.section("store");
+        Section r = s.section("retention");
+        BrokerConfig.StoreSettings store = new BrokerConfig.StoreSettings(
+                (int) s.size("segmentSize", 64L << 20, 1L << 20, 1L << 30),
+                s.duration("subscriptionSyncInterval", Duration.ofMillis(10), Duration.ZERO, Duration.ofSeconds(1)),
+                r.duration("maxAge", null, Duration.ofMinutes(1), Duration.ofDays(36500)),
+                r.size("maxSize", 0, 0, Long.MAX_VALUE));
+        r.finish();
+        s.finish();
+
+        Section a = top.section("auth");
+        Section h = a.section("passwordHashing");
+        int memory = (int) (h.size("memory", 19L << 20, 1, 4L << 30) / 1024);
+        int iterations = h.integer("iterations", 2, 1, 100);
+        int parallelism = h.integer("parallelism", 1, 1, 16);
+        Argon2id hashing = Argon2id.OWASP_MINIMUM;
+        if (memory < Argon2id.MIN_MEMORY_KIB || iterations < Argon2id.MIN_ITERATIONS) {
+            problems.add(h.where("memory") + ": insecure password hashing (m=" + memory + " KiB, t=" + iterations
+                    + "); the minimum is memory 19MiB and iterations 2 (OWASP)");
+        } else {
+            hashing = new Argon2id(memory, iterations, parallelism);
+        }
+        BrokerConfig.Auth auth = new BrokerConfig.Auth(
+                a.path("usersFile", dataDir.resolve(BrokerConfig.Layout.USERS_FILE), dataDir),
+                hashing,
+                h.integer("threads", Math.max(1, Runtime.getRuntime().availableProcessors()), 1, 64),
+                h.integer("queue", 64, 1, 10_000));
+        h.finish();
+        a.finish();
+
+        Section q = top.section("queues");
+        int maxMessage = (int) q.size("maxMessageSize", 1L << 20, 1024, ProtocolLimits.ABSOLUTE_MAX_FRAME_SIZE);
+        if (maxMessage + 64 * 1024L > listener.maxFrameSize()) {
+            problems.add(q.where("maxMessageSize") + ": " + maxMessage + " bytes does not fit in a frame of "
+                    + "listener.maxFrameSize (" + listener.maxFrameSize() + ") with 64 KiB to spare for metadata");
+        }
+        List<QueueDefinition> define = new ArrayList<>();
+        Set<String> names = new LinkedHashSet<>();
+        for (Section d : q.list("define")) {
+            String name = d.string("name", null);
+            if (name == null) {
+                problems.add(d.where("name") + ": every queue needs a name");
+                d.finish();
+                continue;
+            }
+            try {
+                QueueDefinition qd = new QueueDefinition(name, d.integer("maxDeliveries", 0, 0, 1_000_000),
+                        d.string("deadLetterQueue", ""), d.duration("ttl", Duration.ZERO, Duration.ZERO, Duration.ofDays(36500)));
+                if (!names.add(name)) {
+                    problems.add(d.where("name") + ": queue '" + name + "' is defined twice");
+                }
+                define.add(qd);
+            } catch (IllegalArgumentException | org.securebroker.store.StoreException e) {
+                problems.add(d.where("name") + ": " + e.getMessage());
+            }
+            d.finish();
+        }
+        BrokerConfig.Queues queues = new BrokerConfig.Queues(
+                q.bool("autoCreate", false),
+                q.duration("ackTimeout", Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofHours(12)),
+                maxMessage,
+                q.integer("dedupWindow", 4096, 16, 1_000_000),
+                define);
+        q.finish();
+        top.finish();
+        if (!problems.isEmpty()) {
+            throw new ConfigException(source, problems);
+        }
+        return new BrokerConfig(dataDir, listener, tls, new BrokerConfig.Keys(kekFile, kekEnv), store, auth, queues);
+    }
+
+    /** A mapping being bound: remembers which keys were read so the rest can be reported as unknown. */
+    private static final class Section {
+        private final String path;
+        private final ConfigNode.MapNode node;
+        private final List<String> problems;
+        private final Set<String> known = new LinkedHashSet<>();
+
+        Section(String path, ConfigNode.MapNode node, List<String> problems) {
+            this.path = path;
+            this.node = node;
+            this.problems = problems;
+        }
+
+        String key(String name) {
+            return path.isEmpty() ? name : path + "." + name;
+        }
+
+        String where(String name) {
+            Integer line = node.keyLines().get(name);
+            return "line " + (line != null ? line : node.line()) + ": " + key(name);
+        }
+
+        boolean has(String name) {
+            known.add(name);
+            return node.entries().containsKey(name);
+        }
+
+        private String scalar(String name) {
+            known.add(name);
+            ConfigNode value = node.entries().get(name);
+            if (value == null) {
+                return null;
+            }
+            if (!(value instanceof ConfigNode.ScalarNode s)) {
+                problems.add(where(name) + ": expected a single value, found " + ConfigNode.kind(value));
+                return null;
+            }
+            if (s.value() == null) {
+                problems.add(where(name) + ": has no value; remove the key to use the default");
+            }
+            return s.value();
+        }
+
+        String string(String name, String fallback) {
+            String v = scalar(name);
+            return v == null ? fallback : v.strip();
+        }
+
+        int integer(String name, int fallback, int min, int max) {
+            String v = scalar(name);
+            if (v == null) {
+                return fallback;
+            }
+            try {
+                long n = Long.parseLong(v.strip());
+                if (n < min || n > max) {
+                    problems.add(where(name) + ": " + n + " is out of range; allowed " + min + " to " + max);
+                    return fallback;
+                }
+                return (int) n;
+            } catch (NumberFormatException e) {
+                problems.add(where(name) + ": '" + v + "' is not a whole number; allowed " + min + " to " + max);
+                return fallback;
+            }
+        }
+
+        boolean bool(String name, boolean fallback) {
+            String v = scalar(name);
+            if (v == null) {
+                return fallback;
+            }
+            return switch (v.strip().toLowerCase(Locale.ROOT)) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> {
+                    problems.add(where(name) + ": '" + v + "' is not true or false");
+                    yield fallback;
+                }
+            };
+        }
+
+        long size(String name, long fallback, long min, long max) {
+            String v = scalar(name);
+            if (v == null) {
+                return fallback;
+            }
+            Matcher m = SIZE.matcher(v.strip());
+            if (!m.matches()) {
+                problems.add(where(name) + ": '" + v + "' is not a size; write a number of bytes or e.g. 512KiB, 64MiB, 1GiB");
+                return fallback;
+            }
+            long unit = switch (m.group(2) == null ? "B" : m.group(2)) {
+                case "KiB" -> 1L << 10;
+                case "MiB" -> 1L << 20;
+                case "GiB" -> 1L << 30;
+                default -> 1;
+            };
+            long bytes;
+            try {
+                bytes = Math.multiplyExact(Long.parseLong(m.group(1)), unit);
+            } catch (ArithmeticException | NumberFormatException e) {
+                problems.add(where(name) + ": '" + v + "' is too large");
+                return fallback;
+            }
+            if (bytes < min || bytes > max) {
+                problems.add(where(name) + ": " + bytes + " bytes is out of range; allowed " + min + " to " + max + " bytes");
+                return fallback;
+            }
+            return bytes;
+        }
+
+        Duration duration(String name, Duration fallback, Duration min, Duration max) {
+            String v = scalar(name);
+            if (v == null) {
+                return fallback;
+            }
+            Duration d;
+            try {
+                d = parseDuration(v);
+            } catch (IllegalArgumentException e) {
+                problems.add(where(name) + ": " + e.getMessage());
+                return fallback;
+            }
+            if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+                problems.add(where(name) + ": " + v + " is out of range; allowed " + min + " to " + max);
+                return fallback;
+            }
+            return d;
+        }
+
+        <E extends Enum<E>> E choice(String name, E fallback, Class<E> type) {
+            String v = scalar(name);
+            if (v == null) {
+                return fallback;
+            }
+            for (E e : type.getEnumConstants()) {
+                if (e.name().equalsIgnoreCase(v.strip())) {
+                    return e;
+                }
+            }
+            List<String> allowed = new ArrayList<>();
+            for (E e : type.getEnumConstants()) {
+                allowed.add(e.name().toLowerCase(Locale.ROOT));
+            }
+            problems.add(where(name) + ": '" + v + "' is not one of " + allowed);
+            return fallback;
+        }
+
+        Path path(String name, Path fallback, Path base) {
+            String v = scalar(name);
+            if (v == null) {
+                return fallback;
+            }
+            if (v.isBlank()) {
+                problems.add(where(name) + ": an empty path");
+                return fallback;
+            }
+            return base.resolve(v.strip()).normalize();
+        }
+
+        Section section(String name) {
+            known.add(name);
+            ConfigNode value = node.entries().get(name);
+            if (value == null || (value instanceof ConfigNode.ScalarNode s && (s.value() == null || s.value().isBlank()))) {
+                int line = value == null ? node.line() : value.line();
+                return new Section(key(name), new ConfigNode.MapNode(line, java.util.Map.of(), java.util.Map.of()), problems);
+            }
+            if (!(value instanceof ConfigNode.MapNode m)) {
+                problems.add(where(name) + ": expected a mapping of settings, found " + ConfigNode.kind(value));
+                return new Section(key(name), new ConfigNode.MapNode(value.line(), java.util.Map.of(), java.util.Map.of()),
+                        problems);
+            }
+            return new Section(key(name), m, problems);
+        }
+
+        List<Section> list(String name) {
+            known.add(name);
+            ConfigNode value = node.entries().get(name);
+            List<Section> out = new ArrayList<>();
+            if (value == null) {
+                return out;
+            }
+            if (!(value instanceof ConfigNode.ListNode items)) {
+                problems.add(where(name) + ": expected a list, found " + ConfigNode.kind(value));
+                return out;
+            }
+            for (int i = 0; i < items.items().size(); i++) {
+                ConfigNode item = items.items().get(i);
+                if (item instanceof ConfigNode.MapNode m) {
+                    out.add(new Section(key(name) + "[" + i + "]", m, problems));
+                } else {
+                    problems.add("line " + item.line() + ": " + key(name) + "[" + i + "]: expected a mapping, found "
+                            + ConfigNode.kind(item));
+                }
+            }
+            return out;
+        }
+
+        void finish() {
+            for (String k : node.entries().keySet()) {
+                if (!known.contains(k)) {
+                    problems.add(where(k) + ": unknown key; allowed here: " + String.join(", ", known));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package org.securebroker.server.config;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A node of a parsed configuration file, with the line it started on.
+ *
+ * <p>Thread-safety: immutable after parsing.
+ */
+sealed interface ConfigNode permits ConfigNode.MapNode, ConfigNode.ListNode, ConfigNode.ScalarNode {
+
+    int line();
+
+    /** A mapping; keys keep their order and their own line numbers. */
+    record MapNode(int line, Map<String, ConfigNode> entries, Map<String, Integer> keyLines) implements ConfigNode {
+        public MapNode {
+            entries = new LinkedHashMap<>(entries);
+            keyLines = new LinkedHashMap<>(keyLines);
+        }
+    }
+
+    record ListNode(int line, List<ConfigNode> items) implements ConfigNode {
+        public ListNode {
+            items = List.copyOf(items);
+        }
+    }
+
+    /** A scalar; {@code value} is null for an explicit null. */
+    record ScalarNode(int line, String value) implements ConfigNode {
+    }
+
+    static String kind(ConfigNode node) {
+        if (node instanceof MapNode) {
+            return "a mapping";
+        }
+        if (node instanceof ListNode) {
+            return "a list";
+        }
+        return "a value";
+    }
+}

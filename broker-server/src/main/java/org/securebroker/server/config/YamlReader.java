@@ -1,0 +1,80 @@
+package org.securebroker.server.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads YAML into a {@link ConfigNode} tree that keeps line numbers, so every validation error
+ * can point at its line. Duplicate keys are errors.
+ *
+ * <p>Thread-safety: stateless.
+ */
+final class YamlReader {
+
+    private static final YAMLFactory YAML = YAMLFactory.builder().build();
+
+    private YamlReader() {
+    }
+
+    /**
+     * @throws ConfigException if the text is not valid YAML or repeats a key
+     */
+    static ConfigNode read(String text, String source) {
+        try (JsonParser parser = YAML.createParser(text)) {
+            JsonToken first = parser.nextToken();
+            if (first == null) {
+                return new ConfigNode.MapNode(1, Map.of(), Map.of());
+            }
+            ConfigNode root = node(parser, source);
+            if (parser.nextToken() != null) {
+                throw new ConfigException(source, List.of("line " + parser.currentLocation().getLineNr()
+                        + ": more than one YAML document; use one"));
+            }
+            return root;
+        } catch (JsonProcessingException e) {
+            int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+            throw new ConfigException(source, List.of("line " + line + ": not valid YAML: " + e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw new ConfigException(source, List.of("cannot read: " + e.getMessage()));
+        }
+    }
+
+    private static ConfigNode node(JsonParser parser, String source) throws IOException {
+        int line = parser.currentTokenLocation().getLineNr();
+        JsonToken token = parser.currentToken();
+        if (token == JsonToken.START_OBJECT) {
+            Map<String, ConfigNode> entries = new LinkedHashMap<>();
+            Map<String, Integer> lines = new LinkedHashMap<>();
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String key = parser.currentName();
+                int keyLine = parser.currentTokenLocation().getLineNr();
+                parser.nextToken();
+                ConfigNode value = node(parser, source);
+                if (entries.put(key, value) != null) {
+                    throw new ConfigException(source, List.of("line " + keyLine + ": key '" + key
+                            + "' appears twice (first on line " + lines.get(key) + ")"));
+                }
+                lines.put(key, keyLine);
+            }
+            return new ConfigNode.MapNode(line, entries, lines);
+        }
+        if (token == JsonToken.START_ARRAY) {
+            List<ConfigNode> items = new ArrayList<>();
+            while (parser.nextToken() != JsonToken.END_ARRAY) {
+                items.add(node(parser, source));
+            }
+            return new ConfigNode.ListNode(line, items);
+        }
+        if (token == JsonToken.VALUE_NULL) {
+            return new ConfigNode.ScalarNode(line, null);
+        }
+        return new ConfigNode.ScalarNode(line, parser.getText());
+    }
+}

@@ -1,0 +1,287 @@
+package org.securebroker.server.queue;
+
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.frame.Bytes;
+import org.securebroker.protocol.frame.PublishMessage;
+import org.securebroker.protocol.frame.PublishResult;
+import org.securebroker.server.RequestException;
+import org.securebroker.store.AppendResult;
+import org.securebroker.store.Log;
+import org.securebroker.store.StoreException;
+import org.securebroker.store.StoredRecord;
+import org.securebroker.store.subscription.SubscriptionSnapshot;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One queue: its log in the store, its definition, producer de-duplication and one dispatcher
+ * per subscription. Publishing may be called from any thread; everything about delivery runs on
+ * the queue's serial executor.
+ *
+ * <p>Thread-safety: thread-safe as described.
+ */
+final class BrokerQueue {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BrokerQueue.class);
+
+    private final QueueEngine engine;
+    private final Log log;
+    private final SerialExecutor executor;
+    private final Deduplicator dedup;
+    private final Map<String, SubscriptionDispatcher> dispatchers = new HashMap<>();
+    private final AtomicBoolean releaseScheduled = new AtomicBoolean();
+    private volatile QueueDefinition definition;
+    private volatile boolean deleted;
+
+    BrokerQueue(QueueEngine engine, QueueDefinition definition, Log log) {
+        this.engine = engine;
+        this.definition = definition;
+        this.log = log;
+        this.executor = new SerialExecutor(engine.workers());
+        this.dedup = new Deduplicator(engine.settings().dedupWindow(), engine.settings().dedupMaxProducers());
+    }
+
+    String name() {
+        return definition.name();
+    }
+
+    QueueDefinition definition() {
+        return definition;
+    }
+
+    Log log() {
+        return log;
+    }
+
+    SerialExecutor executor() {
+        return executor;
+    }
+
+    Clock clock() {
+        return engine.clock();
+    }
+
+    long ackTimeoutMillis() {
+        return engine.settings().ackTimeout().toMillis();
+    }
+
+    boolean isDeleted() {
+        return deleted;
+    }
+
+    /** Rebuilds the de-duplication window from the last records of the log. */
+    void restoreDeduplication() {
+        long end = log.endOffset();
+        long from = Math.max(log.startOffset(), end - engine.settings().dedupWindow());
+        while (from < end) {
+            List<StoredRecord> records;
+            try {
+                records = log.read(from, 1024, 4L << 20);
+            } catch (StoreException e) {
+                LOG.warn("queue '{}': could not read offset {} to rebuild de-duplication: {}", name(), from, e.getMessage());
+                from++;
+                continue;
+            }
+            if (records.isEmpty()) {
+                break;
+            }
+            for (StoredRecord r : records) {
+                try {
+                    MessageEnvelope m = MessageEnvelope.decode(r.payload());
+                    if (!m.producerId().isEmpty()) {
+                        dedup.restore(m.producerId(), m.sequence(), r.offset());
+                    }
+                } catch (IllegalArgumentException e) {
+                    LOG.warn("queue '{}': offset {} holds no readable message: {}", name(), r.offset(), e.getMessage());
+                }
+            }
+            from = records.get(records.size() - 1).offset() + 1;
+        }
+    }
+
+    /**
+     * Stores messages and answers with their offsets once they are durable. A retry of a message
+     * already stored (same producer id and sequence) gets the original offset, flagged duplicate.
+     *
+     * @throws RequestException for invalid messages (nothing is stored then)
+     */
+    CompletableFuture<List<PublishResult>> publish(String principal, List<PublishMessage> messages) {
+        if (deleted) {
+            throw new RequestException(ErrorCode.QUEUE_NOT_FOUND, "queue '" + name() + "' was deleted");
+        }
+        long now = engine.clock().millis();
+        long defaultTtl = definition.defaultTtl().toMillis();
+        MessageEnvelope[] envelopes = new MessageEnvelope[messages.size()];
+        for (int i = 0; i < envelopes.length; i++) {
+            PublishMessage m = messages.get(i);
+            long ttl = m.ttlMillis() > 0 ? m.ttlMillis() : defaultTtl;
+            MessageEnvelope e = new MessageEnvelope(now, ttl > 0 ? now + ttl : 0, principal, m.producerId(),
+                    m.sequence(), m.headers(), m.payload(), m.producerSignature());
+            int size = e.encodedSize();
+            if (size > engine.settings().maxMessageBytes()) {
+                throw new RequestException(ErrorCode.MESSAGE_TOO_LARGE, "message " + (i + 1) + " is " + size
+                        + " bytes with its headers; the limit is " + engine.settings().maxMessageBytes());
+            }
+            envelopes[i] = e;
+        }
+        return store(envelopes);
+    }
+
+    /** Stores a message the broker itself produced (a dead letter). */
+    CompletableFuture<Long> appendInternal(MessageEnvelope envelope) {
+        return store(new MessageEnvelope[] {envelope}).thenApply(results -> results.get(0).offset());
+    }
+
+    private CompletableFuture<List<PublishResult>> store(MessageEnvelope[] envelopes) {
+        PublishResult[] results = new PublishResult[envelopes.length];
+        List<CompletableFuture<?>> waits = new ArrayList<>();
+        List<ByteBuffer> records = new ArrayList<>(envelopes.length);
+        int[] index = new int[envelopes.length];
+        for (int i = 0; i < envelopes.length; i++) {
+            MessageEnvelope e = envelopes[i];
+            if (!e.producerId().isEmpty()) {
+                Deduplicator.Verdict verdict = dedup.check(e.producerId(), e.sequence());
+                int at = i;
+                if (verdict instanceof Deduplicator.Stored s) {
+                    results[i] = new PublishResult(s.offset(), true, Bytes.EMPTY);
+                    continue;
+                }
+                if (verdict instanceof Deduplicator.Pending p) {
+                    waits.add(p.offset().thenAccept(offset -> results[at] = new PublishResult(offset, true, Bytes.EMPTY)));
+                    continue;
+                }
+                if (verdict instanceof Deduplicator.TooOld old) {
+                    for (int j = 0; j < records.size(); j++) {
+                        MessageEnvelope pending = envelopes[index[j]];
+                        dedup.failed(pending.producerId(), pending.sequence(), new IllegalStateException("refused"));
+                    }
+                    throw new RequestException(ErrorCode.INVALID_REQUEST, "sequence " + e.sequence() + " of producer '"
+                            + e.producerId() + "' is older than the de-duplication window (it starts at "
+                            + old.lowestRemembered() + "); a restarted producer must use a new producer id");
+                }
+            }
+            index[records.size()] = i;
+            records.add(e.encode());
+        }
+        if (!records.isEmpty()) {
+            int count = records.size();
+            CompletableFuture<AppendResult> append = log.append(records);
+            waits.add(append.handle((result, error) -> {
+                if (error != null) {
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                    for (int j = 0; j < count; j++) {
+                        MessageEnvelope e = envelopes[index[j]];
+                        if (!e.producerId().isEmpty()) {
+                            dedup.failed(e.producerId(), e.sequence(), cause);
+                        }
+                    }
+                    throw cause instanceof StoreException se ? RequestException.fromStore(se)
+                            : new RequestException(ErrorCode.INTERNAL_ERROR, "internal error");
+                }
+                for (int j = 0; j < count; j++) {
+                    MessageEnvelope e = envelopes[index[j]];
+                    long offset = result.firstOffset() + j;
+                    results[index[j]] = new PublishResult(offset, false, Bytes.EMPTY);
+                    if (!e.producerId().isEmpty()) {
+                        dedup.stored(e.producerId(), e.sequence(), offset);
+                    }
+                }
+                engine.published(count);
+                executor.execute(this::dispatchAll);
+                return null;
+            }));
+        }
+        return CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new)).thenApply(v -> Arrays.asList(results));
+    }
+
+    // ---- delivery, on the executor ----
+
+    SubscriptionDispatcher dispatcher(String subscription) {
+        SubscriptionDispatcher d = dispatchers.get(subscription);
+        if (d == null) {
+            SubscriptionSnapshot state = log.subscriptions().create(subscription, log.startOffset()).join();
+            d = new SubscriptionDispatcher(this, subscription, state.committed());
+            dispatchers.put(subscription, d);
+        }
+        return d;
+    }
+
+    void dispatchAll() {
+        for (SubscriptionDispatcher d : dispatchers.values()) {
+            d.dispatch();
+        }
+    }
+
+    void tick() {
+        for (SubscriptionDispatcher d : dispatchers.values()) {
+            d.expireDeadlines();
+        }
+    }
+
+    void scheduleDispatch(SubscriptionDispatcher d, long delayMillis) {
+        engine.scheduler().schedule(() -> executor.execute(d::timerFired), delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Releases, about a second later, the records every subscription has acknowledged. */
+    void scheduleRelease() {
+        if (releaseScheduled.compareAndSet(false, true)) {
+            engine.scheduler().schedule(() -> executor.execute(() -> {
+                releaseScheduled.set(false);
+                if (deleted) {
+                    return;
+                }
+                long lwm = log.subscriptions().lowWaterMark(log.startOffset());
+                if (lwm > log.startOffset()) {
+                    log.releaseBelow(lwm);
+                }
+            }), 1, TimeUnit.SECONDS);
+        }
+    }
+
+    BrokerQueue deadLetterTarget() {
+        QueueDefinition d = definition;
+        return d.hasDeadLetterQueue() ? engine.queueOrNull(d.deadLetterQueue()) : null;
+    }
+
+    void deadLettered(String reason) {
+        engine.counted("dead-lettered", reason);
+    }
+
+    void dropped(String reason) {
+        engine.counted("dropped", reason);
+    }
+
+    void corruptedSkipped(long count) {
+        engine.counted("corrupted-skipped", Long.toString(count));
+    }
+
+    /** Marks the queue deleted and detaches every consumer. */
+    void markDeleted() {
+        deleted = true;
+        executor.execute(() -> {
+            for (SubscriptionDispatcher d : dispatchers.values()) {
+                d.detachAll();
+            }
+            dispatchers.clear();
+        });
+    }
+
+    int subscriptionCount() {
+        return log.subscriptions().list().size();
+    }
+
+    long depth() {
+        return Math.max(0, log.endOffset() - log.subscriptions().lowWaterMark(log.startOffset()));
+    }
+}

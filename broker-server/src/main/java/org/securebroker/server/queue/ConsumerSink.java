@@ -1,0 +1,21 @@
+package org.securebroker.server.queue;
+
+import org.securebroker.protocol.frame.DeliverFrame;
+
+/**
+ * Where a consumer's deliveries go: its connection. Implementations forward to the channel, which
+ * makes writes from the queue threads safe.
+ *
+ * <p>Thread-safety: implementations must be thread-safe.
+ */
+public interface ConsumerSink {
+
+    /** Whether the connection is open and its outbound buffer has room. */
+    boolean isWritable();
+
+    /** Queues a delivery for writing, without flushing. */
+    void deliver(DeliverFrame frame);
+
+    /** Flushes queued deliveries. */
+    void flush();
+}

@@ -1,0 +1,341 @@
+package org.securebroker.server.queue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.frame.PublishMessage;
+import org.securebroker.protocol.frame.PublishResult;
+import org.securebroker.protocol.frame.QueueInfo;
+import org.securebroker.server.RequestException;
+import org.securebroker.store.Store;
+import org.securebroker.store.StoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The queues of the broker and every operation on them. Calls never block the caller (they
+ * return futures or hand work to the queues' executors), so sessions call them from event loops.
+ *
+ * <p>Queues exist only when created (by an admin command or from configuration); publishing to or
+ * subscribing on a missing queue is refused unless auto-creation was turned on explicitly.
+ *
+ * <p>Thread-safety: thread-safe.
+ */
+public final class QueueEngine implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(QueueEngine.class);
+
+    private final Store store;
+    private final QueueCatalog catalog;
+    private final EngineSettings settings;
+    private final Clock clock;
+    private final boolean autoCreate;
+    private final ExecutorService workers;
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService admin;
+    private final Map<String, BrokerQueue> queues = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
+
+    private QueueEngine(Store store, Path catalogFile, EngineSettings settings, Clock clock, boolean autoCreate) {
+        this.store = store;
+        this.catalog = new QueueCatalog(catalogFile);
+        this.settings = settings;
+        this.clock = clock;
+        this.autoCreate = autoCreate;
+        this.workers = Executors.newFixedThreadPool(settings.workerThreads(), threads("queue-worker"));
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(threads("queue-timer"));
+        this.admin = Executors.newSingleThreadExecutor(threads("queue-admin"));
+    }
+
+    private static ThreadFactory threads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /**
+     * Opens the engine over an open store: loads the queue catalog, reconciles it with the
+     * store's logs, creates the configured queues that are missing and rebuilds de-duplication.
+     */
+    public static QueueEngine start(Store store, Path catalogFile, EngineSettings settings, Clock clock,
+                                    List<QueueDefinition> configured, boolean autoCreate) throws IOException {
+        QueueEngine engine = new QueueEngine(store, catalogFile, settings, clock, autoCreate);
+        try {
+            engine.open(configured);
+        } catch (IOException | RuntimeException e) {
+            engine.close();
+            throw e;
+        }
+        return engine;
+    }
+
+    private void open(List<QueueDefinition> configured) throws IOException {
+        catalog.load();
+        for (QueueDefinition d : List.copyOf(catalog.all())) {
+            if (store.log(d.name()).isEmpty()) {
+                LOG.warn("queue '{}' is in the catalog but had no log; creating an empty one", d.name());
+                store.createLog(d.name());
+            }
+        }
+        for (String name : store.logNames()) {
+            if (catalog.get(name) == null) {
+                LOG.warn("log '{}' had no queue definition; adding it with default settings", name);
+                catalog.put(QueueDefinition.simple(name));
+            }
+        }
+        for (QueueDefinition d : configured) {
+            if (catalog.get(d.name()) == null) {
+                if (store.log(d.name()).isEmpty()) {
+                    store.createLog(d.name());
+                }
+                catalog.put(d);
+                LOG.info("created queue '{}' from the configuration", d.name());
+            } else if (!catalog.get(d.name()).equals(d)) {
+                catalog.put(d);
+                LOG.info("updated queue '{}' from the configuration", d.name());
+            }
+        }
+        for (QueueDefinition d : catalog.all()) {
+            BrokerQueue q = new BrokerQueue(this, d, store.requireLog(d.name()));
+            q.restoreDeduplication();
+            queues.put(d.name(), q);
+        }
+        scheduler.scheduleWithFixedDelay(() -> queues.values().forEach(q -> q.executor().execute(q::tick)), 1, 1,
+                TimeUnit.SECONDS);
+    }
+
+    EngineSettings settings() {
+        return settings;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    ExecutorService workers() {
+        return workers;
+    }
+
+    ScheduledExecutorService scheduler() {
+        return scheduler;
+    }
+
+    BrokerQueue queueOrNull(String name) {
+        return queues.get(name);
+    }
+
+    private BrokerQueue require(String name) {
+        BrokerQueue q = queues.get(name);
+        if (q != null) {
+            return q;
+        }
+        throw new RequestException(ErrorCode.QUEUE_NOT_FOUND, "queue '" + name + "' does not exist"
+                + (autoCreate ? "" : "; create it first ('broker queue create " + name + "')"));
+    }
+
+    private CompletableFuture<BrokerQueue> requireOrCreate(String name) {
+        BrokerQueue q = queues.get(name);
+        if (q != null) {
+            return CompletableFuture.completedFuture(q);
+        }
+        if (!autoCreate) {
+            return CompletableFuture.failedFuture(notFound(name));
+        }
+        return createQueue(QueueDefinition.simple(name)).handle((v, e) -> queues.get(name)).thenApply(created -> {
+            if (created == null) {
+                throw notFound(name);
+            }
+            return created;
+        });
+    }
+
+    private RequestException notFound(String name) {
+        return new RequestException(ErrorCode.QUEUE_NOT_FOUND, "queue '" + name + "' does not exist"
+                + (autoCreate ? "" : "; create it first ('broker queue create " + name + "')"));
+    }
+
+    public boolean exists(String name) {
+        return queues.containsKey(name);
+    }
+
+    /** Creates a queue, and its dead-letter queue if that does not exist yet. */
+    public CompletableFuture<Void> createQueue(QueueDefinition definition) {
+        return CompletableFuture.runAsync(() -> {
+            if (queues.containsKey(definition.name())) {
+                throw new RequestException(ErrorCode.QUEUE_EXISTS, "queue '" + definition.name() + "' exists already");
+            }
+            if (definition.hasDeadLetterQueue() && !queues.containsKey(definition.deadLetterQueue())) {
+                createNow(QueueDefinition.simple(definition.deadLetterQueue()));
+            }
+            createNow(definition);
+        }, admin);
+    }
+
+    private void createNow(QueueDefinition definition) {
+        try {
+            if (store.log(definition.name()).isEmpty()) {
+                store.createLog(definition.name());
+            }
+            catalog.put(definition);
+            queues.put(definition.name(), new BrokerQueue(this, definition, store.requireLog(definition.name())));
+            LOG.info("queue '{}' created", definition.name());
+        } catch (StoreException e) {
+            throw RequestException.fromStore(e);
+        } catch (IOException e) {
+            throw new RequestException(ErrorCode.INTERNAL_ERROR, "the queue catalog could not be written");
+        }
+    }
+
+    /** Deletes a queue: its consumers stop receiving, its messages and data keys are destroyed. */
+    public CompletableFuture<Void> deleteQueue(String name) {
+        return CompletableFuture.runAsync(() -> {
+            BrokerQueue q = queues.remove(name);
+            if (q == null) {
+                throw new RequestException(ErrorCode.QUEUE_NOT_FOUND, "queue '" + name + "' does not exist");
+            }
+            q.markDeleted();
+            try {
+                catalog.remove(name);
+                store.deleteLog(name);
+            } catch (StoreException e) {
+                throw RequestException.fromStore(e);
+            } catch (IOException e) {
+                throw new RequestException(ErrorCode.INTERNAL_ERROR, "the queue catalog could not be written");
+            }
+            for (BrokerQueue other : queues.values()) {
+                if (other.definition().deadLetterQueue().equals(name)) {
+                    LOG.warn("queue '{}' was the dead-letter queue of '{}'; its dead letters are now dropped", name,
+                            other.name());
+                }
+            }
+            LOG.info("queue '{}' deleted", name);
+        }, admin);
+    }
+
+    public List<QueueInfo> listQueues() {
+        List<QueueInfo> out = new ArrayList<>();
+        for (BrokerQueue q : queues.values()) {
+            QueueDefinition d = q.definition();
+            out.add(new QueueInfo(d.name(), q.depth(), q.subscriptionCount(), d.maxDeliveries(), d.deadLetterQueue(),
+                    d.defaultTtl().toMillis()));
+        }
+        out.sort(Comparator.comparing(QueueInfo::name));
+        return out;
+    }
+
+    /** Stores messages; the future yields their offsets once durable. */
+    public CompletableFuture<List<PublishResult>> publish(String queue, String principal, List<PublishMessage> messages) {
+        BrokerQueue q = queues.get(queue);
+        if (q != null) {
+            return q.publish(principal, messages);
+        }
+        return requireOrCreate(queue).thenCompose(created -> created.publish(principal, messages));
+    }
+
+    /**
+     * Attaches a consumer to a subscription (created on first use, starting at the oldest
+     * message). {@code onAttached} runs on the queue's executor before the first delivery, so a
+     * session can answer SUBSCRIBE ahead of any DELIVER.
+     */
+    public CompletableFuture<Consumer> subscribe(String queue, String subscription, long credit, int consumerId,
+                                                 ConsumerSink sink, java.util.function.Consumer<Consumer> onAttached) {
+        if (subscription.isEmpty() || subscription.length() > 200) {
+            return CompletableFuture.failedFuture(new RequestException(ErrorCode.INVALID_REQUEST,
+                    "a subscription name has 1 to 200 characters"));
+        }
+        return requireOrCreate(queue).thenCompose(q -> {
+            CompletableFuture<Consumer> result = new CompletableFuture<>();
+            q.executor().execute(() -> {
+                try {
+                    SubscriptionDispatcher d = q.dispatcher(subscription);
+                    Consumer c = new Consumer(consumerId, sink, d, credit);
+                    onAttached.accept(c);
+                    d.add(c);
+                    result.complete(c);
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            });
+            return result;
+        });
+    }
+
+    public void credit(Consumer consumer, long credit) {
+        BrokerQueue q = consumer.dispatcher.queue();
+        q.executor().execute(() -> consumer.dispatcher.credit(consumer, credit));
+    }
+
+    /** Settles deliveries; the future yields the offsets refused because they were never delivered. */
+    public CompletableFuture<long[]> ack(Consumer consumer, long[] offsets) {
+        CompletableFuture<long[]> result = new CompletableFuture<>();
+        consumer.dispatcher.queue().executor().execute(() -> result.complete(consumer.dispatcher.ack(offsets)));
+        return result;
+    }
+
+    /** Returns a delivery for redelivery; the future yields false if it was not in flight. */
+    public CompletableFuture<Boolean> nack(Consumer consumer, long offset, long delayMillis) {
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        consumer.dispatcher.queue().executor().execute(() -> result.complete(consumer.dispatcher.nack(offset, delayMillis)));
+        return result;
+    }
+
+    /** Detaches a consumer (unsubscribe or disconnect); its unsettled messages are redelivered. */
+    public void detach(Consumer consumer) {
+        consumer.closed = true;
+        consumer.dispatcher.queue().executor().execute(() -> consumer.dispatcher.remove(consumer));
+    }
+
+    /** Resumes deliveries to a consumer whose connection can take more. */
+    public void writable(Consumer consumer) {
+        consumer.dispatcher.queue().executor().execute(consumer.dispatcher::dispatch);
+    }
+
+    void published(int count) {
+        counter("published").add(count);
+    }
+
+    void counted(String kind, String reason) {
+        counter(kind + ":" + reason).increment();
+    }
+
+    private LongAdder counter(String name) {
+        return counters.computeIfAbsent(name, k -> new LongAdder());
+    }
+
+    /** Counters by name (published, dead-lettered:REASON, dropped:REASON, ...). */
+    public Map<String, Long> counters() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        counters.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        admin.shutdown();
+        workers.shutdown();
+        try {
+            admin.awaitTermination(10, TimeUnit.SECONDS);
+            workers.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

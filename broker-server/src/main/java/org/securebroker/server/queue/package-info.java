@@ -1,0 +1,6 @@
+/**
+ * The queue engine: queues backed by store logs, durable subscriptions with competing consumers,
+ * credit-based delivery, acknowledgement, redelivery, dead-lettering, TTL and producer
+ * de-duplication.
+ */
+package org.securebroker.server.queue;

@@ -1,0 +1,503 @@
+package org.securebroker.server.session;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.ProtocolException;
+import org.securebroker.protocol.ProtocolLimits;
+import org.securebroker.protocol.ProtocolVersion;
+import org.securebroker.protocol.codec.FrameDecoder;
+import org.securebroker.protocol.frame.AckFrame;
+import org.securebroker.protocol.frame.AuthFrame;
+import org.securebroker.protocol.frame.AuthOkFrame;
+import org.securebroker.protocol.frame.Bytes;
+import org.securebroker.protocol.frame.CloseFrame;
+import org.securebroker.protocol.frame.CreateQueueFrame;
+import org.securebroker.protocol.frame.CreditFrame;
+import org.securebroker.protocol.frame.DeleteQueueFrame;
+import org.securebroker.protocol.frame.ErrorFrame;
+import org.securebroker.protocol.frame.Frame;
+import org.securebroker.protocol.frame.HelloFrame;
+import org.securebroker.protocol.frame.HelloOkFrame;
+import org.securebroker.protocol.frame.ListQueuesFrame;
+import org.securebroker.protocol.frame.NackFrame;
+import org.securebroker.protocol.frame.OkFrame;
+import org.securebroker.protocol.frame.PingFrame;
+import org.securebroker.protocol.frame.PongFrame;
+import org.securebroker.protocol.frame.PublishFrame;
+import org.securebroker.protocol.frame.PublishOkFrame;
+import org.securebroker.protocol.frame.QueueListFrame;
+import org.securebroker.protocol.frame.SubscribeFrame;
+import org.securebroker.protocol.frame.SubscribeOkFrame;
+import org.securebroker.protocol.frame.UnsubscribeFrame;
+import org.securebroker.server.RequestException;
+import org.securebroker.server.auth.PasswordAuthenticator;
+import org.securebroker.server.auth.User;
+import org.securebroker.server.net.ConnectionListener;
+import org.securebroker.server.net.Pipeline;
+import org.securebroker.server.queue.Consumer;
+import org.securebroker.server.queue.QueueDefinition;
+import org.securebroker.server.queue.QueueEngine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection's session: HELLO (version and frame size negotiation), then AUTH (PLAIN over
+ * TLS, checked off the event loop), then commands. Every frame outside its state ends the
+ * connection with {@code UNEXPECTED_FRAME}; a malformed one with the decoder's error. Failures of
+ * a single request are answered with an ERROR echoing its correlation id and the session goes on.
+ *
+ * <p>Back-pressure: when a connection has more published messages waiting for the disk than
+ * allowed, the broker stops reading from it until half of them are stored; deliveries stop while
+ * the connection's outbound buffer is full.
+ *
+ * <p>Thread-safety: not sharable; one instance per channel. State changes happen on the
+ * channel's event loop; completions from other threads are handed back to it.
+ */
+public final class SessionHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SessionHandler.class);
+    private static final String PLAIN = "PLAIN";
+    private static final String ADMIN_ROLE = "admin";
+
+    private enum State {
+        AWAIT_TLS, AWAIT_HELLO, AWAIT_AUTH, AUTHENTICATING, OPEN, CLOSED
+    }
+
+    private final SessionSettings settings;
+    private final PasswordAuthenticator authenticator;
+    private final QueueEngine engine;
+    private final ConnectionListener listener;
+    private final Map<Integer, Consumer> consumers = new ConcurrentHashMap<>();
+
+    private ChannelHandlerContext ctx;
+    private State state = State.AWAIT_TLS;
+    private ScheduledFuture<?> timeout;
+    private int maxFrameSize;
+    private User user;
+    private int nextConsumerId = 1;
+    private int inFlightPublishes;
+
+    public SessionHandler(SessionSettings settings, PasswordAuthenticator authenticator, QueueEngine engine,
+                          ConnectionListener listener) {
+        this.settings = settings;
+        this.authenticator = authenticator;
+        this.engine = engine;
+        this.listener = listener;
+    }
+
+    /** The authenticated user's name, or null before authentication. */
+    public String principal() {
+        User u = user;
+        return u == null ? null : u.name();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (event instanceof SslHandshakeCompletionEvent done) {
+            if (done.isSuccess()) {
+                state = State.AWAIT_HELLO;
+                arm(settings.helloTimeout(), ErrorCode.HANDSHAKE_TIMEOUT, "no HELLO within " + settings.helloTimeout());
+            } else {
+                LOG.debug("{}: TLS handshake failed: {}", remote(), done.cause().getMessage());
+                listener.handshakeFailed(ctx.channel(), "TLS handshake failed: " + done.cause().getMessage());
+                ctx.close();
+            }
+        }
+        super.userEventTriggered(ctx, event);
+    }
+
+    private void arm(Duration after, ErrorCode code, String message) {
+        disarm();
+        timeout = ctx.executor().schedule(() -> fail(code, message), after.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void disarm() {
+        if (timeout != null) {
+            timeout.cancel(false);
+            timeout = null;
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof Frame frame)) {
+            fail(ErrorCode.INTERNAL_ERROR, "internal error");
+            return;
+        }
+        switch (state) {
+            case AWAIT_HELLO -> {
+                if (frame instanceof HelloFrame hello) {
+                    hello(hello);
+                } else {
+                    unexpected(frame, "the first frame must be HELLO");
+                }
+            }
+            case AWAIT_AUTH -> {
+                if (frame instanceof AuthFrame auth) {
+                    authenticate(auth);
+                } else if (frame instanceof CloseFrame) {
+                    ctx.close();
+                } else {
+                    unexpected(frame, "authenticate first (AUTH)");
+                }
+            }
+            case AUTHENTICATING -> unexpected(frame, "wait for the answer to AUTH");
+            case OPEN -> command(frame);
+            default -> {
+                // AWAIT_TLS cannot receive frames; CLOSED drops what is still in flight
+            }
+        }
+    }
+
+    private void hello(HelloFrame hello) {
+        OptionalInt version = ProtocolVersion.negotiate(hello.minVersion(), hello.maxVersion());
+        if (version.isEmpty()) {
+            fail(ErrorCode.UNSUPPORTED_VERSION, "this broker speaks protocol versions " + ProtocolVersion.MIN + " to "
+                    + ProtocolVersion.MAX + ", the client offered " + hello.minVersion() + " to " + hello.maxVersion());
+            return;
+        }
+        try {
+            maxFrameSize = ProtocolLimits.negotiateMaxFrameSize(hello.maxFrameSize(), settings.maxFrameSize());
+        } catch (ProtocolException e) {
+            fail(e.errorCode(), e.getMessage());
+            return;
+        }
+        state = State.AWAIT_AUTH;
+        arm(settings.authTimeout(), ErrorCode.AUTHENTICATION_TIMEOUT, "authentication did not complete within "
+                + settings.authTimeout());
+        ctx.writeAndFlush(new HelloOkFrame(hello.correlationId(), version.getAsInt(), maxFrameSize, settings.serverId(),
+                List.of(PLAIN), settings.authTimeout().toMillis()));
+    }
+
+    private void authenticate(AuthFrame auth) {
+        if (!PLAIN.equals(auth.mechanism())) {
+            listener.authenticationFailed(ctx.channel(), null, auth.mechanism(), "unsupported mechanism");
+            replyAndClose(auth.correlationId(), ErrorCode.UNSUPPORTED_MECHANISM, "mechanism '" + auth.mechanism()
+                    + "' is not offered; use one of " + List.of(PLAIN));
+            return;
+        }
+        Plain credentials = Plain.parse(auth.initialResponse());
+        if (credentials == null) {
+            listener.authenticationFailed(ctx.channel(), null, PLAIN, "malformed PLAIN response");
+            replyAndClose(auth.correlationId(), ErrorCode.AUTHENTICATION_FAILED, "authentication failed");
+            return;
+        }
+        state = State.AUTHENTICATING;
+        int correlationId = auth.correlationId();
+        authenticator.authenticate(credentials.user(), credentials.password()).whenComplete((result, error) ->
+                ctx.executor().execute(() -> {
+                    if (state != State.AUTHENTICATING) {
+                        return;
+                    }
+                    if (error != null || !result.succeeded()) {
+                        String why = error != null ? "internal error" : result.failure().name().toLowerCase();
+                        LOG.info("{}: authentication of '{}' failed ({})", remote(), credentials.user(), why);
+                        listener.authenticationFailed(ctx.channel(), credentials.user(), PLAIN, why);
+                        boolean busy = result != null && result.failure() == PasswordAuthenticator.Failure.BUSY;
+                        replyAndClose(correlationId, busy ? ErrorCode.TOO_MANY_ATTEMPTS : ErrorCode.AUTHENTICATION_FAILED,
+                                busy ? "the broker is busy checking other logins; retry shortly" : "authentication failed");
+                        return;
+                    }
+                    disarm();
+                    user = result.user().orElseThrow();
+                    state = State.OPEN;
+                    ((FrameDecoder) ctx.pipeline().get(Pipeline.FRAME_DECODER))
+                            .setMaxFrameSize(maxFrameSize);
+                    LOG.info("{}: authenticated '{}' ({})", remote(), user.name(), PLAIN);
+                    listener.authenticated(ctx.channel(), user.name(), PLAIN);
+                    ctx.writeAndFlush(new AuthOkFrame(correlationId, user.name(), 0, Bytes.EMPTY));
+                }));
+    }
+
+    private void command(Frame frame) {
+        int correlationId = frame.correlationId();
+        try {
+            if (frame instanceof PublishFrame publish) {
+                publish(publish);
+            } else if (frame instanceof AckFrame ack) {
+                Consumer c = consumer(ack.consumerId());
+                engine.ack(c, ack.offsets()).thenAccept(refused -> {
+                    if (refused.length > 0) {
+                        reply(correlationId, ErrorCode.INVALID_REQUEST, "offsets " + Arrays.toString(refused)
+                                + " were not delivered to subscription '" + c.subscription() + "'");
+                    }
+                });
+            } else if (frame instanceof CreditFrame credit) {
+                engine.credit(consumer(credit.consumerId()), credit.credit());
+            } else if (frame instanceof NackFrame nack) {
+                if (nack.delayMillis() < 0) {
+                    throw new RequestException(ErrorCode.INVALID_REQUEST, "a NACK delay must not be negative");
+                }
+                Consumer c = consumer(nack.consumerId());
+                engine.nack(c, nack.offset(), nack.delayMillis()).thenAccept(ok -> {
+                    if (!ok) {
+                        reply(correlationId, ErrorCode.INVALID_REQUEST, "offset " + nack.offset()
+                                + " is not in flight on subscription '" + c.subscription() + "'");
+                    }
+                });
+            } else if (frame instanceof SubscribeFrame subscribe) {
+                subscribe(subscribe);
+            } else if (frame instanceof UnsubscribeFrame unsubscribe) {
+                Consumer c = consumers.remove(unsubscribe.consumerId());
+                if (c == null) {
+                    throw unknownConsumer(unsubscribe.consumerId());
+                }
+                engine.detach(c);
+                ctx.writeAndFlush(new OkFrame(correlationId));
+            } else if (frame instanceof CreateQueueFrame create) {
+                requireAdmin("create queues");
+                QueueDefinition definition;
+                try {
+                    definition = new QueueDefinition(create.queue(), (int) Math.min(Integer.MAX_VALUE, create.maxDeliveries()),
+                            create.deadLetterQueue(), Duration.ofMillis(create.defaultTtlMillis()));
+                } catch (RuntimeException e) {
+                    throw new RequestException(ErrorCode.INVALID_REQUEST, e.getMessage());
+                }
+                answer(correlationId, engine.createQueue(definition), v -> new OkFrame(correlationId));
+            } else if (frame instanceof DeleteQueueFrame delete) {
+                requireAdmin("delete queues");
+                answer(correlationId, engine.deleteQueue(delete.queue()), v -> new OkFrame(correlationId));
+            } else if (frame instanceof ListQueuesFrame) {
+                ctx.writeAndFlush(new QueueListFrame(correlationId, engine.listQueues()));
+            } else if (frame instanceof PingFrame ping) {
+                ctx.writeAndFlush(new PongFrame(correlationId, ping.payload()));
+            } else if (frame instanceof PongFrame) {
+                return;
+            } else if (frame instanceof CloseFrame) {
+                ctx.close();
+            } else {
+                unexpected(frame, "not a client command");
+            }
+        } catch (RequestException e) {
+            reply(correlationId, e.code(), e.getMessage());
+        }
+    }
+
+    private void publish(PublishFrame publish) {
+        int correlationId = publish.correlationId();
+        int count = publish.messages().size();
+        CompletableFuture<List<org.securebroker.protocol.frame.PublishResult>> stored =
+                engine.publish(publish.queue(), user.name(), publish.messages());
+        inFlightPublishes += count;
+        if (inFlightPublishes >= settings.maxInFlightPublishes() && ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(false);
+        }
+        stored.whenComplete((results, error) -> {
+            if (error == null) {
+                ctx.writeAndFlush(new PublishOkFrame(correlationId, results), ctx.voidPromise());
+            } else {
+                replyFailure(correlationId, error);
+            }
+            ctx.executor().execute(() -> {
+                inFlightPublishes -= count;
+                if (inFlightPublishes <= settings.maxInFlightPublishes() / 2 && !ctx.channel().config().isAutoRead()
+                        && state == State.OPEN) {
+                    ctx.channel().config().setAutoRead(true);
+                }
+            });
+        });
+    }
+
+    private void subscribe(SubscribeFrame subscribe) {
+        int correlationId = subscribe.correlationId();
+        int id = nextConsumerId++;
+        CompletableFuture<Consumer> attached = engine.subscribe(subscribe.queue(), subscribe.subscription(),
+                subscribe.initialCredit(), id, new ChannelSink(ctx.channel()), c -> {
+                    consumers.put(c.id(), c);
+                    ctx.writeAndFlush(new SubscribeOkFrame(correlationId, c.id()), ctx.voidPromise());
+                });
+        attached.whenComplete((c, error) -> {
+            if (error != null) {
+                replyFailure(correlationId, error);
+            } else if (!ctx.channel().isActive()) {
+                consumers.remove(c.id());
+                engine.detach(c);
+            }
+        });
+    }
+
+    private Consumer consumer(int id) {
+        Consumer c = consumers.get(id);
+        if (c == null) {
+            throw unknownConsumer(id);
+        }
+        return c;
+    }
+
+    private static RequestException unknownConsumer(int id) {
+        return new RequestException(ErrorCode.UNKNOWN_CONSUMER, "consumer " + id + " is not subscribed on this connection");
+    }
+
+    private void requireAdmin(String what) {
+        if (!user.hasRole(ADMIN_ROLE)) {
+            throw new RequestException(ErrorCode.NOT_AUTHORIZED, "user '" + user.name() + "' may not " + what
+                    + " (requires the '" + ADMIN_ROLE + "' role)");
+        }
+    }
+
+    private <T> void answer(int correlationId, CompletableFuture<T> future, java.util.function.Function<T, Frame> ok) {
+        future.whenComplete((value, error) -> {
+            if (error == null) {
+                ctx.writeAndFlush(ok.apply(value), ctx.voidPromise());
+            } else {
+                replyFailure(correlationId, error);
+            }
+        });
+    }
+
+    private void replyFailure(int correlationId, Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof RequestException e) {
+            reply(correlationId, e.code(), e.getMessage());
+        } else {
+            LOG.error("{}: request {} failed", remote(), correlationId, cause);
+            reply(correlationId, ErrorCode.INTERNAL_ERROR, "internal error");
+        }
+    }
+
+    private void reply(int correlationId, ErrorCode code, String message) {
+        ctx.writeAndFlush(new ErrorFrame(correlationId, code.code(), message), ctx.voidPromise());
+    }
+
+    private void replyAndClose(int correlationId, ErrorCode code, String message) {
+        state = State.CLOSED;
+        disarm();
+        ctx.writeAndFlush(new ErrorFrame(correlationId, code.code(), message)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void unexpected(Frame frame, String why) {
+        listener.protocolError(ctx.channel(), "unexpected " + frame.type() + " in state " + state);
+        fail(ErrorCode.UNEXPECTED_FRAME, frame.type() + " is not allowed now: " + why);
+    }
+
+    /** Sends a connection-level ERROR and closes. */
+    private void fail(ErrorCode code, String message) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        replyAndClose(0, code, message);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.channel().isWritable()) {
+            for (Consumer c : consumers.values()) {
+                engine.writable(c);
+            }
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        state = State.CLOSED;
+        disarm();
+        for (Consumer c : consumers.values()) {
+            engine.detach(c);
+        }
+        consumers.clear();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (root instanceof ProtocolException e) {
+            LOG.info("{}: protocol error: {}", remote(), e.getMessage());
+            listener.protocolError(ctx.channel(), e.getMessage());
+            fail(e.errorCode(), e.getMessage());
+        } else if (root instanceof SSLException) {
+            LOG.debug("{}: TLS error: {}", remote(), root.getMessage());
+            ctx.close();
+        } else if (root instanceof java.io.IOException) {
+            LOG.debug("{}: connection error: {}", remote(), root.getMessage());
+            ctx.close();
+        } else {
+            LOG.error("{}: unexpected failure in the session", remote(), root);
+            fail(ErrorCode.INTERNAL_ERROR, "internal error");
+        }
+    }
+
+    private Object remote() {
+        Channel ch = ctx == null ? null : ctx.channel();
+        return ch == null ? "?" : ch.remoteAddress();
+    }
+
+    /** The PLAIN initial response (RFC 4616): authzid NUL authcid NUL password, UTF-8. */
+    record Plain(String user, char[] password) {
+
+        static Plain parse(Bytes response) {
+            byte[] bytes = response.toByteArray();
+            try {
+                int first = indexOf(bytes, 0);
+                int second = first < 0 ? -1 : indexOf(bytes, first + 1);
+                if (first < 0 || second < 0 || indexOf(bytes, second + 1) >= 0) {
+                    return null;
+                }
+                String authzid = decode(bytes, 0, first);
+                String authcid = decode(bytes, first + 1, second - first - 1);
+                if (authzid == null || authcid == null || authcid.isEmpty() || (!authzid.isEmpty() && !authzid.equals(authcid))) {
+                    return null;
+                }
+                CharBuffer chars = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(bytes, second + 1, bytes.length - second - 1));
+                char[] password = new char[chars.remaining()];
+                chars.get(password);
+                if (chars.hasArray()) {
+                    Arrays.fill(chars.array(), '\0');
+                }
+                return password.length == 0 ? null : new Plain(authcid, password);
+            } catch (CharacterCodingException e) {
+                return null;
+            } finally {
+                Arrays.fill(bytes, (byte) 0);
+            }
+        }
+
+        private static int indexOf(byte[] bytes, int from) {
+            for (int i = from; i < bytes.length; i++) {
+                if (bytes[i] == 0) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        private static String decode(byte[] bytes, int offset, int length) throws CharacterCodingException {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes, offset, length)).toString();
+        }
+
+        @Override
+        public String toString() {
+            return "Plain[" + user + "]";
+        }
+    }
+}

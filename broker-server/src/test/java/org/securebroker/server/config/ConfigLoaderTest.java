@@ -1,0 +1,156 @@
+package org.securebroker.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.securebroker.server.tls.ServerTls;
+
+class ConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    private BrokerConfig parse(String yaml) {
+        return ConfigLoader.parse(yaml, "test.yaml", dir.resolve("data"));
+    }
+
+    private ConfigException problems(String yaml) {
+        try {
+            parse(yaml);
+        } catch (ConfigException e) {
+            return e;
+        }
+        throw new AssertionError("expected the configuration to be refused");
+    }
+
+    @Test
+    void shouldUseSecureDefaultsWithoutAFile() {
+        BrokerConfig c = ConfigLoader.defaults(dir.resolve("data"));
+        assertThat(c.listener().host()).isEqualTo("127.0.0.1");
+        assertThat(c.listener().port()).isEqualTo(7443);
+        assertThat(c.tls().provider()).isEqualTo(ServerTls.Provider.AUTO);
+        assertThat(c.keys().kekFile()).isEqualTo(dir.resolve("data/secrets/kek.keys"));
+        assertThat(c.auth().passwordHashing().memoryKiB()).isEqualTo(19 * 1024);
+        assertThat(c.queues().autoCreate()).isFalse();
+    }
+
+    @Test
+    void shouldReadEverySection() throws Exception {
+        Path file = dir.resolve("broker.yaml");
+        Files.writeString(file, """
+                dataDir: /srv/broker
+                listener:
+                  host: 0.0.0.0
+                  port: 9443
+                  authTimeout: 5s
+                  maxFrameSize: 2MiB
+                tls:
+                  certificate: certs/server.pem
+                  provider: jdk
+                keys:
+                  kekEnv: MY_KEK
+                store:
+                  segmentSize: 128MiB
+                  retention:
+                    maxAge: 7d
+                auth:
+                  passwordHashing:
+                    memory: 64MiB
+                    iterations: 3
+                queues:
+                  ackTimeout: 1m
+                  define:
+                    - name: orders
+                      maxDeliveries: 5
+                      deadLetterQueue: orders.dlq
+                      ttl: 1h
+                """);
+        BrokerConfig c = ConfigLoader.load(file);
+        assertThat(c.dataDir()).isEqualTo(Path.of("/srv/broker"));
+        assertThat(c.listener().port()).isEqualTo(9443);
+        assertThat(c.listener().authTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.listener().maxFrameSize()).isEqualTo(2 * 1024 * 1024);
+        assertThat(c.tls().certificate()).isEqualTo(Path.of("/srv/broker/certs/server.pem"));
+        assertThat(c.tls().provider()).isEqualTo(ServerTls.Provider.JDK);
+        assertThat(c.keys().fromEnvironment()).isTrue();
+        assertThat(c.keys().kekEnv()).isEqualTo("MY_KEK");
+        assertThat(c.store().segmentBytes()).isEqualTo(128 * 1024 * 1024);
+        assertThat(c.store().retentionMaxAge()).isEqualTo(Duration.ofDays(7));
+        assertThat(c.auth().passwordHashing().memoryKiB()).isEqualTo(64 * 1024);
+        assertThat(c.queues().ackTimeout()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(c.queues().define()).singleElement().satisfies(q -> {
+            assertThat(q.name()).isEqualTo("orders");
+            assertThat(q.deadLetterQueue()).isEqualTo("orders.dlq");
+            assertThat(q.defaultTtl()).isEqualTo(Duration.ofHours(1));
+        });
+    }
+
+    @Test
+    void shouldReportEveryProblemAtOnceWithKeyAndLine() {
+        ConfigException e = problems("""
+                listener:
+                  port: 70000
+                  hostname: example
+                tls:
+                  provider: fastest
+                store:
+                  segmentSize: lots
+                queues:
+                  ackTimeout: 10 parsecs
+                colour: blue
+                """);
+        assertThat(e.problems()).hasSize(6);
+        assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 2").contains("listener.port")
+                .contains("0 to 65535"));
+        assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 3").contains("listener.hostname")
+                .contains("unknown key").contains("host"));
+        assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 5").contains("tls.provider")
+                .contains("[auto, openssl, jdk]"));
+        assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 7").contains("store.segmentSize")
+                .contains("MiB"));
+        assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 9").contains("queues.ackTimeout"));
+        assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("line 10").contains("colour"));
+    }
+
+    @Test
+    void shouldRefuseInsecureSettings() {
+        assertThat(problems("auth:\n  passwordHashing:\n    memory: 4MiB\n").getMessage())
+                .contains("insecure password hashing").contains("19MiB");
+        assertThat(problems("tls:\n  protocols: [TLSv1.1]\n").getMessage())
+                .contains("cannot be configured");
+        assertThat(problems("keys:\n  kekEnv: BROKER_KEK\n  kekFile: k.keys\n").getMessage())
+                .contains("not both");
+    }
+
+    @Test
+    void shouldRefuseInvalidQueueDefinitions() {
+        ConfigException e = problems("""
+                queues:
+                  define:
+                    - name: ../etc
+                    - maxDeliveries: 3
+                    - name: a
+                    - name: a
+                """);
+        assertThat(e.getMessage()).contains("invalid log name '../etc'").contains("needs a name").contains("defined twice");
+    }
+
+    @Test
+    void shouldNameAMissingFileAndBrokenYaml() {
+        assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("nope.yaml")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("does not exist");
+        assertThat(problems("listener: [1, 2\n").getMessage()).contains("not valid YAML");
+        assertThat(problems("listener:\n  port: 1\nlistener:\n  port: 2\n").getMessage()).contains("appears twice");
+    }
+
+    @Test
+    void shouldRefuseAMessageSizeThatDoesNotFitAFrame() {
+        assertThat(problems("listener:\n  maxFrameSize: 1MiB\nqueues:\n  maxMessageSize: 1MiB\n").getMessage())
+                .contains("does not fit in a frame");
+    }
+}

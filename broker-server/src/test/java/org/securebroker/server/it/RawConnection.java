@@ -1,0 +1,131 @@
+package org.securebroker.server.it;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.securebroker.protocol.ProtocolLimits;
+import org.securebroker.protocol.codec.FrameDecoder;
+import org.securebroker.protocol.codec.FrameEncoder;
+import org.securebroker.protocol.frame.AuthFrame;
+import org.securebroker.protocol.frame.AuthOkFrame;
+import org.securebroker.protocol.frame.Bytes;
+import org.securebroker.protocol.frame.Frame;
+import org.securebroker.protocol.frame.HelloFrame;
+import org.securebroker.protocol.frame.HelloOkFrame;
+
+/**
+ * A bare protocol connection over TLS for tests that need to send exactly the frames (or bytes)
+ * they choose and see exactly what comes back.
+ */
+public final class RawConnection implements AutoCloseable {
+
+    /** Marks that the server closed the connection. */
+    public static final Object CLOSED = new Object();
+
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final BlockingQueue<Object> received = new LinkedBlockingQueue<>();
+    private final Channel channel;
+    private final FrameDecoder decoder = new FrameDecoder(ProtocolLimits.ABSOLUTE_MAX_FRAME_SIZE);
+
+    private RawConnection(String host, int port, SslContext ssl) throws InterruptedException {
+        Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class).handler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                if (ssl != null) {
+                    ch.pipeline().addLast(ssl.newHandler(ch.alloc(), host, port));
+                }
+                ch.pipeline().addLast(decoder).addLast(FrameEncoder.INSTANCE).addLast(new SimpleChannelInboundHandler<Frame>() {
+                    @Override
+                    protected void channelRead0(ChannelHandlerContext ctx, Frame msg) {
+                        received.add(msg);
+                    }
+
+                    @Override
+                    public void channelInactive(ChannelHandlerContext ctx) {
+                        received.add(CLOSED);
+                    }
+
+                    @Override
+                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                        received.add(cause);
+                    }
+                });
+            }
+        });
+        this.channel = b.connect(host, port).sync().channel();
+        if (ssl != null) {
+            channel.pipeline().get(SslHandler.class).handshakeFuture().sync();
+        }
+    }
+
+    /** A TLS connection trusting {@code caCert}. */
+    public static RawConnection tls(int port, Path caCert) throws Exception {
+        SslContext ssl = SslContextBuilder.forClient().trustManager(caCert.toFile()).protocols("TLSv1.3", "TLSv1.2").build();
+        return new RawConnection("localhost", port, ssl);
+    }
+
+    /** A plaintext connection (which the broker must refuse). */
+    public static RawConnection plaintext(int port) throws Exception {
+        return new RawConnection("localhost", port, null);
+    }
+
+    public void send(Frame frame) {
+        channel.writeAndFlush(frame);
+    }
+
+    public void sendBytes(byte[] bytes) {
+        channel.writeAndFlush(channel.alloc().buffer().writeBytes(bytes));
+    }
+
+    /** The next frame, {@link #CLOSED}, or a decoding exception; fails after 10 s. */
+    public Object next() throws InterruptedException {
+        Object o = received.poll(10, TimeUnit.SECONDS);
+        if (o == null) {
+            throw new AssertionError("nothing received within 10 s");
+        }
+        return o;
+    }
+
+    @SuppressWarnings("unchecked")
+    public <T extends Frame> T expect(Class<T> type) throws InterruptedException {
+        Object o = next();
+        if (!type.isInstance(o)) {
+            throw new AssertionError("expected " + type.getSimpleName() + " but got " + o);
+        }
+        return (T) o;
+    }
+
+    /** HELLO and PLAIN authentication. */
+    public AuthOkFrame login(String user, String password) throws InterruptedException {
+        send(new HelloFrame(1, 1, 1, ProtocolLimits.DEFAULT_MAX_FRAME_SIZE, "test"));
+        expect(HelloOkFrame.class);
+        decoder.setMaxFrameSize(ProtocolLimits.ABSOLUTE_MAX_FRAME_SIZE);
+        send(new AuthFrame(2, "PLAIN", Bytes.copyOf(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8))));
+        return expect(AuthOkFrame.class);
+    }
+
+    public boolean isOpen() {
+        return channel.isActive();
+    }
+
+    @Override
+    public void close() {
+        channel.close().awaitUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+}
