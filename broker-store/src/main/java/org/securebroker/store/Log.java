@@ -46,6 +46,7 @@ public final class Log {
     /** Commit-thread state. */
     private long nextOffset;
     private List<WrappedDataKey> wrappedKeys;
+    private long persistedStart;
 
     Log(StoreContext ctx, LogMetadata meta, Path dir, List<Segment> segments, List<WrappedDataKey> wrappedKeys,
         long nextOffset) {
@@ -61,6 +62,7 @@ public final class Log {
         this.durableEnd = nextOffset;
         long first = segments.isEmpty() ? nextOffset : segments.get(0).baseOffset();
         this.startOffset = Math.min(nextOffset, Math.max(meta.startOffset(), first));
+        this.persistedStart = meta.startOffset();
         this.subscriptions = ctx.subscriptionStore.forLog(name);
     }
 
@@ -167,7 +169,7 @@ public final class Log {
         long from = fromOffset;
         long bytes = 0;
         try {
-            for (; i >= 0 && i < snapshot.size() && out.size() < maxRecords && bytes < maxBytes; i++) {
+            for (; i >= 0 && i < snapshot.size() && out.size() < maxRecords && bytes <= maxBytes; i++) {
                 Segment s = snapshot.get(i);
                 bytes += s.read(from, maxRecords, maxBytes - bytes, ctx.readCipher(), out);
                 long next = out.isEmpty() ? from : out.get(out.size() - 1).offset() + 1;
@@ -338,8 +340,9 @@ public final class Log {
     }
 
     /**
-     * Deletes sealed segments that lie wholly below the start offset or outside the retention
-     * policy. The last segment always stays, so the log's end offset survives restarts.
+     * Makes the start offset durable and deletes sealed segments that lie wholly below it or
+     * outside the retention policy. The last segment always stays, so the log's end offset
+     * survives restarts.
      */
     void applyRetention(RetentionPolicy policy) throws IOException {
         if (deleted) {
@@ -347,6 +350,7 @@ public final class Log {
         }
         List<Segment> list = segments;
         if (list.size() < 2) {
+            persistStart(startOffset);
             return;
         }
         long now = ctx.config.clock().millis();
@@ -370,15 +374,16 @@ public final class Log {
             newStart = Math.max(newStart, next.baseOffset());
         }
         if (drop == 0) {
+            persistStart(startOffset);
             return;
         }
         List<Segment> dropped = list.subList(0, drop);
         Set<Long> bases = new HashSet<>();
         dropped.forEach(s -> bases.add(s.baseOffset()));
-        new LogMetadata(name, logId, createdMillis, newStart).write(ctx.config.fileLayer(), dir);
         synchronized (this) {
             startOffset = Math.max(startOffset, newStart);
         }
+        persistStart(startOffset);
         List<WrappedDataKey> keys = new ArrayList<>(wrappedKeys);
         keys.removeIf(k -> bases.contains(k.segmentBase()));
         DataKeyFile.write(ctx.config.fileLayer(), keyFile, logId, keys);
@@ -391,6 +396,14 @@ public final class Log {
         }
         ctx.config.fileLayer().syncDirectory(dir);
         ctx.config.listener().onSegmentsDeleted(name, drop, startOffset);
+    }
+
+    /** Writes the start offset to log.meta if it moved, so released records stay released after a restart. */
+    private void persistStart(long start) throws IOException {
+        if (start > persistedStart) {
+            new LogMetadata(name, logId, createdMillis, start).write(ctx.config.fileLayer(), dir);
+            persistedStart = start;
+        }
     }
 
     /**
