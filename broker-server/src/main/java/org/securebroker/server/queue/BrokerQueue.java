@@ -41,6 +41,7 @@ final class BrokerQueue {
     private final Deduplicator dedup;
     private final Map<String, SubscriptionDispatcher> dispatchers = new HashMap<>();
     private final AtomicBoolean releaseScheduled = new AtomicBoolean();
+    private final RecentMessages recent = new RecentMessages(8192, 8L << 20);
     private volatile QueueDefinition definition;
     private volatile boolean deleted;
 
@@ -70,6 +71,11 @@ final class BrokerQueue {
 
     Clock clock() {
         return engine.clock();
+    }
+
+    /** Recently stored messages kept decoded; used on the executor only. */
+    RecentMessages recent() {
+        return recent;
     }
 
     long ackTimeoutMillis() {
@@ -198,7 +204,13 @@ final class BrokerQueue {
                     }
                 }
                 engine.published(count);
-                executor.execute(this::dispatchAll);
+                long first = result.firstOffset();
+                executor.execute(() -> {
+                    for (int j = 0; j < count; j++) {
+                        recent.add(first + j, envelopes[index[j]], records.get(j).limit());
+                    }
+                    dispatchAll();
+                });
                 return null;
             }));
         }
@@ -211,7 +223,7 @@ final class BrokerQueue {
         SubscriptionDispatcher d = dispatchers.get(subscription);
         if (d == null) {
             SubscriptionSnapshot state = log.subscriptions().create(subscription, log.startOffset()).join();
-            d = new SubscriptionDispatcher(this, subscription, state.committed());
+            d = new SubscriptionDispatcher(this, subscription, state);
             dispatchers.put(subscription, d);
         }
         return d;

@@ -20,6 +20,7 @@ import org.securebroker.store.OffsetRange;
 import org.securebroker.store.RecordCorruptedException;
 import org.securebroker.store.StoreException;
 import org.securebroker.store.StoredRecord;
+import org.securebroker.store.subscription.SubscriptionSnapshot;
 import org.securebroker.store.subscription.Subscriptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,25 +52,39 @@ final class SubscriptionDispatcher {
     private record Waiting(long offset, long notBefore) {
     }
 
+    /** A message ready to go out. */
+    private record Candidate(long offset, MessageEnvelope envelope) {
+    }
+
     private final BrokerQueue queue;
     private final String name;
     private final Subscriptions durable;
     private final List<Consumer> consumers = new ArrayList<>();
     private int nextConsumer;
     private long readCursor;
-    private final ArrayDeque<StoredRecord> readAhead = new ArrayDeque<>();
+    private final ArrayDeque<Candidate> readAhead = new ArrayDeque<>();
     private final TreeMap<Long, InFlight> inFlight = new TreeMap<>();
     private final PriorityQueue<Waiting> waiting = new PriorityQueue<>(
             Comparator.comparingLong(Waiting::notBefore).thenComparingLong(Waiting::offset));
     private final Map<Long, Integer> counts = new HashMap<>();
     private final Set<Long> deadLettering = new HashSet<>();
     private long timerAt = Long.MAX_VALUE;
+    /**
+     * No offset at or above this was acknowledged when the dispatcher started, and since then only
+     * delivered offsets can be acknowledged, so new messages past it need no acknowledgement check.
+     */
+    private final long ackedHorizon;
 
-    SubscriptionDispatcher(BrokerQueue queue, String name, long committed) {
+    SubscriptionDispatcher(BrokerQueue queue, String name, SubscriptionSnapshot state) {
         this.queue = queue;
         this.name = name;
         this.durable = queue.log().subscriptions();
-        this.readCursor = Math.max(committed, queue.log().startOffset());
+        this.readCursor = Math.max(state.committed(), queue.log().startOffset());
+        long horizon = state.committed();
+        for (OffsetRange r : state.ackedAbove()) {
+            horizon = Math.max(horizon, r.to());
+        }
+        this.ackedHorizon = horizon;
     }
 
     BrokerQueue queue() {
@@ -220,21 +235,17 @@ final class SubscriptionDispatcher {
         }
         long now = queue.clock().millis();
         Set<Consumer> touched = new LinkedHashSet<>();
-        while (anyConsumerReady()) {
-            StoredRecord record = nextRecord(now);
-            if (record == null) {
+        while (true) {
+            int candidate = readyConsumerIndex();
+            if (candidate < 0) {
                 break;
             }
-            long offset = record.offset();
-            MessageEnvelope envelope;
-            try {
-                envelope = MessageEnvelope.decode(record.payload());
-            } catch (IllegalArgumentException e) {
-                LOG.error("{}/{}: offset {} holds no readable message ({}); it is skipped", queue.name(), name, offset,
-                        e.getMessage());
-                settle(offset);
-                continue;
+            Candidate next = nextCandidate(now);
+            if (next == null) {
+                break;
             }
+            long offset = next.offset();
+            MessageEnvelope envelope = next.envelope();
             int previous = counts.getOrDefault(offset, 0);
             if (envelope.isExpired(now)) {
                 divert(offset, envelope, "expired", previous);
@@ -246,7 +257,8 @@ final class SubscriptionDispatcher {
                 continue;
             }
             int count = previous + 1;
-            Consumer consumer = nextReadyConsumer();
+            Consumer consumer = consumers.get(candidate);
+            nextConsumer = (candidate + 1) % consumers.size();
             counts.put(offset, count);
             inFlight.put(offset, new InFlight(consumer, count, now + queue.ackTimeoutMillis()));
             consumer.credit--;
@@ -266,59 +278,57 @@ final class SubscriptionDispatcher {
         }
     }
 
-    private boolean anyConsumerReady() {
-        for (Consumer c : consumers) {
-            if (c.ready()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** The next ready consumer in round-robin order; call only when {@link #anyConsumerReady()}. */
-    private Consumer nextReadyConsumer() {
+    /**
+     * The index of the next consumer in round-robin order that can take a delivery, or -1. The
+     * choice is made before a record is taken, so a connection that turns unwritable meanwhile
+     * still gets the record it was chosen for (its credit allows it) and no record is dropped.
+     */
+    private int readyConsumerIndex() {
         int n = consumers.size();
         for (int i = 0; i < n; i++) {
-            Consumer c = consumers.get((nextConsumer + i) % n);
-            if (c.ready()) {
-                nextConsumer = (nextConsumer + i + 1) % n;
-                return c;
+            int index = (nextConsumer + i) % n;
+            if (consumers.get(index).ready()) {
+                return index;
             }
         }
-        return null;
+        return -1;
     }
 
     /** The next message to deliver: a due redelivery first, else the next new one. */
-    private StoredRecord nextRecord(long now) {
+    private Candidate nextCandidate(long now) {
         while (!waiting.isEmpty() && waiting.peek().notBefore() <= now) {
             long offset = waiting.poll().offset();
             if (inFlight.containsKey(offset) || deadLettering.contains(offset) || durable.isAcked(name, offset)) {
                 continue;
             }
-            StoredRecord record = readOne(offset);
-            if (record != null) {
-                return record;
+            Candidate c = readOne(offset);
+            if (c != null) {
+                return c;
             }
         }
         while (true) {
             if (readAhead.isEmpty() && !fill()) {
                 return null;
             }
-            StoredRecord record = readAhead.poll();
-            if (!durable.isAcked(name, record.offset())) {
-                return record;
+            Candidate c = readAhead.poll();
+            if (c.offset() >= ackedHorizon || !durable.isAcked(name, c.offset())) {
+                return c;
             }
         }
     }
 
-    private StoredRecord readOne(long offset) {
+    private Candidate readOne(long offset) {
         if (offset < queue.log().startOffset()) {
             counts.remove(offset);
             return null;
         }
+        MessageEnvelope recent = queue.recent().get(offset);
+        if (recent != null) {
+            return new Candidate(offset, recent);
+        }
         try {
             List<StoredRecord> records = queue.log().read(offset, 1, Long.MAX_VALUE);
-            return records.isEmpty() ? null : records.get(0);
+            return records.isEmpty() ? null : decode(records.get(0));
         } catch (RecordCorruptedException e) {
             skipCorrupted(e.range());
             return null;
@@ -328,6 +338,19 @@ final class SubscriptionDispatcher {
         }
     }
 
+    /** Decodes a stored message; one that does not decode is reported and settled, never delivered. */
+    private Candidate decode(StoredRecord record) {
+        try {
+            return new Candidate(record.offset(), MessageEnvelope.decode(record.payload()));
+        } catch (IllegalArgumentException e) {
+            LOG.error("{}/{}: offset {} holds no readable message ({}); it is skipped", queue.name(), name,
+                    record.offset(), e.getMessage());
+            settle(record.offset());
+            return null;
+        }
+    }
+
+    /** Refills the read-ahead from the recent messages held in memory, else from the store. */
     private boolean fill() {
         for (int attempt = 0; attempt < 16; attempt++) {
             long start = queue.log().startOffset();
@@ -337,14 +360,31 @@ final class SubscriptionDispatcher {
             if (readCursor >= queue.log().endOffset()) {
                 return false;
             }
+            RecentMessages recent = queue.recent();
+            MessageEnvelope held = recent.get(readCursor);
+            if (held != null) {
+                for (int i = 0; i < READ_RECORDS && held != null; i++) {
+                    readAhead.add(new Candidate(readCursor, held));
+                    readCursor++;
+                    held = recent.get(readCursor);
+                }
+                return true;
+            }
             try {
                 List<StoredRecord> records = queue.log().read(readCursor, READ_RECORDS, READ_BYTES);
                 if (records.isEmpty()) {
                     return false;
                 }
-                readAhead.addAll(records);
+                for (StoredRecord r : records) {
+                    Candidate c = decode(r);
+                    if (c != null) {
+                        readAhead.add(c);
+                    }
+                }
                 readCursor = records.get(records.size() - 1).offset() + 1;
-                return true;
+                if (!readAhead.isEmpty()) {
+                    return true;
+                }
             } catch (RecordCorruptedException e) {
                 skipCorrupted(e.range());
                 readCursor = Math.max(readCursor, e.range().to());
