@@ -40,6 +40,8 @@ import org.slf4j.LoggerFactory;
 final class CommitLoop implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(CommitLoop.class);
+    private static final long SLOW_FSYNC_MILLIS = 100;
+    private static final long SLOW_ROLL_MILLIS = 250;
 
     private sealed interface Request permits Append, Task {
     }
@@ -360,8 +362,14 @@ final class CommitLoop implements AutoCloseable {
             w.chunk.clear();
             w.segment = null;
         }
+        long started = System.nanoTime();
         try {
-            return log.roll();
+            Segment created = log.roll();
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            if (millis >= SLOW_ROLL_MILLIS) {
+                LOG.warn("creating segment {} took {} ms (key file, segment file and directory fsyncs)", created.path(), millis);
+            }
+            return created;
         } catch (IOException e) {
             if (isDiskFull(e)) {
                 a.error = diskFull(log.lastSegment() != null ? log.lastSegment().path() : ctx.logsDir, e);
@@ -440,10 +448,15 @@ final class CommitLoop implements AutoCloseable {
     }
 
     private void force(Segment segment, boolean metadata) throws FailStop {
+        long started = System.nanoTime();
         try {
             segment.channel().force(metadata);
         } catch (IOException e) {
             throw failStop("fsync", segment.path(), e);
+        }
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        if (millis >= SLOW_FSYNC_MILLIS) {
+            LOG.warn("fsync of {} took {} ms; acknowledgements waited for it", segment.path(), millis);
         }
     }
 

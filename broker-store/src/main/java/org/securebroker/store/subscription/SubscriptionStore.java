@@ -459,27 +459,38 @@ public final class SubscriptionStore implements AutoCloseable {
                 + " is damaged: " + why + "; restore it from backup");
     }
 
-    /** Replays the journal; returns the length of its valid prefix. */
+    /** Replays the journal; returns the length of its valid prefix. Reads it in large chunks. */
     private long replay(StorageChannel channel) throws IOException {
         long size = channel.size();
+        ByteBuffer buf = ByteBuffer.allocate(Math.max(1 << 20, 2 * MAX_ENTRY));
+        long bufStart = 0;
+        buf.limit(0);
         long position = 0;
-        ByteBuffer head = ByteBuffer.allocate(8);
         while (position + 8 <= size) {
-            head.clear();
-            channel.readFully(head, position);
-            int length = head.getInt(0);
-            int crcValue = head.getInt(4);
-            if (length < 1 + 2 + 2 + 16 || length > MAX_ENTRY || position + 8 + length > size) {
+            if (buf.remaining() < 8 || buf.remaining() < 8 + buf.getInt(buf.position())) {
+                // refill from the current position (an entry never exceeds half the buffer)
+                bufStart = position;
+                buf.clear();
+                buf.limit((int) Math.min(buf.capacity(), size - position));
+                channel.readFully(buf, position);
+                buf.flip();
+                if (buf.remaining() < 8) {
+                    break;
+                }
+            }
+            int at = buf.position();
+            int length = buf.getInt(at);
+            int crcValue = buf.getInt(at + 4);
+            if (length < 1 + 2 + 2 + 16 || length > MAX_ENTRY || position + 8 + length > size
+                    || buf.remaining() < 8 + length) {
                 break;
             }
-            ByteBuffer body = ByteBuffer.allocate(length);
-            channel.readFully(body, position + 8);
             CRC32C crc = new CRC32C();
-            crc.update(body.array(), 0, length);
+            crc.update(buf.array(), at + 8, length);
             if ((int) crc.getValue() != crcValue) {
                 break;
             }
-            body.flip();
+            ByteBuffer body = ByteBuffer.wrap(buf.array(), at + 8, length).slice();
             try {
                 byte type = body.get();
                 String log = getString(body);
@@ -494,6 +505,7 @@ public final class SubscriptionStore implements AutoCloseable {
                 break;
             }
             position += 8 + length;
+            buf.position((int) (position - bufStart));
         }
         return position;
     }
