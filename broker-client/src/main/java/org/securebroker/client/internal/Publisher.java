@@ -216,7 +216,9 @@ final class Publisher {
                 break;
             }
             unsettled.poll();
-            p.fail(p.timeoutError(requestTimeout));
+            if (!p.isDone()) {
+                p.fail(p.timeoutError(requestTimeout));
+            }
         }
     }
 

@@ -82,12 +82,26 @@ final class BodyReader {
         }
         need(length, field);
         int index = buf.readerIndex();
-        if (!ByteBufUtil.isText(buf, index, length, CharsetUtil.UTF_8)) {
+        String value;
+        if (isAscii(index, length)) {
+            // the common case (names, ids): ASCII is valid UTF-8 and decodes byte for byte
+            value = buf.toString(index, length, CharsetUtil.US_ASCII);
+        } else if (ByteBufUtil.isText(buf, index, length, CharsetUtil.UTF_8)) {
+            value = buf.toString(index, length, CharsetUtil.UTF_8);
+        } else {
             throw fail(field + " is not valid UTF-8");
         }
-        String value = buf.toString(index, length, CharsetUtil.UTF_8);
         buf.skipBytes(length);
         return value;
+    }
+
+    private boolean isAscii(int index, int length) {
+        for (int i = index, end = index + length; i < end; i++) {
+            if (buf.getByte(i) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     Bytes bytes(String field) {
