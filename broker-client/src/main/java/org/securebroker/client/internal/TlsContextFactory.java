@@ -7,6 +7,7 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import org.securebroker.protocol.TlsPolicy;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,19 +24,10 @@ public final class TlsContextFactory {
     private static final Logger LOG = LoggerFactory.getLogger(TlsContextFactory.class);
 
     /** Protocol versions offered, newest first. */
-    public static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+    public static final List<String> PROTOCOLS = TlsPolicy.PROTOCOLS;
 
-    /** Cipher suites offered (standard names; Netty maps them for OpenSSL). */
-    public static final List<String> CIPHER_SUITES = List.of(
-            "TLS_AES_128_GCM_SHA256",
-            "TLS_AES_256_GCM_SHA384",
-            "TLS_CHACHA20_POLY1305_SHA256",
-            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+    /** Cipher suites offered. */
+    public static final List<String> CIPHER_SUITES = TlsPolicy.CIPHER_SUITES;
 
     private TlsContextFactory() {
     }

@@ -3,6 +3,7 @@ package org.securebroker.client.internal;
 import java.util.Objects;
 import org.securebroker.client.Message;
 import org.securebroker.protocol.ProtocolLimits;
+import org.securebroker.protocol.Utf8;
 import org.securebroker.protocol.codec.FrameCodec;
 import org.securebroker.protocol.frame.Headers;
 
@@ -32,25 +33,7 @@ public final class WireSizes {
      * @throws IllegalArgumentException if it contains an unpaired surrogate (not encodable)
      */
     public static int utf8Length(String value) {
-        int bytes = 0;
-        int n = value.length();
-        for (int i = 0; i < n; i++) {
-            char c = value.charAt(i);
-            if (c < 0x80) {
-                bytes += 1;
-            } else if (c < 0x800) {
-                bytes += 2;
-            } else if (!Character.isSurrogate(c)) {
-                bytes += 3;
-            } else if (Character.isHighSurrogate(c) && i + 1 < n
-                    && Character.isLowSurrogate(value.charAt(i + 1))) {
-                bytes += 4;
-                i++;
-            } else {
-                throw new IllegalArgumentException("contains an unpaired surrogate at index " + i);
-            }
-        }
-        return bytes;
+        return Utf8.length(value);
     }
 
     /**

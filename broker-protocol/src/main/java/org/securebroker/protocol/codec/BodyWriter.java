@@ -3,6 +3,7 @@ package org.securebroker.protocol.codec;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.CharsetUtil;
 import org.securebroker.protocol.ProtocolLimits;
+import org.securebroker.protocol.Utf8;
 import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.protocol.frame.Headers;
 
@@ -57,23 +58,11 @@ final class BodyWriter {
         if (chars > ProtocolLimits.MAX_STRING_BYTES) {
             throw tooLong(field);
         }
-        int bytes = 0;
-        for (int i = 0; i < chars; i++) {
-            char c = value.charAt(i);
-            if (c < 0x80) {
-                bytes += 1;
-            } else if (c < 0x800) {
-                bytes += 2;
-            } else if (!Character.isSurrogate(c)) {
-                bytes += 3;
-            } else if (Character.isHighSurrogate(c) && i + 1 < chars
-                    && Character.isLowSurrogate(value.charAt(i + 1))) {
-                bytes += 4;
-                i++;
-            } else {
-                throw new IllegalArgumentException(
-                        field + " contains an unpaired surrogate at index " + i);
-            }
+        int bytes;
+        try {
+            bytes = Utf8.length(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(field + " " + e.getMessage());
         }
         if (bytes > ProtocolLimits.MAX_STRING_BYTES) {
             throw tooLong(field);

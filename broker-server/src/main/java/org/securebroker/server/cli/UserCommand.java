@@ -62,9 +62,7 @@ final class UserCommand implements Runnable {
             if (users.find(name).isPresent()) {
                 throw new IllegalStateException("user '" + name + "' exists already; use 'broker user passwd'");
             }
-            char[] password = Cli.readNewPassword(stdin);
-            String hash = config.auth().passwordHashing().hash(password, new SecureRandom());
-            Arrays.fill(password, '\0');
+            String hash = newPasswordHash(config, stdin);
             users.update(all -> {
                 if (all.containsKey(name)) {
                     throw new IllegalStateException("user '" + name + "' exists already");
@@ -154,17 +152,8 @@ final class UserCommand implements Runnable {
             if (users.find(name).isEmpty()) {
                 throw new IllegalStateException("user '" + name + "' does not exist");
             }
-            char[] password = Cli.readNewPassword(stdin);
-            String hash = config.auth().passwordHashing().hash(password, new SecureRandom());
-            Arrays.fill(password, '\0');
-            users.update(all -> {
-                User u = all.get(name);
-                if (u == null) {
-                    throw new IllegalStateException("user '" + name + "' does not exist");
-                }
-                all.put(name, u.withPasswordHash(hash));
-                return all;
-            });
+            String hash = newPasswordHash(config, stdin);
+            change(users, name, u -> u.withPasswordHash(hash));
             spec.commandLine().getOut().println("password of '" + name + "' changed");
             return 0;
         }
@@ -206,13 +195,28 @@ final class UserCommand implements Runnable {
     }
 
     private static void setDisabled(Cli.ConfigOptions options, String name, boolean disabled) {
-        users(options.load()).update(all -> {
+        change(users(options.load()), name, u -> u.withDisabled(disabled));
+    }
+
+    /** Replaces an existing user with {@code change} applied, under the users file's lock. */
+    private static void change(UserStore users, String name, java.util.function.UnaryOperator<User> change) {
+        users.update(all -> {
             User u = all.get(name);
             if (u == null) {
                 throw new IllegalStateException("user '" + name + "' does not exist");
             }
-            all.put(name, u.withDisabled(disabled));
+            all.put(name, change.apply(u));
             return all;
         });
+    }
+
+    /** Reads a new password and hashes it with the configured parameters; the password is wiped. */
+    private static String newPasswordHash(BrokerConfig config, boolean stdin) {
+        char[] password = Cli.readNewPassword(stdin);
+        try {
+            return config.auth().passwordHashing().hash(password, new SecureRandom());
+        } finally {
+            Arrays.fill(password, '\0');
+        }
     }
 }

@@ -3,6 +3,7 @@ package org.securebroker.server.queue;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import org.securebroker.protocol.Utf8;
 import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.protocol.frame.Headers;
 
@@ -90,7 +91,7 @@ public record MessageEnvelope(long brokerTimestampMillis, long expiresAtMillis, 
     }
 
     private static int utf8Length(String s) {
-        return s.getBytes(StandardCharsets.UTF_8).length;
+        return Utf8.length(s);
     }
 
     private static void putString(ByteBuffer buf, String s) {

@@ -1,18 +1,22 @@
 package org.securebroker.server.session;
 
 import io.netty.channel.Channel;
+import java.util.ArrayList;
+import java.util.List;
 import org.securebroker.protocol.frame.DeliverFrame;
 import org.securebroker.server.queue.ConsumerSink;
 
 /**
- * Delivers to a connection. Netty hands writes from other threads to the channel's event loop in
- * order.
+ * Delivers to a connection. Deliveries are collected on the queue's thread and handed to the
+ * channel's event loop in one task per flush, rather than one cross-thread task per message.
  *
- * <p>Thread-safety: thread-safe.
+ * <p>Thread-safety: {@link #deliver} and {@link #flush} are called by one thread at a time (the
+ * queue's serial executor); {@link #isWritable} from any thread.
  */
 final class ChannelSink implements ConsumerSink {
 
     private final Channel channel;
+    private List<DeliverFrame> pending = new ArrayList<>();
 
     ChannelSink(Channel channel) {
         this.channel = channel;
@@ -25,11 +29,21 @@ final class ChannelSink implements ConsumerSink {
 
     @Override
     public void deliver(DeliverFrame frame) {
-        channel.write(frame, channel.voidPromise());
+        pending.add(frame);
     }
 
     @Override
     public void flush() {
-        channel.flush();
+        if (pending.isEmpty()) {
+            return;
+        }
+        List<DeliverFrame> batch = pending;
+        pending = new ArrayList<>(Math.max(16, batch.size()));
+        channel.eventLoop().execute(() -> {
+            for (DeliverFrame frame : batch) {
+                channel.write(frame, channel.voidPromise());
+            }
+            channel.flush();
+        });
     }
 }

@@ -7,14 +7,14 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import java.nio.file.Path;
-import java.util.List;
 import javax.net.ssl.SSLException;
+import org.securebroker.protocol.TlsPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Builds the server's TLS context. Only TLS 1.3 and TLS 1.2 are enabled; TLS 1.2 only with ECDHE
- * key exchange and AEAD ciphers; key exchange groups X25519, P-256 and P-384. OpenSSL
+ * Builds the server's TLS context with the protocol's fixed {@link TlsPolicy}: TLS 1.3 and 1.2,
+ * ECDHE and AEAD only, groups X25519, P-256 and P-384. OpenSSL
  * (BoringSSL through netty-tcnative) is used when it loads, which halves the CPU cost of TLS;
  * otherwise the JDK provider. The log says which one runs.
  *
@@ -23,24 +23,6 @@ import org.slf4j.LoggerFactory;
 public final class ServerTls {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServerTls.class);
-
-    /** Enabled protocol versions, newest first. */
-    public static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
-
-    /** Enabled cipher suites: the TLS 1.3 suites, and ECDHE with AEAD for TLS 1.2. */
-    public static final List<String> CIPHER_SUITES = List.of(
-            "TLS_AES_128_GCM_SHA256",
-            "TLS_AES_256_GCM_SHA384",
-            "TLS_CHACHA20_POLY1305_SHA256",
-            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
-
-    /** Key exchange groups. */
-    public static final List<String> GROUPS = List.of("x25519", "secp256r1", "secp384r1");
 
     /** Which TLS implementation to use. */
     public enum Provider {
@@ -58,18 +40,18 @@ public final class ServerTls {
         SslProvider chosen = choose(provider);
         SslContextBuilder builder = SslContextBuilder.forServer(certificateChain.toFile(), privateKey.toFile())
                 .sslProvider(chosen)
-                .protocols(PROTOCOLS)
-                .ciphers(CIPHER_SUITES)
+                .protocols(TlsPolicy.PROTOCOLS)
+                .ciphers(TlsPolicy.CIPHER_SUITES)
                 .clientAuth(ClientAuth.NONE);
         if (chosen == SslProvider.OPENSSL) {
-            builder.option(OpenSslContextOption.GROUPS, new String[] {"X25519", "P-256", "P-384"});
+            builder.option(OpenSslContextOption.GROUPS, TlsPolicy.OPENSSL_GROUPS.toArray(String[]::new));
         } else {
             restrictJdkGroups();
         }
         SslContext context = builder.build();
         LOG.info("TLS provider: {} ({}); protocols {}; {} cipher suites", chosen == SslProvider.OPENSSL ? "OpenSSL"
                 : "JDK", chosen == SslProvider.OPENSSL ? OpenSsl.versionString() : System.getProperty("java.version"),
-                PROTOCOLS, context.cipherSuites().size());
+                TlsPolicy.PROTOCOLS, context.cipherSuites().size());
         return context;
     }
 
@@ -98,7 +80,7 @@ public final class ServerTls {
      */
     static void restrictJdkGroups() {
         if (System.getProperty("jdk.tls.namedGroups") == null) {
-            System.setProperty("jdk.tls.namedGroups", String.join(",", GROUPS));
+            System.setProperty("jdk.tls.namedGroups", String.join(",", TlsPolicy.JDK_GROUPS));
         }
     }
 }
