@@ -223,10 +223,11 @@ public final class LoadTest {
         long due = System.nanoTime();
         for (long sequence = 0; !stop.get(); sequence++) {
             if (intervalNanos > 0) {
-                due += intervalNanos;
-                long wait = due - System.nanoTime();
-                if (wait > 0) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                // pace at the offered rate; time lost while blocked is not made up in a burst
+                long now = System.nanoTime();
+                due = Math.max(due + intervalNanos, now - 10_000_000L);
+                if (due > now) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(due - now);
                 }
             }
             byte[] payload = filler.clone();
