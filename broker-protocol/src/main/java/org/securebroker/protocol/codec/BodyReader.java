@@ -96,12 +96,7 @@ final class BodyReader {
     }
 
     private boolean isAscii(int index, int length) {
-        for (int i = index, end = index + length; i < end; i++) {
-            if (buf.getByte(i) < 0) {
-                return false;
-            }
-        }
-        return true;
+        return buf.forEachByte(index, length, value -> value >= 0) < 0;
     }
 
     Bytes bytes(String field) {

@@ -34,6 +34,9 @@ import org.slf4j.LoggerFactory;
 final class BrokerQueue {
 
     private static final Logger LOG = LoggerFactory.getLogger(BrokerQueue.class);
+    /** At most this much of one queue's recent messages is kept decoded in memory. */
+    private static final long RECENT_PER_QUEUE_BYTES = 128L << 20;
+    private static final int RECENT_PER_QUEUE_MESSAGES = 1 << 20;
 
     private final QueueEngine engine;
     private final Log log;
@@ -41,7 +44,7 @@ final class BrokerQueue {
     private final Deduplicator dedup;
     private final Map<String, SubscriptionDispatcher> dispatchers = new HashMap<>();
     private final AtomicBoolean releaseScheduled = new AtomicBoolean();
-    private final RecentMessages recent = new RecentMessages(8192, 8L << 20);
+    private final RecentMessages recent;
     private volatile QueueDefinition definition;
     private volatile boolean deleted;
 
@@ -51,6 +54,7 @@ final class BrokerQueue {
         this.log = log;
         this.executor = new SerialExecutor(engine.workers());
         this.dedup = new Deduplicator(engine.settings().dedupWindow(), engine.settings().dedupMaxProducers());
+        this.recent = new RecentMessages(engine.recentBudget(), RECENT_PER_QUEUE_BYTES, RECENT_PER_QUEUE_MESSAGES);
     }
 
     String name() {
@@ -282,6 +286,7 @@ final class BrokerQueue {
     void markDeleted() {
         deleted = true;
         executor.execute(() -> {
+            recent.clear();
             for (SubscriptionDispatcher d : dispatchers.values()) {
                 d.detachAll();
             }

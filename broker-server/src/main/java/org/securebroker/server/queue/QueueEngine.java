@@ -49,6 +49,8 @@ public final class QueueEngine implements AutoCloseable {
     private final ExecutorService admin;
     private final Map<String, BrokerQueue> queues = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
+    /** Recent messages kept decoded, all queues together: a quarter of the heap. */
+    private final RecentMessages.Budget recentBudget = new RecentMessages.Budget(Runtime.getRuntime().maxMemory() / 4);
 
     private QueueEngine(Store store, Path catalogFile, EngineSettings settings, Clock clock, boolean autoCreate) {
         this.store = store;
@@ -123,6 +125,10 @@ public final class QueueEngine implements AutoCloseable {
 
     EngineSettings settings() {
         return settings;
+    }
+
+    RecentMessages.Budget recentBudget() {
+        return recentBudget;
     }
 
     Clock clock() {
