@@ -25,6 +25,7 @@ import org.securebroker.protocol.frame.Headers;
 import org.securebroker.protocol.frame.HelloFrame;
 import org.securebroker.protocol.frame.HelloOkFrame;
 import org.securebroker.protocol.frame.ListQueuesFrame;
+import org.securebroker.protocol.frame.ReloadFrame;
 import org.securebroker.protocol.frame.NackFrame;
 import org.securebroker.protocol.frame.OkFrame;
 import org.securebroker.protocol.frame.PingFrame;
@@ -253,7 +254,7 @@ public final class FrameCodec {
                 out.writeLong(f.defaultTtlMillis());
             }
             case DELETE_QUEUE -> BodyWriter.string(out, ((DeleteQueueFrame) frame).queue(), "queue");
-            case LIST_QUEUES, OK -> {
+            case LIST_QUEUES, RELOAD, OK -> {
                 // empty body
             }
             case QUEUE_LIST -> {
@@ -396,6 +397,8 @@ public final class FrameCodec {
                 return new DeleteQueueFrame(correlationId, r.string("queue"));
             case LIST_QUEUES:
                 return new ListQueuesFrame(correlationId);
+            case RELOAD:
+                return new ReloadFrame(correlationId);
             case QUEUE_LIST: {
                 int count = r.count32("queues", MIN_QUEUE_INFO_BYTES);
                 List<QueueInfo> queues = new ArrayList<>(count);

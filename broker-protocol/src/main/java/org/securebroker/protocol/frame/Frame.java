@@ -13,7 +13,7 @@ public sealed interface Frame
         permits HelloFrame, HelloOkFrame, AuthFrame, AuthChallengeFrame, AuthResponseFrame,
                 AuthOkFrame, PublishFrame, PublishOkFrame, SubscribeFrame, SubscribeOkFrame,
                 UnsubscribeFrame, CreditFrame, DeliverFrame, AckFrame, NackFrame,
-                CreateQueueFrame, DeleteQueueFrame, ListQueuesFrame, QueueListFrame, OkFrame,
+                CreateQueueFrame, DeleteQueueFrame, ListQueuesFrame, QueueListFrame, ReloadFrame, OkFrame,
                 ErrorFrame, PingFrame, PongFrame, CloseFrame {
 
     /** The frame's type, fixed per implementing record. */

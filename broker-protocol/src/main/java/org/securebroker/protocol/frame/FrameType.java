@@ -33,6 +33,7 @@ public enum FrameType {
     DELETE_QUEUE(0x21, Direction.CLIENT_TO_SERVER),
     LIST_QUEUES(0x22, Direction.CLIENT_TO_SERVER),
     QUEUE_LIST(0x23, Direction.SERVER_TO_CLIENT),
+    RELOAD(0x24, Direction.CLIENT_TO_SERVER),
 
     OK(0x30, Direction.SERVER_TO_CLIENT),
     ERROR(0x31, Direction.SERVER_TO_CLIENT),

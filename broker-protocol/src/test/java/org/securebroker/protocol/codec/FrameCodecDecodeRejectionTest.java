@@ -51,7 +51,7 @@ class FrameCodecDecodeRejectionTest {
 
     @Test
     void shouldRejectAnUnknownFrameTypeNamingItsCode() {
-        for (int code : new int[] {0x00, 0x07, 0x0F, 0x24, 0x2F, 0x35, 0xFF}) {
+        for (int code : new int[] {0x00, 0x07, 0x0F, 0x25, 0x2F, 0x35, 0xFF}) {
             assertThatThrownBy(() -> FrameCodec.decode(Unpooled.wrappedBuffer(frame(code, 0, 0, new byte[0]))))
                     .isInstanceOfSatisfying(ProtocolException.class,
                             e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.UNKNOWN_FRAME_TYPE))

@@ -21,6 +21,7 @@ import org.securebroker.protocol.frame.Headers;
 import org.securebroker.protocol.frame.HelloFrame;
 import org.securebroker.protocol.frame.HelloOkFrame;
 import org.securebroker.protocol.frame.ListQueuesFrame;
+import org.securebroker.protocol.frame.ReloadFrame;
 import org.securebroker.protocol.frame.NackFrame;
 import org.securebroker.protocol.frame.OkFrame;
 import org.securebroker.protocol.frame.PingFrame;
@@ -91,6 +92,7 @@ final class FrameGenerators {
                     text.next(r), NON_NEGATIVE.next(r));
             case DELETE_QUEUE -> r -> new DeleteQueueFrame(ID.next(r), text.next(r));
             case LIST_QUEUES -> r -> new ListQueuesFrame(ID.next(r));
+            case RELOAD -> r -> new ReloadFrame(ID.next(r));
             case QUEUE_LIST -> r -> new QueueListFrame(ID.next(r), queueInfo().list(0, 4).next(r));
             case OK -> r -> new OkFrame(ID.next(r));
             case ERROR -> r -> new ErrorFrame(ID.next(r), U16.next(r), text.next(r));

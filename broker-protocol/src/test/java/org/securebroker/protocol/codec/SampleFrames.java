@@ -24,6 +24,7 @@ import org.securebroker.protocol.frame.Headers;
 import org.securebroker.protocol.frame.HelloFrame;
 import org.securebroker.protocol.frame.HelloOkFrame;
 import org.securebroker.protocol.frame.ListQueuesFrame;
+import org.securebroker.protocol.frame.ReloadFrame;
 import org.securebroker.protocol.frame.NackFrame;
 import org.securebroker.protocol.frame.OkFrame;
 import org.securebroker.protocol.frame.PingFrame;
@@ -80,6 +81,7 @@ final class SampleFrames {
             case CREATE_QUEUE -> new CreateQueueFrame(9, "orders", 5, "orders.dlq", 86_400_000);
             case DELETE_QUEUE -> new DeleteQueueFrame(10, "orders");
             case LIST_QUEUES -> new ListQueuesFrame(11);
+            case RELOAD -> new ReloadFrame(12);
             case QUEUE_LIST -> new QueueListFrame(11, List.of(
                     new QueueInfo("orders", 12, 2, 5, "orders.dlq", 86_400_000),
                     new QueueInfo("orders.dlq", 0, 0, 0, "", 0)));

@@ -36,6 +36,7 @@ class FrameRecordsTest {
         expected.put("CREATE_QUEUE", 0x20);
         expected.put("DELETE_QUEUE", 0x21);
         expected.put("LIST_QUEUES", 0x22);
+        expected.put("RELOAD", 0x24);
         expected.put("QUEUE_LIST", 0x23);
         expected.put("OK", 0x30);
         expected.put("ERROR", 0x31);
@@ -54,7 +55,7 @@ class FrameRecordsTest {
         for (int code = 0x07; code <= 0x0F; code++) {
             assertThat(FrameType.fromCode(code)).isEmpty();
         }
-        for (int code = 0x24; code <= 0x2F; code++) {
+        for (int code = 0x25; code <= 0x2F; code++) {
             assertThat(FrameType.fromCode(code)).isEmpty();
         }
         assertThat(FrameType.fromCode(0)).isEmpty();
