@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.securebroker.server.auth.Argon2id;
+import org.securebroker.server.auth.PasswordSecrets;
 import org.securebroker.server.auth.User;
 import org.securebroker.server.auth.UserStore;
 import org.securebroker.server.config.BrokerConfig;
@@ -51,6 +52,14 @@ public final class Bootstrap {
      * @throws IllegalStateException if the directory was initialized before (nothing is overwritten)
      */
     public static Result init(Path dataDir, Argon2id hashing, SecureRandom random, Clock clock) throws IOException {
+        return init(dataDir, hashing, 10_000, random, clock);
+    }
+
+    /**
+     * @throws IllegalStateException if the directory was initialized before (nothing is overwritten)
+     */
+    public static Result init(Path dataDir, Argon2id hashing, int scramIterations, SecureRandom random, Clock clock)
+            throws IOException {
         if (isInitialized(dataDir)) {
             throw new IllegalStateException(dataDir + " is initialized already (it has " + Layout.USERS_FILE + " or "
                     + Layout.KEK_FILE + "); nothing was changed");
@@ -86,10 +95,10 @@ public final class Bootstrap {
         byte[] passwordBytes = new String(password).getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(DefaultFileLayer.INSTANCE, passwordFile, ByteBuffer.wrap(passwordBytes));
         java.util.Arrays.fill(passwordBytes, (byte) 0);
-        UserStore.create(dataDir.resolve(Layout.USERS_FILE), List.of(new User("admin", hashing.hash(password, random),
-                List.of("admin"), false, clock.instant())));
+        UserStore.create(dataDir.resolve(Layout.USERS_FILE), List.of(User.of("admin",
+                PasswordSecrets.derive(password, hashing, scramIterations, random), List.of("admin"), clock.instant())));
         java.util.Arrays.fill(password, '\0');
-        created.add(dataDir.resolve(Layout.USERS_FILE) + "  users, with 'admin' (Argon2id hash)");
+        created.add(dataDir.resolve(Layout.USERS_FILE) + "  users, with 'admin' (Argon2id hash and SCRAM-SHA-256 keys)");
         created.add(passwordFile + "  the admin password (0600)");
         return new Result(dataDir, created, passwordFile);
     }

@@ -51,14 +51,25 @@ public final class PasswordAuthenticator implements AutoCloseable {
 
     private final UserStore users;
     private final Argon2id current;
+    private final int scramIterations;
     private final SecureRandom random;
     private final String dummyHash;
     private final ThreadPoolExecutor pool;
     private final AtomicLong hashesComputed = new AtomicLong();
 
     public PasswordAuthenticator(UserStore users, Argon2id current, int threads, int queueCapacity, SecureRandom random) {
+        this(users, current, 10_000, threads, queueCapacity, random);
+    }
+
+    /**
+     * @param scramIterations SCRAM credentials derived on a successful PLAIN login, when the user
+     *     has none or weaker ones, use this iteration count
+     */
+    public PasswordAuthenticator(UserStore users, Argon2id current, int scramIterations, int threads, int queueCapacity,
+                                 SecureRandom random) {
         this.users = users;
         this.current = current;
+        this.scramIterations = scramIterations;
         this.random = random;
         char[] dummy = new char[24];
         for (int i = 0; i < dummy.length; i++) {
@@ -113,26 +124,57 @@ public final class PasswordAuthenticator implements AutoCloseable {
         if (!Argon2id.verify(password, user.passwordHash())) {
             return Result.failed(Failure.WRONG_PASSWORD);
         }
-        if (current.isOutdated(user.passwordHash())) {
-            rehash(user, password);
+        boolean argon2Outdated = current.isOutdated(user.passwordHash());
+        boolean scramOutdated = user.scram() == null || user.scram().iterations() < scramIterations;
+        if (argon2Outdated || scramOutdated) {
+            rehash(user, password, argon2Outdated, scramOutdated);
         }
         return Result.success(user);
     }
 
-    private void rehash(User user, char[] password) {
-        String fresh = current.hash(password, random);
+    /**
+     * Stores fresh hashes while the password is at hand: Argon2id with the current parameters,
+     * and SCRAM credentials for users who have none yet or weaker ones.
+     */
+    private void rehash(User user, char[] password, boolean argon2, boolean scram) {
+        String freshHash = argon2 ? current.hash(password, random) : user.passwordHash();
+        org.securebroker.protocol.auth.Scram.Credentials freshScram =
+                scram ? PasswordSecrets.scram(password, scramIterations, random) : user.scram();
         try {
             users.update(all -> {
                 User stored = all.get(user.name());
                 if (stored != null && stored.passwordHash().equals(user.passwordHash())) {
-                    all.put(user.name(), stored.withPasswordHash(fresh));
+                    all.put(user.name(), stored.withPasswordHash(freshHash).withScram(freshScram));
                 }
                 return all;
             });
-            LOG.info("rehashed the password of user '{}' with the current Argon2id parameters", user.name());
+            LOG.info("user '{}': stored {} with the current parameters", user.name(),
+                    argon2 && scram ? "the Argon2id hash and SCRAM keys" : argon2 ? "the Argon2id hash" : "SCRAM keys");
         } catch (RuntimeException e) {
             LOG.warn("could not rehash the password of user '{}': {}", user.name(), e.getMessage());
         }
+    }
+
+    /**
+     * Runs other authentication work (token signatures) on the same bounded pool.
+     *
+     * @return a future completed with the work's result, or with {@code whenBusy} if the pool
+     *     and its queue are full
+     */
+    public <T> CompletableFuture<T> offload(java.util.function.Supplier<T> work, T whenBusy) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        try {
+            pool.execute(() -> {
+                try {
+                    result.complete(work.get());
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.complete(whenBusy);
+        }
+        return result;
     }
 
     /** How many Argon2id computations ran since start (for tests and metrics). */

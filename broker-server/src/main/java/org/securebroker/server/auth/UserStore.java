@@ -15,12 +15,14 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
+import org.securebroker.protocol.auth.Scram;
 import org.securebroker.store.crypto.KeyringFile;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.DefaultFileLayer;
@@ -32,8 +34,9 @@ import org.securebroker.store.io.DefaultFileLayer;
  *
  * <pre>
  * {"version": 1, "users": [
- *   {"name": "admin", "passwordHash": "$argon2id$v=19$m=19456,t=2,p=1$...", "roles": ["admin"],
- *    "disabled": false, "created": "2026-11-27T10:00:00Z"}]}
+ *   {"name": "admin", "passwordHash": "$argon2id$v=19$m=19456,t=2,p=1$...",
+ *    "scram": {"salt": "base64", "iterations": 10000, "storedKey": "base64", "serverKey": "base64"},
+ *    "roles": ["admin"], "disabled": false, "created": "2026-11-27T10:00:00Z"}]}
  * </pre>
  *
  * <p>Thread-safety: thread-safe; readers see an immutable snapshot.
@@ -41,6 +44,7 @@ import org.securebroker.store.io.DefaultFileLayer;
 public final class UserStore {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Base64.Encoder B64 = Base64.getEncoder();
     private static final int MAX_BYTES = 16 * 1024 * 1024;
 
     private final Path file;
@@ -145,8 +149,8 @@ public final class UserStore {
             try {
                 List<String> roles = new ArrayList<>();
                 u.path("roles").forEach(r -> roles.add(r.asText()));
-                User user = new User(u.path("name").asText(null), u.path("passwordHash").asText(null), roles,
-                        u.path("disabled").asBoolean(false),
+                User user = new User(u.path("name").asText(null), u.path("passwordHash").asText(null),
+                        scram(u.get("scram")), roles, u.path("disabled").asBoolean(false),
                         u.hasNonNull("created") ? Instant.parse(u.get("created").asText()) : Instant.EPOCH);
                 if (map.put(user.name(), user) != null) {
                     throw new IllegalArgumentException("user '" + user.name() + "' appears twice");
@@ -157,6 +161,20 @@ public final class UserStore {
             i++;
         }
         return java.util.Collections.unmodifiableMap(map);
+    }
+
+    private static Scram.Credentials scram(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        byte[] storedKey = Base64.getDecoder().decode(node.path("storedKey").asText(""));
+        byte[] serverKey = Base64.getDecoder().decode(node.path("serverKey").asText(""));
+        int iterations = node.path("iterations").asInt();
+        if (storedKey.length != 32 || serverKey.length != 32 || iterations < Scram.MIN_ITERATIONS) {
+            throw new IllegalArgumentException("malformed SCRAM credentials");
+        }
+        return new Scram.Credentials(Base64.getDecoder().decode(node.path("salt").asText("")), iterations, storedKey,
+                serverKey);
     }
 
     /**
@@ -186,6 +204,13 @@ public final class UserStore {
             ObjectNode n = list.addObject();
             n.put("name", u.name());
             n.put("passwordHash", u.passwordHash());
+            if (u.scram() != null) {
+                ObjectNode sc = n.putObject("scram");
+                sc.put("salt", B64.encodeToString(u.scram().salt()));
+                sc.put("iterations", u.scram().iterations());
+                sc.put("storedKey", B64.encodeToString(u.scram().storedKey()));
+                sc.put("serverKey", B64.encodeToString(u.scram().serverKey()));
+            }
             ArrayNode roles = n.putArray("roles");
             u.roles().forEach(roles::add);
             n.put("disabled", u.disabled());

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.securebroker.server.auth.Argon2id;
+import org.securebroker.server.auth.PasswordSecrets;
 import org.securebroker.server.auth.User;
 import org.securebroker.server.auth.UserStore;
 import org.securebroker.server.config.BrokerConfig;
@@ -62,12 +63,12 @@ final class UserCommand implements Runnable {
             if (users.find(name).isPresent()) {
                 throw new IllegalStateException("user '" + name + "' exists already; use 'broker user passwd'");
             }
-            String hash = newPasswordHash(config, stdin);
+            PasswordSecrets secrets = newPassword(config, stdin);
             users.update(all -> {
                 if (all.containsKey(name)) {
                     throw new IllegalStateException("user '" + name + "' exists already");
                 }
-                all.put(name, new User(name, hash, roles, false, Instant.now()));
+                all.put(name, User.of(name, secrets, roles, Instant.now()));
                 return all;
             });
             spec.commandLine().getOut().println("user '" + name + "' added" + (roles.isEmpty() ? "" : " with roles " + roles));
@@ -152,8 +153,8 @@ final class UserCommand implements Runnable {
             if (users.find(name).isEmpty()) {
                 throw new IllegalStateException("user '" + name + "' does not exist");
             }
-            String hash = newPasswordHash(config, stdin);
-            change(users, name, u -> u.withPasswordHash(hash));
+            PasswordSecrets secrets = newPassword(config, stdin);
+            change(users, name, u -> u.withPassword(secrets));
             spec.commandLine().getOut().println("password of '" + name + "' changed");
             return 0;
         }
@@ -210,11 +211,12 @@ final class UserCommand implements Runnable {
         });
     }
 
-    /** Reads a new password and hashes it with the configured parameters; the password is wiped. */
-    private static String newPasswordHash(BrokerConfig config, boolean stdin) {
+    /** Reads a new password and derives what is stored for it; the password is wiped. */
+    private static PasswordSecrets newPassword(BrokerConfig config, boolean stdin) {
         char[] password = Cli.readNewPassword(stdin);
         try {
-            return config.auth().passwordHashing().hash(password, new SecureRandom());
+            return PasswordSecrets.derive(password, config.auth().passwordHashing(), config.auth().scramIterations(),
+                    new SecureRandom());
         } finally {
             Arrays.fill(password, '\0');
         }

@@ -21,7 +21,34 @@ public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, 
                            int maxConnections, int maxInFlightPublishes) {
     }
 
-    public record Tls(Path certificate, Path privateKey, ServerTls.Provider provider) {
+    /**
+     * @param clientAuth whether clients present certificates
+     * @param clientCa the only CA client certificates may chain to (required unless clientAuth is NONE)
+     * @param crl certificates on this revocation list are refused; null = no list
+     * @param principalMapping how a certificate's identity becomes a principal, first match wins
+     */
+    public record Tls(Path certificate, Path privateKey, ServerTls.Provider provider, ClientAuth clientAuth, Path clientCa,
+                      Path crl, List<PrincipalRule> principalMapping) {
+        public Tls {
+            principalMapping = List.copyOf(principalMapping);
+        }
+    }
+
+    /** Whether the listener asks for client certificates. */
+    public enum ClientAuth {
+        NONE, OPTIONAL, REQUIRED
+    }
+
+    /**
+     * Maps a certificate to a principal: the regular expression must match the whole subject DN
+     * (RFC 2253) or one subject alternative name of the kind, and its first group is the principal.
+     */
+    public record PrincipalRule(PrincipalSource source, java.util.regex.Pattern pattern) {
+    }
+
+    /** Which part of a certificate a rule looks at. */
+    public enum PrincipalSource {
+        SUBJECT, SAN_DNS, SAN_URI, SAN_EMAIL
     }
 
     /** Where the key-encryption keys come from: a key file or an environment variable. */
@@ -39,7 +66,49 @@ public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, 
                                 long retentionMaxBytes) {
     }
 
-    public record Auth(Path usersFile, Argon2id passwordHashing, int hashThreads, int hashQueue) {
+    /**
+     * @param scramIterations PBKDF2 iterations for new SCRAM-SHA-256 credentials
+     * @param jwt JWT bearer tokens; null = the mechanism is not offered
+     */
+    public record Auth(Path usersFile, Argon2id passwordHashing, int hashThreads, int hashQueue, int scramIterations,
+                       Jwt jwt, BruteForce bruteForce) {
+    }
+
+    /**
+     * JWT bearer tokens: only signed tokens from the configured issuer for the configured audience,
+     * verified with configured keys looked up by {@code kid}.
+     *
+     * @param keys PEM public keys or HMAC secrets, by key id
+     * @param jwks a JWKS file with more public keys; null = none
+     * @param allowedTypes accepted {@code typ} header values (case-insensitive)
+     * @param maxLifetime the longest a token may live ({@code exp - iat})
+     * @param clockSkew tolerance for {@code exp} and {@code nbf}; at most 60 s
+     * @param principalClaim the claim naming the principal
+     * @param rolesClaim the claim listing roles or groups; null = none
+     */
+    public record Jwt(String issuer, String audience, List<JwtKey> keys, Path jwks, List<String> allowedTypes,
+                      Duration maxLifetime, Duration clockSkew, String principalClaim, String rolesClaim) {
+        public Jwt {
+            keys = List.copyOf(keys);
+            allowedTypes = List.copyOf(allowedTypes);
+        }
+    }
+
+    /** A JWT verification key: a PEM public key file, or a file holding an HMAC secret. */
+    public record JwtKey(String kid, Path publicKey, Path secret) {
+    }
+
+    /**
+     * Back-off and lockout for failed logins, decided before any hash is computed.
+     *
+     * @param addressFailures failures from one address within 10 minutes before it must back off
+     * @param accountFailures consecutive failures of one account from one address before back-off
+     * @param maxBackoff the longest back-off
+     * @param lockoutFailures consecutive failures of one account, from any address, that lock it
+     * @param lockoutDuration how long a locked account stays locked
+     */
+    public record BruteForce(int addressFailures, int accountFailures, Duration maxBackoff, int lockoutFailures,
+                             Duration lockoutDuration) {
     }
 
     public record Queues(boolean autoCreate, Duration ackTimeout, int maxMessageBytes, int dedupWindow,
@@ -47,6 +116,22 @@ public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, 
         public Queues {
             define = List.copyOf(define);
         }
+    }
+
+    public BrokerConfig withListener(Listener value) {
+        return new BrokerConfig(dataDir, value, tls, keys, store, auth, queues);
+    }
+
+    public BrokerConfig withTls(Tls value) {
+        return new BrokerConfig(dataDir, listener, value, keys, store, auth, queues);
+    }
+
+    public BrokerConfig withAuth(Auth value) {
+        return new BrokerConfig(dataDir, listener, tls, keys, store, value, queues);
+    }
+
+    public BrokerConfig withQueues(Queues value) {
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, value);
     }
 
     /** The store's own directory. */
@@ -71,6 +156,8 @@ public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, 
         public static final String CLIENT_CERT = "tls/client.crt";
         public static final String CLIENT_KEY = "tls/client.key";
         public static final String CA_CERT = "tls/ca.crt";
+        public static final String JWT_DEV_PUBLIC_KEY = "tls/jwt-dev.pub";
+        public static final String JWT_DEV_PRIVATE_KEY = "secrets/jwt-dev.key";
 
         private Layout() {
         }

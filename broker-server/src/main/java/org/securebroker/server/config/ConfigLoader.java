@@ -105,10 +105,55 @@ public final class ConfigLoader {
         l.finish();
 
         Section t = top.section("tls");
+        BrokerConfig.ClientAuth clientAuth = t.choice("clientAuth", BrokerConfig.ClientAuth.NONE,
+                BrokerConfig.ClientAuth.class);
+        Path clientCa = t.path("clientCa", null, dataDir);
+        if (clientAuth != BrokerConfig.ClientAuth.NONE && clientCa == null) {
+            problems.add(t.where("clientAuth") + ": client certificates need tls.clientCa, the only CA they may chain to "
+                    + "(the system trust store is never used)");
+        }
+        List<BrokerConfig.PrincipalRule> mapping = new ArrayList<>();
+        for (Section m : t.list("principalMapping")) {
+            BrokerConfig.PrincipalRule rule = null;
+            int kinds = 0;
+            for (BrokerConfig.PrincipalSource kind : BrokerConfig.PrincipalSource.values()) {
+                String key = switch (kind) {
+                    case SUBJECT -> "subject";
+                    case SAN_DNS -> "sanDns";
+                    case SAN_URI -> "sanUri";
+                    case SAN_EMAIL -> "sanEmail";
+                };
+                String regex = m.string(key, null);
+                if (regex == null) {
+                    continue;
+                }
+                kinds++;
+                try {
+                    java.util.regex.Pattern pattern = java.util.regex.Pattern.compile(regex);
+                    if (pattern.matcher("").groupCount() < 1) {
+                        problems.add(m.where(key) + ": the pattern needs a group that captures the principal");
+                    }
+                    rule = new BrokerConfig.PrincipalRule(kind, pattern);
+                } catch (java.util.regex.PatternSyntaxException e) {
+                    problems.add(m.where(key) + ": not a valid regular expression: " + e.getDescription());
+                }
+            }
+            if (kinds != 1) {
+                problems.add(m.where("subject") + ": a mapping rule has exactly one of subject, sanDns, sanUri, sanEmail");
+            } else if (rule != null) {
+                mapping.add(rule);
+            }
+            m.finish();
+        }
+        if (clientAuth != BrokerConfig.ClientAuth.NONE && mapping.isEmpty()) {
+            mapping.add(new BrokerConfig.PrincipalRule(BrokerConfig.PrincipalSource.SUBJECT,
+                    java.util.regex.Pattern.compile("CN=([^,]+)(,.*)?")));
+        }
         BrokerConfig.Tls tls = new BrokerConfig.Tls(
                 t.path("certificate", dataDir.resolve(BrokerConfig.Layout.SERVER_CERT), dataDir),
                 t.path("privateKey", dataDir.resolve(BrokerConfig.Layout.SERVER_KEY), dataDir),
-                t.choice("provider", ServerTls.Provider.AUTO, ServerTls.Provider.class));
+                t.choice("provider", ServerTls.Provider.AUTO, ServerTls.Provider.class),
+                clientAuth, clientCa, t.path("crl", null, dataDir), mapping);
         if (t.has("protocols") || t.has("ciphers")) {
             problems.add(t.where("protocols") + ": protocols and cipher suites are fixed (TLS 1.3 and 1.2 with ECDHE "
                     + "and AEAD only) and cannot be configured");
@@ -148,12 +193,23 @@ public final class ConfigLoader {
         } else {
             hashing = new Argon2id(memory, iterations, parallelism);
         }
+        int hashThreads = h.integer("threads", Math.max(1, Runtime.getRuntime().availableProcessors()), 1, 64);
+        int hashQueue = h.integer("queue", 64, 1, 10_000);
+        h.finish();
+        BrokerConfig.Jwt jwt = a.has("jwt") ? jwt(a.section("jwt"), dataDir, problems) : null;
+        Section b = a.section("bruteForce");
+        BrokerConfig.BruteForce bruteForce = new BrokerConfig.BruteForce(
+                b.integer("addressFailures", 10, 1, 100_000),
+                b.integer("accountFailures", 5, 1, 100),
+                b.duration("maxBackoff", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofHours(24)),
+                b.integer("lockoutFailures", 100, 1, 100),
+                b.duration("lockoutDuration", Duration.ofHours(1), Duration.ofMinutes(1), Duration.ofDays(30)));
+        b.finish();
         BrokerConfig.Auth auth = new BrokerConfig.Auth(
                 a.path("usersFile", dataDir.resolve(BrokerConfig.Layout.USERS_FILE), dataDir),
-                hashing,
-                h.integer("threads", Math.max(1, Runtime.getRuntime().availableProcessors()), 1, 64),
-                h.integer("queue", 64, 1, 10_000));
-        h.finish();
+                hashing, hashThreads, hashQueue,
+                a.integer("scramIterations", 10_000, 4096, 10_000_000),
+                jwt, bruteForce);
         a.finish();
 
         Section q = top.section("queues");
@@ -195,6 +251,51 @@ public final class ConfigLoader {
             throw new ConfigException(source, problems);
         }
         return new BrokerConfig(dataDir, listener, tls, new BrokerConfig.Keys(kekFile, kekEnv), store, auth, queues);
+    }
+
+    private static BrokerConfig.Jwt jwt(Section j, Path dataDir, List<String> problems) {
+        String issuer = j.string("issuer", null);
+        String audience = j.string("audience", null);
+        if (issuer == null || issuer.isBlank()) {
+            problems.add(j.where("issuer") + ": required: tokens must name their issuer (iss)");
+        }
+        if (audience == null || audience.isBlank()) {
+            problems.add(j.where("audience") + ": required: tokens must name this broker as their audience (aud)");
+        }
+        List<BrokerConfig.JwtKey> keys = new ArrayList<>();
+        Set<String> kids = new LinkedHashSet<>();
+        for (Section k : j.list("keys")) {
+            String kid = k.string("kid", null);
+            Path publicKey = k.path("publicKey", null, dataDir);
+            Path secret = k.path("secret", null, dataDir);
+            if (kid == null || kid.isBlank()) {
+                problems.add(k.where("kid") + ": every key needs a kid (key id)");
+            } else if (!kids.add(kid)) {
+                problems.add(k.where("kid") + ": kid '" + kid + "' appears twice");
+            }
+            if ((publicKey == null) == (secret == null)) {
+                problems.add(k.where("publicKey") + ": a key has exactly one of publicKey (PEM file) or secret "
+                        + "(file with an HMAC secret of at least 32 bytes)");
+            }
+            keys.add(new BrokerConfig.JwtKey(kid, publicKey, secret));
+            k.finish();
+        }
+        Path jwks = j.path("jwks", null, dataDir);
+        if (keys.isEmpty() && jwks == null) {
+            problems.add(j.where("keys") + ": configure verification keys (keys or jwks); tokens are never accepted "
+                    + "without verifying their signature");
+        }
+        List<String> types = new ArrayList<>();
+        for (String type : j.strings("allowedTypes", List.of("JWT", "at+jwt"))) {
+            types.add(type);
+        }
+        BrokerConfig.Jwt jwt = new BrokerConfig.Jwt(issuer, audience, keys, jwks, types,
+                j.duration("maxLifetime", Duration.ofHours(1), Duration.ofMinutes(1), Duration.ofHours(24)),
+                j.duration("clockSkew", Duration.ofSeconds(30), Duration.ZERO, Duration.ofSeconds(60)),
+                j.string("principalClaim", "sub"),
+                j.string("rolesClaim", null));
+        j.finish();
+        return jwt;
     }
 
     /** A mapping being bound: remembers which keys were read so the rest can be reported as unknown. */
@@ -261,6 +362,27 @@ public final class ConfigLoader {
                 problems.add(where(name) + ": '" + v + "' is not a whole number; allowed " + min + " to " + max);
                 return fallback;
             }
+        }
+
+        List<String> strings(String name, List<String> fallback) {
+            known.add(name);
+            ConfigNode value = node.entries().get(name);
+            if (value == null) {
+                return fallback;
+            }
+            if (!(value instanceof ConfigNode.ListNode items)) {
+                problems.add(where(name) + ": expected a list of values, found " + ConfigNode.kind(value));
+                return fallback;
+            }
+            List<String> out = new ArrayList<>();
+            for (ConfigNode item : items.items()) {
+                if (item instanceof ConfigNode.ScalarNode scalar && scalar.value() != null) {
+                    out.add(scalar.value().strip());
+                } else {
+                    problems.add("line " + item.line() + ": " + key(name) + ": expected a single value in the list");
+                }
+            }
+            return out;
         }
 
         boolean bool(String name, boolean fallback) {

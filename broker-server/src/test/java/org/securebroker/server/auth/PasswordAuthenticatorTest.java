@@ -20,8 +20,8 @@ class PasswordAuthenticatorTest {
 
     private UserStore users(Argon2id hashing) {
         return UserStore.create(dir.resolve("users.json"), List.of(
-                new User("alice", hashing.hash("alice-password".toCharArray(), random), List.of(), false, Instant.now()),
-                new User("bob", hashing.hash("bob-password-1".toCharArray(), random), List.of(), true, Instant.now())));
+                new User("alice", hashing.hash("alice-password".toCharArray(), random), null, List.of(), false, Instant.now()),
+                new User("bob", hashing.hash("bob-password-1".toCharArray(), random), null, List.of(), true, Instant.now())));
     }
 
     @Test

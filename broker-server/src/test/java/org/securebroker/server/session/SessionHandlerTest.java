@@ -45,7 +45,7 @@ class SessionHandlerTest {
     void setUp() {
         SecureRandom random = new SecureRandom();
         UserStore users = UserStore.create(dir.resolve("users.json"), List.of(new User("alice",
-                Argon2id.OWASP_MINIMUM.hash("alice-password".toCharArray(), random), List.of(), false, Instant.now())));
+                Argon2id.OWASP_MINIMUM.hash("alice-password".toCharArray(), random), null, List.of(), false, Instant.now())));
         authenticator = new PasswordAuthenticator(users, Argon2id.OWASP_MINIMUM, 1, 4, random);
         SessionSettings settings = new SessionSettings("test", Duration.ofSeconds(5), Duration.ofSeconds(5), 1 << 20, 100);
         channel = new EmbeddedChannel();
