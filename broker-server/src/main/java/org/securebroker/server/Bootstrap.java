@@ -19,6 +19,7 @@ import org.securebroker.server.auth.Argon2id;
 import org.securebroker.server.auth.PasswordSecrets;
 import org.securebroker.server.auth.User;
 import org.securebroker.server.auth.UserStore;
+import org.securebroker.server.auth.jwt.DevTokens;
 import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.server.config.BrokerConfig.Layout;
 import org.securebroker.server.tls.LocalCa;
@@ -29,8 +30,9 @@ import org.securebroker.store.io.DefaultFileLayer;
 /**
  * {@code broker init}: lays out a fresh data directory with everything a first run needs, all
  * generated on this machine: a local CA, a server certificate for this host's names, a client
- * certificate, a key-encryption key file, and an {@code admin} user whose random password is
- * written to a file only its owner can read. Nothing has a default value an attacker could know.
+ * certificate, a development token-signing key, a key-encryption key file, and an {@code admin}
+ * user whose random password is written to a file only its owner can read. Nothing has a default
+ * value an attacker could know.
  *
  * <p>Thread-safety: stateless.
  */
@@ -86,6 +88,12 @@ public final class Bootstrap {
         created.add(dataDir.resolve(Layout.SERVER_KEY) + "  server private key (0600)");
         ca.issueClient("admin", Duration.ofDays(397), dataDir.resolve(Layout.CLIENT_CERT), dataDir.resolve(Layout.CLIENT_KEY));
         created.add(dataDir.resolve(Layout.CLIENT_CERT) + "  client certificate for 'admin' (for mutual TLS)");
+        DevTokens.createKeyPair(dataDir.resolve(Layout.JWT_DEV_PUBLIC_KEY), dataDir.resolve(Layout.JWT_DEV_PRIVATE_KEY),
+                random);
+        created.add(dataDir.resolve(Layout.JWT_DEV_PUBLIC_KEY) + "  development token-signing public key (Ed25519; the "
+                + "embedded defaults trust it for JWT login)");
+        created.add(dataDir.resolve(Layout.JWT_DEV_PRIVATE_KEY) + "  development token-signing private key (0600; for "
+                + "'broker token mint', a development aid)");
 
         KeyringFile.create(DefaultFileLayer.INSTANCE, dataDir.resolve(Layout.KEK_FILE), random, clock);
         created.add(dataDir.resolve(Layout.KEK_FILE) + "  key-encryption key (0600; back it up apart from the data)");

@@ -7,8 +7,10 @@ import java.io.Console;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.securebroker.server.auth.jwt.DevTokens;
 import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.server.config.ConfigLoader;
 import picocli.CommandLine.Option;
@@ -45,11 +47,22 @@ final class Cli {
                 + "(default: ./data). Ignored with --config.")
         Path data;
 
+        /**
+         * The configuration file, or else the embedded defaults for the data directory; these
+         * trust the development token-signing key when {@code broker init} created one.
+         */
         BrokerConfig load() {
             if (config != null) {
                 return ConfigLoader.load(config);
             }
-            return ConfigLoader.defaults(dataDir());
+            BrokerConfig defaults = ConfigLoader.defaults(dataDir());
+            Path devKey = dataDir().resolve(BrokerConfig.Layout.JWT_DEV_PUBLIC_KEY);
+            if (defaults.auth().jwt() != null || !Files.isRegularFile(devKey)) {
+                return defaults;
+            }
+            BrokerConfig.Auth a = defaults.auth();
+            return defaults.withAuth(new BrokerConfig.Auth(a.usersFile(), a.passwordHashing(), a.hashThreads(),
+                    a.hashQueue(), a.scramIterations(), DevTokens.config(devKey), a.bruteForce()));
         }
 
         Path dataDir() {
