@@ -1,6 +1,8 @@
 package org.securebroker.client;
 
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -21,8 +23,9 @@ import java.util.concurrent.CompletableFuture;
  * }</pre>
  *
  * <p><b>Threads.</b> The client owns one I/O thread for its connection, one thread that completes
- * the futures returned by {@link #sendAsync}, a thread for host name lookups (started when
- * needed), and by default one callback thread per subscription. All are daemon threads named
+ * the futures returned by {@link #sendAsync}, a thread for host name lookups and one for
+ * authentication work (the token supplier, SCRAM's key derivation), both started when needed,
+ * and by default one callback thread per subscription. All are daemon threads named
  * {@code broker-client-N-...}. Application code never runs on the I/O thread. Stages chained on a send future
  * with the non-async methods ({@code thenApply}, ...) run on the completion thread, so they must
  * not block for long; use the {@code ...Async} variants with an executor of your own for slow
@@ -30,7 +33,8 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p><b>Connection loss.</b> The client reconnects on its own (see {@link ReconnectPolicy}),
  * re-attaches every open subscription and resends every publish not yet acknowledged, with the
- * same producer id and sequence so that the broker discards duplicates. Other requests that were
+ * same producer id and sequence so that the broker discards duplicates. Every reconnect
+ * authenticates again with the configured mechanism (with a fresh token from the token supplier). Other requests that were
  * waiting for an answer fail with {@code CONNECTION_LOST} (retriable); requests made while
  * disconnected fail at once with the same code.
  *
@@ -48,6 +52,14 @@ public interface BrokerClient extends AutoCloseable {
 
     /** The principal the broker authenticated this client as. */
     String principal();
+
+    /**
+     * When the broker ends the current session unless it is re-authenticated, as the broker
+     * announced it (its clock); empty if the session does not expire or the client is not
+     * connected. With a token supplier the client re-authenticates before this time on its own,
+     * and the value moves forward.
+     */
+    Optional<Instant> sessionExpiresAt();
 
     /**
      * Publishes a message without waiting.
@@ -119,6 +131,16 @@ public interface BrokerClient extends AutoCloseable {
      * @throws BrokerException if the broker refused or did not answer in time
      */
     List<QueueInfo> listQueues();
+
+    /**
+     * Asks the broker to reload its TLS material (certificate chain and key, client CA, CRL) from
+     * its files, and waits for the answer, up to the request timeout. New connections use the
+     * new material; existing ones, including this one, continue.
+     *
+     * @throws BrokerException e.g. {@code NOT_AUTHORIZED}, or {@code INVALID_REQUEST} naming the
+     *     file the broker could not load (it then keeps the old material)
+     */
+    void reload();
 
     /**
      * Closes the client: tells the broker (CLOSE), fails everything pending with

@@ -16,12 +16,19 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import org.securebroker.client.internal.BrokerAddress;
+import org.securebroker.client.internal.ClientCertificate;
 import org.securebroker.client.internal.ClientConfig;
 import org.securebroker.client.internal.ClientCore;
-import org.securebroker.client.internal.PlainCredentials;
 import org.securebroker.client.internal.TlsProvider;
 import org.securebroker.client.internal.WireSizes;
+import org.securebroker.client.internal.auth.Authentication;
+import org.securebroker.client.internal.auth.CertificateAuthentication;
+import org.securebroker.client.internal.auth.PasswordAuthentication;
+import org.securebroker.client.internal.auth.PasswordCredentials;
+import org.securebroker.client.internal.auth.TokenAuthentication;
+import org.securebroker.client.internal.auth.TokenSource;
 
 /**
  * Configures and connects a {@link BrokerClient}.
@@ -32,7 +39,11 @@ import org.securebroker.client.internal.WireSizes;
  *   <tr><td>{@link #address(String, int)}</td><td>required; several addresses are tried in turn</td></tr>
  *   <tr><td>{@link #trustedCertificates(Path...)}</td><td>required; only these CAs are trusted,
  *       never the system trust store</td></tr>
- *   <tr><td>{@link #credentials(String, char[])}</td><td>required (PLAIN over TLS)</td></tr>
+ *   <tr><td>{@link #credentials(String, char[])} or {@link #tokenSupplier(Supplier)}</td><td>exactly one
+ *       is required, unless a client certificate alone authenticates (EXTERNAL)</td></tr>
+ *   <tr><td>{@link #passwordMechanism(PasswordMechanism)}</td><td>{@link PasswordMechanism#AUTO}:
+ *       SCRAM-SHA-256 when offered, else PLAIN</td></tr>
+ *   <tr><td>{@link #clientCertificate(Path, Path)}</td><td>none</td></tr>
  *   <tr><td>{@link #clientId(String)}</td><td>{@value #DEFAULT_CLIENT_ID}</td></tr>
  *   <tr><td>{@link #connectTimeout(Duration)}</td><td>10 s per attempt (TCP, TLS, HELLO and AUTH)</td></tr>
  *   <tr><td>{@link #requestTimeout(Duration)}</td><td>30 s</td></tr>
@@ -45,6 +56,12 @@ import org.securebroker.client.internal.WireSizes;
  * <p>Server certificates are always verified against the trusted CAs, and the host name (or IP
  * address) given in {@link #address} must match the certificate; there is no option to turn
  * either off.
+ *
+ * <p><b>Authentication.</b> The client authenticates with a password ({@link #credentials}, by
+ * SCRAM-SHA-256 or PLAIN as {@link #passwordMechanism} says), with bearer tokens
+ * ({@link #tokenSupplier}, mechanism JWT), or, when neither is set, with its TLS client
+ * certificate alone ({@link #clientCertificate}, mechanism EXTERNAL). A client certificate is
+ * presented in the TLS handshake whatever the mechanism.
  *
  * <p>Thread-safety: not thread-safe; configure and connect from one thread.
  */
@@ -63,6 +80,10 @@ public final class BrokerClientBuilder {
     private final List<Path> trustedCertificateFiles = new ArrayList<>();
     private String username;
     private char[] password;
+    private PasswordMechanism passwordMechanism = PasswordMechanism.AUTO;
+    private Supplier<String> tokenSupplier;
+    private Path clientCertificateChain;
+    private Path clientPrivateKey;
     private String clientId = DEFAULT_CLIENT_ID;
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
     private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
@@ -106,23 +127,70 @@ public final class BrokerClientBuilder {
     }
 
     /**
-     * Authenticates with PLAIN (RFC 4616) over TLS.
+     * Authenticates with a username and password, by the mechanism that
+     * {@link #passwordMechanism(PasswordMechanism)} allows (by default SCRAM-SHA-256 when the
+     * broker offers it, else PLAIN).
      *
      * <p>The client copies {@code password}, so the caller may wipe its array right after
      * this call. {@link #connect()} hands the copy to the client, which keeps it, because it
      * must authenticate again on every reconnect, until the client is closed or gives up
      * reconnecting; then it overwrites it. A builder that has connected needs new credentials
-     * before it can connect again.
+     * before it can connect again. Cannot be combined with {@link #tokenSupplier}.
      *
      * @throws IllegalArgumentException if either is empty or contains a NUL character
      */
     public BrokerClientBuilder credentials(String username, char[] password) {
         Objects.requireNonNull(username, "username");
         Objects.requireNonNull(password, "password");
-        PlainCredentials.check(username, password);
+        PasswordCredentials.check(username, password);
         wipePassword();
         this.username = username;
         this.password = password.clone();
+        return this;
+    }
+
+    /**
+     * Which mechanism may carry the password of {@link #credentials}: {@link PasswordMechanism#AUTO}
+     * (the default) uses SCRAM-SHA-256 when the broker offers it and PLAIN otherwise; an explicit
+     * choice that the broker does not offer fails with {@code UNSUPPORTED_MECHANISM}.
+     */
+    public BrokerClientBuilder passwordMechanism(PasswordMechanism mechanism) {
+        this.passwordMechanism = Objects.requireNonNull(mechanism, "mechanism");
+        return this;
+    }
+
+    /**
+     * Authenticates with bearer tokens (mechanism JWT): {@code supplier} returns a compact JWS
+     * for every connection and every re-authentication. When the broker says the session
+     * expires, the client asks for a fresh token once 80% of the remaining lifetime has passed
+     * (at least 5 s before the expiry) and re-authenticates on the live connection; failures
+     * are retried with back-off, and if the session ends anyway the client reconnects with a
+     * fresh token.
+     *
+     * <p>The supplier is called on a client thread, never on the I/O thread, one call at a
+     * time; it may block briefly (for example to ask an identity provider), since the connect
+     * timeout covers it. Tokens are never logged. A supplier that throws or returns null or an
+     * empty string fails that attempt (retriable). Cannot be combined with {@link #credentials}.
+     */
+    public BrokerClientBuilder tokenSupplier(Supplier<String> supplier) {
+        this.tokenSupplier = Objects.requireNonNull(supplier, "supplier");
+        return this;
+    }
+
+    /**
+     * Presents this TLS client certificate when the broker asks for one (mutual TLS), whatever
+     * the mechanism. Without {@link #credentials} or a {@link #tokenSupplier}, the client
+     * authenticates with it alone (mechanism EXTERNAL: the broker maps the certificate to a
+     * principal).
+     *
+     * @param certificateChainPem PEM certificates, the client's own first, then any
+     *     intermediates
+     * @param privateKeyPem the matching unencrypted PKCS#8 PEM private key ({@code BEGIN PRIVATE
+     *     KEY}), EC or RSA. Both files are read when {@link #connect()} is called.
+     */
+    public BrokerClientBuilder clientCertificate(Path certificateChainPem, Path privateKeyPem) {
+        this.clientCertificateChain = Objects.requireNonNull(certificateChainPem, "certificateChainPem");
+        this.clientPrivateKey = Objects.requireNonNull(privateKeyPem, "privateKeyPem");
         return this;
     }
 
@@ -192,11 +260,15 @@ public final class BrokerClientBuilder {
      * each within the connect timeout.
      *
      * @return the connected client
-     * @throws IllegalArgumentException if the configuration is incomplete or a certificate file
-     *     cannot be read; the message lists every problem
+     * @throws IllegalStateException if the way to authenticate is ambiguous or missing: both
+     *     {@link #credentials} and a {@link #tokenSupplier}, or neither and no
+     *     {@link #clientCertificate}; the message names the conflict and lists every other
+     *     problem too
+     * @throws IllegalArgumentException if the configuration is otherwise incomplete or a
+     *     certificate or key file cannot be used; the message lists every problem
      * @throws BrokerException if no address could be connected and authenticated; for example
-     *     {@code AUTHENTICATION_FAILED} (not retriable), or {@code CONNECTION_LOST} for network
-     *     and TLS failures, with the cause
+     *     {@code AUTHENTICATION_FAILED} (not retriable), {@code UNSUPPORTED_MECHANISM} (not
+     *     retriable), or {@code CONNECTION_LOST} for network and TLS failures, with the cause
      */
     public BrokerClient connect() {
         List<String> problems = new ArrayList<>();
@@ -204,19 +276,49 @@ public final class BrokerClientBuilder {
             problems.add("address: at least one broker address is required");
         }
         List<X509Certificate> trusted = loadTrustedCertificates(problems);
-        if (username == null || password == null) {
-            problems.add("credentials: a username and password are required");
+        Optional<ClientCertificate> certificate = clientCertificateChain == null ? Optional.empty()
+                : ClientCertificate.load(clientCertificateChain, clientPrivateKey, problems);
+        String conflict = authenticationConflict();
+        if (conflict != null) {
+            problems.add(0, conflict);
+        }
+        if (passwordMechanism != PasswordMechanism.AUTO && username == null) {
+            problems.add("passwordMechanism: " + passwordMechanism + " is set, but no credentials(username, password)");
         }
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("invalid broker client configuration: "
-                    + String.join("; ", problems));
+            String message = "invalid broker client configuration: " + String.join("; ", problems);
+            throw conflict != null ? new IllegalStateException(message) : new IllegalArgumentException(message);
         }
-        PlainCredentials credentials = new PlainCredentials(username, password);
-        password = null; // ownership passes to the client, which wipes it
-        ClientConfig config = new ClientConfig(addresses, trusted, credentials, clientId,
+        Authentication authentication;
+        if (password != null) {
+            authentication = new PasswordAuthentication(new PasswordCredentials(username, password), passwordMechanism);
+            password = null; // ownership passes to the client, which wipes it
+        } else if (tokenSupplier != null) {
+            authentication = new TokenAuthentication(new TokenSource(tokenSupplier));
+        } else {
+            authentication = new CertificateAuthentication();
+        }
+        ClientConfig config = new ClientConfig(addresses, trusted, authentication, certificate, clientId,
                 connectTimeout, requestTimeout, maxInFlightSends, sendBufferPolicy,
                 reconnectPolicy, Optional.ofNullable(callbackExecutor), tlsProvider);
         return ClientCore.connect(config);
+    }
+
+    /** What is wrong with the choice of how to authenticate, or null. */
+    private String authenticationConflict() {
+        if (username != null && password == null) {
+            return "credentials: the password was handed to a client connected earlier;"
+                    + " set credentials(username, password) again";
+        }
+        if (password != null && tokenSupplier != null) {
+            return "credentials: both credentials(username, password) and tokenSupplier(...) are set;"
+                    + " configure exactly one";
+        }
+        if (password == null && tokenSupplier == null && clientCertificateChain == null) {
+            return "credentials: none configured; set credentials(username, password) or tokenSupplier(...),"
+                    + " or clientCertificate(...) to authenticate with the certificate alone (EXTERNAL)";
+        }
+        return null;
     }
 
     private List<X509Certificate> loadTrustedCertificates(List<String> problems) {

@@ -49,12 +49,16 @@ abstract class ClientTestSupport {
         broker.close();
     }
 
-    /** A builder for the fake broker with short timeouts and fast reconnects. */
+    /** A builder for the fake broker with short timeouts, fast reconnects and alice's password. */
     BrokerClientBuilder builder() {
+        return builderWithoutCredentials().credentials("alice", "s3cret".toCharArray());
+    }
+
+    /** A builder for the fake broker with short timeouts and fast reconnects, but no credentials. */
+    BrokerClientBuilder builderWithoutCredentials() {
         return BrokerClient.builder()
                 .address("127.0.0.1", broker.port())
                 .trustedCertificates(caPem)
-                .credentials("alice", "s3cret".toCharArray())
                 .clientId("client-tests")
                 .connectTimeout(Duration.ofSeconds(5))
                 .requestTimeout(Duration.ofSeconds(5))

@@ -60,12 +60,15 @@ class ConnectHandshakeTest extends ClientTestSupport {
     }
 
     @Test
-    void shouldFailConnectWithUnsupportedMechanismWhenPlainIsNotOffered() {
-        broker.mechanisms("SCRAM-SHA-256");
+    void shouldFailConnectWithUnsupportedMechanismWhenNoPasswordMechanismIsOffered() {
+        broker.mechanisms("JWT", "EXTERNAL");
 
         assertThatThrownBy(() -> builder().connect())
-                .isInstanceOfSatisfying(BrokerException.class,
-                        e -> assertThat(e.code()).contains(ErrorCode.UNSUPPORTED_MECHANISM));
+                .isInstanceOfSatisfying(BrokerException.class, e -> {
+                    assertThat(e.code()).contains(ErrorCode.UNSUPPORTED_MECHANISM);
+                    assertThat(e.retriable()).isFalse();
+                    assertThat(e.getMessage()).contains("[JWT, EXTERNAL]");
+                });
         assertThat(broker.authResponses()).isEmpty();
     }
 
@@ -146,7 +149,7 @@ class ConnectHandshakeTest extends ClientTestSupport {
         Path empty = Files.createTempFile(tempDir, "empty", ".pem");
 
         assertThatThrownBy(() -> BrokerClient.builder().trustedCertificates(empty).connect())
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("address:")
                 .hasMessageContaining("contains no certificate")
                 .hasMessageContaining("credentials:");

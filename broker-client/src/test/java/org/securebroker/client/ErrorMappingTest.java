@@ -20,6 +20,7 @@ import org.securebroker.protocol.frame.PongFrame;
 import org.securebroker.protocol.frame.PublishOkFrame;
 import org.securebroker.protocol.frame.PublishResult;
 import org.securebroker.protocol.frame.QueueListFrame;
+import org.securebroker.protocol.frame.ReloadFrame;
 
 class ErrorMappingTest extends ClientTestSupport {
 
@@ -103,6 +104,33 @@ class ErrorMappingTest extends ClientTestSupport {
         assertThat(create.defaultTtlMillis()).isEqualTo(60_000);
         assertThat(broker.received(DeleteQueueFrame.class)).extracting(DeleteQueueFrame::queue).containsExactly("old");
         assertThat(queues).containsExactly(new QueueInfo("orders", 12, 2, 5, "orders.dlq", Duration.ofMinutes(1)));
+    }
+
+    @Test
+    void shouldSendReloadAndReturnWhenTheBrokerAnswersOk() {
+        BrokerClient client = connect();
+
+        client.reload();
+
+        assertThat(broker.received(ReloadFrame.class)).hasSize(1);
+    }
+
+    @Test
+    void shouldFailReloadWithTheBrokersCodeAndMessage() {
+        broker.respond(FrameType.RELOAD, f -> List.of(new ErrorFrame(f.correlationId(),
+                ErrorCode.INVALID_REQUEST.code(), "cannot load /etc/broker/tls/server.pem")));
+        BrokerClient client = connect();
+
+        assertThatThrownBy(client::reload)
+                .isInstanceOfSatisfying(BrokerException.class, e -> {
+                    assertThat(e.code()).contains(ErrorCode.INVALID_REQUEST);
+                    assertThat(e.retriable()).isFalse();
+                    assertThat(e.getMessage()).contains("RELOAD").contains("cannot load /etc/broker/tls/server.pem");
+                });
+        broker.respond(FrameType.RELOAD, f -> List.of(ErrorFrame.of(f.correlationId(), ErrorCode.NOT_AUTHORIZED)));
+        assertThatThrownBy(client::reload)
+                .isInstanceOfSatisfying(BrokerException.class,
+                        e -> assertThat(e.code()).contains(ErrorCode.NOT_AUTHORIZED));
     }
 
     @Test

@@ -8,16 +8,19 @@ import java.util.Optional;
 import java.util.concurrent.Executor;
 import org.securebroker.client.ReconnectPolicy;
 import org.securebroker.client.SendBufferPolicy;
+import org.securebroker.client.internal.auth.Authentication;
+import org.securebroker.client.internal.auth.CertificateAuthentication;
 
 /**
  * The validated settings of one client, built by {@code BrokerClientBuilder}.
  *
- * <p>Thread-safety: immutable except for the credentials, which the client wipes when it no
- * longer needs them.
+ * <p>Thread-safety: immutable except for the password, which the client wipes when it no
+ * longer needs it.
  *
  * @param addresses broker endpoints, tried in turn
  * @param trustedCertificates the only CA certificates trusted for the server's certificate
- * @param credentials PLAIN username and password (owned by the client from now on)
+ * @param authentication how the client authenticates (a password is owned by the client from now on)
+ * @param clientCertificate the TLS client certificate, presented when the broker asks for one
  * @param clientId sent in HELLO
  * @param connectTimeout per connection attempt, TCP connect to AUTH_OK
  * @param requestTimeout per request, and per publish from sendAsync to acknowledgement
@@ -28,7 +31,8 @@ import org.securebroker.client.SendBufferPolicy;
  * @param tlsProvider which TLS implementation to use
  */
 public record ClientConfig(List<BrokerAddress> addresses, List<X509Certificate> trustedCertificates,
-                           PlainCredentials credentials, String clientId, Duration connectTimeout,
+                           Authentication authentication, Optional<ClientCertificate> clientCertificate,
+                           String clientId, Duration connectTimeout,
                            Duration requestTimeout, int maxInFlightSends,
                            SendBufferPolicy sendBufferPolicy, ReconnectPolicy reconnectPolicy,
                            Optional<Executor> callbackExecutor, TlsProvider tlsProvider) {
@@ -42,7 +46,11 @@ public record ClientConfig(List<BrokerAddress> addresses, List<X509Certificate> 
         if (trustedCertificates.isEmpty()) {
             throw new IllegalArgumentException("at least one trusted certificate is required");
         }
-        Objects.requireNonNull(credentials, "credentials");
+        Objects.requireNonNull(authentication, "authentication");
+        Objects.requireNonNull(clientCertificate, "clientCertificate");
+        if (authentication instanceof CertificateAuthentication && clientCertificate.isEmpty()) {
+            throw new IllegalArgumentException("EXTERNAL authentication needs a client certificate");
+        }
         Objects.requireNonNull(clientId, "clientId");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(requestTimeout, "requestTimeout");

@@ -9,11 +9,14 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -34,6 +37,7 @@ import org.securebroker.client.QueueSpec;
 import org.securebroker.client.SendReceipt;
 import org.securebroker.client.SubscribeOptions;
 import org.securebroker.client.Subscription;
+import org.securebroker.client.internal.auth.TokenSource;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.CreateQueueFrame;
 import org.securebroker.protocol.frame.DeleteQueueFrame;
@@ -42,6 +46,7 @@ import org.securebroker.protocol.frame.Frame;
 import org.securebroker.protocol.frame.ListQueuesFrame;
 import org.securebroker.protocol.frame.OkFrame;
 import org.securebroker.protocol.frame.QueueListFrame;
+import org.securebroker.protocol.frame.ReloadFrame;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,8 +57,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: one Netty event loop (the I/O thread) on which all connection, publish and
  * consumer state lives; one completion thread that completes the application's send futures;
- * a resolver thread, started on demand, for host name lookups (which block); and the
- * subscriptions' callback executors. API methods called by the
+ * a resolver thread, started on demand, for host name lookups (which block); an authentication
+ * thread, started on demand, for the token supplier and SCRAM's key derivation (which are slow);
+ * and the subscriptions' callback executors. API methods called by the
  * application only read volatile fields and hand work to the I/O thread.
  *
  * <p>Thread-safety: thread-safe.
@@ -63,6 +69,7 @@ public final class ClientCore implements BrokerClient {
     private static final Logger LOG = LoggerFactory.getLogger(ClientCore.class);
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(1);
     private static final Duration RESOLVER_IDLE = Duration.ofSeconds(10);
+    private static final Duration AUTH_IDLE = Duration.ofSeconds(10);
     private static final long MIN_SWEEP_MILLIS = 10;
     private static final long MAX_SWEEP_MILLIS = 100;
 
@@ -72,6 +79,7 @@ public final class ClientCore implements BrokerClient {
     private final EventLoop loop;
     private final ExecutorService completions;
     private final ThreadPoolExecutor resolver;
+    private final ThreadPoolExecutor authWorker;
     private final ConnectionSupervisor supervisor;
     private final Publisher publisher;
     private final Consumers consumers;
@@ -80,9 +88,11 @@ public final class ClientCore implements BrokerClient {
     private volatile BrokerException givenUp;
     private volatile int maxFrameSize;
     private volatile String principal = "";
+    private volatile long sessionExpiresAtMillis;
 
     // I/O thread
     private Session session;
+    private TokenRefresher refresher;
     private ScheduledFuture<?> sweep;
 
     private ClientCore(ClientConfig config, SslContext sslContext) {
@@ -96,11 +106,15 @@ public final class ClientCore implements BrokerClient {
         this.resolver = new ThreadPoolExecutor(1, 1, RESOLVER_IDLE.toMillis(), TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(), ClientThreads.daemon(name + "-resolver"));
         this.resolver.allowCoreThreadTimeOut(true);
+        // Token suppliers and PBKDF2 may take a while; they never run on the I/O thread.
+        this.authWorker = new ThreadPoolExecutor(1, 1, AUTH_IDLE.toMillis(), TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), ClientThreads.daemon(name + "-auth"));
+        this.authWorker.allowCoreThreadTimeOut(true);
         this.publisher = new Publisher(newProducerId(), config.maxInFlightSends(),
                 config.sendBufferPolicy(), config.requestTimeout(), completions);
         Wiring wiring = new Wiring();
         this.consumers = new Consumers(wiring, name, config.callbackExecutor(), config.requestTimeout());
-        this.supervisor = new ConnectionSupervisor(config, loop, sslContext, resolver, wiring);
+        this.supervisor = new ConnectionSupervisor(config, loop, sslContext, resolver, authWorker, wiring);
     }
 
     /**
@@ -111,9 +125,10 @@ public final class ClientCore implements BrokerClient {
     public static BrokerClient connect(ClientConfig config) {
         SslContext sslContext;
         try {
-            sslContext = TlsContextFactory.create(config.trustedCertificates(), config.tlsProvider());
+            sslContext = TlsContextFactory.create(config.trustedCertificates(), config.clientCertificate(),
+                    config.tlsProvider());
         } catch (RuntimeException e) {
-            config.credentials().wipe();
+            config.authentication().forget();
             throw e;
         }
         ClientCore client = new ClientCore(config, sslContext);
@@ -150,6 +165,12 @@ public final class ClientCore implements BrokerClient {
     @Override
     public String principal() {
         return principal;
+    }
+
+    @Override
+    public Optional<Instant> sessionExpiresAt() {
+        long expiresAt = sessionExpiresAtMillis;
+        return expiresAt > 0 ? Optional.of(Instant.ofEpochMilli(expiresAt)) : Optional.empty();
     }
 
     // ---------------------------------------------------------------- publish
@@ -248,6 +269,11 @@ public final class ClientCore implements BrokerClient {
         return List.copyOf(result);
     }
 
+    @Override
+    public void reload() {
+        request(ReloadFrame::new, OkFrame.class, "RELOAD");
+    }
+
     private Frame request(IntFunction<Frame> frame, Class<? extends Frame> expectedReply, String what) {
         checkUsable();
         CompletableFuture<Frame> reply = new CompletableFuture<>();
@@ -305,9 +331,37 @@ public final class ClientCore implements BrokerClient {
         session = opened;
         maxFrameSize = opened.maxFrameSize();
         principal = opened.principal();
+        watchExpiry(opened);
         consumers.sessionOpened(opened);
         publisher.drain(opened);
         opened.flush();
+    }
+
+    /** Re-authenticates an expiring session with fresh tokens, if the client has a token supplier. */
+    private void watchExpiry(Session opened) {
+        long expiresAt = opened.sessionExpiresAtMillis();
+        sessionExpiresAtMillis = expiresAt;
+        if (expiresAt == 0) {
+            return;
+        }
+        Optional<TokenSource> tokens = config.authentication().tokenSource();
+        if (tokens.isEmpty()) {
+            LOG.warn("{}: {} ends this {} session at {}; without a token supplier the client cannot"
+                    + " re-authenticate it and will reconnect then", name, opened.address(), opened.mechanism(),
+                    Instant.ofEpochMilli(expiresAt));
+            return;
+        }
+        refresher = new TokenRefresher(opened, tokens.get(), loop, authWorker, Clock.systemUTC(),
+                config.requestTimeout(), renewed -> sessionExpiresAtMillis = renewed);
+        refresher.start(expiresAt);
+    }
+
+    private void stopRefresher() {
+        if (refresher != null) {
+            refresher.stop();
+            refresher = null;
+        }
+        sessionExpiresAtMillis = 0;
     }
 
     private void onDeliver(Session from, DeliverFrame frame) {
@@ -321,6 +375,7 @@ public final class ClientCore implements BrokerClient {
             return;
         }
         session = null;
+        stopRefresher();
         List<PublishBatch> unacknowledged = new ArrayList<>();
         for (PendingRequest r : lost.drainPending()) {
             if (r instanceof PublishBatch batch) {
@@ -344,7 +399,7 @@ public final class ClientCore implements BrokerClient {
         LOG.error("{}: stopped reconnecting to the broker: {}", name, reason.getMessage());
         publisher.failAll(reason);
         consumers.terminateAll();
-        config.credentials().wipe();
+        config.authentication().forget();
     }
 
     @Override
@@ -361,6 +416,7 @@ public final class ClientCore implements BrokerClient {
             BrokerException closedError = new BrokerException(ErrorCode.CLIENT_CLOSED, "client closed");
             Session s = session;
             session = null;
+            stopRefresher();
             if (s != null) {
                 s.drainPending().forEach(r -> r.fail(closedError));
             }
@@ -385,7 +441,9 @@ public final class ClientCore implements BrokerClient {
         group.shutdownGracefully(0, CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         completions.shutdown();
         resolver.shutdown();
-        config.credentials().wipe();
+        // Interrupts a token supplier that is still waiting for its identity provider.
+        authWorker.shutdownNow();
+        config.authentication().forget();
         LOG.debug("{} closed", name);
     }
 

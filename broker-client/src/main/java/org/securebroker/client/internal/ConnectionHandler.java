@@ -7,16 +7,27 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import org.securebroker.client.BrokerException;
+import org.securebroker.client.internal.auth.AuthExchange;
+import org.securebroker.client.internal.auth.Authentication;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.ProtocolException;
 import org.securebroker.protocol.ProtocolLimits;
 import org.securebroker.protocol.ProtocolVersion;
 import org.securebroker.protocol.codec.FrameDecoder;
+import org.securebroker.protocol.frame.AuthChallengeFrame;
 import org.securebroker.protocol.frame.AuthFrame;
 import org.securebroker.protocol.frame.AuthOkFrame;
+import org.securebroker.protocol.frame.AuthResponseFrame;
 import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.protocol.frame.CloseFrame;
 import org.securebroker.protocol.frame.ErrorFrame;
@@ -30,7 +41,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The last handler of a client connection: runs the handshake (TLS done, then HELLO -> HELLO_OK
- * -> AUTH PLAIN -> AUTH_OK), then hands frames to the session.
+ * -> AUTH -> [AUTH_CHALLENGE -> AUTH_RESPONSE]* -> AUTH_OK), then hands frames to the session.
+ *
+ * <p>The configured {@link Authentication} picks the mechanism from HELLO_OK's list. Each step
+ * that computes a response (a token supplier, SCRAM's PBKDF2) runs on the client's
+ * authentication thread, never on the I/O thread; the response is sent from the I/O thread if
+ * the connection is still authenticating. When the client refuses the broker during the
+ * handshake (for example a SCRAM server signature that does not match) it says why with CLOSE
+ * and disconnects.
  *
  * <p>It answers PING itself in every state and turns what ends a connection (a connection-level
  * ERROR or a CLOSE from the broker, a malformed frame, an I/O or TLS failure) into one
@@ -42,7 +60,6 @@ import org.slf4j.LoggerFactory;
 final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
-    private static final String PLAIN = "PLAIN";
     private static final int HELLO_ID = 1;
     private static final int AUTH_ID = 2;
     private static final int FIRST_SESSION_ID = 3;
@@ -65,24 +82,31 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
         void onClosed(BrokerException reason);
     }
 
-    private enum Phase { CONNECTING, HELLO_SENT, AUTH_SENT, OPEN, CLOSED }
+    private enum Phase { CONNECTING, HELLO_SENT, AUTHENTICATING, OPEN, CLOSED }
 
     private final BrokerAddress address;
-    private final PlainCredentials credentials;
+    private final Authentication authentication;
     private final String clientId;
+    private final Executor authExecutor;
     private final HandshakeListener handshakeListener;
     private Phase phase = Phase.CONNECTING;
     private int version;
     private int maxFrameSize;
     private String serverId;
+    private AuthExchange exchange;
+    /** The response being computed on the authentication thread, if any. */
+    private CompletableFuture<byte[]> localStep;
+    /** Whether the last AUTH or AUTH_RESPONSE was sent and the broker's answer is due. */
+    private boolean awaitingBroker;
     private SessionListener session;
     private BrokerException closeReason;
 
-    ConnectionHandler(BrokerAddress address, PlainCredentials credentials, String clientId,
-                      HandshakeListener handshakeListener) {
+    ConnectionHandler(BrokerAddress address, Authentication authentication, String clientId,
+                      Executor authExecutor, HandshakeListener handshakeListener) {
         this.address = address;
-        this.credentials = credentials;
+        this.authentication = authentication;
         this.clientId = clientId;
+        this.authExecutor = authExecutor;
         this.handshakeListener = handshakeListener;
     }
 
@@ -108,7 +132,7 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
         }
         switch (phase) {
             case HELLO_SENT -> onHelloReply(ctx, frame);
-            case AUTH_SENT -> onAuthReply(ctx, frame);
+            case AUTHENTICATING -> onAuthReply(ctx, frame);
             case OPEN -> onSessionFrame(ctx, frame);
             default -> LOG.debug("Ignoring {} on a closing connection to {}", frame.type(), address);
         }
@@ -124,7 +148,7 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
             version = ok.version();
             maxFrameSize = (int) ok.maxFrameSize();
             serverId = ok.serverId();
-            sendAuth(ctx);
+            startAuthentication(ctx, ok.authMechanisms());
         } else {
             failHandshake(ctx, handshakeRefusal("HELLO", frame));
         }
@@ -143,38 +167,140 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
                     + " bytes, outside [" + ProtocolLimits.MIN_FRAME_SIZE_LIMIT + ", "
                     + ProtocolLimits.DEFAULT_MAX_FRAME_SIZE + "]");
         }
-        if (!ok.authMechanisms().contains(PLAIN)) {
-            return new BrokerException(ErrorCode.UNSUPPORTED_MECHANISM, address
-                    + " offers " + ok.authMechanisms() + "; this client authenticates with PLAIN only");
-        }
         return null;
     }
 
-    private void sendAuth(ChannelHandlerContext ctx) {
-        byte[] response;
+    private void startAuthentication(ChannelHandlerContext ctx, List<String> offered) {
+        AuthExchange started;
         try {
-            response = credentials.plainInitialResponse();
-        } catch (IllegalStateException e) {
-            closeWith(ctx, new BrokerException(ErrorCode.CLIENT_CLOSED, "credentials are no longer available"));
+            started = authentication.start(offered);
+        } catch (BrokerException e) {
+            closeWith(ctx, authFailure(e));
             return;
         }
+        exchange = started;
+        phase = Phase.AUTHENTICATING;
+        runLocalStep(ctx, started::initialResponse,
+                response -> new AuthFrame(AUTH_ID, started.mechanism(), response));
+    }
+
+    /**
+     * Computes the next response on the authentication thread, then sends it from the I/O
+     * thread unless the connection stopped authenticating meanwhile. The response array is
+     * overwritten once framed (or dropped).
+     */
+    private void runLocalStep(ChannelHandlerContext ctx, Supplier<byte[]> step, Function<Bytes, Frame> toFrame) {
+        awaitingBroker = false;
+        CompletableFuture<byte[]> local;
         try {
-            phase = Phase.AUTH_SENT;
-            ctx.writeAndFlush(new AuthFrame(AUTH_ID, PLAIN, Bytes.copyOf(response)));
+            local = CompletableFuture.supplyAsync(step, authExecutor);
+        } catch (RejectedExecutionException e) {
+            failHandshake(ctx, new BrokerException(ErrorCode.CLIENT_CLOSED, "client closed", e));
+            return;
+        }
+        localStep = local;
+        local.whenComplete((response, error) -> {
+            try {
+                ctx.executor().execute(() -> afterLocalStep(ctx, local, response, error, toFrame));
+            } catch (RejectedExecutionException e) {
+                wipe(response);
+                LOG.debug("Client closed while authenticating with {}", address);
+            }
+        });
+    }
+
+    private void afterLocalStep(ChannelHandlerContext ctx, CompletableFuture<byte[]> step, byte[] response,
+                                Throwable error, Function<Bytes, Frame> toFrame) {
+        try {
+            if (phase != Phase.AUTHENTICATING || localStep != step) {
+                return;
+            }
+            localStep = null;
+            if (error != null) {
+                refuse(ctx, authFailure(error));
+                return;
+            }
+            awaitingBroker = true;
+            ctx.writeAndFlush(toFrame.apply(Bytes.copyOf(response)));
         } finally {
-            Arrays.fill(response, (byte) 0);
+            wipe(response);
         }
     }
 
     private void onAuthReply(ChannelHandlerContext ctx, Frame frame) {
-        if (frame instanceof AuthOkFrame ok) {
-            ctx.pipeline().get(FrameDecoder.class).setMaxFrameSize(maxFrameSize);
-            phase = Phase.OPEN;
-            session = handshakeListener.opened(ctx.channel(), new HandshakeResult(version,
-                    maxFrameSize, serverId, ok.principal(), FIRST_SESSION_ID));
-        } else {
-            failHandshake(ctx, handshakeRefusal("AUTH as '" + credentials.username() + "'", frame));
+        if (frame instanceof ErrorFrame || frame instanceof CloseFrame) {
+            failHandshake(ctx, handshakeRefusal("AUTH " + exchange.mechanism() + " " + authentication.describe(),
+                    frame));
+            return;
         }
+        boolean authAnswer = frame instanceof AuthChallengeFrame || frame instanceof AuthOkFrame;
+        if (!awaitingBroker || !authAnswer || frame.correlationId() != AUTH_ID) {
+            refuse(ctx, new BrokerException(ErrorCode.PROTOCOL_ERROR, address + " sent " + frame.type() + " #"
+                    + Integer.toUnsignedString(frame.correlationId()) + " while the client "
+                    + (awaitingBroker ? "waited for the answer to AUTH #" + AUTH_ID : "prepared its next response")));
+            return;
+        }
+        if (frame instanceof AuthChallengeFrame challengeFrame) {
+            byte[] challenge = challengeFrame.challenge().toByteArray();
+            AuthExchange current = exchange;
+            runLocalStep(ctx, () -> {
+                try {
+                    return current.respond(challenge);
+                } finally {
+                    wipe(challenge);
+                }
+            }, response -> new AuthResponseFrame(AUTH_ID, response));
+            return;
+        }
+        AuthOkFrame ok = (AuthOkFrame) frame;
+        try {
+            exchange.verifySuccess(ok);
+        } catch (BrokerException e) {
+            refuse(ctx, authFailure(e));
+            return;
+        } finally {
+            exchange.dispose();
+        }
+        ctx.pipeline().get(FrameDecoder.class).setMaxFrameSize(maxFrameSize);
+        phase = Phase.OPEN;
+        session = handshakeListener.opened(ctx.channel(), new HandshakeResult(version, maxFrameSize, serverId,
+                exchange.mechanism(), ok.principal(), Math.max(0, ok.sessionExpiresAtMillis()), FIRST_SESSION_ID));
+    }
+
+    /** A failure of the client's side of authentication, naming the broker. */
+    private BrokerException authFailure(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        String prefix = address + ": authentication " + authentication.describe() + " failed: ";
+        if (cause instanceof BrokerException e) {
+            return new BrokerException(e.code().orElse(ErrorCode.INTERNAL_ERROR), e.retriable(),
+                    prefix + e.detail(), e.getCause());
+        }
+        return new BrokerException(ErrorCode.INTERNAL_ERROR, false, prefix + cause, cause);
+    }
+
+    /**
+     * Ends the handshake because of the client's side of authentication. When the client refuses
+     * the broker (a failure that will not go away on retry, such as a server signature that does
+     * not match), it says why with CLOSE and logs it; a local, retriable problem (the token
+     * supplier failed) just disconnects.
+     */
+    private void refuse(ChannelHandlerContext ctx, BrokerException error) {
+        if (phase == Phase.OPEN || phase == Phase.CLOSED) {
+            return;
+        }
+        closeReason = error;
+        phase = Phase.CLOSED;
+        disposeExchange();
+        // CLOSE goes out before the listener hears of the failure, which closes the channel.
+        boolean refusesBroker = !error.retriable() && error.rawCode() < ErrorCode.CONNECTION_LOST.code();
+        if (ctx.channel().isActive() && refusesBroker) {
+            LOG.warn("Refusing {}: {}", address, error.getMessage());
+            ctx.writeAndFlush(new CloseFrame(0, error.rawCode(), error.detail()))
+                    .addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.close();
+        }
+        handshakeListener.failed(error);
     }
 
     private BrokerException handshakeRefusal(String step, Frame frame) {
@@ -249,14 +375,42 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
             return;
         }
         phase = Phase.CLOSED;
+        disposeExchange();
         handshakeListener.failed(error);
         ctx.close();
+    }
+
+    /** Forgets the exchange's secrets, after the step running on the authentication thread if any. */
+    private void disposeExchange() {
+        AuthExchange current = exchange;
+        if (current == null) {
+            return;
+        }
+        CompletableFuture<byte[]> running = localStep;
+        localStep = null;
+        if (running == null) {
+            current.dispose();
+        } else {
+            running.whenComplete((response, error) -> {
+                wipe(response);
+                current.dispose();
+            });
+        }
+    }
+
+    private static void wipe(byte[] secret) {
+        if (secret != null) {
+            Arrays.fill(secret, (byte) 0);
+        }
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         Phase was = phase;
         phase = Phase.CLOSED;
+        if (was == Phase.AUTHENTICATING) {
+            disposeExchange();
+        }
         if (was == Phase.OPEN) {
             session.onClosed(closeReason != null ? closeReason
                     : new BrokerException(ErrorCode.CONNECTION_LOST, "connection to " + address + " closed"));

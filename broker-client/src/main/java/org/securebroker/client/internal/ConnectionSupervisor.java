@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * addresses in turn.
  *
  * <p>Each attempt covers DNS resolution, TCP connect, TLS and the HELLO/AUTH handshake within
- * the connect timeout. Host names are resolved on the client's resolver thread, never on the
- * I/O thread. An attempt that the broker refuses with a non-retriable code (for example
+ * the connect timeout, and authenticates with the configured mechanism. Host names are resolved
+ * on the client's resolver thread, and authentication responses computed on its authentication
+ * thread, never on the I/O thread. An attempt that the broker refuses with a non-retriable code (for example
  * AUTHENTICATION_FAILED) ends reconnecting: trying again would fail the same way.
  *
  * <p>Thread-safety: {@link #connectInitially()} may be called from any thread; everything else
@@ -53,6 +54,7 @@ final class ConnectionSupervisor {
     private final Bootstrap bootstrap;
     private final SslContext sslContext;
     private final Executor resolver;
+    private final Executor authExecutor;
     private final Listener listener;
     private final List<BrokerAddress> addresses;
 
@@ -63,11 +65,12 @@ final class ConnectionSupervisor {
     private ScheduledFuture<?> retryTimer;
 
     ConnectionSupervisor(ClientConfig config, EventLoop loop, SslContext sslContext,
-                         Executor resolver, Listener listener) {
+                         Executor resolver, Executor authExecutor, Listener listener) {
         this.config = config;
         this.loop = loop;
         this.sslContext = sslContext;
         this.resolver = resolver;
+        this.authExecutor = authExecutor;
         this.listener = listener;
         this.addresses = config.addresses();
         this.bootstrap = new Bootstrap()
@@ -217,8 +220,8 @@ final class ConnectionSupervisor {
                 fail(new BrokerException(ErrorCode.CONNECTION_LOST, "cannot resolve " + address.host()));
                 return;
             }
-            ConnectionHandler handler = new ConnectionHandler(address, config.credentials(),
-                    config.clientId(), this);
+            ConnectionHandler handler = new ConnectionHandler(address, config.authentication(),
+                    config.clientId(), authExecutor, this);
             ChannelFuture future = bootstrap.clone()
                     .handler(new ClientChannelInitializer(sslContext, address,
                             config.connectTimeout().toMillis(), handler))
@@ -242,7 +245,8 @@ final class ConnectionSupervisor {
             done = true;
             timer.cancel(false);
             attempt = null;
-            LOG.info("Connected to {} (server {}) as {}", address, result.serverId(), result.principal());
+            LOG.info("Connected to {} (server {}) as {} ({})", address, result.serverId(), result.principal(),
+                    result.mechanism());
             listener.sessionOpened(session);
             onOpen.run();
             return session;

@@ -79,6 +79,16 @@ final class Session implements ConnectionHandler.SessionListener {
         return handshake.principal();
     }
 
+    /** The mechanism the connection authenticated with. */
+    String mechanism() {
+        return handshake.mechanism();
+    }
+
+    /** The deadline from the handshake's AUTH_OK (epoch milliseconds), or 0 for none. */
+    long sessionExpiresAtMillis() {
+        return handshake.sessionExpiresAtMillis();
+    }
+
     BrokerAddress address() {
         return address;
     }

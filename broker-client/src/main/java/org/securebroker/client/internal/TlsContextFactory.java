@@ -7,6 +7,7 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.Optional;
 import org.securebroker.protocol.TlsPolicy;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
@@ -14,8 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Builds the client's TLS context: TLS 1.3 and 1.2 with ECDHE and AEAD suites only, the
- * configured CA certificates as the only trust anchors, and host name verification ("HTTPS"
- * endpoint identification) always on.
+ * configured CA certificates as the only trust anchors, host name verification ("HTTPS"
+ * endpoint identification) always on, and the client certificate, if one is configured,
+ * presented whenever the broker asks for one (whatever the authentication mechanism).
  *
  * <p>Thread-safety: stateless.
  */
@@ -33,22 +35,25 @@ public final class TlsContextFactory {
     }
 
     /**
-     * A client context trusting exactly {@code trusted}.
+     * A client context trusting exactly {@code trusted} and presenting {@code clientCertificate}.
      *
      * @throws IllegalStateException if the TLS implementation cannot build the context
      */
-    public static SslContext create(List<X509Certificate> trusted, TlsProvider preference) {
+    public static SslContext create(List<X509Certificate> trusted, Optional<ClientCertificate> clientCertificate,
+                                    TlsProvider preference) {
         SslProvider provider = preference == TlsProvider.AUTO && OpenSsl.isAvailable()
                 ? SslProvider.OPENSSL : SslProvider.JDK;
         LOG.debug("Using the {} TLS provider", provider);
         try {
-            return SslContextBuilder.forClient()
+            SslContextBuilder builder = SslContextBuilder.forClient()
                     .sslProvider(provider)
                     .trustManager(trusted.toArray(new X509Certificate[0]))
                     .protocols(PROTOCOLS)
                     .ciphers(CIPHER_SUITES, SupportedCipherSuiteFilter.INSTANCE)
-                    .endpointIdentificationAlgorithm("HTTPS")
-                    .build();
+                    .endpointIdentificationAlgorithm("HTTPS");
+            clientCertificate.ifPresent(c -> builder.keyManager(c.privateKey(),
+                    c.chain().toArray(new X509Certificate[0])));
+            return builder.build();
         } catch (SSLException e) {
             throw new IllegalStateException("cannot initialise TLS (" + provider + "): " + e.getMessage(), e);
         }

@@ -13,29 +13,46 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
+import java.util.function.UnaryOperator;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.ProtocolLimits;
+import org.securebroker.protocol.auth.Scram;
 import org.securebroker.protocol.codec.FrameDecoder;
 import org.securebroker.protocol.codec.FrameEncoder;
+import org.securebroker.protocol.frame.AuthChallengeFrame;
 import org.securebroker.protocol.frame.AuthFrame;
 import org.securebroker.protocol.frame.AuthOkFrame;
+import org.securebroker.protocol.frame.AuthResponseFrame;
 import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.protocol.frame.DeliverFrame;
 import org.securebroker.protocol.frame.ErrorFrame;
@@ -56,11 +73,16 @@ import org.securebroker.protocol.frame.SubscribeOkFrame;
 
 /**
  * A scriptable broker for client tests: a Netty TLS server on 127.0.0.1 speaking the real
- * codec. It performs HELLO/AUTH PLAIN against configured credentials, records every frame it
- * receives after AUTH_OK (with the number of the connection it came on), and answers requests
- * with defaults that tests may override per frame type: PUBLISH_OK with increasing offsets
- * (de-duplicating producer id and sequence), SUBSCRIBE_OK with broker-wide increasing consumer
- * ids, OK for admin requests, PONG for PING.
+ * codec. It performs HELLO and AUTH with the offered mechanisms: PLAIN and SCRAM-SHA-256
+ * against configured credentials (SCRAM computed with the shared {@link Scram} primitives, with
+ * hooks to tamper with the server's messages), JWT with opaque tokens that a predicate accepts
+ * and sessions that expire when a function of the token says (ended with SESSION_EXPIRED unless
+ * re-authenticated), and EXTERNAL from the verified client certificate (see
+ * {@link #startRequiringClientCertificates}). It records every frame it receives after AUTH_OK
+ * (with the number of the connection it came on), and answers requests with defaults that tests
+ * may override per frame type: PUBLISH_OK with increasing offsets (de-duplicating producer id
+ * and sequence), SUBSCRIBE_OK with broker-wide increasing consumer ids, OK for admin requests,
+ * AUTH_OK or ERROR for a JWT re-authentication, PONG for PING.
  *
  * <p>Thread-safety: configuration and inspection methods may be called from the test thread
  * while the server runs.
@@ -69,6 +91,10 @@ public final class FakeBroker implements AutoCloseable {
 
     /** A frame the broker received on authenticated connection number {@code connection} (from 1). */
     public record Received(int connection, Frame frame) {
+    }
+
+    /** The four messages of a SCRAM exchange, as sent and received by the broker. */
+    public record ScramTranscript(String clientFirst, String serverFirst, String clientFinal, String serverFinal) {
     }
 
     /** A PUBLISH held back by {@link #holdPublishes()}, with the channel it came on. */
@@ -81,6 +107,11 @@ public final class FakeBroker implements AutoCloseable {
     private final List<Received> received = Collections.synchronizedList(new ArrayList<>());
     private final List<byte[]> authResponses = Collections.synchronizedList(new ArrayList<>());
     private final List<HelloFrame> hellos = Collections.synchronizedList(new ArrayList<>());
+    private final List<AuthFrame> authFrames = Collections.synchronizedList(new ArrayList<>());
+    private final List<ScramTranscript> scramTranscripts = Collections.synchronizedList(new ArrayList<>());
+    private final List<X509Certificate> clientCertificates = Collections.synchronizedList(new ArrayList<>());
+    private final byte[] scramSalt = new byte[16];
+    private final AtomicInteger expiredSessions = new AtomicInteger();
     private final List<Held> held = Collections.synchronizedList(new ArrayList<>());
     private final Map<FrameType, Function<Frame, List<Frame>>> responders = new ConcurrentHashMap<>();
     private final Map<String, Long> stored = new ConcurrentHashMap<>();
@@ -96,12 +127,19 @@ public final class FakeBroker implements AutoCloseable {
     private volatile boolean dropPublishAcks;
     private volatile int lastConsumerId;
     private volatile Frame helloAnswer;
+    private volatile UnaryOperator<String> serverFirstRewrite = UnaryOperator.identity();
+    private volatile UnaryOperator<String> serverFinalRewrite = UnaryOperator.identity();
+    private volatile Predicate<String> tokenAcceptor = token -> !token.startsWith("rejected");
+    private volatile ToLongFunction<String> sessionExpiry = token -> 0;
 
-    private FakeBroker(TestPki.ServerIdentity identity) throws SSLException, InterruptedException {
-        SslContext tls = SslContextBuilder.forServer(identity.key(), identity.certificate(), identity.ca())
+    private FakeBroker(TestPki.ServerIdentity identity, Optional<X509Certificate> clientCa)
+            throws SSLException, InterruptedException {
+        SslContextBuilder tlsBuilder = SslContextBuilder.forServer(identity.key(), identity.certificate(), identity.ca())
                 .sslProvider(SslProvider.JDK)
-                .protocols("TLSv1.3", "TLSv1.2")
-                .build();
+                .protocols("TLSv1.3", "TLSv1.2");
+        clientCa.ifPresent(ca -> tlsBuilder.trustManager(ca).clientAuth(ClientAuth.REQUIRE));
+        SslContext tls = tlsBuilder.build();
+        new SecureRandom().nextBytes(scramSalt);
         serverChannel = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -121,7 +159,22 @@ public final class FakeBroker implements AutoCloseable {
     /** Starts a broker presenting {@code identity}. */
     public static FakeBroker start(TestPki.ServerIdentity identity) {
         try {
-            return new FakeBroker(identity);
+            return new FakeBroker(identity, Optional.empty());
+        } catch (SSLException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Starts a broker that requires a TLS client certificate issued by {@code clientCa}, and
+     * offers EXTERNAL only.
+     */
+    public static FakeBroker startRequiringClientCertificates(TestPki.ServerIdentity identity,
+                                                              X509Certificate clientCa) {
+        try {
+            FakeBroker broker = new FakeBroker(identity, Optional.of(clientCa));
+            broker.mechanisms("EXTERNAL");
+            return broker;
         } catch (SSLException | InterruptedException e) {
             throw new IllegalStateException(e);
         }
@@ -144,6 +197,26 @@ public final class FakeBroker implements AutoCloseable {
 
     public void maxFrameSize(int size) {
         this.maxFrameSize = size;
+    }
+
+    /** Rewrites each SCRAM server-first-message before it is sent (and used in the AuthMessage). */
+    public void rewriteScramServerFirst(UnaryOperator<String> rewrite) {
+        this.serverFirstRewrite = rewrite;
+    }
+
+    /** Rewrites each SCRAM server-final-message (AUTH_OK's additional data) before it is sent. */
+    public void rewriteScramServerFinal(UnaryOperator<String> rewrite) {
+        this.serverFinalRewrite = rewrite;
+    }
+
+    /** Which JWT tokens are valid; by default all but those starting with "rejected". */
+    public void acceptTokens(Predicate<String> acceptor) {
+        this.tokenAcceptor = acceptor;
+    }
+
+    /** The session expiry (epoch ms, 0 = never) a valid token grants; by default 0. */
+    public void sessionExpiry(ToLongFunction<String> expiry) {
+        this.sessionExpiry = expiry;
     }
 
     /** Answers HELLO with {@code frame} (its correlation id is replaced) instead of HELLO_OK. */
@@ -237,6 +310,32 @@ public final class FakeBroker implements AutoCloseable {
         }
     }
 
+    /** AUTH frames received before AUTH_OK, on every connection, in order. */
+    public List<AuthFrame> authFrames() {
+        synchronized (authFrames) {
+            return new ArrayList<>(authFrames);
+        }
+    }
+
+    /** Completed or attempted SCRAM exchanges that reached the client-final-message. */
+    public List<ScramTranscript> scramTranscripts() {
+        synchronized (scramTranscripts) {
+            return new ArrayList<>(scramTranscripts);
+        }
+    }
+
+    /** The client certificates presented on connections that sent AUTH, in order. */
+    public List<X509Certificate> clientCertificates() {
+        synchronized (clientCertificates) {
+            return new ArrayList<>(clientCertificates);
+        }
+    }
+
+    /** Sessions this broker ended with SESSION_EXPIRED. */
+    public int expiredSessions() {
+        return expiredSessions.get();
+    }
+
     public List<HelloFrame> hellos() {
         synchronized (hellos) {
             return new ArrayList<>(hellos);
@@ -310,7 +409,7 @@ public final class FakeBroker implements AutoCloseable {
                 lastConsumerId = id;
                 yield List.of(new SubscribeOkFrame(frame.correlationId(), id));
             }
-            case UNSUBSCRIBE, CREATE_QUEUE, DELETE_QUEUE -> List.of(new OkFrame(frame.correlationId()));
+            case UNSUBSCRIBE, CREATE_QUEUE, DELETE_QUEUE, RELOAD -> List.of(new OkFrame(frame.correlationId()));
             case LIST_QUEUES -> List.of(new QueueListFrame(frame.correlationId(), List.of()));
             case PING -> List.of(new PongFrame(frame.correlationId(), ((PingFrame) frame).payload()));
             default -> List.of();
@@ -321,6 +420,12 @@ public final class FakeBroker implements AutoCloseable {
     private final class BrokerHandler extends SimpleChannelInboundHandler<Frame> {
         private boolean open;
         private int connection;
+        private String principal;
+        private long deadline;
+        /** SCRAM state between AUTH and AUTH_RESPONSE. */
+        private String clientFirst;
+        private String serverFirst;
+        private String nonce;
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Frame frame) {
@@ -334,20 +439,10 @@ public final class FakeBroker implements AutoCloseable {
                 }
                 ctx.writeAndFlush(new HelloOkFrame(hello.correlationId(), 1,
                         Math.min(hello.maxFrameSize(), maxFrameSize), "fake-broker", mechanisms, 10_000));
-            } else if (frame instanceof AuthFrame auth) {
-                byte[] response = auth.initialResponse().toByteArray();
-                authResponses.add(response);
-                byte[] expected = ("\0" + username + "\0" + password).getBytes(StandardCharsets.UTF_8);
-                if (!auth.mechanism().equals("PLAIN") || !Arrays.equals(response, expected)) {
-                    ctx.writeAndFlush(ErrorFrame.of(auth.correlationId(), ErrorCode.AUTHENTICATION_FAILED))
-                            .addListener(ChannelFutureListener.CLOSE);
-                    return;
-                }
-                ctx.pipeline().get(FrameDecoder.class).setMaxFrameSize(maxFrameSize);
-                open = true;
-                connection = connections.incrementAndGet();
-                latest = ctx.channel();
-                ctx.writeAndFlush(new AuthOkFrame(auth.correlationId(), username, 0, Bytes.EMPTY));
+            } else if (!open && frame instanceof AuthFrame auth) {
+                authenticate(ctx, auth);
+            } else if (!open && frame instanceof AuthResponseFrame response && serverFirst != null) {
+                finishScram(ctx, response);
             } else if (!open) {
                 ctx.writeAndFlush(ErrorFrame.of(0, ErrorCode.UNEXPECTED_FRAME))
                         .addListener(ChannelFutureListener.CLOSE);
@@ -355,6 +450,131 @@ public final class FakeBroker implements AutoCloseable {
                 received.add(new Received(connection, frame));
                 answer(ctx, frame);
             }
+        }
+
+        private void authenticate(ChannelHandlerContext ctx, AuthFrame auth) {
+            authFrames.add(auth);
+            byte[] response = auth.initialResponse().toByteArray();
+            authResponses.add(response);
+            peerCertificate(ctx).ifPresent(clientCertificates::add);
+            if (!mechanisms.contains(auth.mechanism())) {
+                refuse(ctx, auth.correlationId(), ErrorCode.UNSUPPORTED_MECHANISM);
+                return;
+            }
+            switch (auth.mechanism()) {
+                case "PLAIN" -> {
+                    byte[] expected = ("\0" + username + "\0" + password).getBytes(StandardCharsets.UTF_8);
+                    if (Arrays.equals(response, expected)) {
+                        open(ctx, new AuthOkFrame(auth.correlationId(), username, 0, Bytes.EMPTY));
+                    } else {
+                        refuse(ctx, auth.correlationId(), ErrorCode.AUTHENTICATION_FAILED);
+                    }
+                }
+                case Scram.MECHANISM -> startScram(ctx, auth.correlationId(), new String(response, StandardCharsets.UTF_8));
+                case "JWT" -> {
+                    String token = new String(response, StandardCharsets.UTF_8);
+                    if (tokenAcceptor.test(token)) {
+                        open(ctx, new AuthOkFrame(auth.correlationId(), username, sessionExpiry.applyAsLong(token),
+                                Bytes.EMPTY));
+                    } else {
+                        refuse(ctx, auth.correlationId(), ErrorCode.AUTHENTICATION_FAILED);
+                    }
+                }
+                case "EXTERNAL" -> {
+                    Optional<X509Certificate> certificate = peerCertificate(ctx);
+                    if (certificate.isPresent() && response.length == 0) {
+                        open(ctx, new AuthOkFrame(auth.correlationId(), commonName(certificate.get()), 0, Bytes.EMPTY));
+                    } else {
+                        refuse(ctx, auth.correlationId(), ErrorCode.AUTHENTICATION_FAILED);
+                    }
+                }
+                default -> refuse(ctx, auth.correlationId(), ErrorCode.UNSUPPORTED_MECHANISM);
+            }
+        }
+
+        private void startScram(ChannelHandlerContext ctx, int correlationId, String first) {
+            if (!first.startsWith(Scram.GS2_HEADER)) {
+                refuse(ctx, correlationId, ErrorCode.AUTHENTICATION_FAILED);
+                return;
+            }
+            Map<Character, String> attributes = Scram.attributes(first.substring(Scram.GS2_HEADER.length()));
+            if (!Scram.unescapeSaslName(attributes.get('n')).equals(username)) {
+                refuse(ctx, correlationId, ErrorCode.AUTHENTICATION_FAILED);
+                return;
+            }
+            byte[] serverNonce = new byte[18];
+            new SecureRandom().nextBytes(serverNonce);
+            clientFirst = first;
+            nonce = attributes.get('r') + Base64.getEncoder().encodeToString(serverNonce);
+            serverFirst = serverFirstRewrite.apply("r=" + nonce + ",s=" + Base64.getEncoder().encodeToString(scramSalt)
+                    + ",i=" + Scram.MIN_ITERATIONS);
+            ctx.writeAndFlush(new AuthChallengeFrame(correlationId, Bytes.utf8(serverFirst)));
+        }
+
+        private void finishScram(ChannelHandlerContext ctx, AuthResponseFrame response) {
+            String clientFinal = new String(response.response().toByteArray(), StandardCharsets.UTF_8);
+            int proofAt = clientFinal.lastIndexOf(",p=");
+            String withoutProof = clientFinal.substring(0, Math.max(0, proofAt));
+            byte[] proof = Base64.getDecoder().decode(clientFinal.substring(proofAt + 3));
+            Scram.Credentials stored = Scram.credentials(password.toCharArray(), scramSalt, Scram.MIN_ITERATIONS);
+            String authMessage = Scram.authMessage(clientFirst.substring(Scram.GS2_HEADER.length()), serverFirst,
+                    withoutProof);
+            boolean valid = withoutProof.equals("c=" + Scram.CHANNEL_BINDING + ",r=" + nonce)
+                    && Scram.verifyClientProof(stored.storedKey(), authMessage, proof);
+            String serverFinal = serverFinalRewrite.apply(
+                    "v=" + Base64.getEncoder().encodeToString(Scram.hmac(stored.serverKey(), authMessage)));
+            scramTranscripts.add(new ScramTranscript(clientFirst, serverFirst, clientFinal, valid ? serverFinal : null));
+            serverFirst = null;
+            if (valid) {
+                open(ctx, new AuthOkFrame(response.correlationId(), username, 0, Bytes.utf8(serverFinal)));
+            } else {
+                refuse(ctx, response.correlationId(), ErrorCode.AUTHENTICATION_FAILED);
+            }
+        }
+
+        private void refuse(ChannelHandlerContext ctx, int correlationId, ErrorCode code) {
+            ctx.writeAndFlush(ErrorFrame.of(correlationId, code)).addListener(ChannelFutureListener.CLOSE);
+        }
+
+        private void open(ChannelHandlerContext ctx, AuthOkFrame ok) {
+            ctx.pipeline().get(FrameDecoder.class).setMaxFrameSize(maxFrameSize);
+            open = true;
+            principal = ok.principal();
+            connection = connections.incrementAndGet();
+            latest = ctx.channel();
+            ctx.writeAndFlush(ok);
+            expireAt(ctx, ok.sessionExpiresAtMillis());
+        }
+
+        /** Ends the session with SESSION_EXPIRED at {@code expiresAt} unless re-authenticated first. */
+        private void expireAt(ChannelHandlerContext ctx, long expiresAt) {
+            deadline = expiresAt;
+            if (expiresAt <= 0) {
+                return;
+            }
+            ctx.executor().schedule(() -> {
+                if (deadline == expiresAt && ctx.channel().isActive()) {
+                    expiredSessions.incrementAndGet();
+                    ctx.writeAndFlush(ErrorFrame.of(0, ErrorCode.SESSION_EXPIRED))
+                            .addListener(ChannelFutureListener.CLOSE);
+                }
+            }, Math.max(0, expiresAt - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+        }
+
+        /** AUTH on an open session: only JWT re-authentication of the same principal is allowed. */
+        private void reauthenticate(ChannelHandlerContext ctx, AuthFrame auth) {
+            if (!auth.mechanism().equals("JWT")) {
+                ctx.writeAndFlush(ErrorFrame.of(0, ErrorCode.UNEXPECTED_FRAME)).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            String token = new String(auth.initialResponse().toByteArray(), StandardCharsets.UTF_8);
+            if (!tokenAcceptor.test(token)) {
+                ctx.writeAndFlush(ErrorFrame.of(auth.correlationId(), ErrorCode.AUTHENTICATION_FAILED));
+                return;
+            }
+            long expiresAt = sessionExpiry.applyAsLong(token);
+            ctx.writeAndFlush(new AuthOkFrame(auth.correlationId(), principal, expiresAt, Bytes.EMPTY));
+            expireAt(ctx, expiresAt);
         }
 
         private void answer(ChannelHandlerContext ctx, Frame frame) {
@@ -371,6 +591,10 @@ public final class FakeBroker implements AutoCloseable {
                 return;
             }
             Function<Frame, List<Frame>> responder = responders.get(frame.type());
+            if (responder == null && frame instanceof AuthFrame auth) {
+                reauthenticate(ctx, auth);
+                return;
+            }
             List<Frame> answers = responder != null ? responder.apply(frame) : defaultAnswer(frame);
             for (Frame a : answers) {
                 ctx.write(a);
@@ -381,6 +605,28 @@ public final class FakeBroker implements AutoCloseable {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             ctx.close();
+        }
+    }
+
+    private static Optional<X509Certificate> peerCertificate(ChannelHandlerContext ctx) {
+        try {
+            Certificate[] chain = ctx.pipeline().get(SslHandler.class).engine().getSession().getPeerCertificates();
+            return chain.length > 0 ? Optional.of((X509Certificate) chain[0]) : Optional.empty();
+        } catch (SSLPeerUnverifiedException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String commonName(X509Certificate certificate) {
+        try {
+            for (Rdn rdn : new LdapName(certificate.getSubjectX500Principal().getName()).getRdns()) {
+                if (rdn.getType().equalsIgnoreCase("CN")) {
+                    return rdn.getValue().toString();
+                }
+            }
+            return "";
+        } catch (InvalidNameException e) {
+            throw new IllegalStateException(e);
         }
     }
 }

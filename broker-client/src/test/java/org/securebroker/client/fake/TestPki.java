@@ -14,6 +14,7 @@ import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
+import java.util.Base64;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,7 +40,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * A throw-away certificate authority for tests: an EC P-256 CA that issues server certificates
- * with chosen DNS and IP subject alternative names.
+ * with chosen DNS and IP subject alternative names, and client certificates (EC or RSA keys)
+ * for mutual TLS, and writes them as PEM files.
  */
 public final class TestPki {
 
@@ -50,6 +52,20 @@ public final class TestPki {
 
     /** A server's key and certificate chain. */
     public record ServerIdentity(PrivateKey key, X509Certificate certificate, X509Certificate ca) {
+    }
+
+    /** A client's key and certificate. */
+    public record ClientIdentity(PrivateKey key, X509Certificate certificate) {
+
+        /** Writes the certificate (PEM) into {@code dir} and returns the file. */
+        public Path writeCertificatePem(Path dir) {
+            return writeCertificatesPem(dir.resolve("client-" + certificate.getSerialNumber() + ".pem"), certificate);
+        }
+
+        /** Writes the key as unencrypted PKCS#8 PEM into {@code dir} and returns the file. */
+        public Path writeKeyPem(Path dir) {
+            return writePkcs8Pem(dir.resolve("client-" + certificate.getSerialNumber() + ".key"), key);
+        }
     }
 
     private TestPki(KeyPair caKeys, X509Certificate caCertificate) {
@@ -112,6 +128,58 @@ public final class TestPki {
         }
     }
 
+    /**
+     * A client certificate (extended key usage clientAuth) with subject {@code CN=commonName}
+     * and a new key of {@code keyAlgorithm} ("EC" for P-256, or "RSA" for 2048 bits).
+     */
+    public ClientIdentity issueClient(String commonName, String keyAlgorithm) {
+        try {
+            KeyPair keys = keyAlgorithm.equals("RSA") ? newRsaKeyPair() : newKeyPair();
+            Instant now = Instant.now();
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                    new X500Name(caCertificate.getSubjectX500Principal().getName()), serial(),
+                    Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(1))),
+                    new X500Name("CN=" + commonName), keys.getPublic());
+            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+            builder.addExtension(Extension.keyUsage, true,
+                    new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+            builder.addExtension(Extension.extendedKeyUsage, false,
+                    new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+            builder.addExtension(Extension.authorityKeyIdentifier, false,
+                    ext.createAuthorityKeyIdentifier(caCertificate));
+            return new ClientIdentity(keys.getPrivate(), sign(builder, caKeys.getPrivate()));
+        } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Writes certificates as PEM to {@code file}, in order. */
+    public static Path writeCertificatesPem(Path file, X509Certificate... certificates) {
+        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.US_ASCII);
+             JcaPEMWriter pem = new JcaPEMWriter(w)) {
+            for (X509Certificate c : certificates) {
+                pem.writeObject(c);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return file;
+    }
+
+    /** Writes {@code key} as unencrypted PKCS#8 PEM ({@code BEGIN PRIVATE KEY}) to {@code file}. */
+    public static Path writePkcs8Pem(Path file, PrivateKey key) {
+        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(key.getEncoded());
+        try {
+            Files.writeString(file, "-----BEGIN PRIVATE KEY-----\n" + body + "\n-----END PRIVATE KEY-----\n",
+                    StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return file;
+    }
+
     /** Writes the CA certificate as PEM into {@code dir} and returns the file. */
     public Path writeCaPem(Path dir) {
         Path file = dir.resolve("ca-" + caCertificate.getSerialNumber() + ".pem");
@@ -127,6 +195,12 @@ public final class TestPki {
     private static KeyPair newKeyPair() throws GeneralSecurityException {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
         generator.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
+        return generator.generateKeyPair();
+    }
+
+    private static KeyPair newRsaKeyPair() throws GeneralSecurityException {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048, RANDOM);
         return generator.generateKeyPair();
     }
 

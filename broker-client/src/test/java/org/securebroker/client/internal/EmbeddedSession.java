@@ -25,8 +25,8 @@ final class EmbeddedSession implements Session.Owner {
     }
 
     EmbeddedSession(int maxFrameSize, int firstCorrelationId) {
-        session = new Session(channel, new HandshakeResult(1, maxFrameSize, "embedded", "alice",
-                firstCorrelationId), new BrokerAddress("embedded", 1), this);
+        session = new Session(channel, new HandshakeResult(1, maxFrameSize, "embedded", "PLAIN", "alice",
+                0, firstCorrelationId), new BrokerAddress("embedded", 1), this);
     }
 
     /** Frames written and flushed since the last call. */

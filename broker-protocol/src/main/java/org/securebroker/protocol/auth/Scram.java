@@ -98,7 +98,9 @@ public final class Scram {
         if (iterations < MIN_ITERATIONS) {
             throw new IllegalArgumentException("SCRAM iteration count " + iterations + " is below " + MIN_ITERATIONS);
         }
-        char[] normalized = Normalizer.normalize(java.nio.CharBuffer.wrap(password), Normalizer.Form.NFKC).toCharArray();
+        // NFKC leaves ASCII unchanged; only other passwords pay for a String copy that cannot be wiped
+        char[] normalized = isAscii(password) ? password.clone()
+                : Normalizer.normalize(java.nio.CharBuffer.wrap(password), Normalizer.Form.NFKC).toCharArray();
         PBEKeySpec spec = new PBEKeySpec(normalized, salt, iterations, 256);
         try {
             return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
@@ -108,6 +110,15 @@ public final class Scram {
             spec.clearPassword();
             Arrays.fill(normalized, '\0');
         }
+    }
+
+    private static boolean isAscii(char[] chars) {
+        for (char c : chars) {
+            if (c >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static byte[] hmac(byte[] key, String message) {

@@ -3,8 +3,8 @@ package org.securebroker.protocol.frame;
 import java.util.Objects;
 
 /**
- * AUTH (0x03, client to server): starts authentication. Version 1 accepts it only before
- * AUTH_OK; re-authentication of a live session is reserved for a later mechanism.
+ * AUTH (0x03, client to server): starts authentication before AUTH_OK; on an open session,
+ * AUTH with mechanism JWT renews the session's deadline (protocol.md 4.5).
  *
  * <pre>
  * string mechanism | bytes initialResponse

@@ -1,4 +1,4 @@
-package org.securebroker.client.internal;
+package org.securebroker.client.internal.auth;
 
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -8,17 +8,20 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
+import org.securebroker.protocol.Utf8;
+import org.securebroker.protocol.auth.Scram;
 
 /**
- * A username and password for the PLAIN mechanism (RFC 4616).
+ * A username and password, used with PLAIN (RFC 4616) or SCRAM-SHA-256.
  *
  * <p>The client keeps the password for as long as it may have to authenticate again (every
- * reconnect) and then calls {@link #wipe()}, which overwrites it. Every array made while
- * encoding is overwritten after use. {@link #toString()} never shows the password.
+ * reconnect) and then calls {@link #wipe()}, which overwrites it. The password never leaves
+ * this object: callers get the PLAIN response or the SCRAM salted password, and every array
+ * made on the way is overwritten. {@link #toString()} never shows the password.
  *
  * <p>Thread-safety: thread-safe; the password is guarded by this object's lock.
  */
-public final class PlainCredentials {
+public final class PasswordCredentials {
 
     private static final int MAX_UTF8_BYTES = 1024;
 
@@ -30,14 +33,14 @@ public final class PlainCredentials {
      *
      * @throws IllegalArgumentException if either part is empty, contains NUL or is too long
      */
-    public PlainCredentials(String username, char[] password) {
+    public PasswordCredentials(String username, char[] password) {
         check(username, password);
         this.username = username;
         this.password = password;
     }
 
     /**
-     * Validates a username and password for PLAIN without keeping them.
+     * Validates a username and password without keeping them.
      *
      * @throws IllegalArgumentException if either is empty, contains a NUL character, is not
      *     valid UTF-16 or is longer than 1024 UTF-8 bytes; the message never shows the password
@@ -48,7 +51,13 @@ public final class PlainCredentials {
         if (username.isEmpty() || username.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("credentials: username must be non-empty and contain no NUL");
         }
-        if (WireSizes.utf8Length(username) > MAX_UTF8_BYTES) {
+        int usernameLength;
+        try {
+            usernameLength = Utf8.length(username);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("credentials: username is not valid UTF-16", e);
+        }
+        if (usernameLength > MAX_UTF8_BYTES) {
             throw new IllegalArgumentException("credentials: username longer than " + MAX_UTF8_BYTES + " bytes");
         }
         if (password.length == 0) {
@@ -79,9 +88,7 @@ public final class PlainCredentials {
      * @throws IllegalStateException if the credentials were wiped
      */
     public synchronized byte[] plainInitialResponse() {
-        if (password == null) {
-            throw new IllegalStateException("credentials were wiped");
-        }
+        checkNotWiped();
         byte[] user = username.getBytes(StandardCharsets.UTF_8);
         byte[] pass = encode(password);
         byte[] response = new byte[1 + user.length + 1 + pass.length];
@@ -93,7 +100,19 @@ public final class PlainCredentials {
         return response;
     }
 
-    /** Overwrites the password; later {@link #plainInitialResponse()} calls fail. Idempotent. */
+    /**
+     * SCRAM's SaltedPassword (PBKDF2-HMAC-SHA-256 of the normalized password). Slow by design:
+     * call it off the I/O thread. The caller must overwrite the returned array after use.
+     *
+     * @throws IllegalStateException if the credentials were wiped
+     * @throws IllegalArgumentException if {@code iterations} is below {@link Scram#MIN_ITERATIONS}
+     */
+    public synchronized byte[] scramSaltedPassword(byte[] salt, int iterations) {
+        checkNotWiped();
+        return Scram.saltedPassword(password, salt, iterations);
+    }
+
+    /** Overwrites the password; later uses fail with IllegalStateException. Idempotent. */
     public synchronized void wipe() {
         if (password != null) {
             Arrays.fill(password, '\0');
@@ -108,7 +127,13 @@ public final class PlainCredentials {
 
     @Override
     public String toString() {
-        return "PlainCredentials[username=" + username + ", password=****]";
+        return "PasswordCredentials[username=" + username + ", password=****]";
+    }
+
+    private void checkNotWiped() {
+        if (password == null) {
+            throw new IllegalStateException("credentials were wiped");
+        }
     }
 
     /**
