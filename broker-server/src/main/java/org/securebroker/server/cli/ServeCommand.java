@@ -8,13 +8,15 @@ import org.securebroker.server.Bootstrap;
 import org.securebroker.server.Broker;
 import org.securebroker.server.auth.Argon2id;
 import org.securebroker.server.config.BrokerConfig;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code broker serve}: runs the broker until SIGTERM or SIGINT, then stops cleanly. Without
+ * {@code broker serve}: runs the broker until SIGTERM or SIGINT, then stops cleanly; SIGHUP
+ * reloads the TLS material and JWT keys. Without
  * {@code --config} it uses the embedded defaults and, on first run, initializes the data
  * directory.
  */
@@ -37,6 +39,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         BrokerConfig config = options.load();
         Broker broker = Broker.start(config);
+        reloadOnHangup(broker);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             broker.close();
@@ -47,5 +50,21 @@ final class ServeCommand implements Callable<Integer> {
         spec.commandLine().getOut().flush();
         stopped.await();
         return 0;
+    }
+
+    /** SIGHUP reloads the TLS material and JWT keys, like 'broker reload'. */
+    private static void reloadOnHangup(Broker broker) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {
+                try {
+                    broker.reload();
+                } catch (RuntimeException e) {
+                    LoggerFactory.getLogger(ServeCommand.class).error("SIGHUP: reload failed, the previous material "
+                            + "stays in force: {}", e.getMessage());
+                }
+            });
+        } catch (IllegalArgumentException e) {
+            LoggerFactory.getLogger(ServeCommand.class).info("SIGHUP is not available here; reload with 'broker reload'");
+        }
     }
 }

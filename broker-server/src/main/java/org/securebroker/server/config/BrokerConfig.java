@@ -158,6 +158,7 @@ public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, 
         public static final String CA_CERT = "tls/ca.crt";
         public static final String JWT_DEV_PUBLIC_KEY = "tls/jwt-dev.pub";
         public static final String JWT_DEV_PRIVATE_KEY = "secrets/jwt-dev.key";
+        public static final String AUTH_SECRET = "secrets/auth.key";
 
         private Layout() {
         }

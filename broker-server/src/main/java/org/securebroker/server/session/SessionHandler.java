@@ -6,11 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -29,8 +24,7 @@ import org.securebroker.protocol.ProtocolVersion;
 import org.securebroker.protocol.codec.FrameDecoder;
 import org.securebroker.protocol.frame.AckFrame;
 import org.securebroker.protocol.frame.AuthFrame;
-import org.securebroker.protocol.frame.AuthOkFrame;
-import org.securebroker.protocol.frame.Bytes;
+import org.securebroker.protocol.frame.AuthResponseFrame;
 import org.securebroker.protocol.frame.CloseFrame;
 import org.securebroker.protocol.frame.CreateQueueFrame;
 import org.securebroker.protocol.frame.CreditFrame;
@@ -47,12 +41,13 @@ import org.securebroker.protocol.frame.PongFrame;
 import org.securebroker.protocol.frame.PublishFrame;
 import org.securebroker.protocol.frame.PublishOkFrame;
 import org.securebroker.protocol.frame.QueueListFrame;
+import org.securebroker.protocol.frame.ReloadFrame;
 import org.securebroker.protocol.frame.SubscribeFrame;
 import org.securebroker.protocol.frame.SubscribeOkFrame;
 import org.securebroker.protocol.frame.UnsubscribeFrame;
 import org.securebroker.server.RequestException;
-import org.securebroker.server.auth.PasswordAuthenticator;
-import org.securebroker.server.auth.User;
+import org.securebroker.server.auth.Identity;
+import org.securebroker.server.auth.Mechanisms;
 import org.securebroker.server.net.ConnectionListener;
 import org.securebroker.server.net.Pipeline;
 import org.securebroker.server.queue.Consumer;
@@ -62,8 +57,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One connection's session: HELLO (version and frame size negotiation), then AUTH (PLAIN over
- * TLS, checked off the event loop), then commands. Every frame outside its state ends the
+ * One connection's session: HELLO (version and frame size negotiation), then authentication
+ * ({@link SessionAuthentication}: the mechanisms on offer, checked off the event loop), then
+ * commands, during which a session opened with a token may renew it. Every frame outside its state ends the
  * connection with {@code UNEXPECTED_FRAME}; a malformed one with the decoder's error. Failures of
  * a single request are answered with an ERROR echoing its correlation id and the session goes on.
  *
@@ -77,50 +73,94 @@ import org.slf4j.LoggerFactory;
 public final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionHandler.class);
-    private static final String PLAIN = "PLAIN";
     private static final String ADMIN_ROLE = "admin";
 
     private enum State {
-        AWAIT_TLS, AWAIT_HELLO, AWAIT_AUTH, AUTHENTICATING, OPEN, CLOSED
+        AWAIT_TLS, AWAIT_HELLO, AWAIT_AUTH, OPEN, CLOSED
+    }
+
+    /** An administrative action the session can trigger (RELOAD). */
+    @FunctionalInterface
+    public interface Reloader {
+        /** @throws IllegalStateException naming what could not be reloaded (the old state stays) */
+        void reload();
     }
 
     private final SessionSettings settings;
-    private final PasswordAuthenticator authenticator;
+    private final Mechanisms mechanisms;
     private final QueueEngine engine;
     private final ConnectionListener listener;
+    private final Reloader reloader;
     private final Map<Integer, Consumer> consumers = new ConcurrentHashMap<>();
 
     private ChannelHandlerContext ctx;
+    private SessionAuthentication auth;
     private State state = State.AWAIT_TLS;
     private ScheduledFuture<?> timeout;
     private int maxFrameSize;
-    private User user;
     private int nextConsumerId = 1;
     private int inFlightPublishes;
 
-    public SessionHandler(SessionSettings settings, PasswordAuthenticator authenticator, QueueEngine engine,
-                          ConnectionListener listener) {
+    public SessionHandler(SessionSettings settings, Mechanisms mechanisms, QueueEngine engine, ConnectionListener listener,
+                          Reloader reloader) {
         this.settings = settings;
-        this.authenticator = authenticator;
+        this.mechanisms = mechanisms;
         this.engine = engine;
         this.listener = listener;
+        this.reloader = reloader;
     }
 
-    /** The authenticated user's name, or null before authentication. */
+    /** Who the session is authenticated as, or null before authentication. */
+    public Identity identity() {
+        SessionAuthentication a = auth;
+        return a == null ? null : a.identity();
+    }
+
+    /** The authenticated principal, or null before authentication. */
     public String principal() {
-        User u = user;
-        return u == null ? null : u.name();
+        Identity who = identity();
+        return who == null ? null : who.principal();
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.auth = new SessionAuthentication(mechanisms, listener, ctx, new SessionAuthentication.Outcome() {
+            @Override
+            public void opened(Identity identity) {
+                disarm();
+                state = State.OPEN;
+                ((FrameDecoder) ctx.pipeline().get(Pipeline.FRAME_DECODER)).setMaxFrameSize(maxFrameSize);
+            }
+
+            @Override
+            public void refuse(int correlationId, ErrorCode code, String message) {
+                replyAndClose(correlationId, code, message);
+            }
+
+            @Override
+            public void unexpected(String frameType, String why) {
+                listener.protocolError(ctx.channel(), "unexpected " + frameType + " in state " + state);
+                fail(ErrorCode.UNEXPECTED_FRAME, frameType + " is not allowed now: " + why);
+            }
+
+            @Override
+            public void expired(String message) {
+                fail(ErrorCode.SESSION_EXPIRED, message);
+            }
+
+            @Override
+            public boolean closed() {
+                return state == State.CLOSED;
+            }
+        });
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
         if (event instanceof SslHandshakeCompletionEvent done) {
             if (done.isSuccess()) {
+                auth.tlsEstablished();
                 state = State.AWAIT_HELLO;
                 arm(settings.helloTimeout(), ErrorCode.HANDSHAKE_TIMEOUT, "no HELLO within " + settings.helloTimeout());
             } else {
@@ -159,15 +199,18 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 }
             }
             case AWAIT_AUTH -> {
-                if (frame instanceof AuthFrame auth) {
-                    authenticate(auth);
-                } else if (frame instanceof CloseFrame) {
+                if (frame instanceof CloseFrame) {
                     ctx.close();
+                } else if (auth.waiting()) {
+                    unexpected(frame, "wait for the answer to AUTH");
+                } else if (frame instanceof AuthFrame start) {
+                    auth.begin(start);
+                } else if (frame instanceof AuthResponseFrame response) {
+                    auth.respond(response);
                 } else {
                     unexpected(frame, "authenticate first (AUTH)");
                 }
             }
-            case AUTHENTICATING -> unexpected(frame, "wait for the answer to AUTH");
             case OPEN -> command(frame);
             default -> {
                 // AWAIT_TLS cannot receive frames; CLOSED drops what is still in flight
@@ -192,47 +235,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         arm(settings.authTimeout(), ErrorCode.AUTHENTICATION_TIMEOUT, "authentication did not complete within "
                 + settings.authTimeout());
         ctx.writeAndFlush(new HelloOkFrame(hello.correlationId(), version.getAsInt(), maxFrameSize, settings.serverId(),
-                List.of(PLAIN), settings.authTimeout().toMillis()));
-    }
-
-    private void authenticate(AuthFrame auth) {
-        if (!PLAIN.equals(auth.mechanism())) {
-            listener.authenticationFailed(ctx.channel(), null, auth.mechanism(), "unsupported mechanism");
-            replyAndClose(auth.correlationId(), ErrorCode.UNSUPPORTED_MECHANISM, "mechanism '" + auth.mechanism()
-                    + "' is not offered; use one of " + List.of(PLAIN));
-            return;
-        }
-        Plain credentials = Plain.parse(auth.initialResponse());
-        if (credentials == null) {
-            listener.authenticationFailed(ctx.channel(), null, PLAIN, "malformed PLAIN response");
-            replyAndClose(auth.correlationId(), ErrorCode.AUTHENTICATION_FAILED, "authentication failed");
-            return;
-        }
-        state = State.AUTHENTICATING;
-        int correlationId = auth.correlationId();
-        authenticator.authenticate(credentials.user(), credentials.password()).whenComplete((result, error) ->
-                ctx.executor().execute(() -> {
-                    if (state != State.AUTHENTICATING) {
-                        return;
-                    }
-                    if (error != null || !result.succeeded()) {
-                        String why = error != null ? "internal error" : result.failure().name().toLowerCase();
-                        LOG.info("{}: authentication of '{}' failed ({})", remote(), credentials.user(), why);
-                        listener.authenticationFailed(ctx.channel(), credentials.user(), PLAIN, why);
-                        boolean busy = result != null && result.failure() == PasswordAuthenticator.Failure.BUSY;
-                        replyAndClose(correlationId, busy ? ErrorCode.TOO_MANY_ATTEMPTS : ErrorCode.AUTHENTICATION_FAILED,
-                                busy ? "the broker is busy checking other logins; retry shortly" : "authentication failed");
-                        return;
-                    }
-                    disarm();
-                    user = result.user().orElseThrow();
-                    state = State.OPEN;
-                    ((FrameDecoder) ctx.pipeline().get(Pipeline.FRAME_DECODER))
-                            .setMaxFrameSize(maxFrameSize);
-                    LOG.info("{}: authenticated '{}' ({})", remote(), user.name(), PLAIN);
-                    listener.authenticated(ctx.channel(), user.name(), PLAIN);
-                    ctx.writeAndFlush(new AuthOkFrame(correlationId, user.name(), 0, Bytes.EMPTY));
-                }));
+                auth.offered(), settings.authTimeout().toMillis()));
     }
 
     private void command(Frame frame) {
@@ -283,6 +286,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             } else if (frame instanceof DeleteQueueFrame delete) {
                 requireAdmin("delete queues");
                 answer(correlationId, engine.deleteQueue(delete.queue()), v -> new OkFrame(correlationId));
+            } else if (frame instanceof AuthFrame reauth) {
+                auth.reauthenticate(reauth);
+            } else if (frame instanceof ReloadFrame) {
+                requireAdmin("reload the TLS material");
+                reload(correlationId);
             } else if (frame instanceof ListQueuesFrame) {
                 ctx.writeAndFlush(new QueueListFrame(correlationId, engine.listQueues()));
             } else if (frame instanceof PingFrame ping) {
@@ -303,7 +311,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         int correlationId = publish.correlationId();
         int count = publish.messages().size();
         CompletableFuture<List<org.securebroker.protocol.frame.PublishResult>> stored =
-                engine.publish(publish.queue(), user.name(), publish.messages());
+                engine.publish(publish.queue(), principal(), publish.messages());
         inFlightPublishes += count;
         if (inFlightPublishes >= settings.maxInFlightPublishes() && ctx.channel().config().isAutoRead()) {
             ctx.channel().config().setAutoRead(false);
@@ -355,10 +363,27 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void requireAdmin(String what) {
-        if (!user.hasRole(ADMIN_ROLE)) {
-            throw new RequestException(ErrorCode.NOT_AUTHORIZED, "user '" + user.name() + "' may not " + what
+        Identity who = identity();
+        if (!who.hasRole(ADMIN_ROLE)) {
+            throw new RequestException(ErrorCode.NOT_AUTHORIZED, "'" + who.principal() + "' may not " + what
                     + " (requires the '" + ADMIN_ROLE + "' role)");
         }
+    }
+
+    /** Reloads off the event loop (it reads files); the answer names what failed, if anything. */
+    private void reload(int correlationId) {
+        String who = principal();
+        java.util.concurrent.CompletableFuture.runAsync(reloader::reload).whenComplete((v, error) -> {
+            if (error == null) {
+                LOG.info("{}: '{}' reloaded the TLS material", remote(), who);
+                ctx.writeAndFlush(new OkFrame(correlationId), ctx.voidPromise());
+            } else {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                LOG.warn("{}: reload requested by '{}' failed: {}", remote(), who, cause.getMessage());
+                reply(correlationId, ErrorCode.INVALID_REQUEST, "reload failed, the previous material stays in force: "
+                        + cause.getMessage());
+            }
+        });
     }
 
     private <T> void answer(int correlationId, CompletableFuture<T> future, java.util.function.Function<T, Frame> ok) {
@@ -388,6 +413,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     private void replyAndClose(int correlationId, ErrorCode code, String message) {
         state = State.CLOSED;
         disarm();
+        auth.cancel();
         ctx.writeAndFlush(new ErrorFrame(correlationId, code.code(), message)).addListener(ChannelFutureListener.CLOSE);
     }
 
@@ -418,6 +444,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         state = State.CLOSED;
         disarm();
+        auth.cancel();
         for (Consumer c : consumers.values()) {
             engine.detach(c);
         }
@@ -447,57 +474,5 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     private Object remote() {
         Channel ch = ctx == null ? null : ctx.channel();
         return ch == null ? "?" : ch.remoteAddress();
-    }
-
-    /** The PLAIN initial response (RFC 4616): authzid NUL authcid NUL password, UTF-8. */
-    record Plain(String user, char[] password) {
-
-        static Plain parse(Bytes response) {
-            byte[] bytes = response.toByteArray();
-            try {
-                int first = indexOf(bytes, 0);
-                int second = first < 0 ? -1 : indexOf(bytes, first + 1);
-                if (first < 0 || second < 0 || indexOf(bytes, second + 1) >= 0) {
-                    return null;
-                }
-                String authzid = decode(bytes, 0, first);
-                String authcid = decode(bytes, first + 1, second - first - 1);
-                if (authzid == null || authcid == null || authcid.isEmpty() || (!authzid.isEmpty() && !authzid.equals(authcid))) {
-                    return null;
-                }
-                CharBuffer chars = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(ByteBuffer.wrap(bytes, second + 1, bytes.length - second - 1));
-                char[] password = new char[chars.remaining()];
-                chars.get(password);
-                if (chars.hasArray()) {
-                    Arrays.fill(chars.array(), '\0');
-                }
-                return password.length == 0 ? null : new Plain(authcid, password);
-            } catch (CharacterCodingException e) {
-                return null;
-            } finally {
-                Arrays.fill(bytes, (byte) 0);
-            }
-        }
-
-        private static int indexOf(byte[] bytes, int from) {
-            for (int i = from; i < bytes.length; i++) {
-                if (bytes[i] == 0) {
-                    return i;
-                }
-            }
-            return -1;
-        }
-
-        private static String decode(byte[] bytes, int offset, int length) throws CharacterCodingException {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes, offset, length)).toString();
-        }
-
-        @Override
-        public String toString() {
-            return "Plain[" + user + "]";
-        }
     }
 }

@@ -43,6 +43,11 @@ public final class RawConnection implements AutoCloseable {
     private final FrameDecoder decoder = new FrameDecoder(ProtocolLimits.ABSOLUTE_MAX_FRAME_SIZE);
 
     private RawConnection(String host, int port, SslContext ssl) throws InterruptedException {
+        this(host, port, ssl, null);
+    }
+
+    private RawConnection(String host, int port, SslContext ssl, java.net.InetAddress localAddress)
+            throws InterruptedException {
         Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class).handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
@@ -67,7 +72,9 @@ public final class RawConnection implements AutoCloseable {
                 });
             }
         });
-        this.channel = b.connect(host, port).sync().channel();
+        this.channel = (localAddress == null ? b.connect(host, port)
+                : b.connect(new java.net.InetSocketAddress(host, port), new java.net.InetSocketAddress(localAddress, 0)))
+                .sync().channel();
         if (ssl != null) {
             channel.pipeline().get(SslHandler.class).handshakeFuture().sync();
         }
@@ -77,6 +84,15 @@ public final class RawConnection implements AutoCloseable {
     public static RawConnection tls(int port, Path caCert) throws Exception {
         SslContext ssl = SslContextBuilder.forClient().trustManager(caCert.toFile()).protocols("TLSv1.3", "TLSv1.2").build();
         return new RawConnection("localhost", port, ssl);
+    }
+
+    /**
+     * A TLS connection from a chosen loopback source address (any of 127.0.0.0/8 on Linux), to
+     * act as several clients on one machine.
+     */
+    public static RawConnection tls(int port, Path caCert, java.net.InetAddress from) throws Exception {
+        SslContext ssl = SslContextBuilder.forClient().trustManager(caCert.toFile()).protocols("TLSv1.3", "TLSv1.2").build();
+        return new RawConnection("127.0.0.1", port, ssl, from);
     }
 
     /** A plaintext connection (which the broker must refuse). */
@@ -101,9 +117,12 @@ public final class RawConnection implements AutoCloseable {
         return o;
     }
 
-    @SuppressWarnings("unchecked")
     public <T extends Frame> T expect(Class<T> type) throws InterruptedException {
-        Object o = next();
+        return expect(type, next());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Frame> T expect(Class<T> type, Object o) {
         if (!type.isInstance(o)) {
             throw new AssertionError("expected " + type.getSimpleName() + " but got " + o);
         }
@@ -112,11 +131,22 @@ public final class RawConnection implements AutoCloseable {
 
     /** HELLO and PLAIN authentication. */
     public AuthOkFrame login(String user, String password) throws InterruptedException {
-        send(new HelloFrame(1, 1, 1, ProtocolLimits.DEFAULT_MAX_FRAME_SIZE, "test"));
-        expect(HelloOkFrame.class);
-        decoder.setMaxFrameSize(ProtocolLimits.ABSOLUTE_MAX_FRAME_SIZE);
+        return expect(AuthOkFrame.class, attempt(user, password));
+    }
+
+    /** HELLO and a PLAIN attempt; returns what came back (AUTH_OK, ERROR, ...). */
+    public Object attempt(String user, String password) throws InterruptedException {
+        hello();
         send(new AuthFrame(2, "PLAIN", Bytes.copyOf(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8))));
-        return expect(AuthOkFrame.class);
+        return next();
+    }
+
+    /** HELLO; raises the local frame limit. */
+    public HelloOkFrame hello() throws InterruptedException {
+        send(new HelloFrame(1, 1, 1, ProtocolLimits.DEFAULT_MAX_FRAME_SIZE, "test"));
+        HelloOkFrame ok = expect(HelloOkFrame.class);
+        decoder.setMaxFrameSize(ProtocolLimits.ABSOLUTE_MAX_FRAME_SIZE);
+        return ok;
     }
 
     public boolean isOpen() {

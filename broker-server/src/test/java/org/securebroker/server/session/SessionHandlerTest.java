@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -18,17 +21,27 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.codec.FrameDecoder;
+import org.securebroker.protocol.auth.Scram;
+import org.securebroker.protocol.frame.AuthChallengeFrame;
 import org.securebroker.protocol.frame.AuthFrame;
 import org.securebroker.protocol.frame.AuthOkFrame;
+import org.securebroker.protocol.frame.AuthResponseFrame;
 import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.protocol.frame.ErrorFrame;
 import org.securebroker.protocol.frame.HelloFrame;
 import org.securebroker.protocol.frame.HelloOkFrame;
 import org.securebroker.protocol.frame.PingFrame;
 import org.securebroker.server.auth.Argon2id;
+import org.securebroker.server.auth.AuthSecrets;
+import org.securebroker.server.auth.LoginThrottle;
+import org.securebroker.server.auth.Mechanisms;
+import org.securebroker.server.auth.PasswordSecrets;
+import org.securebroker.server.auth.PlainMechanism;
+import org.securebroker.server.auth.ScramMechanism;
 import org.securebroker.server.auth.PasswordAuthenticator;
 import org.securebroker.server.auth.User;
 import org.securebroker.server.auth.UserStore;
+import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.server.net.ConnectionListener;
 import org.securebroker.server.net.Pipeline;
 
@@ -44,13 +57,24 @@ class SessionHandlerTest {
     @BeforeEach
     void setUp() {
         SecureRandom random = new SecureRandom();
-        UserStore users = UserStore.create(dir.resolve("users.json"), List.of(new User("alice",
-                Argon2id.OWASP_MINIMUM.hash("alice-password".toCharArray(), random), null, List.of(), false, Instant.now())));
-        authenticator = new PasswordAuthenticator(users, Argon2id.OWASP_MINIMUM, 1, 4, random);
+        if (channel != null) {
+            tearDown();
+        }
+        Path file = dir.resolve("users.json");
+        UserStore users = Files.exists(file) ? UserStore.load(file) : UserStore.create(file, List.of(User.of("alice",
+                PasswordSecrets.derive("alice-password".toCharArray(), Argon2id.OWASP_MINIMUM, 4096, random), List.of(),
+                Instant.now())));
+        authenticator = new PasswordAuthenticator(users, Argon2id.OWASP_MINIMUM, 4096, 1, 4, random);
+        LoginThrottle throttle = new LoginThrottle(new BrokerConfig.BruteForce(1000, 100, Duration.ofSeconds(1), 100,
+                Duration.ofMinutes(1)), Clock.systemUTC());
+        byte[] mask = AuthSecrets.loadOrCreate(dir.resolve("auth.key"), random);
+        Mechanisms mechanisms = new Mechanisms(List.of(new ScramMechanism(users, throttle, mask, 4096, random),
+                new PlainMechanism(authenticator, throttle)), null);
         SessionSettings settings = new SessionSettings("test", Duration.ofSeconds(5), Duration.ofSeconds(5), 1 << 20, 100);
         channel = new EmbeddedChannel();
         channel.pipeline().addLast(Pipeline.FRAME_DECODER, new FrameDecoder())
-                .addLast(Pipeline.SESSION, new SessionHandler(settings, authenticator, null, ConnectionListener.NONE));
+                .addLast(Pipeline.SESSION, new SessionHandler(settings, mechanisms, null, ConnectionListener.NONE,
+                        () -> { }));
         channel.pipeline().fireUserEventTriggered(SslHandshakeCompletionEvent.SUCCESS);
     }
 
@@ -86,7 +110,7 @@ class SessionHandlerTest {
         HelloOkFrame ok = outbound(HelloOkFrame.class);
         assertThat(ok.version()).isEqualTo(1);
         assertThat(ok.maxFrameSize()).isEqualTo(8192);
-        assertThat(ok.authMechanisms()).containsExactly("PLAIN");
+        assertThat(ok.authMechanisms()).contains("PLAIN");
     }
 
     @Test
@@ -110,15 +134,116 @@ class SessionHandlerTest {
     }
 
     @Test
-    void shouldRefuseMalformedPlainResponses() {
-        for (String response : new String[] {"alice\0alice-password", "\0alice\0", "bob\0alice\0alice-password",
-            "\0\0pw", "\0alice\0pw\0extra"}) {
-            assertThat(SessionHandler.Plain.parse(Bytes.copyOf(response.getBytes(StandardCharsets.UTF_8)))).as(response)
-                    .isNull();
+    void shouldOfferScramFirstAndNotExternalWithoutACertificate() {
+        channel.writeInbound(new HelloFrame(1, 1, 1, 1 << 20, "c"));
+        assertThat(outbound(HelloOkFrame.class).authMechanisms()).containsExactly("SCRAM-SHA-256", "PLAIN");
+        channel.writeInbound(new AuthFrame(2, "EXTERNAL", Bytes.EMPTY));
+        ErrorFrame error = outbound(ErrorFrame.class);
+        assertThat(error.code()).isEqualTo(ErrorCode.UNSUPPORTED_MECHANISM.code());
+        assertThat(error.correlationId()).isEqualTo(2);
+        assertThat(error.message()).contains("SCRAM-SHA-256", "PLAIN");
+    }
+
+    @Test
+    void shouldAuthenticateWithScramAndProveTheServerKnowsTheKey() {
+        channel.writeInbound(new HelloFrame(1, 1, 1, 1 << 20, "c"));
+        outbound(HelloOkFrame.class);
+        ScramClient client = new ScramClient("alice", "alice-password");
+        channel.writeInbound(new AuthFrame(7, Scram.MECHANISM, Bytes.utf8(client.first())));
+        AuthChallengeFrame challenge = outbound(AuthChallengeFrame.class);
+        assertThat(challenge.correlationId()).isEqualTo(7);
+        channel.writeInbound(new AuthResponseFrame(7, Bytes.utf8(client.last(utf8(challenge.challenge())))));
+        AuthOkFrame ok = outbound(AuthOkFrame.class);
+        assertThat(ok.principal()).isEqualTo("alice");
+        assertThat(ok.sessionExpiresAtMillis()).isZero();
+        assertThat(utf8(ok.additionalData())).isEqualTo(client.expectedServerFinal());
+    }
+
+    @Test
+    void shouldRefuseAWrongScramPassword() {
+        channel.writeInbound(new HelloFrame(1, 1, 1, 1 << 20, "c"));
+        outbound(HelloOkFrame.class);
+        ScramClient client = new ScramClient("alice", "not-the-password");
+        channel.writeInbound(new AuthFrame(7, Scram.MECHANISM, Bytes.utf8(client.first())));
+        AuthChallengeFrame challenge = outbound(AuthChallengeFrame.class);
+        channel.writeInbound(new AuthResponseFrame(7, Bytes.utf8(client.last(utf8(challenge.challenge())))));
+        ErrorFrame error = outbound(ErrorFrame.class);
+        assertThat(error.code()).isEqualTo(ErrorCode.AUTHENTICATION_FAILED.code());
+        assertThat(error.correlationId()).isEqualTo(7);
+        channel.runPendingTasks();
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    @Test
+    void shouldChallengeAnUnknownUserLikeAKnownOneWithAStableSalt() {
+        channel.writeInbound(new HelloFrame(1, 1, 1, 1 << 20, "c"));
+        outbound(HelloOkFrame.class);
+        channel.writeInbound(new AuthFrame(7, Scram.MECHANISM, Bytes.utf8("n,,n=mallory,r=abc")));
+        String first = utf8(outbound(AuthChallengeFrame.class).challenge());
+        assertThat(Scram.attributes(first).get('i')).isEqualTo("4096");
+        setUp();
+        channel.writeInbound(new HelloFrame(1, 1, 1, 1 << 20, "c"));
+        outbound(HelloOkFrame.class);
+        channel.writeInbound(new AuthFrame(7, Scram.MECHANISM, Bytes.utf8("n,,n=mallory,r=xyz")));
+        String second = utf8(outbound(AuthChallengeFrame.class).challenge());
+        assertThat(Scram.attributes(second).get('s')).isEqualTo(Scram.attributes(first).get('s'));
+    }
+
+    @Test
+    void shouldRefuseAnAuthResponseWithoutAChallenge() {
+        channel.writeInbound(new HelloFrame(1, 1, 1, 1 << 20, "c"));
+        outbound(HelloOkFrame.class);
+        channel.writeInbound(new AuthResponseFrame(7, Bytes.utf8("c=biws,r=x,p=AAAA")));
+        ErrorFrame error = outbound(ErrorFrame.class);
+        assertThat(error.code()).isEqualTo(ErrorCode.UNEXPECTED_FRAME.code());
+    }
+
+    @Test
+    void shouldRefuseMalformedScramMessages() {
+        for (String first : new String[] {"p=tls-unique,,n=alice,r=abc", "n,,r=abc", "n,,n=alice", "n,,n=alice,r=a b",
+            "n,a=bob,n=alice,r=abc", "n,,m=ext,n=alice,r=abc", "garbage"}) {
+            setUp();
+            channel.writeInbound(new HelloFrame(1, 1, 1, 1 << 20, "c"));
+            outbound(HelloOkFrame.class);
+            channel.writeInbound(new AuthFrame(7, Scram.MECHANISM, Bytes.utf8(first)));
+            assertThat(outbound(ErrorFrame.class).code()).as(first).isEqualTo(ErrorCode.AUTHENTICATION_FAILED.code());
         }
-        SessionHandler.Plain plain = SessionHandler.Plain.parse(Bytes.copyOf("alice\0alice\0pässword".getBytes(StandardCharsets.UTF_8)));
-        assertThat(plain.user()).isEqualTo("alice");
-        assertThat(new String(plain.password())).isEqualTo("pässword");
-        assertThat(plain.toString()).doesNotContain("pässword");
+    }
+
+    private static String utf8(Bytes bytes) {
+        return new String(bytes.toByteArray(), StandardCharsets.UTF_8);
+    }
+
+    /** The client side of SCRAM-SHA-256, computed with the shared key derivations. */
+    private static final class ScramClient {
+        private final String user;
+        private final String password;
+        private final String nonce = "rOprNGfwEbeRWgbNEkqO";
+        private String serverSignature;
+
+        ScramClient(String user, String password) {
+            this.user = user;
+            this.password = password;
+        }
+
+        String first() {
+            return "n,,n=" + user + ",r=" + nonce;
+        }
+
+        String last(String serverFirst) {
+            var attributes = Scram.attributes(serverFirst);
+            byte[] salted = Scram.saltedPassword(password.toCharArray(), Base64.getDecoder().decode(attributes.get('s')),
+                    Integer.parseInt(attributes.get('i')));
+            String withoutProof = "c=" + Scram.CHANNEL_BINDING + ",r=" + attributes.get('r');
+            String authMessage = Scram.authMessage("n=" + user + ",r=" + nonce, serverFirst, withoutProof);
+            byte[] clientKey = Scram.hmac(salted, "Client Key");
+            byte[] proof = Scram.clientProof(clientKey, Scram.sha256(clientKey), authMessage);
+            serverSignature = Base64.getEncoder().encodeToString(Scram.hmac(Scram.hmac(salted, "Server Key"), authMessage));
+            return withoutProof + ",p=" + Base64.getEncoder().encodeToString(proof);
+        }
+
+        String expectedServerFinal() {
+            return "v=" + serverSignature;
+        }
     }
 }
