@@ -11,7 +11,6 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
@@ -34,7 +33,7 @@ import org.securebroker.server.queue.EngineSettings;
 import org.securebroker.server.queue.QueueEngine;
 import org.securebroker.server.session.SessionHandler;
 import org.securebroker.server.session.SessionSettings;
-import org.securebroker.server.tls.ServerTls;
+import org.securebroker.server.tls.TlsMaterial;
 import org.securebroker.store.OffsetRange;
 import org.securebroker.store.RetentionPolicy;
 import org.securebroker.store.Store;
@@ -68,11 +67,13 @@ public final class Broker implements AutoCloseable {
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final ScheduledExecutorService housekeeping;
     private final Channel serverChannel;
+    private final TlsMaterial tls;
     private volatile boolean closed;
 
     private Broker(BrokerConfig config, Store store, UserStore users, PasswordAuthenticator authenticator,
-                   QueueEngine engine, SslContext sslContext) throws InterruptedException {
+                   QueueEngine engine, TlsMaterial tls) throws InterruptedException {
         this.config = config;
+        this.tls = tls;
         this.store = store;
         this.users = users;
         this.authenticator = authenticator;
@@ -85,7 +86,7 @@ public final class Broker implements AutoCloseable {
                 l.maxFrameSize(), l.maxInFlightPublishes());
         ConnectionListener connections = new ConnectionListener() {
         };
-        Pipeline pipeline = new Pipeline(() -> sslContext, l.handshakeTimeout().toMillis(),
+        Pipeline pipeline = new Pipeline(tls::context, l.handshakeTimeout().toMillis(),
                 () -> new SessionHandler(sessionSettings, authenticator, engine, connections), connections);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
@@ -120,6 +121,7 @@ public final class Broker implements AutoCloseable {
             return t;
         });
         housekeeping.scheduleWithFixedDelay(this::reloadUsers, 1, 1, TimeUnit.SECONDS);
+        housekeeping.scheduleWithFixedDelay(tls::reloadIfChanged, 5, 5, TimeUnit.SECONDS);
     }
 
     /**
@@ -156,9 +158,8 @@ public final class Broker implements AutoCloseable {
             if (q.autoCreate()) {
                 LOG.warn("queues.autoCreate is on: any authenticated client can create queues by publishing or subscribing");
             }
-            SslContext ssl = ServerTls.serverContext(config.tls().certificate(), config.tls().privateKey(),
-                    config.tls().provider());
-            Broker broker = new Broker(config, store, users, authenticator, engine, ssl);
+            TlsMaterial tls = TlsMaterial.load(config.tls(), Clock.systemUTC());
+            Broker broker = new Broker(config, store, users, authenticator, engine, tls);
             LOG.info("broker listening on tls://{}:{} (data in {})", config.listener().host(), broker.port(),
                     config.dataDir());
             return broker;
@@ -203,6 +204,11 @@ public final class Broker implements AutoCloseable {
 
     public PasswordAuthenticator authenticator() {
         return authenticator;
+    }
+
+    /** The TLS material in force; {@link TlsMaterial#reload()} applies changed files to new connections. */
+    public TlsMaterial tls() {
+        return tls;
     }
 
     public Path dataDir() {
