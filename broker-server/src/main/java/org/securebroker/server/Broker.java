@@ -11,7 +11,6 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
@@ -26,15 +25,10 @@ import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.ErrorFrame;
 import java.util.ArrayList;
 import java.util.List;
-import org.securebroker.server.auth.AuthMechanism;
 import org.securebroker.server.auth.AuthSecrets;
 import org.securebroker.server.auth.Identity;
-import org.securebroker.server.auth.JwtMechanism;
-import org.securebroker.server.auth.LoginThrottle;
 import org.securebroker.server.auth.Mechanisms;
 import org.securebroker.server.auth.PasswordAuthenticator;
-import org.securebroker.server.auth.PlainMechanism;
-import org.securebroker.server.auth.ScramMechanism;
 import org.securebroker.server.auth.User;
 import org.securebroker.server.auth.UserStore;
 import org.securebroker.server.config.BrokerConfig;
@@ -44,7 +38,7 @@ import org.securebroker.server.queue.EngineSettings;
 import org.securebroker.server.queue.QueueEngine;
 import org.securebroker.server.session.SessionHandler;
 import org.securebroker.server.session.SessionSettings;
-import org.securebroker.server.tls.ServerTls;
+import org.securebroker.server.tls.TlsMaterial;
 import org.securebroker.store.OffsetRange;
 import org.securebroker.store.RetentionPolicy;
 import org.securebroker.store.Store;
@@ -73,24 +67,24 @@ public final class Broker implements AutoCloseable {
     private final UserStore users;
     private final PasswordAuthenticator authenticator;
     private final Mechanisms mechanisms;
-    private final JwtMechanism jwt;
     private final QueueEngine engine;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final ScheduledExecutorService housekeeping;
     private final Channel serverChannel;
+    private final TlsMaterial tls;
     private volatile boolean closed;
 
     private Broker(BrokerConfig config, Store store, UserStore users, PasswordAuthenticator authenticator,
-                   Mechanisms mechanisms, JwtMechanism jwt, QueueEngine engine, SslContext sslContext)
+                   Mechanisms mechanisms, QueueEngine engine, TlsMaterial tls)
             throws InterruptedException {
         this.config = config;
+        this.tls = tls;
         this.store = store;
         this.users = users;
         this.authenticator = authenticator;
         this.mechanisms = mechanisms;
-        this.jwt = jwt;
         this.engine = engine;
         this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("broker-accept", true), NioIoHandler.newFactory());
         this.workers = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()),
@@ -100,7 +94,7 @@ public final class Broker implements AutoCloseable {
                 l.maxFrameSize(), l.maxInFlightPublishes());
         ConnectionListener connections = new ConnectionListener() {
         };
-        Pipeline pipeline = new Pipeline(() -> sslContext, l.handshakeTimeout().toMillis(),
+        Pipeline pipeline = new Pipeline(tls::context, l.handshakeTimeout().toMillis(),
                 () -> new SessionHandler(sessionSettings, mechanisms, engine, connections, this::reload), connections);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
@@ -135,6 +129,7 @@ public final class Broker implements AutoCloseable {
             return t;
         });
         housekeeping.scheduleWithFixedDelay(this::reloadUsers, 1, 1, TimeUnit.SECONDS);
+        housekeeping.scheduleWithFixedDelay(tls::reloadIfChanged, 5, 5, TimeUnit.SECONDS);
     }
 
     /**
@@ -166,16 +161,10 @@ public final class Broker implements AutoCloseable {
             SecureRandom random = new SecureRandom();
             authenticator = new PasswordAuthenticator(users, a.passwordHashing(), a.scramIterations(), a.hashThreads(),
                     a.hashQueue(), random);
-            LoginThrottle throttle = new LoginThrottle(a.bruteForce(), Clock.systemUTC());
+            TlsMaterial tls = TlsMaterial.load(config.tls(), Clock.systemUTC());
             byte[] maskKey = AuthSecrets.loadOrCreate(config.dataDir().resolve(BrokerConfig.Layout.AUTH_SECRET), random);
-            List<AuthMechanism> offered = new ArrayList<>();
-            offered.add(new ScramMechanism(users, throttle, maskKey, a.scramIterations(), random));
-            JwtMechanism jwt = a.jwt() == null ? null : new JwtMechanism(a.jwt(), Clock.systemUTC(), authenticator, throttle);
-            if (jwt != null) {
-                offered.add(jwt);
-            }
-            offered.add(new PlainMechanism(authenticator, throttle));
-            Mechanisms mechanisms = new Mechanisms(offered, jwt);
+            Mechanisms mechanisms = Mechanisms.standard(a, users, authenticator,
+                    certificate -> tls.principalMapper().principal(certificate), maskKey, Clock.systemUTC(), random);
             BrokerConfig.Queues q = config.queues();
             engine = QueueEngine.start(store, config.queueCatalog(), new EngineSettings(q.ackTimeout(),
                     q.maxMessageBytes(), q.dedupWindow(), 10_000, Math.max(2, Runtime.getRuntime().availableProcessors())),
@@ -183,9 +172,7 @@ public final class Broker implements AutoCloseable {
             if (q.autoCreate()) {
                 LOG.warn("queues.autoCreate is on: any authenticated client can create queues by publishing or subscribing");
             }
-            SslContext ssl = ServerTls.serverContext(config.tls().certificate(), config.tls().privateKey(),
-                    config.tls().provider());
-            Broker broker = new Broker(config, store, users, authenticator, mechanisms, jwt, engine, ssl);
+            Broker broker = new Broker(config, store, users, authenticator, mechanisms, engine, tls);
             LOG.info("broker listening on tls://{}:{} (data in {})", config.listener().host(), broker.port(),
                     config.dataDir());
             return broker;
@@ -232,6 +219,11 @@ public final class Broker implements AutoCloseable {
         return authenticator;
     }
 
+    /** The TLS material in force; {@link TlsMaterial#reload()} applies changed files to new connections. */
+    public TlsMaterial tls() {
+        return tls;
+    }
+
     public Path dataDir() {
         return config.dataDir();
     }
@@ -244,7 +236,21 @@ public final class Broker implements AutoCloseable {
      * @throws IllegalStateException naming what could not be reloaded
      */
     public void reload() {
-        throw new IllegalStateException("not yet");
+        List<String> problems = new ArrayList<>();
+        try {
+            tls.reload();
+        } catch (RuntimeException e) {
+            problems.add(e.getMessage());
+        }
+        try {
+            mechanisms.reload();
+        } catch (RuntimeException e) {
+            problems.add(e.getMessage());
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException(String.join("; ", problems));
+        }
+        LOG.info("reloaded the TLS material{}", config.auth().jwt() == null ? "" : " and the JWT keys");
     }
 
     /** Picks up users file changes; connections of users that were removed or disabled are closed. */

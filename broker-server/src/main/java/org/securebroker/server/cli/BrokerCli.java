@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
 @Command(name = "broker", mixinStandardHelpOptions = true, version = "securebroker 0.1.0",
         description = "A message broker with security on by default.",
         subcommands = {InitCommand.class, ServeCommand.class, UserCommand.class, QueueCommand.class,
-            ProduceCommand.class, ConsumeCommand.class, TokenCommand.class, CommandLine.HelpCommand.class})
+            ProduceCommand.class, ConsumeCommand.class, CertsCommand.class, TokenCommand.class, ReloadCommand.class,
+            CommandLine.HelpCommand.class})
 public final class BrokerCli implements Runnable {
 
     @CommandLine.Spec

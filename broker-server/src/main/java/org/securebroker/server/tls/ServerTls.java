@@ -6,9 +6,12 @@ import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
-import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import javax.net.ssl.SSLException;
 import org.securebroker.protocol.TlsPolicy;
+import org.securebroker.server.config.BrokerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * Builds the server's TLS context with the protocol's fixed {@link TlsPolicy}: TLS 1.3 and 1.2,
  * ECDHE and AEAD only, groups X25519, P-256 and P-384. OpenSSL
  * (BoringSSL through netty-tcnative) is used when it loads, which halves the CPU cost of TLS;
- * otherwise the JDK provider. The log says which one runs.
+ * otherwise the JDK provider. The log says which one runs. Client certificates are requested per
+ * {@code tls.clientAuth} and verified by {@link ClientCertificateVerifier} with either provider.
  *
  * <p>Thread-safety: stateless.
  */
@@ -33,25 +37,48 @@ public final class ServerTls {
     }
 
     /**
-     * @throws SSLException if the certificate or key cannot be loaded, or OpenSSL was required
-     *     and does not load
+     * Builds a server context for a certificate chain and its key.
+     *
+     * @param chain the server certificate first, then its issuers
+     * @param clientAuth whether to ask for client certificates; unless {@code NONE}, they are
+     *     checked by {@code clientVerifier} alone (the system trust store is never consulted)
+     * @param clientVerifier required unless {@code clientAuth} is {@code NONE}
+     * @throws SSLException if the key or chain is unusable, or OpenSSL was required and does
+     *     not load
      */
-    public static SslContext serverContext(Path certificateChain, Path privateKey, Provider provider) throws SSLException {
+    public static SslContext serverContext(PrivateKey key, List<X509Certificate> chain, Provider provider,
+                                           BrokerConfig.ClientAuth clientAuth, ClientCertificateVerifier clientVerifier)
+            throws SSLException {
+        if (clientAuth != BrokerConfig.ClientAuth.NONE && clientVerifier == null) {
+            throw new IllegalArgumentException("tls.clientAuth " + clientAuth + " needs a client certificate verifier");
+        }
         SslProvider chosen = choose(provider);
-        SslContextBuilder builder = SslContextBuilder.forServer(certificateChain.toFile(), privateKey.toFile())
+        SslContextBuilder builder = SslContextBuilder.forServer(key, chain)
                 .sslProvider(chosen)
                 .protocols(TlsPolicy.PROTOCOLS)
                 .ciphers(TlsPolicy.CIPHER_SUITES)
-                .clientAuth(ClientAuth.NONE);
+                .clientAuth(switch (clientAuth) {
+                    case NONE -> ClientAuth.NONE;
+                    case OPTIONAL -> ClientAuth.OPTIONAL;
+                    case REQUIRED -> ClientAuth.REQUIRE;
+                });
+        if (clientAuth != BrokerConfig.ClientAuth.NONE) {
+            builder.trustManager(clientVerifier);
+        }
         if (chosen == SslProvider.OPENSSL) {
             builder.option(OpenSslContextOption.GROUPS, TlsPolicy.OPENSSL_GROUPS.toArray(String[]::new));
         } else {
             restrictJdkGroups();
         }
         SslContext context = builder.build();
-        LOG.info("TLS provider: {} ({}); protocols {}; {} cipher suites", chosen == SslProvider.OPENSSL ? "OpenSSL"
-                : "JDK", chosen == SslProvider.OPENSSL ? OpenSsl.versionString() : System.getProperty("java.version"),
-                TlsPolicy.PROTOCOLS, context.cipherSuites().size());
+        LOG.info("TLS provider: {} ({}); protocols {}; {} cipher suites; client certificates {}",
+                chosen == SslProvider.OPENSSL ? "OpenSSL" : "JDK",
+                chosen == SslProvider.OPENSSL ? OpenSsl.versionString() : System.getProperty("java.version"),
+                TlsPolicy.PROTOCOLS, context.cipherSuites().size(), switch (clientAuth) {
+                    case NONE -> "not requested";
+                    case OPTIONAL -> "requested (optional)";
+                    case REQUIRED -> "required";
+                });
         return context;
     }
 
