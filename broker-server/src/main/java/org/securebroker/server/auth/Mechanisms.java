@@ -44,7 +44,7 @@ public final class Mechanisms {
         LoginThrottle throttle = new LoginThrottle(config.bruteForce(), clock);
         List<AuthMechanism> all = new ArrayList<>();
         all.add(new ExternalMechanism(certificateMapper, users));
-        all.add(new ScramMechanism(users, throttle, maskKey, config.scramIterations(), random));
+        all.add(new ScramMechanism(users, passwords, throttle, maskKey, config.scramIterations(), random));
         JwtMechanism jwt = config.jwt() == null ? null : new JwtMechanism(config.jwt(), clock, passwords, throttle);
         if (jwt != null) {
             all.add(jwt);

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.auth.Scram;
 
 /**
@@ -23,9 +24,12 @@ import org.securebroker.protocol.auth.Scram;
  * other, with a salt derived from a server secret (stable across restarts) and the configured
  * iteration count, and fails at the final step; the exchange does not reveal whether the user
  * exists. The brute-force throttle is asked before the challenge is sent. The server's work is
- * two HMACs and a hash: the PBKDF2 cost falls on the client.
+ * two HMACs and a hash (the PBKDF2 cost falls on the client); the first step runs on the
+ * authentication pool because it picks up changes to the users file first, so that a user just
+ * added by the CLI can log in at once.
  *
- * <p>Thread-safety: thread-safe; each exchange is used by one session at a time.
+ * <p>Thread-safety: thread-safe; each exchange is used by one session at a time (its steps
+ * never overlap, and each completion is handed to the session's event loop before the next).
  */
 public final class ScramMechanism implements AuthMechanism {
 
@@ -34,6 +38,7 @@ public final class ScramMechanism implements AuthMechanism {
     private static final int MAX_NONCE_CHARS = 256;
 
     private final UserStore users;
+    private final PasswordAuthenticator pool;
     private final LoginThrottle throttle;
     private final byte[] maskKey;
     private final int iterations;
@@ -43,8 +48,10 @@ public final class ScramMechanism implements AuthMechanism {
      * @param maskKey secret for the salts of users that do not exist (see {@link AuthSecrets})
      * @param iterations the iteration count announced for users that do not exist
      */
-    public ScramMechanism(UserStore users, LoginThrottle throttle, byte[] maskKey, int iterations, SecureRandom random) {
+    public ScramMechanism(UserStore users, PasswordAuthenticator pool, LoginThrottle throttle, byte[] maskKey,
+                          int iterations, SecureRandom random) {
         this.users = users;
+        this.pool = pool;
         this.throttle = throttle;
         this.maskKey = maskKey.clone();
         this.iterations = iterations;
@@ -70,6 +77,7 @@ public final class ScramMechanism implements AuthMechanism {
         private String clientFirstBare;
         private String serverFirst;
         private String nonce;
+        private boolean started;
         private boolean done;
 
         ScramExchange(ConnectionInfo connection) {
@@ -82,9 +90,19 @@ public final class ScramMechanism implements AuthMechanism {
                 return CompletableFuture.completedFuture(AuthStep.Failure.denied("SCRAM exchange already finished", account));
             }
             String text = new String(message, StandardCharsets.UTF_8);
-            AuthStep step = serverFirst == null ? first(text) : last(text);
+            if (serverFirst == null && !started) {
+                started = true;
+                AuthStep busy = new AuthStep.Failure(ErrorCode.TOO_MANY_ATTEMPTS,
+                        "the broker is busy checking other logins; retry shortly", "authentication pool full", null);
+                return pool.offload(() -> finish(first(text)), busy);
+            }
+            return CompletableFuture.completedFuture(finish(serverFirst == null ? AuthStep.Failure.denied(
+                    "SCRAM step out of order", account) : last(text)));
+        }
+
+        private AuthStep finish(AuthStep step) {
             done = !(step instanceof AuthStep.Challenge);
-            return CompletableFuture.completedFuture(step);
+            return step;
         }
 
         private AuthStep first(String message) {

@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
  * {@code broker user ...}: manages the users file. A running broker picks changes up within a
  * second; connections of removed or disabled users are closed.
  */
-@Command(name = "user", mixinStandardHelpOptions = true, description = "Manage users (Argon2id password hashes).",
+@Command(name = "user", mixinStandardHelpOptions = true,
+        description = "Manage users (Argon2id password hashes and SCRAM-SHA-256 keys).",
         subcommands = {UserCommand.Add.class, UserCommand.ListUsers.class, UserCommand.Remove.class,
             UserCommand.Passwd.class, UserCommand.Disable.class, UserCommand.Enable.class})
 final class UserCommand implements Runnable {
@@ -87,8 +88,10 @@ final class UserCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            UserStore users = users(options.load());
-            Argon2id current = options.load().auth().passwordHashing();
+            BrokerConfig config = options.load();
+            UserStore users = users(config);
+            Argon2id current = config.auth().passwordHashing();
+            int scramIterations = config.auth().scramIterations();
             PrintWriter out = spec.commandLine().getOut();
             if (output == Cli.Output.JSON) {
                 ArrayNode list = Cli.JSON.createArrayNode();
@@ -100,16 +103,25 @@ final class UserCommand implements Runnable {
                     n.put("disabled", u.disabled());
                     n.put("created", u.created().toString());
                     n.put("hashOutdated", current.isOutdated(u.passwordHash()));
+                    n.put("scram", scramState(u, scramIterations));
                 }
                 out.println(Cli.JSON.writeValueAsString(list));
                 return 0;
             }
-            out.printf("%-24s %-20s %-9s %s%n", "NAME", "ROLES", "STATE", "CREATED");
+            out.printf("%-24s %-20s %-9s %-9s %s%n", "NAME", "ROLES", "STATE", "SCRAM", "CREATED");
             for (User u : users.all()) {
-                out.printf("%-24s %-20s %-9s %s%n", u.name(), String.join(",", u.roles()),
-                        u.disabled() ? "disabled" : "active", u.created());
+                out.printf("%-24s %-20s %-9s %-9s %s%n", u.name(), String.join(",", u.roles()),
+                        u.disabled() ? "disabled" : "active", scramState(u, scramIterations), u.created());
             }
             return 0;
+        }
+
+        /**
+         * "yes"; "outdated" (fewer iterations than configured: renewed at the next PLAIN login or
+         * password change); "no" (only PLAIN works until then).
+         */
+        private static String scramState(User u, int iterations) {
+            return u.scram() == null ? "no" : u.scram().iterations() < iterations ? "outdated" : "yes";
         }
     }
 

@@ -80,4 +80,17 @@ class PasswordAuthenticatorTest {
         assertThat(hash).contains("t=3");
         assertThat(Argon2id.verify("alice-password".toCharArray(), hash)).isTrue();
     }
+
+    @Test
+    void shouldDeriveScramKeysAtThePlainLoginOfAUserWhoHasNone() {
+        UserStore store = users(Argon2id.OWASP_MINIMUM);
+        assertThat(store.find("alice").orElseThrow().scram()).isNull();
+        try (PasswordAuthenticator auth = new PasswordAuthenticator(store, Argon2id.OWASP_MINIMUM, 4096, 1, 8, random)) {
+            assertThat(auth.authenticate("alice", "alice-password".toCharArray()).join().succeeded()).isTrue();
+        }
+        User alice = UserStore.load(dir.resolve("users.json")).find("alice").orElseThrow();
+        assertThat(alice.scram().iterations()).isEqualTo(4096);
+        assertThat(alice.scram()).isEqualTo(org.securebroker.protocol.auth.Scram.credentials(
+                "alice-password".toCharArray(), alice.scram().salt(), 4096));
+    }
 }

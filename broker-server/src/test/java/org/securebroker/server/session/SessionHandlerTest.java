@@ -68,7 +68,7 @@ class SessionHandlerTest {
         LoginThrottle throttle = new LoginThrottle(new BrokerConfig.BruteForce(1000, 100, Duration.ofSeconds(1), 100,
                 Duration.ofMinutes(1)), Clock.systemUTC());
         byte[] mask = AuthSecrets.loadOrCreate(dir.resolve("auth.key"), random);
-        Mechanisms mechanisms = new Mechanisms(List.of(new ScramMechanism(users, throttle, mask, 4096, random),
+        Mechanisms mechanisms = new Mechanisms(List.of(new ScramMechanism(users, authenticator, throttle, mask, 4096, random),
                 new PlainMechanism(authenticator, throttle)), null);
         SessionSettings settings = new SessionSettings("test", Duration.ofSeconds(5), Duration.ofSeconds(5), 1 << 20, 100);
         channel = new EmbeddedChannel();
