@@ -16,17 +16,14 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -39,11 +36,7 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.ToLongFunction;
 import java.util.function.UnaryOperator;
-import javax.naming.InvalidNameException;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.ProtocolLimits;
 import org.securebroker.protocol.auth.Scram;
@@ -423,9 +416,7 @@ public final class FakeBroker implements AutoCloseable {
         private String principal;
         private long deadline;
         /** SCRAM state between AUTH and AUTH_RESPONSE. */
-        private String clientFirst;
-        private String serverFirst;
-        private String nonce;
+        private FakeScram scram;
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Frame frame) {
@@ -441,7 +432,7 @@ public final class FakeBroker implements AutoCloseable {
                         Math.min(hello.maxFrameSize(), maxFrameSize), "fake-broker", mechanisms, 10_000));
             } else if (!open && frame instanceof AuthFrame auth) {
                 authenticate(ctx, auth);
-            } else if (!open && frame instanceof AuthResponseFrame response && serverFirst != null) {
+            } else if (!open && frame instanceof AuthResponseFrame response && scram != null) {
                 finishScram(ctx, response);
             } else if (!open) {
                 ctx.writeAndFlush(ErrorFrame.of(0, ErrorCode.UNEXPECTED_FRAME))
@@ -456,7 +447,7 @@ public final class FakeBroker implements AutoCloseable {
             authFrames.add(auth);
             byte[] response = auth.initialResponse().toByteArray();
             authResponses.add(response);
-            peerCertificate(ctx).ifPresent(clientCertificates::add);
+            PeerCertificates.leaf(ctx).ifPresent(clientCertificates::add);
             if (!mechanisms.contains(auth.mechanism())) {
                 refuse(ctx, auth.correlationId(), ErrorCode.UNSUPPORTED_MECHANISM);
                 return;
@@ -481,9 +472,9 @@ public final class FakeBroker implements AutoCloseable {
                     }
                 }
                 case "EXTERNAL" -> {
-                    Optional<X509Certificate> certificate = peerCertificate(ctx);
+                    Optional<X509Certificate> certificate = PeerCertificates.leaf(ctx);
                     if (certificate.isPresent() && response.length == 0) {
-                        open(ctx, new AuthOkFrame(auth.correlationId(), commonName(certificate.get()), 0, Bytes.EMPTY));
+                        open(ctx, new AuthOkFrame(auth.correlationId(), PeerCertificates.commonName(certificate.get()), 0, Bytes.EMPTY));
                     } else {
                         refuse(ctx, auth.correlationId(), ErrorCode.AUTHENTICATION_FAILED);
                     }
@@ -493,40 +484,22 @@ public final class FakeBroker implements AutoCloseable {
         }
 
         private void startScram(ChannelHandlerContext ctx, int correlationId, String first) {
-            if (!first.startsWith(Scram.GS2_HEADER)) {
+            scram = new FakeScram(username, password, scramSalt, serverFirstRewrite, serverFinalRewrite);
+            String serverFirst = scram.start(first);
+            if (serverFirst == null) {
+                scram = null;
                 refuse(ctx, correlationId, ErrorCode.AUTHENTICATION_FAILED);
                 return;
             }
-            Map<Character, String> attributes = Scram.attributes(first.substring(Scram.GS2_HEADER.length()));
-            if (!Scram.unescapeSaslName(attributes.get('n')).equals(username)) {
-                refuse(ctx, correlationId, ErrorCode.AUTHENTICATION_FAILED);
-                return;
-            }
-            byte[] serverNonce = new byte[18];
-            new SecureRandom().nextBytes(serverNonce);
-            clientFirst = first;
-            nonce = attributes.get('r') + Base64.getEncoder().encodeToString(serverNonce);
-            serverFirst = serverFirstRewrite.apply("r=" + nonce + ",s=" + Base64.getEncoder().encodeToString(scramSalt)
-                    + ",i=" + Scram.MIN_ITERATIONS);
             ctx.writeAndFlush(new AuthChallengeFrame(correlationId, Bytes.utf8(serverFirst)));
         }
 
         private void finishScram(ChannelHandlerContext ctx, AuthResponseFrame response) {
-            String clientFinal = new String(response.response().toByteArray(), StandardCharsets.UTF_8);
-            int proofAt = clientFinal.lastIndexOf(",p=");
-            String withoutProof = clientFinal.substring(0, Math.max(0, proofAt));
-            byte[] proof = Base64.getDecoder().decode(clientFinal.substring(proofAt + 3));
-            Scram.Credentials stored = Scram.credentials(password.toCharArray(), scramSalt, Scram.MIN_ITERATIONS);
-            String authMessage = Scram.authMessage(clientFirst.substring(Scram.GS2_HEADER.length()), serverFirst,
-                    withoutProof);
-            boolean valid = withoutProof.equals("c=" + Scram.CHANNEL_BINDING + ",r=" + nonce)
-                    && Scram.verifyClientProof(stored.storedKey(), authMessage, proof);
-            String serverFinal = serverFinalRewrite.apply(
-                    "v=" + Base64.getEncoder().encodeToString(Scram.hmac(stored.serverKey(), authMessage)));
-            scramTranscripts.add(new ScramTranscript(clientFirst, serverFirst, clientFinal, valid ? serverFinal : null));
-            serverFirst = null;
-            if (valid) {
-                open(ctx, new AuthOkFrame(response.correlationId(), username, 0, Bytes.utf8(serverFinal)));
+            ScramTranscript transcript = scram.finish(new String(response.response().toByteArray(), StandardCharsets.UTF_8));
+            scram = null;
+            scramTranscripts.add(transcript);
+            if (transcript.serverFinal() != null) {
+                open(ctx, new AuthOkFrame(response.correlationId(), username, 0, Bytes.utf8(transcript.serverFinal())));
             } else {
                 refuse(ctx, response.correlationId(), ErrorCode.AUTHENTICATION_FAILED);
             }
@@ -605,28 +578,6 @@ public final class FakeBroker implements AutoCloseable {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             ctx.close();
-        }
-    }
-
-    private static Optional<X509Certificate> peerCertificate(ChannelHandlerContext ctx) {
-        try {
-            Certificate[] chain = ctx.pipeline().get(SslHandler.class).engine().getSession().getPeerCertificates();
-            return chain.length > 0 ? Optional.of((X509Certificate) chain[0]) : Optional.empty();
-        } catch (SSLPeerUnverifiedException e) {
-            return Optional.empty();
-        }
-    }
-
-    private static String commonName(X509Certificate certificate) {
-        try {
-            for (Rdn rdn : new LdapName(certificate.getSubjectX500Principal().getName()).getRdns()) {
-                if (rdn.getType().equalsIgnoreCase("CN")) {
-                    return rdn.getValue().toString();
-                }
-            }
-            return "";
-        } catch (InvalidNameException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -77,6 +77,19 @@ final class Cli {
     private Cli() {
     }
 
+    /**
+     * Parses a duration option such as {@code 30s}, {@code 15m}, {@code 7d}.
+     *
+     * @throws UsageException naming the option and what is allowed
+     */
+    static java.time.Duration duration(String option, String value) {
+        try {
+            return org.securebroker.server.config.ConfigLoader.parseDuration(value);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(option + ": " + e.getMessage());
+        }
+    }
+
     static String describe(Throwable e) {
         Throwable t = e;
         while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)

@@ -15,7 +15,6 @@ import org.securebroker.client.BrokerClient;
 import org.securebroker.client.ReceivedMessage;
 import org.securebroker.client.SubscribeOptions;
 import org.securebroker.client.Subscription;
-import org.securebroker.server.config.ConfigLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,12 +48,7 @@ final class ConsumeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Duration idle;
-        try {
-            idle = ConfigLoader.parseDuration(wait);
-        } catch (IllegalArgumentException e) {
-            throw new Cli.UsageException("--wait: " + e.getMessage());
-        }
+        Duration idle = Cli.duration("--wait", wait);
         BlockingQueue<ReceivedMessage> received = new LinkedBlockingQueue<>();
         PrintWriter out = spec.commandLine().getOut();
         int got = 0;

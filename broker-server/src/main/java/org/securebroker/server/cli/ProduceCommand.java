@@ -11,7 +11,6 @@ import java.util.concurrent.CompletableFuture;
 import org.securebroker.client.BrokerClient;
 import org.securebroker.client.Message;
 import org.securebroker.client.SendReceipt;
-import org.securebroker.server.config.ConfigLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -48,14 +47,7 @@ final class ProduceCommand implements Callable<Integer> {
                 texts.add(line);
             }
         }
-        Duration timeToLive = null;
-        if (ttl != null) {
-            try {
-                timeToLive = ConfigLoader.parseDuration(ttl);
-            } catch (IllegalArgumentException e) {
-                throw new Cli.UsageException("--ttl: " + e.getMessage());
-            }
-        }
+        Duration timeToLive = ttl == null ? null : Cli.duration("--ttl", ttl);
         try (BrokerClient c = client.connect()) {
             List<CompletableFuture<SendReceipt>> sent = new ArrayList<>();
             for (String text : texts) {

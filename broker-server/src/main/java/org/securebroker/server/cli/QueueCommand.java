@@ -9,7 +9,6 @@ import java.util.concurrent.Callable;
 import org.securebroker.client.BrokerClient;
 import org.securebroker.client.QueueInfo;
 import org.securebroker.client.QueueSpec;
-import org.securebroker.server.config.ConfigLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,14 +45,7 @@ final class QueueCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Duration defaultTtl = Duration.ZERO;
-            if (ttl != null) {
-                try {
-                    defaultTtl = ConfigLoader.parseDuration(ttl);
-                } catch (IllegalArgumentException e) {
-                    throw new Cli.UsageException("--ttl: " + e.getMessage());
-                }
-            }
+            Duration defaultTtl = ttl == null ? Duration.ZERO : Cli.duration("--ttl", ttl);
             try (BrokerClient c = client.connect()) {
                 c.createQueue(QueueSpec.named(name).withMaxDeliveries(maxDeliveries).withDeadLetterQueue(deadLetterQueue)
                         .withDefaultTtl(defaultTtl));

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.securebroker.server.auth.jwt.DevTokens;
 import org.securebroker.server.config.BrokerConfig;
-import org.securebroker.server.config.ConfigLoader;
 import org.securebroker.server.tls.LocalCa;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -65,12 +64,7 @@ final class TokenCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            Duration lifetime;
-            try {
-                lifetime = ConfigLoader.parseDuration(ttl);
-            } catch (IllegalArgumentException e) {
-                throw new Cli.UsageException("--ttl: " + e.getMessage());
-            }
+            Duration lifetime = Cli.duration("--ttl", ttl);
             if (lifetime.isZero() || lifetime.compareTo(DevTokens.MAX_TTL) > 0) {
                 throw new Cli.UsageException("--ttl: " + ttl + " is out of range; allowed up to 1h");
             }

@@ -29,21 +29,28 @@ public interface AuthExchange {
 
     /**
      * The AUTH_RESPONSE to a challenge. May be slow (PBKDF2), so it is never called on the I/O
-     * thread.
+     * thread. By default a mechanism has a single step, and a challenge is a protocol error.
      *
      * @throws BrokerException if the challenge is malformed, unexpected or unacceptable
      */
-    byte[] respond(byte[] challenge);
+    default byte[] respond(byte[] challenge) {
+        throw Exchanges.unexpectedChallenge(mechanism());
+    }
 
     /**
      * Checks the broker's AUTH_OK (for SCRAM: the server signature). Cheap; called on the I/O
-     * thread.
+     * thread. By default there is nothing to check beyond the broker's TLS certificate.
      *
      * @throws BrokerException if the broker did not prove what the mechanism requires; the
      *     connection must then be dropped
      */
-    void verifySuccess(AuthOkFrame ok);
+    default void verifySuccess(AuthOkFrame ok) {
+    }
 
-    /** Overwrites whatever secret state the exchange still holds. Idempotent. */
-    void dispose();
+    /**
+     * Overwrites whatever secret state the exchange still holds. Idempotent. By default the
+     * exchange keeps nothing (returned arrays belong to the caller).
+     */
+    default void dispose() {
+    }
 }

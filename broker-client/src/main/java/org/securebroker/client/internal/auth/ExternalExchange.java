@@ -1,7 +1,5 @@
 package org.securebroker.client.internal.auth;
 
-import org.securebroker.protocol.frame.AuthOkFrame;
-
 /**
  * EXTERNAL: an AUTH with an empty initial response; the identity is the TLS client certificate
  * the broker verified.
@@ -20,20 +18,5 @@ final class ExternalExchange implements AuthExchange {
     @Override
     public byte[] initialResponse() {
         return new byte[0];
-    }
-
-    @Override
-    public byte[] respond(byte[] challenge) {
-        throw Exchanges.unexpectedChallenge(MECHANISM);
-    }
-
-    @Override
-    public void verifySuccess(AuthOkFrame ok) {
-        // The broker verified the certificate in the TLS handshake.
-    }
-
-    @Override
-    public void dispose() {
-        // Nothing secret.
     }
 }

@@ -1,7 +1,5 @@
 package org.securebroker.client.internal.auth;
 
-import org.securebroker.protocol.frame.AuthOkFrame;
-
 /**
  * PLAIN (RFC 4616): one AUTH carrying {@code NUL username NUL password}; no challenge.
  *
@@ -29,20 +27,5 @@ final class PlainExchange implements AuthExchange {
         } catch (IllegalStateException e) {
             throw Exchanges.credentialsGone(e);
         }
-    }
-
-    @Override
-    public byte[] respond(byte[] challenge) {
-        throw Exchanges.unexpectedChallenge(MECHANISM);
-    }
-
-    @Override
-    public void verifySuccess(AuthOkFrame ok) {
-        // PLAIN proves nothing about the broker beyond its TLS certificate.
-    }
-
-    @Override
-    public void dispose() {
-        // Nothing kept: the response array belongs to the caller.
     }
 }

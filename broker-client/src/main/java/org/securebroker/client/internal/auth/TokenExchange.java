@@ -1,7 +1,5 @@
 package org.securebroker.client.internal.auth;
 
-import org.securebroker.protocol.frame.AuthOkFrame;
-
 /**
  * JWT: one AUTH carrying a compact JWS from the token supplier; no challenge. AUTH_OK names the
  * principal from the token and the session's expiry.
@@ -27,20 +25,5 @@ public final class TokenExchange implements AuthExchange {
     @Override
     public byte[] initialResponse() {
         return source.fetch(TokenSource.MAX_INITIAL_TOKEN_BYTES);
-    }
-
-    @Override
-    public byte[] respond(byte[] challenge) {
-        throw Exchanges.unexpectedChallenge(MECHANISM);
-    }
-
-    @Override
-    public void verifySuccess(AuthOkFrame ok) {
-        // The broker verified the token; there is nothing for the client to check.
-    }
-
-    @Override
-    public void dispose() {
-        // Nothing kept: the token array belongs to the caller.
     }
 }
