@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -61,7 +62,10 @@ final class TlsRequiredHandler extends ByteToMessageDecoder {
             return;
         }
         if (SslHandler.isEncrypted(in, false)) {
-            SslHandler tls = sslContext.newHandler(ctx.alloc());
+            // with the peer's address, so the client certificate verifier can say whom it refused
+            SslHandler tls = ctx.channel().remoteAddress() instanceof InetSocketAddress peer
+                    ? sslContext.newHandler(ctx.alloc(), peer.getHostString(), peer.getPort())
+                    : sslContext.newHandler(ctx.alloc());
             tls.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
             ctx.pipeline().replace(this, Pipeline.TLS, tls);
             return;

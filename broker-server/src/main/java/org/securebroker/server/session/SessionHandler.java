@@ -164,7 +164,10 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 state = State.AWAIT_HELLO;
                 arm(settings.helloTimeout(), ErrorCode.HANDSHAKE_TIMEOUT, "no HELLO within " + settings.helloTimeout());
             } else {
-                LOG.debug("{}: TLS handshake failed: {}", remote(), done.cause().getMessage());
+                // INFO, not DEBUG: it is how an operator learns why a client cannot connect, and a client
+                // without the certificate tls.clientAuth REQUIRED asks for is refused by the TLS
+                // library before the certificate verifier runs, so this line is its only trace
+                LOG.info("{}: TLS handshake failed: {}", remote(), done.cause().getMessage());
                 listener.handshakeFailed(ctx.channel(), "TLS handshake failed: " + done.cause().getMessage());
                 ctx.close();
             }

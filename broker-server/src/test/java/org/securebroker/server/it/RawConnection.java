@@ -15,9 +15,11 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.securebroker.protocol.ProtocolLimits;
 import org.securebroker.protocol.codec.FrameDecoder;
 import org.securebroker.protocol.codec.FrameEncoder;
@@ -72,12 +74,23 @@ public final class RawConnection implements AutoCloseable {
                 });
             }
         });
-        this.channel = (localAddress == null ? b.connect(host, port)
-                : b.connect(new java.net.InetSocketAddress(host, port), new java.net.InetSocketAddress(localAddress, 0)))
-                .sync().channel();
-        if (ssl != null) {
-            channel.pipeline().get(SslHandler.class).handshakeFuture().sync();
+        Channel connected = null;
+        try {
+            connected = (localAddress == null ? b.connect(host, port)
+                    : b.connect(new java.net.InetSocketAddress(host, port), new java.net.InetSocketAddress(localAddress, 0)))
+                    .sync().channel();
+            if (ssl != null) {
+                connected.pipeline().get(SslHandler.class).handshakeFuture().sync();
+            }
+        } catch (Throwable e) { // sync() also rethrows the handshake's checked SSLException undeclared
+            // a refused handshake must not leave the event loop running
+            if (connected != null) {
+                connected.close().awaitUninterruptibly();
+            }
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
         }
+        this.channel = connected;
     }
 
     /** A TLS connection trusting {@code caCert}. */
@@ -93,6 +106,15 @@ public final class RawConnection implements AutoCloseable {
     public static RawConnection tls(int port, Path caCert, java.net.InetAddress from) throws Exception {
         SslContext ssl = SslContextBuilder.forClient().trustManager(caCert.toFile()).protocols("TLSv1.3", "TLSv1.2").build();
         return new RawConnection("127.0.0.1", port, ssl, from);
+    }
+
+    /**
+     * A TLS connection with a client context of the caller's choosing (for instance one that
+     * presents a client certificate). Fails if the handshake fails; with TLS 1.3 a refused client
+     * certificate may only show afterwards, as an error or a close instead of the first answer.
+     */
+    public static RawConnection tls(int port, SslContext clientContext) throws Exception {
+        return new RawConnection("localhost", port, clientContext);
     }
 
     /** A plaintext connection (which the broker must refuse). */
@@ -147,6 +169,15 @@ public final class RawConnection implements AutoCloseable {
         HelloOkFrame ok = expect(HelloOkFrame.class);
         decoder.setMaxFrameSize(ProtocolLimits.ABSOLUTE_MAX_FRAME_SIZE);
         return ok;
+    }
+
+    /** The certificate the server presented in this connection's handshake. */
+    public X509Certificate serverCertificate() throws SSLPeerUnverifiedException {
+        SslHandler tls = channel.pipeline().get(SslHandler.class);
+        if (tls == null) {
+            throw new IllegalStateException("a plaintext connection has no server certificate");
+        }
+        return (X509Certificate) tls.engine().getSession().getPeerCertificates()[0];
     }
 
     public boolean isOpen() {

@@ -307,6 +307,15 @@ public final class TestPki {
         }
     }
 
+    /**
+     * A key manager that always presents {@code credential}, whatever CAs the server asks for, so
+     * that the server's verifier decides (a stock key manager would withhold a certificate of
+     * another CA). For clients of any TLS library that takes a JDK key manager.
+     */
+    public static X509ExtendedKeyManager keyManager(Credential credential) {
+        return new FixedKeyManager(credential);
+    }
+
     private Ca newCa(String dn) {
         try {
             KeyPair keys = newKeyPair();
