@@ -247,9 +247,11 @@ public final class ClientCertificateVerifier extends X509ExtendedTrustManager {
         try {
             leaf.checkValidity(date);
         } catch (CertificateExpiredException e) {
-            throw new CertificateException(who + ": expired on " + leaf.getNotAfter().toInstant());
+            // these subclasses let the TLS layer send the specific alert (certificate_expired)
+            throw new CertificateExpiredException(who + ": expired on " + leaf.getNotAfter().toInstant());
         } catch (CertificateNotYetValidException e) {
-            throw new CertificateException(who + ": not yet valid (valid from " + leaf.getNotBefore().toInstant() + ")");
+            throw new CertificateNotYetValidException(who + ": not yet valid (valid from " + leaf.getNotBefore().toInstant()
+                    + ")");
         }
         if (leaf.getBasicConstraints() >= 0) {
             throw new CertificateException(who + ": is a CA certificate, not a client certificate");
