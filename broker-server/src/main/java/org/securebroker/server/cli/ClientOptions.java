@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import org.securebroker.client.BrokerClient;
+import org.securebroker.client.BrokerClientBuilder;
 import org.securebroker.client.ReconnectPolicy;
 import org.securebroker.server.config.BrokerConfig;
 import picocli.CommandLine.Mixin;
@@ -14,7 +15,8 @@ import picocli.CommandLine.Option;
 
 /**
  * How the CLI reaches a running broker: address and CA from the configuration unless given, and
- * the {@code admin} user with the password {@code broker init} wrote unless another user is named.
+ * the {@code admin} user with the password {@code broker init} wrote unless another user, a token
+ * or a client certificate is given.
  *
  * <p>Thread-safety: not thread-safe.
  */
@@ -39,6 +41,17 @@ final class ClientOptions {
     @Option(names = "--password-stdin", description = "Read the password from standard input.")
     boolean passwordStdin;
 
+    @Option(names = "--token-stdin", description = "Authenticate with a JWT read from standard input instead of a "
+            + "password (e.g. from 'broker token mint').")
+    boolean tokenStdin;
+
+    @Option(names = "--client-cert", paramLabel = "FILE", description = "Present this client certificate (PEM chain); "
+            + "without a password or token, authenticate with it alone (EXTERNAL). Needs --client-key.")
+    Path clientCert;
+
+    @Option(names = "--client-key", paramLabel = "FILE", description = "The client certificate's private key (PKCS#8 PEM).")
+    Path clientKey;
+
     BrokerClient connect() {
         BrokerConfig c = config.load();
         String host = c.listener().host().equals("0.0.0.0") || c.listener().host().equals("::")
@@ -56,34 +69,50 @@ final class ClientOptions {
                 throw new Cli.UsageException("--server must be HOST:PORT, not '" + server + "'");
             }
         }
+        BrokerClientBuilder builder = BrokerClient.builder()
+                .address(host, port)
+                .trustedCertificates(ca != null ? ca : c.dataDir().resolve(BrokerConfig.Layout.CA_CERT))
+                .clientId("broker-cli")
+                .connectTimeout(Duration.ofSeconds(10))
+                .requestTimeout(Duration.ofSeconds(30))
+                .reconnect(ReconnectPolicy.never());
+        if ((clientCert == null) != (clientKey == null)) {
+            throw new Cli.UsageException("--client-cert and --client-key go together");
+        }
+        if (clientCert != null) {
+            builder.clientCertificate(clientCert, clientKey);
+        }
+        if (tokenStdin) {
+            String token = readLine("--token-stdin").strip();
+            return builder.tokenSupplier(() -> token).connect();
+        }
+        if (clientCert != null && passwordFile == null && !passwordStdin) {
+            return builder.connect();
+        }
         char[] password = password(c);
         try {
-            return BrokerClient.builder()
-                    .address(host, port)
-                    .trustedCertificates(ca != null ? ca : c.dataDir().resolve(BrokerConfig.Layout.CA_CERT))
-                    .credentials(user, password)
-                    .clientId("broker-cli")
-                    .connectTimeout(Duration.ofSeconds(10))
-                    .requestTimeout(Duration.ofSeconds(30))
-                    .reconnect(ReconnectPolicy.never())
-                    .connect();
+            return builder.credentials(user, password).connect();
         } finally {
             Arrays.fill(password, '\0');
         }
     }
 
+    private static String readLine(String option) {
+        try {
+            String line = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8))
+                    .readLine();
+            if (line == null) {
+                throw new Cli.UsageException(option + ": standard input was empty");
+            }
+            return line;
+        } catch (IOException e) {
+            throw new Cli.UsageException(option + ": " + e.getMessage());
+        }
+    }
+
     private char[] password(BrokerConfig c) {
         if (passwordStdin) {
-            try {
-                String line = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8))
-                        .readLine();
-                if (line == null) {
-                    throw new Cli.UsageException("--password-stdin: standard input was empty");
-                }
-                return line.toCharArray();
-            } catch (IOException e) {
-                throw new Cli.UsageException("--password-stdin: " + e.getMessage());
-            }
+            return readLine("--password-stdin").toCharArray();
         }
         Path file = passwordFile;
         if (file == null) {

@@ -14,6 +14,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.securebroker.server.auth.jwt.DevTokens;
 import org.securebroker.server.cli.BrokerCli;
 import org.securebroker.server.config.BrokerConfig;
 
@@ -54,6 +57,42 @@ class CliIT {
         Run again = run("", "init", "--data", data.toString());
         assertThat(again.exit()).isEqualTo(1);
         assertThat(again.err()).contains("initialized already");
+    }
+
+    @Test
+    void shouldReachTheBrokerWithADevelopmentTokenOrAClientCertificate() throws Exception {
+        Path data = dir.resolve("data");
+        try (TestBroker broker = new TestBroker(data, c -> {
+            BrokerConfig.Auth a = c.auth();
+            BrokerConfig.Tls t = c.tls();
+            return c.withAuth(new BrokerConfig.Auth(a.usersFile(), a.passwordHashing(), a.hashThreads(), a.hashQueue(),
+                    a.scramIterations(), DevTokens.config(c.dataDir().resolve(BrokerConfig.Layout.JWT_DEV_PUBLIC_KEY)),
+                    a.bruteForce())).withTls(new BrokerConfig.Tls(t.certificate(), t.privateKey(), t.provider(),
+                    BrokerConfig.ClientAuth.OPTIONAL, c.dataDir().resolve(BrokerConfig.Layout.CA_CERT), null,
+                    List.of(new BrokerConfig.PrincipalRule(BrokerConfig.PrincipalSource.SUBJECT,
+                            Pattern.compile("CN=([^,]+)(,.*)?")))));
+        })) {
+            String server = "127.0.0.1:" + broker.port();
+            String d = data.toString();
+            Run mint = run("", "token", "mint", "--subject", "ops", "--role", "admin", "--ttl", "5m", "--data", d);
+            assertThat(mint.exit()).as(mint.err()).isZero();
+            assertThat(mint.err()).contains("development aid");
+            Run create = run(mint.out().strip() + "\n", "queue", "create", "minted", "--token-stdin", "--data", d,
+                    "--server", server);
+            assertThat(create.exit()).as(create.err()).isZero();
+
+            Run issue = run("", "certs", "issue", "svc-a", "--data", d);
+            assertThat(issue.exit()).as(issue.err()).isZero();
+            Path clients = data.resolve("tls/clients");
+            Run list = run("", "queue", "list", "--client-cert", clients.resolve("svc-a.crt").toString(), "--client-key",
+                    clients.resolve("svc-a.key").toString(), "--data", d, "--server", server);
+            assertThat(list.exit()).as(list.err()).isZero();
+            assertThat(list.out()).contains("minted");
+            Run half = run("", "queue", "list", "--client-cert", clients.resolve("svc-a.crt").toString(), "--data", d,
+                    "--server", server);
+            assertThat(half.exit()).isEqualTo(2);
+            assertThat(half.err()).contains("--client-cert and --client-key go together");
+        }
     }
 
     @Test
