@@ -60,9 +60,7 @@ final class Cli {
             if (defaults.auth().jwt() != null || !Files.isRegularFile(devKey)) {
                 return defaults;
             }
-            BrokerConfig.Auth a = defaults.auth();
-            return defaults.withAuth(new BrokerConfig.Auth(a.usersFile(), a.passwordHashing(), a.hashThreads(),
-                    a.hashQueue(), a.scramIterations(), DevTokens.config(devKey), a.bruteForce()));
+            return defaults.withAuth(defaults.auth().withJwt(DevTokens.config(devKey)));
         }
 
         Path dataDir() {

@@ -72,6 +72,10 @@ public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, 
      */
     public record Auth(Path usersFile, Argon2id passwordHashing, int hashThreads, int hashQueue, int scramIterations,
                        Jwt jwt, BruteForce bruteForce) {
+
+        public Auth withJwt(Jwt value) {
+            return new Auth(usersFile, passwordHashing, hashThreads, hashQueue, scramIterations, value, bruteForce);
+        }
     }
 
     /**

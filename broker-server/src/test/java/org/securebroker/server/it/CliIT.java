@@ -63,12 +63,9 @@ class CliIT {
     void shouldReachTheBrokerWithADevelopmentTokenOrAClientCertificate() throws Exception {
         Path data = dir.resolve("data");
         try (TestBroker broker = new TestBroker(data, c -> {
-            BrokerConfig.Auth a = c.auth();
             BrokerConfig.Tls t = c.tls();
-            return c.withAuth(new BrokerConfig.Auth(a.usersFile(), a.passwordHashing(), a.hashThreads(), a.hashQueue(),
-                    a.scramIterations(), DevTokens.config(c.dataDir().resolve(BrokerConfig.Layout.JWT_DEV_PUBLIC_KEY)),
-                    a.bruteForce())).withTls(new BrokerConfig.Tls(t.certificate(), t.privateKey(), t.provider(),
-                    BrokerConfig.ClientAuth.OPTIONAL, c.dataDir().resolve(BrokerConfig.Layout.CA_CERT), null,
+            return c.withAuth(c.auth().withJwt(DevTokens.config(c.dataDir().resolve(BrokerConfig.Layout.JWT_DEV_PUBLIC_KEY))))
+                    .withTls(new BrokerConfig.Tls(t.certificate(), t.privateKey(), t.provider(), BrokerConfig.ClientAuth.OPTIONAL, c.dataDir().resolve(BrokerConfig.Layout.CA_CERT), null,
                     List.of(new BrokerConfig.PrincipalRule(BrokerConfig.PrincipalSource.SUBJECT,
                             Pattern.compile("CN=([^,]+)(,.*)?")))));
         })) {

@@ -57,10 +57,7 @@ class ClientAuthIT {
     @BeforeEach
     void start() throws Exception {
         broker = new TestBroker(dir.resolve("data"), c -> {
-            BrokerConfig.Auth a = c.auth();
-            return c.withAuth(new BrokerConfig.Auth(a.usersFile(), a.passwordHashing(), a.hashThreads(), a.hashQueue(),
-                    a.scramIterations(), DevTokens.config(c.dataDir().resolve(BrokerConfig.Layout.JWT_DEV_PUBLIC_KEY)),
-                    a.bruteForce()));
+            return c.withAuth(c.auth().withJwt(DevTokens.config(c.dataDir().resolve(BrokerConfig.Layout.JWT_DEV_PUBLIC_KEY))));
         });
         users = UserStore.load(broker.broker().config().auth().usersFile());
         users.update(all -> {

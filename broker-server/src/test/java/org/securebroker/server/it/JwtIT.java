@@ -70,9 +70,7 @@ class JwtIT {
                 JwtForge.writeJwks(keys, "idp.jwks", Map.of("ed", ed.getPublic())), List.of("JWT", "at+jwt"),
                 Duration.ofHours(1), Duration.ofSeconds(1), "sub", "roles");
         broker = new TestBroker(dir.resolve("data"), c -> {
-            BrokerConfig.Auth a = c.auth();
-            return c.withAuth(new BrokerConfig.Auth(a.usersFile(), a.passwordHashing(), a.hashThreads(), a.hashQueue(),
-                    a.scramIterations(), jwt, a.bruteForce()));
+            return c.withAuth(c.auth().withJwt(jwt));
         });
         log = new ListAppender<>();
         log.start();
@@ -180,9 +178,7 @@ class JwtIT {
         BrokerConfig.Jwt jwt = new BrokerConfig.Jwt(ISSUER, AUDIENCE, List.of(new BrokerConfig.JwtKey("weak", null, weak)),
                 null, List.of("JWT"), Duration.ofHours(1), Duration.ofSeconds(1), "sub", null);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new TestBroker(dir.resolve("weak-data"), c -> {
-            BrokerConfig.Auth a = c.auth();
-            return c.withAuth(new BrokerConfig.Auth(a.usersFile(), a.passwordHashing(), a.hashThreads(), a.hashQueue(),
-                    a.scramIterations(), jwt, a.bruteForce()));
+            return c.withAuth(c.auth().withJwt(jwt));
         })).hasMessageContaining("weak.secret").hasMessageContaining("at least 32 bytes (256 bits)");
     }
 
