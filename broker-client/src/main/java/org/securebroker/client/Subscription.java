@@ -19,9 +19,18 @@ public interface Subscription extends AutoCloseable {
 
     /**
      * Whether the subscription still receives messages: false after {@link #close()}, after the
-     * client was closed, or after the broker refused to re-attach it on a reconnect.
+     * client was closed, after the broker cancelled it, or after the broker refused to re-attach
+     * it on a reconnect (see {@link #failure()}).
      */
     boolean isOpen();
+
+    /**
+     * Why the broker ended this subscription, if it did: it cancelled the consumer (for example
+     * NOT_AUTHORIZED when the principal lost the right to consume from the queue, or
+     * QUEUE_NOT_FOUND when the queue was deleted), or refused to re-attach it after a reconnect.
+     * Empty while open and after {@link #close()}.
+     */
+    java.util.Optional<BrokerException> failure();
 
     /**
      * Stops the callbacks and detaches from the broker (UNSUBSCRIBE), waiting up to the client's

@@ -41,6 +41,7 @@ import org.securebroker.client.internal.auth.TokenSource;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.CreateQueueFrame;
 import org.securebroker.protocol.frame.DeleteQueueFrame;
+import org.securebroker.protocol.frame.CancelFrame;
 import org.securebroker.protocol.frame.DeliverFrame;
 import org.securebroker.protocol.frame.Frame;
 import org.securebroker.protocol.frame.ListQueuesFrame;
@@ -370,6 +371,12 @@ public final class ClientCore implements BrokerClient {
         }
     }
 
+    private void onCancel(Session from, CancelFrame frame) {
+        if (from == session) {
+            consumers.onCancel(frame);
+        }
+    }
+
     private void onSessionClosed(Session lost, BrokerException reason) {
         if (lost != session) {
             return;
@@ -477,6 +484,11 @@ public final class ClientCore implements BrokerClient {
         @Override
         public void onDeliver(Session session, DeliverFrame frame) {
             ClientCore.this.onDeliver(session, frame);
+        }
+
+        @Override
+        public void onCancel(Session session, CancelFrame frame) {
+            ClientCore.this.onCancel(session, frame);
         }
 
         @Override

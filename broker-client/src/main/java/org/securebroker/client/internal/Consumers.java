@@ -19,6 +19,7 @@ import org.securebroker.client.SubscribeOptions;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.AckFrame;
 import org.securebroker.protocol.frame.CreditFrame;
+import org.securebroker.protocol.frame.CancelFrame;
 import org.securebroker.protocol.frame.DeliverFrame;
 import org.securebroker.protocol.frame.Frame;
 import org.securebroker.protocol.frame.NackFrame;
@@ -163,8 +164,26 @@ final class Consumers {
         } else if (!error.is(ErrorCode.CONNECTION_LOST) && active.remove(s)) {
             // The next connection would be refused the same way; the application sees isOpen() == false.
             LOG.warn("The broker refused to re-attach {}; it is closed: {}", s, error.getMessage());
-            s.terminate();
+            s.terminate(error);
         }
+    }
+
+    /**
+     * I/O thread: the broker ended a consumer (its principal lost the right to consume, or the
+     * queue was deleted). The subscription closes, with the broker's reason as its failure; a
+     * reconnect would be refused the same way, so it is not re-attached.
+     */
+    void onCancel(CancelFrame frame) {
+        SubscriptionImpl s = byConsumerId.remove(frame.consumerId());
+        if (s == null) {
+            LOG.debug("Ignoring CANCEL of unknown consumer {}", Integer.toUnsignedString(frame.consumerId()));
+            return;
+        }
+        active.remove(s);
+        s.detached();
+        BrokerException reason = BrokerException.fromWire(frame.code(), "the broker ended " + s + ": " + frame.message());
+        LOG.warn("{}", reason.getMessage());
+        s.terminate(reason);
     }
 
     /** I/O thread: hands a delivery to its subscription's callbacks. */

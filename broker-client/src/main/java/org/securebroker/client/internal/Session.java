@@ -16,6 +16,7 @@ import java.util.function.IntFunction;
 import org.securebroker.client.BrokerException;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.CloseFrame;
+import org.securebroker.protocol.frame.CancelFrame;
 import org.securebroker.protocol.frame.DeliverFrame;
 import org.securebroker.protocol.frame.ErrorFrame;
 import org.securebroker.protocol.frame.Frame;
@@ -45,6 +46,8 @@ final class Session implements ConnectionHandler.SessionListener {
     /** Receives what the session does not handle itself. Called on the event loop. */
     interface Owner {
         void onDeliver(Session session, DeliverFrame frame);
+
+        void onCancel(Session session, CancelFrame frame);
 
         void onSessionClosed(Session session, BrokerException reason);
     }
@@ -180,6 +183,8 @@ final class Session implements ConnectionHandler.SessionListener {
             owner.onDeliver(this, deliver);
         } else if (frame instanceof ErrorFrame error) {
             onError(error);
+        } else if (frame instanceof CancelFrame cancel) {
+            owner.onCancel(this, cancel);
         } else if (frame instanceof PongFrame) {
             LOG.trace("PONG from {}", address);
         } else {

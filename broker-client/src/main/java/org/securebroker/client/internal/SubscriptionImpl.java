@@ -3,6 +3,7 @@ package org.securebroker.client.internal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -33,6 +34,7 @@ final class SubscriptionImpl implements Subscription {
     private final CallbackDispatcher dispatcher;
     private final Duration requestTimeout;
     private final AtomicBoolean open = new AtomicBoolean(true);
+    private volatile BrokerException failure;
     private final ConcurrentLinkedQueue<Settlement> settlements = new ConcurrentLinkedQueue<>();
 
     // I/O thread
@@ -96,6 +98,17 @@ final class SubscriptionImpl implements Subscription {
     void terminate() {
         open.set(false);
         dispatcher.stop();
+    }
+
+    /** Closes without talking to the broker, which ended the subscription for {@code reason}. */
+    void terminate(BrokerException reason) {
+        failure = reason;
+        terminate();
+    }
+
+    @Override
+    public Optional<BrokerException> failure() {
+        return Optional.ofNullable(failure);
     }
 
     void settle(Settlement settlement) {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.securebroker.client.BrokerException;
 import org.securebroker.protocol.codec.FrameCodec;
+import org.securebroker.protocol.frame.CancelFrame;
 import org.securebroker.protocol.frame.DeliverFrame;
 import org.securebroker.protocol.frame.Frame;
 
@@ -19,6 +20,7 @@ final class EmbeddedSession implements Session.Owner {
     final EmbeddedChannel channel = new EmbeddedChannel();
     final Session session;
     final List<DeliverFrame> delivered = new ArrayList<>();
+    final List<CancelFrame> cancelled = new ArrayList<>();
 
     EmbeddedSession(int maxFrameSize) {
         this(maxFrameSize, 3);
@@ -63,6 +65,11 @@ final class EmbeddedSession implements Session.Owner {
     @Override
     public void onDeliver(Session from, DeliverFrame frame) {
         delivered.add(frame);
+    }
+
+    @Override
+    public void onCancel(Session from, CancelFrame frame) {
+        cancelled.add(frame);
     }
 
     @Override

@@ -18,6 +18,7 @@ import org.securebroker.protocol.frame.CreateQueueFrame;
 import org.securebroker.protocol.frame.CreditFrame;
 import org.securebroker.protocol.frame.DeleteQueueFrame;
 import org.securebroker.protocol.frame.DeliverFrame;
+import org.securebroker.protocol.frame.CancelFrame;
 import org.securebroker.protocol.frame.ErrorFrame;
 import org.securebroker.protocol.frame.Frame;
 import org.securebroker.protocol.frame.FrameType;
@@ -275,6 +276,12 @@ public final class FrameCodec {
                 out.writeShort(f.code());
                 BodyWriter.string(out, f.message(), "message");
             }
+            case CANCEL -> {
+                CancelFrame f = (CancelFrame) frame;
+                out.writeInt(f.consumerId());
+                out.writeShort(f.code());
+                BodyWriter.string(out, f.message(), "message");
+            }
             case PING -> out.writeLong(((PingFrame) frame).payload());
             case PONG -> out.writeLong(((PongFrame) frame).payload());
             case CLOSE -> {
@@ -413,6 +420,11 @@ public final class FrameCodec {
                 return new OkFrame(correlationId);
             case ERROR:
                 return new ErrorFrame(correlationId, r.u16("errorCode"), r.string("message"));
+            case CANCEL:
+                if (correlationId != 0) {
+                    throw r.fail("correlation id must be 0, got " + Integer.toUnsignedString(correlationId));
+                }
+                return new CancelFrame(0, r.u32Id("consumerId"), r.u16("errorCode"), r.string("message"));
             case PING:
                 return new PingFrame(correlationId, r.i64("payload"));
             case PONG:

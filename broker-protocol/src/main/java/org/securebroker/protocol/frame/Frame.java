@@ -12,7 +12,7 @@ package org.securebroker.protocol.frame;
 public sealed interface Frame
         permits HelloFrame, HelloOkFrame, AuthFrame, AuthChallengeFrame, AuthResponseFrame,
                 AuthOkFrame, PublishFrame, PublishOkFrame, SubscribeFrame, SubscribeOkFrame,
-                UnsubscribeFrame, CreditFrame, DeliverFrame, AckFrame, NackFrame,
+                UnsubscribeFrame, CreditFrame, DeliverFrame, AckFrame, NackFrame, CancelFrame,
                 CreateQueueFrame, DeleteQueueFrame, ListQueuesFrame, QueueListFrame, ReloadFrame, OkFrame,
                 ErrorFrame, PingFrame, PongFrame, CloseFrame {
 

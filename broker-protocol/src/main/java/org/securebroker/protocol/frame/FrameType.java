@@ -28,6 +28,7 @@ public enum FrameType {
     DELIVER(0x16, Direction.SERVER_TO_CLIENT),
     ACK(0x17, Direction.CLIENT_TO_SERVER),
     NACK(0x18, Direction.CLIENT_TO_SERVER),
+    CANCEL(0x19, Direction.SERVER_TO_CLIENT),
 
     CREATE_QUEUE(0x20, Direction.CLIENT_TO_SERVER),
     DELETE_QUEUE(0x21, Direction.CLIENT_TO_SERVER),

@@ -15,6 +15,7 @@ import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.ProtocolLimits;
 import org.securebroker.protocol.frame.AckFrame;
 import org.securebroker.protocol.frame.Bytes;
+import org.securebroker.protocol.frame.CancelFrame;
 import org.securebroker.protocol.frame.ErrorFrame;
 import org.securebroker.protocol.frame.Frame;
 import org.securebroker.protocol.frame.FrameType;
@@ -66,6 +67,12 @@ class FrameCodecRoundTripTest {
     void shouldEncodeErrorExactlyAsSpecified() {
         assertThat(SampleFrames.encode(new ErrorFrame(5, ErrorCode.QUEUE_NOT_FOUND, "no")))
                 .isEqualTo(hex("0000000C 31 00 00000005 001E 0002 6E6F"));
+    }
+
+    @Test
+    void shouldEncodeCancelExactlyAsSpecified() {
+        assertThat(SampleFrames.encode(new CancelFrame(7, ErrorCode.NOT_AUTHORIZED, "no")))
+                .isEqualTo(hex("00000010 19 00 00000000 00000007 0014 0002 6E6F"));
     }
 
     @Test

@@ -14,6 +14,7 @@ import org.securebroker.protocol.frame.CreateQueueFrame;
 import org.securebroker.protocol.frame.CreditFrame;
 import org.securebroker.protocol.frame.DeleteQueueFrame;
 import org.securebroker.protocol.frame.DeliverFrame;
+import org.securebroker.protocol.frame.CancelFrame;
 import org.securebroker.protocol.frame.ErrorFrame;
 import org.securebroker.protocol.frame.Frame;
 import org.securebroker.protocol.frame.FrameType;
@@ -96,6 +97,7 @@ final class FrameGenerators {
             case QUEUE_LIST -> r -> new QueueListFrame(ID.next(r), queueInfo().list(0, 4).next(r));
             case OK -> r -> new OkFrame(ID.next(r));
             case ERROR -> r -> new ErrorFrame(ID.next(r), U16.next(r), text.next(r));
+            case CANCEL -> r -> new CancelFrame(0, ID.next(r), U16.next(r), text.next(r));
             case PING -> r -> new PingFrame(ID.next(r), LONG.next(r));
             case PONG -> r -> new PongFrame(ID.next(r), LONG.next(r));
             case CLOSE -> r -> new CloseFrame(ID.next(r), U16.next(r), text.next(r));

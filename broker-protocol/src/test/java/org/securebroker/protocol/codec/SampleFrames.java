@@ -17,6 +17,7 @@ import org.securebroker.protocol.frame.CreateQueueFrame;
 import org.securebroker.protocol.frame.CreditFrame;
 import org.securebroker.protocol.frame.DeleteQueueFrame;
 import org.securebroker.protocol.frame.DeliverFrame;
+import org.securebroker.protocol.frame.CancelFrame;
 import org.securebroker.protocol.frame.ErrorFrame;
 import org.securebroker.protocol.frame.Frame;
 import org.securebroker.protocol.frame.FrameType;
@@ -87,6 +88,7 @@ final class SampleFrames {
                     new QueueInfo("orders.dlq", 0, 0, 0, "", 0)));
             case OK -> new OkFrame(12);
             case ERROR -> new ErrorFrame(13, ErrorCode.QUEUE_NOT_FOUND, "queue 'x' not found");
+            case CANCEL -> new CancelFrame(17, ErrorCode.NOT_AUTHORIZED, "no longer allowed to consume from 'orders'");
             case PING -> new PingFrame(0, 0x0102_0304_0506_0708L);
             case PONG -> new PongFrame(0, -1L);
             case CLOSE -> CloseFrame.normal("bye");

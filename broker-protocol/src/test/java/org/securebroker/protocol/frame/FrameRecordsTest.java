@@ -33,6 +33,7 @@ class FrameRecordsTest {
         expected.put("DELIVER", 0x16);
         expected.put("ACK", 0x17);
         expected.put("NACK", 0x18);
+        expected.put("CANCEL", 0x19);
         expected.put("CREATE_QUEUE", 0x20);
         expected.put("DELETE_QUEUE", 0x21);
         expected.put("LIST_QUEUES", 0x22);
