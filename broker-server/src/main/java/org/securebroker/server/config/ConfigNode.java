@@ -9,7 +9,7 @@ import java.util.Map;
  *
  * <p>Thread-safety: immutable after parsing.
  */
-sealed interface ConfigNode permits ConfigNode.MapNode, ConfigNode.ListNode, ConfigNode.ScalarNode {
+public sealed interface ConfigNode permits ConfigNode.MapNode, ConfigNode.ListNode, ConfigNode.ScalarNode {
 
     int line();
 

@@ -12,11 +12,12 @@ import java.util.Map;
 
 /**
  * Reads YAML into a {@link ConfigNode} tree that keeps line numbers, so every validation error
- * can point at its line. Duplicate keys are errors.
+ * can point at its line. Duplicate keys are errors. Used for {@code broker.yaml} and for other
+ * operator-written YAML files (the authorization policy).
  *
  * <p>Thread-safety: stateless.
  */
-final class YamlReader {
+public final class YamlReader {
 
     private static final YAMLFactory YAML = YAMLFactory.builder().build();
 
@@ -26,7 +27,7 @@ final class YamlReader {
     /**
      * @throws ConfigException if the text is not valid YAML or repeats a key
      */
-    static ConfigNode read(String text, String source) {
+    public static ConfigNode read(String text, String source) {
         try (JsonParser parser = YAML.createParser(text)) {
             JsonToken first = parser.nextToken();
             if (first == null) {
