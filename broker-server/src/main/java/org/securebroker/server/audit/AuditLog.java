@@ -5,15 +5,12 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.regex.Pattern;
 import org.securebroker.server.audit.AuditUnavailableException.Kind;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.DefaultFileLayer;
@@ -68,10 +64,6 @@ public final class AuditLog implements AutoCloseable {
     /** How often an idle writer wakes to see whether a time-based checkpoint is due. */
     private static final long IDLE_WAKE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final String LOCK_FILE = "audit.lock";
-    private static final Pattern CHECKPOINT_PREFIX =
-            Pattern.compile("\\{\"seq\":\\d+,\"time\":\"[^\"]*\",\"type\":\"checkpoint\"[,}].*");
-    private static final DateTimeFormatter TORN_SUFFIX =
-            DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     private record Pending(AuditEvent event, CompletableFuture<Long> future) {
     }
@@ -80,8 +72,8 @@ public final class AuditLog implements AutoCloseable {
     private final Clock clock;
     private final FileLayer layer;
     private final Path dir;
+    /** Holds the directory's lock while the log is open; closing it releases the lock. */
     private final FileChannel lockChannel;
-    private final FileLock fileLock;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
@@ -93,7 +85,7 @@ public final class AuditLog implements AutoCloseable {
     private final Thread writer;
 
     // the writer thread's state (the opening thread's until the writer starts)
-    private final AuditFormat.Encoder encoder;
+    private final EntryEncoder encoder;
     private int fileNumber;
     private Path file;
     private StorageChannel channel;
@@ -108,37 +100,22 @@ public final class AuditLog implements AutoCloseable {
     private final List<Pending> batch = new ArrayList<>();
     private long[] batchSeqs = new long[64];
 
-    /** What opening found at the end of the existing log. */
-    private record Tail(int fileNumber, long validLength, long tornBytes, long lines, byte[] lastLine, long lastLineNumber,
-                        long sinceCheckpoint, Instant firstTime) {
-    }
-
-    private AuditLog(AuditSettings settings, Clock clock, FileLayer layer, FileChannel lockChannel, FileLock fileLock,
-                     Tail tail, Path dir) throws IOException {
+    private AuditLog(AuditSettings settings, Clock clock, FileLayer layer, FileChannel lockChannel, LogTail tail,
+                     Path dir) {
         this.settings = settings;
         this.clock = clock;
         this.layer = layer;
         this.dir = dir;
         this.lockChannel = lockChannel;
-        this.fileLock = fileLock;
         Instant now = clock.instant();
         String lastHash = AuditFormat.ZERO_HASH;
-        if (tail.lastLine() != null) {
-            AuditEntry last;
-            try {
-                last = AuditFormat.parse(AuditFormat.fileName(tail.fileNumber()), tail.lastLineNumber(), tail.lastLine(),
-                        tail.lastLine().length);
-            } catch (AuditFormat.MalformedEntryException e) {
-                throw new AuditUnavailableException(Kind.FAILED, "cannot continue the audit chain: the last line of "
-                        + dir.resolve(AuditFormat.fileName(tail.fileNumber())) + " (line " + tail.lastLineNumber()
-                        + ") is not a valid entry (" + e.getMessage() + "); run 'broker audit verify " + dir
-                        + "' and move the damaged file aside");
-            }
+        AuditEntry last = tail.lastEntry(dir);
+        if (last != null) {
             seq = last.seq();
             lastHash = AuditFormat.hash(AuditFormat.sha256(), tail.lastLine(), 0, tail.lastLine().length);
             lastIsCheckpoint = last.isCheckpoint();
         }
-        this.encoder = new AuditFormat.Encoder(settings.signingKey(), settings.keyId(), lastHash);
+        this.encoder = new EntryEncoder(settings.signingKey(), settings.keyId(), lastHash);
         this.sinceCheckpoint = tail.sinceCheckpoint();
         this.lastCheckpoint = now;
         this.lastSequence = seq;
@@ -167,9 +144,9 @@ public final class AuditLog implements AutoCloseable {
         try {
             createDirectory(dir);
             lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock fileLock = tryLock(lockChannel, dir);
-            Tail tail = findTail(dir);
-            log = new AuditLog(settings, clock, layer, lockChannel, fileLock, tail, dir);
+            lock(lockChannel, dir);
+            LogTail tail = LogTail.find(dir);
+            log = new AuditLog(settings, clock, layer, lockChannel, tail, dir);
             log.start(tail);
             return log;
         } catch (IOException e) {
@@ -284,92 +261,20 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
-    private static FileLock tryLock(FileChannel channel, Path dir) throws IOException {
-        FileLock lock;
+    private static void lock(FileChannel channel, Path dir) throws IOException {
+        FileLock held;
         try {
-            lock = channel.tryLock();
+            held = channel.tryLock();
         } catch (OverlappingFileLockException e) {
-            lock = null;
+            held = null;
         }
-        if (lock == null) {
+        if (held == null) {
             throw new AuditUnavailableException(Kind.FAILED, "the audit log in " + dir + " is already open (in this or "
                     + "another process); only one writer may append to it");
         }
-        return lock;
     }
 
-    private static Tail findTail(Path dir) throws IOException {
-        int[] numbers = AuditFormat.fileNumbers(dir);
-        if (numbers.length == 0) {
-            return new Tail(1, 0, 0, 0, null, 0, 0, null);
-        }
-        int last = numbers[numbers.length - 1];
-        Tail tail = scan(dir, last);
-        if (tail.lastLine() == null && last > 1) {
-            // an empty (or only torn) newest file, e.g. after a crash right after a rotation:
-            // the chain continues from the previous file's last line
-            Path previous = dir.resolve(AuditFormat.fileName(last - 1));
-            if (!Files.exists(previous)) {
-                throw new AuditUnavailableException(Kind.FAILED, "cannot continue the audit chain: " + previous
-                        + " is missing and " + AuditFormat.fileName(last) + " holds no entry");
-            }
-            Tail before = scan(dir, last - 1);
-            if (before.tornBytes() > 0 || before.lastLine() == null) {
-                throw new AuditUnavailableException(Kind.FAILED, "cannot continue the audit chain: " + previous
-                        + " does not end with a complete entry; run 'broker audit verify " + dir + "'");
-            }
-            return new Tail(last, tail.validLength(), tail.tornBytes(), 0, before.lastLine(), before.lastLineNumber(),
-                    before.sinceCheckpoint(), null);
-        }
-        return tail;
-    }
-
-    private static Tail scan(Path dir, int number) throws IOException {
-        Path path = dir.resolve(AuditFormat.fileName(number));
-        long validLength = 0;
-        long torn = 0;
-        long lines = 0;
-        byte[] lastLine = null;
-        long lastLineNumber = 0;
-        long sinceCheckpoint = 0;
-        Instant firstTime = null;
-        try (LineReader reader = new LineReader(path)) {
-            while (reader.next()) {
-                if (!reader.terminated()) {
-                    torn = reader.length();
-                    break;
-                }
-                lines++;
-                validLength = reader.offset() + reader.length() + 1;
-                lastLine = java.util.Arrays.copyOf(reader.bytes(), reader.length());
-                lastLineNumber = reader.lineNumber();
-                if (isCheckpoint(lastLine)) {
-                    sinceCheckpoint = 0;
-                } else {
-                    sinceCheckpoint++;
-                }
-                if (lines == 1) {
-                    firstTime = timeOf(path, lastLine);
-                }
-            }
-        }
-        return new Tail(number, validLength, torn, lines, lastLine, lastLineNumber, sinceCheckpoint, firstTime);
-    }
-
-    private static boolean isCheckpoint(byte[] line) {
-        String head = new String(line, 0, Math.min(line.length, 96), StandardCharsets.ISO_8859_1);
-        return CHECKPOINT_PREFIX.matcher(head).matches();
-    }
-
-    private static Instant timeOf(Path path, byte[] line) {
-        try {
-            return AuditFormat.parse(path.getFileName().toString(), 1, line, line.length).time();
-        } catch (AuditFormat.MalformedEntryException e) {
-            return null; // the rotation age then counts from now; the verifier reports the line
-        }
-    }
-
-    private void start(Tail tail) throws IOException {
+    private void start(LogTail tail) throws IOException {
         fileNumber = tail.fileNumber();
         file = dir.resolve(AuditFormat.fileName(fileNumber));
         fileLines = tail.lines();
@@ -379,7 +284,7 @@ public final class AuditLog implements AutoCloseable {
         if (!Files.exists(file)) {
             createFile(file);
         } else if (tail.tornBytes() > 0) {
-            saved = moveTornTail(file, tail.validLength(), now);
+            saved = tail.moveTornBytesAside(layer, dir, now);
         }
         channel = layer.open(file, false);
         position = channel.size();
@@ -398,36 +303,6 @@ public final class AuditLog implements AutoCloseable {
                     tail.tornBytes(), saved, seq);
         }
         writer.start();
-    }
-
-    /**
-     * Copies the bytes after the last complete line to {@code FILE.torn-TIMESTAMP} (durably),
-     * then cuts the file back to its last complete line.
-     *
-     * @return the name of the file holding the torn bytes
-     */
-    private String moveTornTail(Path path, long validLength, Instant now) throws IOException {
-        String base = path.getFileName() + ".torn-" + TORN_SUFFIX.format(now);
-        String name = base;
-        for (int i = 2; Files.exists(dir.resolve(name)); i++) {
-            name = base + "-" + i;
-        }
-        Path aside = dir.resolve(name);
-        try (StorageChannel source = layer.open(path, false)) {
-            long size = source.size();
-            ByteBuffer torn = ByteBuffer.allocate(Math.toIntExact(size - validLength));
-            source.readFully(torn, validLength);
-            torn.flip();
-            AtomicFiles.createOwnerOnly(aside);
-            try (StorageChannel target = layer.open(aside, false)) {
-                target.writeFully(torn, 0);
-                target.force(true);
-            }
-            layer.syncDirectory(dir);
-            source.truncate(validLength);
-            source.force(true);
-        }
-        return name;
     }
 
     private void createFile(Path path) throws IOException {
