@@ -18,7 +18,6 @@ import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -207,10 +206,9 @@ final class AuditFormat {
         if (root == null || !root.isObject()) {
             throw new MalformedEntryException("not a JSON object");
         }
-        for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!MEMBERS.contains(name)) {
-                throw new MalformedEntryException("unknown member '" + AuditEvent.clean(name) + "'");
+        for (Map.Entry<String, JsonNode> member : root.properties()) {
+            if (!MEMBERS.contains(member.getKey())) {
+                throw new MalformedEntryException("unknown member '" + AuditEvent.clean(member.getKey()) + "'");
             }
         }
         JsonNode seqNode = required(root, "seq");
@@ -298,8 +296,7 @@ final class AuditFormat {
             throw new MalformedEntryException("'details' is not an object");
         }
         Map<String, Object> out = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
-            Map.Entry<String, JsonNode> f = fields.next();
+        for (Map.Entry<String, JsonNode> f : node.properties()) {
             JsonNode v = f.getValue();
             Object value;
             if (v.isTextual()) {
