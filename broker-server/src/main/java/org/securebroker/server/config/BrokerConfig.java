@@ -163,6 +163,12 @@ public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, 
         public static final String JWT_DEV_PUBLIC_KEY = "tls/jwt-dev.pub";
         public static final String JWT_DEV_PRIVATE_KEY = "secrets/jwt-dev.key";
         public static final String AUTH_SECRET = "secrets/auth.key";
+        /** The audit log's files ({@code audit-NNNNNN.jsonl}). */
+        public static final String AUDIT_DIR = "audit";
+        /** The Ed25519 key that signs audit checkpoints; no other key signs them. */
+        public static final String AUDIT_PRIVATE_KEY = "secrets/audit.key";
+        /** Its public half, for auditors ({@code broker audit verify --key}). */
+        public static final String AUDIT_PUBLIC_KEY = "tls/audit.pub";
 
         private Layout() {
         }

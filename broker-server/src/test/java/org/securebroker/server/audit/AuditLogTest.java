@@ -1,0 +1,428 @@
+package org.securebroker.server.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.securebroker.server.audit.AuditFixture.entries;
+import static org.securebroker.server.audit.AuditFixture.event;
+import static org.securebroker.server.audit.AuditFixture.file;
+import static org.securebroker.server.audit.AuditFixture.hash;
+import static org.securebroker.server.audit.AuditFixture.lines;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.securebroker.store.io.DefaultFileLayer;
+import org.securebroker.store.io.FaultyFileLayer;
+import org.securebroker.store.io.FileLayer;
+import org.securebroker.store.io.StorageChannel;
+
+/** The writer: sequence, chain, checkpoints, rotation, reopening, recovery and failing closed. */
+class AuditLogTest {
+
+    @TempDir
+    Path tmp;
+    Path dir;
+    Ed25519PrivateKeyParameters key;
+    AuditFixture.TestClock clock;
+    AuditSettings settings;
+
+    @BeforeEach
+    void setUp() {
+        dir = tmp.resolve("audit");
+        key = AuditFixture.newKey();
+        clock = new AuditFixture.TestClock();
+        settings = AuditSettings.of(dir, key);
+    }
+
+    private AuditVerifier.Report verify() {
+        return AuditVerifier.verify(dir, List.of(key.generatePublicKey()), null, false);
+    }
+
+    @Test
+    void shouldAssignConsecutiveSequenceNumbersAndChainEachLineToThePrevious() throws Exception {
+        try (AuditLog log = AuditLog.open(settings, clock)) {
+            for (int i = 1; i <= 5; i++) {
+                assertThat(log.append(event(i)).get(5, TimeUnit.SECONDS)).isEqualTo(i);
+            }
+            assertThat(log.lastSequence()).isEqualTo(5);
+        }
+        List<String> lines = lines(file(dir, 1));
+        assertThat(lines).hasSize(6); // five entries and the final checkpoint
+        assertThat(lines.get(0)).startsWith("{\"seq\":1,\"time\":\"2026-11-27T12:00:00.000Z\",\"type\":\"authz.deny\","
+                + "\"principal\":\"user1\",\"source\":\"192.0.2.1:5000\",\"action\":\"publish\",\"resource\":\"orders\","
+                + "\"decision\":\"deny\",\"details\":{\"i\":1},\"prev\":\"" + "0".repeat(64) + "\"}");
+        for (int i = 1; i < lines.size(); i++) {
+            assertThat(lines.get(i)).contains("\"seq\":" + (i + 1) + ",").contains("\"prev\":\"" + hash(lines.get(i - 1))
+                    + "\"");
+        }
+        assertThat(verify().ok()).as(String.valueOf(verify().problem())).isTrue();
+    }
+
+    @Test
+    void shouldWriteASignedCheckpointEveryNEntries() throws Exception {
+        AuditFixture.writeLog(settings.withCheckpoints(3, Duration.ofHours(1)), clock, 7);
+
+        List<AuditEntry> entries = entries(dir);
+        assertThat(entries).extracting(AuditEntry::isCheckpoint)
+                .containsExactly(false, false, false, true, false, false, false, true, false, true);
+        AuditEntry first = entries.get(3);
+        assertThat(first.seq()).isEqualTo(4);
+        assertThat(first.details()).containsEntry("keyId", settings.keyId()).containsEntry("entries", 3L)
+                .containsEntry("final", false).containsEntry("format", 1L);
+        AuditEntry last = entries.get(9);
+        assertThat(last.details()).containsEntry("entries", 1L).containsEntry("final", true);
+        assertThat(last.text()).endsWith("\",\"sig\":\"" + last.sig() + "\"}");
+        assertThat(verify().checkpoints()).isEqualTo(3);
+    }
+
+    @Test
+    void shouldCheckpointOnceTheIntervalHasPassedWithEntriesWaiting() throws Exception {
+        try (AuditLog log = AuditLog.open(settings.withCheckpoints(1000, Duration.ofSeconds(60)), clock)) {
+            log.append(event(1)).join();
+            clock.advance(Duration.ofSeconds(61));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (log.lastSequence() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(log.lastSequence()).as("an idle writer checkpoints when the interval is up").isEqualTo(2);
+            assertThat(AuditVerifier.verify(dir, List.of(key.generatePublicKey()), null, false).ok()).isTrue();
+        }
+    }
+
+    @Test
+    void shouldWriteAFinalCheckpointOnCloseAndRefuseAppendsAfterIt() throws Exception {
+        AuditLog log = AuditLog.open(settings, clock);
+        log.append(event(1)).join();
+        log.close();
+        log.close();
+
+        List<AuditEntry> entries = entries(dir);
+        assertThat(entries).hasSize(2);
+        assertThat(entries.get(1).isCheckpoint()).isTrue();
+        assertThat(entries.get(1).details()).containsEntry("final", true);
+        assertThat(log.writable()).isFalse();
+        assertThatThrownBy(() -> log.append(event(2)).join()).hasCauseInstanceOf(AuditUnavailableException.class)
+                .hasMessageContaining("closed");
+    }
+
+    @Test
+    void shouldRotateAtTheSizeLimitWithACheckpointAndKeepTheChainAcrossFiles() throws Exception {
+        AuditFixture.writeLog(settings.withRotation(4096, Duration.ofDays(1)), clock, 60);
+
+        int[] numbers = AuditFormat.fileNumbers(dir);
+        assertThat(numbers.length).isGreaterThan(2);
+        for (int i = 1; i < numbers.length; i++) {
+            List<String> before = lines(file(dir, i));
+            assertThat(before.get(before.size() - 1)).contains("\"type\":\"checkpoint\"");
+            assertThat(Files.size(file(dir, i))).isLessThan(4096 + 2048);
+            String firstOfNext = lines(file(dir, i + 1)).get(0);
+            assertThat(firstOfNext).contains("\"prev\":\"" + hash(before.get(before.size() - 1)) + "\"");
+        }
+        AuditVerifier.Report report = verify();
+        assertThat(report.ok()).as(String.valueOf(report.problem())).isTrue();
+        assertThat(report.entries()).isEqualTo(60);
+        assertThat(report.files()).isEqualTo(numbers.length);
+    }
+
+    @Test
+    void shouldRotateAFileOnceItsFirstEntryIsOlderThanTheAgeLimit() throws Exception {
+        try (AuditLog log = AuditLog.open(settings.withRotation(1 << 20, Duration.ofHours(1)), clock)) {
+            log.append(event(1)).join();
+            clock.advance(Duration.ofMinutes(59));
+            log.append(event(2)).join();
+            clock.advance(Duration.ofMinutes(2));
+            log.append(event(3)).join();
+        }
+        assertThat(AuditFormat.fileNumbers(dir)).containsExactly(1, 2);
+        assertThat(lines(file(dir, 1))).hasSize(3); // two entries and the rotation checkpoint
+        assertThat(verify().ok()).isTrue();
+    }
+
+    @Test
+    void shouldContinueTheSequenceAndTheChainWhenReopened() throws Exception {
+        AuditFixture.writeLog(settings, clock, 3);
+        try (AuditLog log = AuditLog.open(settings, clock)) {
+            assertThat(log.lastSequence()).isEqualTo(4);
+            assertThat(log.append(event(9)).join()).isEqualTo(5);
+        }
+        List<String> lines = lines(file(dir, 1));
+        assertThat(lines).hasSize(6);
+        assertThat(lines.get(4)).contains("\"prev\":\"" + hash(lines.get(3)) + "\"");
+        assertThat(verify().ok()).isTrue();
+    }
+
+    @Test
+    void shouldContinueAfterACrashWithoutAFinalCheckpointAndCountTheUnsignedEntries() throws Exception {
+        AuditFixture.writeLog(settings.withCheckpoints(2, Duration.ofHours(1)), clock, 3);
+        // a crash: entries written after the last checkpoint, no final checkpoint
+        List<String> crashed = new ArrayList<>(lines(file(dir, 1)));
+        crashed.remove(crashed.size() - 1);
+        AuditFixture.writeLines(file(dir, 1), crashed);
+        try (AuditLog log = AuditLog.open(settings.withCheckpoints(2, Duration.ofHours(1)), clock)) {
+            log.append(event(1)).join();
+        }
+        assertThat(verify().ok()).as(String.valueOf(verify().problem())).isTrue();
+    }
+
+    @Test
+    void shouldMoveATornLastLineAsideAndRecordTheRecovery() throws Exception {
+        AuditFixture.writeLog(settings, clock, 3);
+        byte[] torn = "{\"seq\":5,\"time\":\"2026-11-27T12:00:00.000Z\",\"type\":\"auth.succ".getBytes(StandardCharsets.UTF_8);
+        Files.write(file(dir, 1), torn, StandardOpenOption.APPEND);
+
+        try (AuditLog log = AuditLog.open(settings, clock)) {
+            assertThat(log.lastSequence()).isEqualTo(5);
+            assertThat(log.append(event(1)).join()).isEqualTo(6);
+        }
+        List<AuditEntry> entries = entries(dir);
+        AuditEntry recovered = entries.get(4);
+        assertThat(recovered.type()).isEqualTo("audit.recovered");
+        assertThat(recovered.seq()).isEqualTo(5);
+        assertThat(recovered.details()).containsEntry("file", "audit-000001.jsonl")
+                .containsEntry("bytesCut", (long) torn.length)
+                .containsEntry("savedTo", "audit-000001.jsonl.torn-20261127T120000Z");
+        assertThat(dir.resolve("audit-000001.jsonl.torn-20261127T120000Z")).hasBinaryContent(torn);
+        assertThat(verify().ok()).as(String.valueOf(verify().problem())).isTrue();
+    }
+
+    @Test
+    void shouldContinueFromThePreviousFileWhenTheNewestIsEmpty() throws Exception {
+        AuditFixture.writeLog(settings, clock, 2);
+        Files.createFile(file(dir, 2)); // a crash right after a rotation created the next file
+        try (AuditLog log = AuditLog.open(settings, clock)) {
+            assertThat(log.append(event(1)).join()).isEqualTo(4);
+        }
+        assertThat(lines(file(dir, 2)).get(0)).contains("\"prev\":\"" + hash(lines(file(dir, 1)).get(2)) + "\"");
+        assertThat(verify().ok()).isTrue();
+    }
+
+    @Test
+    void shouldRefuseToContinueFromALastLineThatIsNotAnEntry() throws Exception {
+        AuditFixture.writeLog(settings, clock, 2);
+        Files.writeString(file(dir, 1), "not json\n", StandardOpenOption.APPEND);
+
+        assertThatThrownBy(() -> AuditLog.open(settings, clock)).isInstanceOf(AuditUnavailableException.class)
+                .hasMessageContaining("cannot continue the audit chain").hasMessageContaining("audit-000001.jsonl")
+                .hasMessageContaining("line 4");
+    }
+
+    @Test
+    void shouldRefuseASecondWriterOnTheSameDirectory() {
+        try (AuditLog log = AuditLog.open(settings, clock)) {
+            assertThatThrownBy(() -> AuditLog.open(settings, clock)).isInstanceOf(AuditUnavailableException.class)
+                    .hasMessageContaining("already open");
+        }
+    }
+
+    @Test
+    void shouldCreateTheDirectoryAndFilesForTheOwnerOnly() throws Exception {
+        AuditFixture.writeLog(settings, clock, 1);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file(dir, 1)))).isEqualTo("rw-------");
+    }
+
+    @Test
+    void shouldEscapeControlCharactersSoAValueCannotForgeALine() throws Exception {
+        String forged = "mallory\n{\"seq\":99,\"time\":\"2026-11-27T12:00:00.000Z\",\"type\":\"auth.success\"}\r\u2028\u202e\u007f";
+        try (AuditLog log = AuditLog.open(settings, clock)) {
+            log.append(AuditEvent.of("auth.failure").principal(forged).reason("bad\u0000password").build()).join();
+        }
+        List<String> lines = lines(file(dir, 1));
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0)).contains("\"principal\":\"mallory\\n{\\\"seq\\\":99,").contains("\\r\\u2028\\u202E\\u007F")
+                .contains("bad\\u0000password");
+        assertThat(lines.get(0).chars()).allMatch(c -> c >= 0x20 && c < 0x7f);
+        AuditEntry entry = entries(dir).get(0);
+        assertThat(entry.principal()).isEqualTo(forged);
+        assertThat(entry.describe()).doesNotContain("\n").doesNotContain("\u202e");
+        assertThat(verify().ok()).isTrue();
+    }
+
+    @Test
+    void shouldRefuseEventTypesTheLogWritesItself() {
+        try (AuditLog log = AuditLog.open(settings, clock)) {
+            assertThatThrownBy(() -> log.append(AuditEvent.of("checkpoint").build()).join())
+                    .hasCauseInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> log.append(AuditEvent.of("audit.recovered").build()).join())
+                    .hasCauseInstanceOf(IllegalArgumentException.class);
+            assertThat(log.writable()).isTrue();
+        }
+    }
+
+    @Test
+    void shouldRecordConcurrentAppendsWithoutGapsOrDuplicates() throws Exception {
+        int threads = 4;
+        int each = 500;
+        Set<Long> seqs = new TreeSet<>();
+        try (AuditLog log = AuditLog.open(settings.withCheckpoints(100, Duration.ofHours(1)), clock)) {
+            List<Thread> workers = new ArrayList<>();
+            List<List<CompletableFuture<Long>>> results = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                List<CompletableFuture<Long>> mine = new ArrayList<>();
+                results.add(mine);
+                workers.add(new Thread(() -> {
+                    for (int i = 0; i < each; i++) {
+                        mine.add(log.append(event(i)));
+                    }
+                }));
+            }
+            workers.forEach(Thread::start);
+            for (Thread w : workers) {
+                w.join();
+            }
+            results.forEach(r -> r.forEach(f -> seqs.add(f.join())));
+        }
+        assertThat(seqs).hasSize(threads * each);
+        AuditVerifier.Report report = verify();
+        assertThat(report.ok()).isTrue();
+        assertThat(report.entries()).isEqualTo(threads * each);
+    }
+
+    @Test
+    void shouldFailClosedAfterAFailedFsyncAndNeverRetryIt() throws Exception {
+        FaultyFileLayer faulty = new FaultyFileLayer();
+        AuditLog log = AuditLog.open(settings, clock, faulty);
+        assertThat(log.append(event(1)).join()).isEqualTo(1);
+        faulty.failForce.set(true);
+        int forcesBefore = faulty.forces.get();
+
+        CompletableFuture<Long> failed = log.append(event(2));
+        assertThatThrownBy(failed::join).isInstanceOf(CompletionException.class)
+                .cause().isInstanceOf(AuditUnavailableException.class)
+                .hasMessageContaining("syncing (fsync)").hasMessageContaining(file(dir, 1).toString())
+                .hasMessageContaining("Input/output error");
+        assertThat(log.writable()).isFalse();
+
+        faulty.failForce.set(false);
+        assertThatThrownBy(() -> log.append(event(3)).join()).cause().isInstanceOf(AuditUnavailableException.class)
+                .satisfies(e -> assertThat(((AuditUnavailableException) e).kind())
+                        .isEqualTo(AuditUnavailableException.Kind.FAILED));
+        log.close();
+        assertThat(faulty.forces.get()).as("the failed fsync is not retried").isEqualTo(forcesBefore + 1);
+        assertThat(log.lastSequence()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldFailClosedAfterAFailedWrite() {
+        FaultyFileLayer faulty = new FaultyFileLayer();
+        try (AuditLog log = AuditLog.open(settings, clock, faulty)) {
+            faulty.diskFull.set(true);
+            assertThatThrownBy(() -> log.append(event(1)).join()).cause().isInstanceOf(AuditUnavailableException.class)
+                    .hasMessageContaining("writing").hasMessageContaining("No space left on device");
+            faulty.diskFull.set(false);
+            assertThat(log.writable()).isFalse();
+            assertThatThrownBy(() -> log.append(event(2)).join()).cause().isInstanceOf(AuditUnavailableException.class);
+        }
+    }
+
+    @Test
+    void shouldThrowFromCloseWhenTheFinalCheckpointCannotBeWritten() {
+        FaultyFileLayer faulty = new FaultyFileLayer();
+        AuditLog log = AuditLog.open(settings, clock, faulty);
+        log.append(event(1)).join();
+        faulty.failForce.set(true);
+        assertThatThrownBy(log::close).isInstanceOf(AuditUnavailableException.class).hasMessageContaining("fsync");
+    }
+
+    @Test
+    void shouldRefuseAppendsBeyondTheQueueBound() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch forcing = new CountDownLatch(1);
+        FileLayer blocking = new BlockingForceLayer(forcing, release);
+        try (AuditLog log = AuditLog.open(settings.withMaxPending(2), clock, blocking)) {
+            CompletableFuture<Long> first = log.append(event(1));
+            assertThat(forcing.await(5, TimeUnit.SECONDS)).isTrue(); // the writer holds the first in its fsync
+            CompletableFuture<Long> second = log.append(event(2));
+            CompletableFuture<Long> third = log.append(event(3));
+            CompletableFuture<Long> refused = log.append(event(4));
+
+            assertThatThrownBy(refused::join).cause().isInstanceOf(AuditUnavailableException.class)
+                    .hasMessageContaining("waiting for the disk")
+                    .satisfies(e -> assertThat(((AuditUnavailableException) e).retriable()).isTrue());
+            release.countDown();
+            assertThat(Stream.of(first, second, third).map(CompletableFuture::join)).containsExactly(1L, 2L, 3L);
+            assertThat(log.writable()).isTrue();
+        }
+    }
+
+    /** Blocks the first force until released. */
+    private static final class BlockingForceLayer implements FileLayer {
+        private final CountDownLatch forcing;
+        private final CountDownLatch release;
+
+        BlockingForceLayer(CountDownLatch forcing, CountDownLatch release) {
+            this.forcing = forcing;
+            this.release = release;
+        }
+
+        @Override
+        public StorageChannel open(Path path, boolean create) throws IOException {
+            StorageChannel inner = DefaultFileLayer.INSTANCE.open(path, create);
+            return new StorageChannel() {
+                @Override
+                public void writeFully(ByteBuffer src, long position) throws IOException {
+                    inner.writeFully(src, position);
+                }
+
+                @Override
+                public int readFully(ByteBuffer dst, long position) throws IOException {
+                    return inner.readFully(dst, position);
+                }
+
+                @Override
+                public void force(boolean metadata) throws IOException {
+                    forcing.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        throw new IOException(e);
+                    }
+                    inner.force(metadata);
+                }
+
+                @Override
+                public void truncate(long size) throws IOException {
+                    inner.truncate(size);
+                }
+
+                @Override
+                public long size() throws IOException {
+                    return inner.size();
+                }
+
+                @Override
+                public void close() throws IOException {
+                    inner.close();
+                }
+            };
+        }
+
+        @Override
+        public StorageChannel openReadOnly(Path path) throws IOException {
+            return DefaultFileLayer.INSTANCE.openReadOnly(path);
+        }
+
+        @Override
+        public void syncDirectory(Path dir) throws IOException {
+            DefaultFileLayer.INSTANCE.syncDirectory(dir);
+        }
+    }
+}
