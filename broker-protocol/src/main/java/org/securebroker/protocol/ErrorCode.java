@@ -65,6 +65,8 @@ public enum ErrorCode {
     OVERLOADED(42, true, "broker overloaded"),
     /** A stored record failed its integrity check and is not served. */
     RECORD_CORRUPTED(43, false, "stored record corrupted"),
+    /** The audit log cannot be written, so the broker refuses what it cannot record. */
+    AUDIT_UNAVAILABLE(44, true, "audit log unavailable"),
 
     /** An unexpected failure inside the broker. */
     INTERNAL_ERROR(50, true, "internal error"),

@@ -37,6 +37,7 @@ class ErrorCodeTest {
         pin("STORE_FULL", 41, true);
         pin("OVERLOADED", 42, true);
         pin("RECORD_CORRUPTED", 43, false);
+        pin("AUDIT_UNAVAILABLE", 44, true);
         pin("INTERNAL_ERROR", 50, true);
         pin("SHUTTING_DOWN", 51, true);
         pin("SIGNATURE_REQUIRED", 60, false);

@@ -21,6 +21,7 @@ import org.securebroker.server.auth.User;
 import org.securebroker.server.auth.UserStore;
 import org.securebroker.server.auth.jwt.DevTokens;
 import org.securebroker.server.config.BrokerConfig;
+import org.securebroker.server.audit.AuditKeys;
 import org.securebroker.server.config.BrokerConfig.Layout;
 import org.securebroker.server.tls.LocalCa;
 import org.securebroker.store.crypto.KeyringFile;
@@ -95,6 +96,16 @@ public final class Bootstrap {
         created.add(dataDir.resolve(Layout.JWT_DEV_PRIVATE_KEY) + "  development token-signing private key (0600; for "
                 + "'broker token mint', a development aid)");
 
+        String auditKey = AuditKeys.create(dataDir.resolve(Layout.AUDIT_PUBLIC_KEY), dataDir.resolve(Layout.AUDIT_PRIVATE_KEY),
+                random);
+        created.add(dataDir.resolve(Layout.AUDIT_PUBLIC_KEY) + "  audit checkpoint public key (Ed25519, key id " + auditKey
+                + "; give it to auditors for 'broker audit verify')");
+        created.add(dataDir.resolve(Layout.AUDIT_PRIVATE_KEY) + "  audit checkpoint signing key (0600; used for nothing else)");
+        AtomicFiles.write(DefaultFileLayer.INSTANCE, dataDir.resolve(Layout.POLICY_FILE),
+                ByteBuffer.wrap(DEFAULT_POLICY.getBytes(StandardCharsets.UTF_8)));
+        created.add(dataDir.resolve(Layout.POLICY_FILE) + "  authorization policy: the 'admin' role may do everything, "
+                + "nothing else is allowed (deny by default)");
+
         KeyringFile.create(DefaultFileLayer.INSTANCE, dataDir.resolve(Layout.KEK_FILE), random, clock);
         created.add(dataDir.resolve(Layout.KEK_FILE) + "  key-encryption key (0600; back it up apart from the data)");
 
@@ -110,6 +121,28 @@ public final class Bootstrap {
         created.add(passwordFile + "  the admin password (0600)");
         return new Result(dataDir, created, passwordFile);
     }
+
+    /** The policy a new data directory starts with: {@link org.securebroker.server.rbac.Policy#defaults()}, commented. */
+    static final String DEFAULT_POLICY = """
+            # Who may do what (RBAC). Deny by default: a principal may do only what one of its roles
+            # allows, and a deny in any of its roles beats every allow. The broker reloads this file
+            # within a second of a change; a broken file is refused and the policy in force stays.
+            # Check a change first with:  broker rbac check --policy policy.yaml
+            # Every option, with examples: conf/policy.yaml in the distribution.
+            roles:
+              admin:
+                allow:
+                  - actions: ["*"]
+                    resources: ["*"]
+            # Roles also come from the users file ('broker user add NAME --role ROLE'), from a JWT's
+            # roles claim (tokenRoles translates an identity provider's names) and from certificates.
+            # principals:
+            #   alice: [orders-producer]
+            # tokenRoles:
+            #   idp-orders-writers: [orders-producer]
+            # certificates:
+            #   svc-billing: [orders-consumer]
+            """;
 
     /** 24 random bytes, base64url: 192 bits. */
     static char[] randomPassword(SecureRandom random) {

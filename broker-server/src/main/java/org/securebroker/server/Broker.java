@@ -15,6 +15,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -25,6 +26,12 @@ import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.ErrorFrame;
 import java.util.ArrayList;
 import java.util.List;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.securebroker.server.access.AccessControl;
+import org.securebroker.server.audit.AuditEvent;
+import org.securebroker.server.audit.AuditKeys;
+import org.securebroker.server.audit.AuditLog;
+import org.securebroker.server.audit.AuditSettings;
 import org.securebroker.server.auth.AuthSecrets;
 import org.securebroker.server.auth.Identity;
 import org.securebroker.server.auth.Mechanisms;
@@ -35,6 +42,9 @@ import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.server.net.ConnectionListener;
 import org.securebroker.server.net.Pipeline;
 import org.securebroker.server.queue.EngineSettings;
+import org.securebroker.server.rbac.Policy;
+import org.securebroker.server.rbac.PolicyException;
+import org.securebroker.server.rbac.PolicyHolder;
 import org.securebroker.server.queue.QueueEngine;
 import org.securebroker.server.session.SessionHandler;
 import org.securebroker.server.session.SessionSettings;
@@ -74,12 +84,21 @@ public final class Broker implements AutoCloseable {
     private final ScheduledExecutorService housekeeping;
     private final Channel serverChannel;
     private final TlsMaterial tls;
+    private final PolicyHolder policies;
+    private final AuditLog audit;
+    private final AccessControl access;
+    private final BrokerAudit brokerAudit;
     private volatile boolean closed;
 
     private Broker(BrokerConfig config, Store store, UserStore users, PasswordAuthenticator authenticator,
-                   Mechanisms mechanisms, QueueEngine engine, TlsMaterial tls)
+                   Mechanisms mechanisms, QueueEngine engine, TlsMaterial tls, PolicyHolder policies, AuditLog audit,
+                   AccessControl access)
             throws InterruptedException {
         this.config = config;
+        this.policies = policies;
+        this.audit = audit;
+        this.access = access;
+        this.brokerAudit = new BrokerAudit(access);
         this.tls = tls;
         this.store = store;
         this.users = users;
@@ -92,10 +111,10 @@ public final class Broker implements AutoCloseable {
         BrokerConfig.Listener l = config.listener();
         SessionSettings sessionSettings = new SessionSettings(SERVER_ID, l.handshakeTimeout(), l.authTimeout(),
                 l.maxFrameSize(), l.maxInFlightPublishes());
-        ConnectionListener connections = new ConnectionListener() {
-        };
+        ConnectionListener connections = brokerAudit;
         Pipeline pipeline = new Pipeline(tls::context, l.handshakeTimeout().toMillis(),
-                () -> new SessionHandler(sessionSettings, mechanisms, engine, connections, this::reload), connections);
+                () -> new SessionHandler(sessionSettings, mechanisms, engine, connections, this::reload, access),
+                connections);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(NioServerSocketChannel.class)
@@ -105,10 +124,11 @@ public final class Broker implements AutoCloseable {
                 .childHandler(new io.netty.channel.ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        if (closed || channels.size() >= l.maxConnections()) {
+                        if (closed || channels.size() >= l.maxConnections() || !access.auditWritable()) {
                             LOG.warn("refusing a connection from {}: {}", ch.remoteAddress(),
-                                    closed ? "the broker is stopping" : "the limit of " + l.maxConnections()
-                                            + " connections is reached");
+                                    closed ? "the broker is stopping" : !access.auditWritable()
+                                            ? "the audit log cannot be written, so nothing could be recorded"
+                                            : "the limit of " + l.maxConnections() + " connections is reached");
                             ch.close();
                             return;
                         }
@@ -129,7 +149,14 @@ public final class Broker implements AutoCloseable {
             return t;
         });
         housekeeping.scheduleWithFixedDelay(this::reloadUsers, 1, 1, TimeUnit.SECONDS);
-        housekeeping.scheduleWithFixedDelay(tls::reloadIfChanged, 5, 5, TimeUnit.SECONDS);
+        housekeeping.scheduleWithFixedDelay(this::reloadPolicyIfChanged, 1, 1, TimeUnit.SECONDS);
+        policies.addListener(this::policyChanged);
+        housekeeping.scheduleWithFixedDelay(() -> {
+            if (tls.reloadIfChanged()) {
+                brokerAudit.event(AuditEvent.of("tls.reload").reason("files changed")
+                        .detail("tlsCertificate", BrokerAudit.certificate(tls.serverCertificate())));
+            }
+        }, 5, 5, TimeUnit.SECONDS);
     }
 
     /**
@@ -155,8 +182,23 @@ public final class Broker implements AutoCloseable {
         UserStore users = null;
         PasswordAuthenticator authenticator = null;
         QueueEngine engine = null;
+        AuditLog audit = null;
+        String auditKeyId = null;
         try {
             users = UserStore.load(config.auth().usersFile());
+            PolicyHolder policies = loadPolicy(config.authorization().policyFile());
+            AccessControl access;
+            if (config.authorization().disabledForBenchmarks()) {
+                LOG.warn("authorization.disabledForBenchmarks is on: every authenticated client may do everything and "
+                        + "NOTHING IS AUDITED. Only for measuring what authorization and auditing cost; never in use.");
+                access = AccessControl.unenforcedForBenchmarks(policies, users, Clock.systemUTC());
+            } else {
+                Ed25519PrivateKeyParameters auditKey = AuditKeys.loadPrivate(config.audit().privateKey());
+                auditKeyId = AuditKeys.keyId(auditKey);
+                audit = openAudit(config.audit(), auditKey);
+                access = AccessControl.enforcing(policies, users, audit, config.audit().allowAggregation(),
+                        Clock.systemUTC());
+            }
             BrokerConfig.Auth a = config.auth();
             SecureRandom random = new SecureRandom();
             authenticator = new PasswordAuthenticator(users, a.passwordHashing(), a.scramIterations(), a.hashThreads(),
@@ -172,9 +214,17 @@ public final class Broker implements AutoCloseable {
             if (q.autoCreate()) {
                 LOG.warn("queues.autoCreate is on: any authenticated client can create queues by publishing or subscribing");
             }
-            Broker broker = new Broker(config, store, users, authenticator, mechanisms, engine, tls);
-            LOG.info("broker listening on tls://{}:{} (data in {})", config.listener().host(), broker.port(),
-                    config.dataDir());
+            Broker broker = new Broker(config, store, users, authenticator, mechanisms, engine, tls, policies, audit,
+                    access);
+            broker.brokerAudit.event(AuditEvent.of("broker.start")
+                    .resource("tls://" + config.listener().host() + ":" + broker.port())
+                    .policy(policies.current().version())
+                    .detail("server", SERVER_ID)
+                    .detail("kek", keyring.current().id())
+                    .detail("auditKey", auditKeyId)
+                    .detail("tlsCertificate", BrokerAudit.certificate(tls.serverCertificate())));
+            LOG.info("broker listening on tls://{}:{} (data in {}, policy {})", config.listener().host(), broker.port(),
+                    config.dataDir(), policies.current().version());
             return broker;
         } catch (IOException | RuntimeException | InterruptedException e) {
             if (engine != null) {
@@ -183,12 +233,34 @@ public final class Broker implements AutoCloseable {
             if (authenticator != null) {
                 authenticator.close();
             }
+            if (audit != null) {
+                audit.close();
+            }
             store.close();
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
             throw new IllegalStateException(describe(e), e);
         }
+    }
+
+    private static PolicyHolder loadPolicy(Path file) {
+        if (!Files.exists(file)) {
+            throw new IllegalStateException("the authorization policy " + file + " does not exist: 'broker init' creates "
+                    + "one that lets the 'admin' role do everything, conf/policy.yaml shows every option");
+        }
+        try {
+            return PolicyHolder.load(file);
+        } catch (PolicyException e) {
+            throw new IllegalStateException("the authorization policy " + file + " cannot be used: "
+                    + String.join("; ", e.problems()));
+        }
+    }
+
+    private static AuditLog openAudit(BrokerConfig.Audit a, Ed25519PrivateKeyParameters key) {
+        return AuditLog.open(AuditSettings.of(a.dir(), key)
+                .withCheckpoints(a.checkpointEntries(), a.checkpointInterval())
+                .withRotation(a.rotateBytes(), a.rotateAge()), Clock.systemUTC());
     }
 
     private static String describe(Exception e) {
@@ -239,27 +311,83 @@ public final class Broker implements AutoCloseable {
         List<String> problems = new ArrayList<>();
         try {
             tls.reload();
+            brokerAudit.event(AuditEvent.of("tls.reload").detail("tlsCertificate", BrokerAudit.certificate(tls.serverCertificate())));
         } catch (RuntimeException e) {
             problems.add(e.getMessage());
+            brokerAudit.event(AuditEvent.of("tls.reload").decision("deny").reason("refused: " + e.getMessage()));
         }
         try {
             mechanisms.reload();
+            if (config.auth().jwt() != null) {
+                brokerAudit.event(AuditEvent.of("key.jwt.reload"));
+            }
         } catch (RuntimeException e) {
             problems.add(e.getMessage());
+            brokerAudit.event(AuditEvent.of("key.jwt.reload").decision("deny").reason("refused: " + e.getMessage()));
+        }
+        try {
+            if (!policies.reload()) {
+                brokerAudit.event(AuditEvent.of("policy.reload").decision("allow").policy(policies.current().version())
+                        .reason("unchanged"));
+            }
+        } catch (RuntimeException e) {
+            problems.add(e.getMessage());
+            policyRefused(e);
         }
         if (!problems.isEmpty()) {
             throw new IllegalStateException(String.join("; ", problems));
         }
-        LOG.info("reloaded the TLS material{}", config.auth().jwt() == null ? "" : " and the JWT keys");
+        LOG.info("reloaded the TLS material, the policy ({}){}", policies.current().version(),
+                config.auth().jwt() == null ? "" : " and the JWT keys");
+    }
+
+    /** The policy in force; {@link #reload()} replaces it from its file. */
+    public Policy policy() {
+        return policies.current();
+    }
+
+    private void reloadPolicyIfChanged() {
+        try {
+            policies.reloadIfChanged();
+        } catch (RuntimeException e) {
+            policyRefused(e);
+        }
+    }
+
+    private void policyRefused(RuntimeException e) {
+        LOG.warn("the policy file {} was refused; the policy in force ({}) stays: {}",
+                config.authorization().policyFile(), policies.current().version(), e.getMessage());
+        brokerAudit.event(AuditEvent.of("policy.reload").decision("deny").policy(policies.current().version())
+                .reason("refused, the policy in force stays: " + e.getMessage()));
+    }
+
+    /** A new policy is in force: cached decisions go, and consumers that lost their right are cancelled. */
+    private void policyChanged(Policy policy) {
+        LOG.info("policy {} is in force (from {})", policy.version(), config.authorization().policyFile());
+        brokerAudit.event(AuditEvent.of("policy.reload").decision("allow").policy(policy.version()));
+        rightsChanged();
+    }
+
+    private void rightsChanged() {
+        access.invalidate();
+        for (Channel ch : channels) {
+            SessionHandler session = ch.pipeline().get(SessionHandler.class);
+            if (session != null) {
+                ch.eventLoop().execute(session::rightsChanged);
+            }
+        }
     }
 
     /** Picks up users file changes; connections of users that were removed or disabled are closed. */
     private void reloadUsers() {
         try {
+            List<User> before = List.copyOf(users.all());
             if (!users.reloadIfChanged()) {
                 return;
             }
             LOG.info("users file {} reloaded", users.file());
+            brokerAudit.usersChanged(before, users.all());
+            rightsChanged();
             for (Channel ch : channels) {
                 SessionHandler session = ch.pipeline().get(SessionHandler.class);
                 Identity identity = session == null ? null : session.identity();
@@ -297,6 +425,10 @@ public final class Broker implements AutoCloseable {
         engine.close();
         authenticator.close();
         store.close();
+        brokerAudit.event(AuditEvent.of("broker.stop"));
+        if (audit != null) {
+            audit.close();
+        }
         LOG.info("broker stopped");
     }
 

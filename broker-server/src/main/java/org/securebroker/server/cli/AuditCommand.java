@@ -9,9 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -229,9 +226,9 @@ final class AuditCommand implements Runnable {
             }
             Instant now = Instant.now();
             AuditReader.Filter filter = AuditReader.Filter.ALL.withPrincipal(principal).withType(event)
-                    .withDecision(decision).withTime(time("--since", since, now), time("--until", until, now));
+                    .withDecision(decision).withTime(Cli.instant("--since", since, now), Cli.instant("--until", until, now));
             boolean checkpoints = event != null && event.equals("checkpoint");
-            Path dir = auditDir != null ? auditDir : dataDir().resolve(BrokerConfig.Layout.AUDIT_DIR);
+            Path dir = auditDir != null ? auditDir : options.load().audit().dir();
             if (!Files.isDirectory(dir)) {
                 throw new Cli.UsageException("no audit directory at " + dir + "; name it with --dir or --data");
             }
@@ -253,30 +250,10 @@ final class AuditCommand implements Runnable {
             return 0;
         }
 
-        private Path dataDir() {
-            return options.embedded() ? options.dataDir() : options.load().dataDir();
-        }
-
         private void print(PrintWriter out, AuditEntry e) {
             out.println(output == Cli.Output.JSON ? e.text() : e.describe());
         }
 
-        /** An age back from now (30d), a UTC date, or an ISO instant; null stays null. */
-        private static Instant time(String option, String value, Instant now) {
-            if (value == null) {
-                return null;
-            }
-            if (!value.isEmpty() && Character.isDigit(value.charAt(0)) && !value.contains("-")) {
-                return now.minus(Cli.duration(option, value));
-            }
-            try {
-                return value.contains("T") ? Instant.parse(value)
-                        : LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant();
-            } catch (DateTimeParseException e) {
-                throw new Cli.UsageException(option + ": '" + value + "' is not an age (30d, 12h), a date (2025-01-31) "
-                        + "or an instant (2025-01-31T12:00:00Z)");
-            }
-        }
     }
 
     @Command(name = "keygen", mixinStandardHelpOptions = true,
@@ -290,9 +267,9 @@ final class AuditCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            Path data = options.embedded() ? options.dataDir() : options.load().dataDir();
-            Path privateKey = data.resolve(BrokerConfig.Layout.AUDIT_PRIVATE_KEY);
-            Path publicKey = data.resolve(BrokerConfig.Layout.AUDIT_PUBLIC_KEY);
+            BrokerConfig.Audit audit = options.load().audit();
+            Path privateKey = audit.privateKey();
+            Path publicKey = audit.publicKey();
             String keyId;
             try {
                 keyId = AuditKeys.create(publicKey, privateKey, new SecureRandom());

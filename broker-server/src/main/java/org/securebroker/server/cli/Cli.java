@@ -76,6 +76,28 @@ final class Cli {
     }
 
     /**
+     * Parses a time option: an age back from {@code now} ({@code 30d}, {@code 12h}), a UTC date
+     * ({@code 2025-01-31}) or an ISO instant; null stays null.
+     *
+     * @throws UsageException naming the option and the accepted forms
+     */
+    static java.time.Instant instant(String option, String value, java.time.Instant now) {
+        if (value == null) {
+            return null;
+        }
+        if (!value.isEmpty() && Character.isDigit(value.charAt(0)) && !value.contains("-")) {
+            return now.minus(duration(option, value));
+        }
+        try {
+            return value.contains("T") ? java.time.Instant.parse(value)
+                    : java.time.LocalDate.parse(value).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new UsageException(option + ": '" + value + "' is not an age (30d, 12h), a date (2025-01-31) "
+                    + "or an instant (2025-01-31T12:00:00Z)");
+        }
+    }
+
+    /**
      * Parses a duration option such as {@code 30s}, {@code 15m}, {@code 7d}.
      *
      * @throws UsageException naming the option and what is allowed

@@ -50,7 +50,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "rbac", mixinStandardHelpOptions = true,
         description = "Ask the authorization policy: explain a decision, list who can act, check a policy file.",
-        subcommands = {RbacCommand.Explain.class, RbacCommand.WhoCan.class, RbacCommand.Check.class})
+        subcommands = {RbacCommand.Explain.class, RbacCommand.WhoCan.class, RbacCommand.Check.class,
+            RbacUnusedCommand.class})
 final class RbacCommand implements Runnable {
 
     private static final List<String> MECHANISMS = List.of(PlainMechanism.NAME, ScramMechanism.NAME, JwtMechanism.NAME,
@@ -78,8 +79,8 @@ final class RbacCommand implements Runnable {
 
     /** Where the policy and the users come from. */
     static final class Sources {
-        @Option(names = "--policy", paramLabel = "FILE", description = "Policy file (default: policy.yaml in the data "
-                + "directory if it exists, else the built-in policy).")
+        @Option(names = "--policy", paramLabel = "FILE", description = "Policy file (default: the configuration's "
+                + "authorization.policyFile, DATA/policy.yaml, if it exists, else the built-in policy).")
         Path policy;
 
         @Mixin
@@ -99,8 +100,8 @@ final class RbacCommand implements Runnable {
             if (policy != null) {
                 return policy;
             }
-            Path inDataDir = brokerConfig().dataDir().resolve(Policy.DEFAULT_FILE_NAME);
-            return Files.exists(inDataDir) ? inDataDir : null;
+            Path configured = brokerConfig().authorization().policyFile();
+            return Files.exists(configured) ? configured : null;
         }
 
         Policy load() {
@@ -319,8 +320,8 @@ final class RbacCommand implements Runnable {
         public Integer call() {
             Path file = sources.policyFile();
             if (file == null) {
-                throw new Cli.UsageException("no policy file to check: pass --policy FILE (there is no "
-                        + Policy.DEFAULT_FILE_NAME + " in the data directory, so the built-in policy is in force)");
+                throw new Cli.UsageException("no policy file to check: pass --policy FILE (the configured "
+                        + "authorization.policyFile does not exist)");
             }
             Policy policy;
             try {

@@ -14,7 +14,7 @@ import org.securebroker.server.tls.ServerTls;
  * <p>Thread-safety: immutable.
  */
 public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, StoreSettings store, Auth auth,
-                           Queues queues) {
+                           Queues queues, Authorization authorization, Audit audit) {
 
     /** The TLS listener for clients. There is no other kind. */
     public record Listener(String host, int port, Duration handshakeTimeout, Duration authTimeout, int maxFrameSize,
@@ -122,20 +122,61 @@ public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, 
         }
     }
 
+    /**
+     * Who may do what.
+     *
+     * @param policyFile the RBAC policy (YAML); it is reloaded when it changes, and a broken file
+     *     is refused while the policy in force stays
+     * @param disabledForBenchmarks no authorization and no audit log: every authenticated client
+     *     may do everything, unrecorded. Only for measuring their cost; the broker warns loudly
+     */
+    public record Authorization(Path policyFile, boolean disabledForBenchmarks) {
+    }
+
+    /**
+     * The audit log: every authentication, authorization decision and administrative change,
+     * hash-chained and signed at checkpoints.
+     *
+     * @param dir where the log files are written
+     * @param privateKey the Ed25519 key that signs checkpoints (used for nothing else)
+     * @param publicKey its public half, for auditors
+     * @param checkpointEntries a signed checkpoint after at most this many entries...
+     * @param checkpointInterval ...or after this long, whichever comes first
+     * @param rotateBytes a file is closed (with a checkpoint) and a new one started at this size...
+     * @param rotateAge ...or at this age
+     * @param allowAggregation repeated allows of one principal, connection, action and resource
+     *     are written once with a count at most this long after the first
+     */
+    public record Audit(Path dir, Path privateKey, Path publicKey, int checkpointEntries, Duration checkpointInterval,
+                        long rotateBytes, Duration rotateAge, Duration allowAggregation) {
+    }
+
     public BrokerConfig withListener(Listener value) {
-        return new BrokerConfig(dataDir, value, tls, keys, store, auth, queues);
+        return new BrokerConfig(dataDir, value, tls, keys, store, auth, queues, authorization, audit);
     }
 
     public BrokerConfig withTls(Tls value) {
-        return new BrokerConfig(dataDir, listener, value, keys, store, auth, queues);
+        return new BrokerConfig(dataDir, listener, value, keys, store, auth, queues, authorization, audit);
     }
 
     public BrokerConfig withAuth(Auth value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, store, value, queues);
+        return new BrokerConfig(dataDir, listener, tls, keys, store, value, queues, authorization, audit);
     }
 
     public BrokerConfig withQueues(Queues value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, value);
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, value, authorization, audit);
+    }
+
+    public BrokerConfig withStore(StoreSettings value) {
+        return new BrokerConfig(dataDir, listener, tls, keys, value, auth, queues, authorization, audit);
+    }
+
+    public BrokerConfig withAuthorization(Authorization value) {
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, value, audit);
+    }
+
+    public BrokerConfig withAudit(Audit value) {
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, value);
     }
 
     /** The store's own directory. */
@@ -163,6 +204,8 @@ public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, 
         public static final String JWT_DEV_PUBLIC_KEY = "tls/jwt-dev.pub";
         public static final String JWT_DEV_PRIVATE_KEY = "secrets/jwt-dev.key";
         public static final String AUTH_SECRET = "secrets/auth.key";
+        /** The authorization policy 'broker init' writes. */
+        public static final String POLICY_FILE = "policy.yaml";
         /** The audit log's files ({@code audit-NNNNNN.jsonl}). */
         public static final String AUDIT_DIR = "audit";
         /** The Ed25519 key that signs audit checkpoints; no other key signs them. */

@@ -246,11 +246,34 @@ public final class ConfigLoader {
                 q.integer("dedupWindow", 4096, 16, 1_000_000),
                 define);
         q.finish();
+
+        Section z = top.section("authorization");
+        BrokerConfig.Authorization authorization = new BrokerConfig.Authorization(
+                z.path("policyFile", dataDir.resolve(BrokerConfig.Layout.POLICY_FILE), dataDir),
+                z.bool("disabledForBenchmarks", false));
+        z.finish();
+
+        Section u = top.section("audit");
+        BrokerConfig.Audit audit = new BrokerConfig.Audit(
+                u.path("dir", dataDir.resolve(BrokerConfig.Layout.AUDIT_DIR), dataDir),
+                u.path("privateKey", dataDir.resolve(BrokerConfig.Layout.AUDIT_PRIVATE_KEY), dataDir),
+                u.path("publicKey", dataDir.resolve(BrokerConfig.Layout.AUDIT_PUBLIC_KEY), dataDir),
+                u.integer("checkpointEntries", 1000, 1, 1_000_000),
+                u.duration("checkpointInterval", Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofHours(24)),
+                u.size("rotateSize", 64L << 20, 1L << 20, 1L << 40),
+                u.duration("rotateAge", Duration.ofDays(1), Duration.ofMinutes(1), Duration.ofDays(366)),
+                u.duration("allowAggregation", Duration.ofSeconds(60), Duration.ZERO, Duration.ofHours(1)));
+        if (u.has("enabled")) {
+            problems.add(u.where("enabled") + ": the audit log cannot be turned off; the broker refuses operations it "
+                    + "cannot record");
+        }
+        u.finish();
         top.finish();
         if (!problems.isEmpty()) {
             throw new ConfigException(source, problems);
         }
-        return new BrokerConfig(dataDir, listener, tls, new BrokerConfig.Keys(kekFile, kekEnv), store, auth, queues);
+        return new BrokerConfig(dataDir, listener, tls, new BrokerConfig.Keys(kekFile, kekEnv), store, auth, queues,
+                authorization, audit);
     }
 
     private static BrokerConfig.Jwt jwt(Section j, Path dataDir, List<String> problems) {

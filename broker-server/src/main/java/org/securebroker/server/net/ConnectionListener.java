@@ -22,6 +22,14 @@ public interface ConnectionListener {
     default void authenticationFailed(Channel channel, String user, String mechanism, String reason) {
     }
 
+    /** An open session renewed its authentication (a fresh token). */
+    default void reauthenticated(Channel channel, String principal, String mechanism) {
+    }
+
+    /** An open session reached its deadline without re-authenticating and is closed. */
+    default void sessionExpired(Channel channel, String principal, String mechanism) {
+    }
+
     default void protocolError(Channel channel, String reason) {
     }
 }

@@ -181,6 +181,17 @@ public final class QueueEngine implements AutoCloseable {
         return queues.containsKey(name);
     }
 
+    /** A queue's definition, if the queue exists. */
+    public java.util.Optional<QueueDefinition> definition(String name) {
+        BrokerQueue q = queues.get(name);
+        return q == null ? java.util.Optional.empty() : java.util.Optional.of(q.definition());
+    }
+
+    /** Whether publishing or subscribing to a missing queue creates it. */
+    public boolean autoCreate() {
+        return autoCreate;
+    }
+
     /** Creates a queue, and its dead-letter queue if that does not exist yet. */
     public CompletableFuture<Void> createQueue(QueueDefinition definition) {
         return CompletableFuture.runAsync(() -> {

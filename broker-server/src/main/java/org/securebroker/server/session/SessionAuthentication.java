@@ -239,6 +239,7 @@ final class SessionAuthentication {
             return;
         }
         identity = fresh;
+        listener.reauthenticated(ctx.channel(), fresh.principal(), fresh.mechanism());
         scheduleDeadline();
         LOG.info("{}: '{}' re-authenticated, session renewed until {}", ctx.channel().remoteAddress(), fresh.principal(),
                 Instant.ofEpochMilli(fresh.expiresAtMillis()));
@@ -257,6 +258,7 @@ final class SessionAuthentication {
             Identity who = identity;
             LOG.info("{}: session of '{}' expired at {} without re-authentication; closing", ctx.channel().remoteAddress(),
                     who.principal(), Instant.ofEpochMilli(who.expiresAtMillis()));
+            listener.sessionExpired(ctx.channel(), who.principal(), who.mechanism());
             outcome.expired("the session expired at " + Instant.ofEpochMilli(who.expiresAtMillis())
                     + "; renew it before expiry by sending AUTH " + mechanism.name() + " with a fresh token");
         }, delay, TimeUnit.MILLISECONDS);

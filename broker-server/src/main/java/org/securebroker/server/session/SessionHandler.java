@@ -45,7 +45,13 @@ import org.securebroker.protocol.frame.ReloadFrame;
 import org.securebroker.protocol.frame.SubscribeFrame;
 import org.securebroker.protocol.frame.SubscribeOkFrame;
 import org.securebroker.protocol.frame.UnsubscribeFrame;
+import org.securebroker.protocol.frame.CancelFrame;
+import org.securebroker.protocol.frame.QueueInfo;
 import org.securebroker.server.RequestException;
+import org.securebroker.server.access.AccessControl;
+import org.securebroker.server.access.SessionAccess;
+import org.securebroker.server.audit.AuditEvent;
+import org.securebroker.server.rbac.Action;
 import org.securebroker.server.auth.Identity;
 import org.securebroker.server.auth.Mechanisms;
 import org.securebroker.server.net.ConnectionListener;
@@ -73,7 +79,9 @@ import org.slf4j.LoggerFactory;
 public final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionHandler.class);
-    private static final String ADMIN_ROLE = "admin";
+
+    private static final Action[] QUEUE_ACTIONS = {Action.PUBLISH, Action.CONSUME, Action.CREATE, Action.DELETE,
+            Action.PURGE};
 
     private enum State {
         AWAIT_TLS, AWAIT_HELLO, AWAIT_AUTH, OPEN, CLOSED
@@ -91,10 +99,12 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     private final QueueEngine engine;
     private final ConnectionListener listener;
     private final Reloader reloader;
+    private final AccessControl accessControl;
     private final Map<Integer, Consumer> consumers = new ConcurrentHashMap<>();
 
     private ChannelHandlerContext ctx;
     private SessionAuthentication auth;
+    private SessionAccess access;
     private State state = State.AWAIT_TLS;
     private ScheduledFuture<?> timeout;
     private int maxFrameSize;
@@ -102,12 +112,13 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     private int inFlightPublishes;
 
     public SessionHandler(SessionSettings settings, Mechanisms mechanisms, QueueEngine engine, ConnectionListener listener,
-                          Reloader reloader) {
+                          Reloader reloader, AccessControl accessControl) {
         this.settings = settings;
         this.mechanisms = mechanisms;
         this.engine = engine;
         this.listener = listener;
         this.reloader = reloader;
+        this.accessControl = accessControl;
     }
 
     /** Who the session is authenticated as, or null before authentication. */
@@ -125,6 +136,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.access = accessControl.session(String.valueOf(ctx.channel().remoteAddress()),
+                ctx.channel().id().asShortText(), this::identity, ctx.executor());
         this.auth = new SessionAuthentication(mechanisms, listener, ctx, new SessionAuthentication.Outcome() {
             @Override
             public void opened(Identity identity) {
@@ -245,9 +258,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         int correlationId = frame.correlationId();
         try {
             if (frame instanceof PublishFrame publish) {
+                requireOnQueue(Action.PUBLISH, publish.queue());
                 publish(publish);
             } else if (frame instanceof AckFrame ack) {
                 Consumer c = consumer(ack.consumerId());
+                access.require(Action.CONSUME, c.queue());
                 engine.ack(c, ack.offsets()).thenAccept(refused -> {
                     if (refused.length > 0) {
                         reply(correlationId, ErrorCode.INVALID_REQUEST, "offsets " + Arrays.toString(refused)
@@ -255,12 +270,15 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                     }
                 });
             } else if (frame instanceof CreditFrame credit) {
-                engine.credit(consumer(credit.consumerId()), credit.credit());
+                Consumer c = consumer(credit.consumerId());
+                access.require(Action.CONSUME, c.queue());
+                engine.credit(c, credit.credit());
             } else if (frame instanceof NackFrame nack) {
                 if (nack.delayMillis() < 0) {
                     throw new RequestException(ErrorCode.INVALID_REQUEST, "a NACK delay must not be negative");
                 }
                 Consumer c = consumer(nack.consumerId());
+                access.require(Action.CONSUME, c.queue());
                 engine.nack(c, nack.offset(), nack.delayMillis()).thenAccept(ok -> {
                     if (!ok) {
                         reply(correlationId, ErrorCode.INVALID_REQUEST, "offset " + nack.offset()
@@ -268,6 +286,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                     }
                 });
             } else if (frame instanceof SubscribeFrame subscribe) {
+                requireOnQueue(Action.CONSUME, subscribe.queue());
                 subscribe(subscribe);
             } else if (frame instanceof UnsubscribeFrame unsubscribe) {
                 Consumer c = consumers.remove(unsubscribe.consumerId());
@@ -277,25 +296,23 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 engine.detach(c);
                 ctx.writeAndFlush(new OkFrame(correlationId));
             } else if (frame instanceof CreateQueueFrame create) {
-                requireAdmin("create queues");
-                QueueDefinition definition;
-                try {
-                    definition = new QueueDefinition(create.queue(), (int) Math.min(Integer.MAX_VALUE, create.maxDeliveries()),
-                            create.deadLetterQueue(), Duration.ofMillis(create.defaultTtlMillis()));
-                } catch (RuntimeException e) {
-                    throw new RequestException(ErrorCode.INVALID_REQUEST, e.getMessage());
-                }
-                answer(correlationId, engine.createQueue(definition), v -> new OkFrame(correlationId));
+                createQueue(create);
             } else if (frame instanceof DeleteQueueFrame delete) {
-                requireAdmin("delete queues");
-                answer(correlationId, engine.deleteQueue(delete.queue()), v -> new OkFrame(correlationId));
+                deleteQueue(delete);
             } else if (frame instanceof AuthFrame reauth) {
                 auth.reauthenticate(reauth);
             } else if (frame instanceof ReloadFrame) {
-                requireAdmin("reload the TLS material");
-                reload(correlationId);
+                CompletableFuture<Long> recorded = access.requireRecorded(Action.ADMIN, Action.BROKER_RESOURCE);
+                recorded.whenComplete((seq, error) -> ctx.executor().execute(() -> {
+                    if (error != null) {
+                        reply(correlationId, ErrorCode.AUDIT_UNAVAILABLE, "the audit log cannot be written; nothing "
+                                + "was reloaded");
+                    } else {
+                        reload(correlationId);
+                    }
+                }));
             } else if (frame instanceof ListQueuesFrame) {
-                ctx.writeAndFlush(new QueueListFrame(correlationId, engine.listQueues()));
+                listQueues(correlationId);
             } else if (frame instanceof PingFrame ping) {
                 ctx.writeAndFlush(new PongFrame(correlationId, ping.payload()));
             } else if (frame instanceof PongFrame) {
@@ -365,12 +382,90 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         return new RequestException(ErrorCode.UNKNOWN_CONSUMER, "consumer " + id + " is not subscribed on this connection");
     }
 
-    private void requireAdmin(String what) {
-        Identity who = identity();
-        if (!who.hasRole(ADMIN_ROLE)) {
-            throw new RequestException(ErrorCode.NOT_AUTHORIZED, "'" + who.principal() + "' may not " + what
-                    + " (requires the '" + ADMIN_ROLE + "' role)");
+    /** Publishing or subscribing to a missing queue creates it when queues.autoCreate is on: that takes CREATE too. */
+    private void requireOnQueue(Action action, String queue) {
+        access.require(action, queue);
+        if (engine.autoCreate() && !engine.exists(queue)) {
+            access.require(Action.CREATE, queue);
         }
+    }
+
+    private void createQueue(CreateQueueFrame create) {
+        int correlationId = create.correlationId();
+        QueueDefinition definition;
+        try {
+            definition = new QueueDefinition(create.queue(), (int) Math.min(Integer.MAX_VALUE, create.maxDeliveries()),
+                    create.deadLetterQueue(), Duration.ofMillis(create.defaultTtlMillis()));
+        } catch (RuntimeException e) {
+            throw new RequestException(ErrorCode.INVALID_REQUEST, e.getMessage());
+        }
+        if (definition.hasDeadLetterQueue() && !engine.exists(definition.deadLetterQueue())) {
+            access.require(Action.CREATE, definition.deadLetterQueue());
+        }
+        CompletableFuture<Void> created = access.requireRecorded(Action.CREATE, definition.name())
+                .thenCompose(seq -> engine.createQueue(definition));
+        created.whenComplete((v, error) -> access.record(AuditEvent.of("admin.queue.create")
+                .action(Action.CREATE.wireName())
+                .resource(definition.name())
+                .reason(error == null ? null : "failed: " + cause(error).getMessage())
+                .detail("after", error == null ? AuditEvent.fingerprint(definition.toString()) : null)));
+        answer(correlationId, created, v -> new OkFrame(correlationId));
+    }
+
+    private void deleteQueue(DeleteQueueFrame delete) {
+        int correlationId = delete.correlationId();
+        String name = delete.queue();
+        String before = engine.definition(name).map(d -> AuditEvent.fingerprint(d.toString())).orElse(null);
+        CompletableFuture<Void> deleted = access.requireRecorded(Action.DELETE, name)
+                .thenCompose(seq -> engine.deleteQueue(name));
+        deleted.whenComplete((v, error) -> access.record(AuditEvent.of("admin.queue.delete")
+                .action(Action.DELETE.wireName())
+                .resource(name)
+                .reason(error == null ? null : "failed: " + cause(error).getMessage())
+                .detail("before", before)));
+        answer(correlationId, deleted, v -> new OkFrame(correlationId));
+    }
+
+    /** Lists the queues the principal holds some right on; the others stay invisible to it. */
+    private void listQueues(int correlationId) {
+        List<QueueInfo> visible = new java.util.ArrayList<>();
+        List<QueueInfo> all = engine.listQueues();
+        for (QueueInfo q : all) {
+            for (Action a : QUEUE_ACTIONS) {
+                if (access.permits(a, q.name())) {
+                    visible.add(q);
+                    break;
+                }
+            }
+        }
+        access.record(AuditEvent.of("authz.allow").action("list").resource("queues").decision("allow")
+                .policy(access.policyVersion()).detail("shown", visible.size()).detail("hidden", all.size() - visible.size()));
+        ctx.writeAndFlush(new QueueListFrame(correlationId, visible));
+    }
+
+    /**
+     * The policy or the principal's roles changed: every consumer whose principal may no longer
+     * consume from its queue is cancelled (CANCEL NOT_AUTHORIZED) and stops receiving. Runs on
+     * the event loop.
+     */
+    public void rightsChanged() {
+        if (state != State.OPEN) {
+            return;
+        }
+        for (Consumer c : List.copyOf(consumers.values())) {
+            if (!access.stillAllowed(Action.CONSUME, c.queue())) {
+                consumers.remove(c.id());
+                engine.detach(c);
+                LOG.info("{}: '{}' may no longer consume from '{}'; consumer {} cancelled", remote(), principal(),
+                        c.queue(), c.id());
+                ctx.writeAndFlush(new CancelFrame(c.id(), ErrorCode.NOT_AUTHORIZED, "'" + principal()
+                        + "' is no longer authorized to consume from queue '" + c.queue() + "'"), ctx.voidPromise());
+            }
+        }
+    }
+
+    private static Throwable cause(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 
     /** Reloads off the event loop (it reads files); the answer names what failed, if anything. */
@@ -448,6 +543,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         state = State.CLOSED;
         disarm();
         auth.cancel();
+        access.close();
         for (Consumer c : consumers.values()) {
             engine.detach(c);
         }

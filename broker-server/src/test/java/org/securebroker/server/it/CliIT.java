@@ -71,6 +71,21 @@ class CliIT {
         })) {
             String server = "127.0.0.1:" + broker.port();
             String d = data.toString();
+            // roles from a certificate mapping: svc-a may consume from 'minted', so the listing shows it
+            java.nio.file.Files.writeString(broker.broker().config().authorization().policyFile(), """
+                    roles:
+                      admin:
+                        allow:
+                          - actions: ["*"]
+                            resources: ["*"]
+                      reader:
+                        allow:
+                          - actions: [consume]
+                            resources: [minted]
+                    certificates:
+                      svc-a: [reader]
+                    """);
+            broker.broker().reload();
             Run mint = run("", "token", "mint", "--subject", "ops", "--role", "admin", "--ttl", "5m", "--data", d);
             assertThat(mint.exit()).as(mint.err()).isZero();
             assertThat(mint.err()).contains("development aid");
@@ -118,7 +133,7 @@ class CliIT {
             Run denied = run("a-long-password-for-carol\n", "queue", "create", "x", "--user", "carol", "--password-stdin",
                     "--data", d, "--server", server);
             assertThat(denied.exit()).isEqualTo(1);
-            assertThat(denied.err()).contains("may not create queues");
+            assertThat(denied.err()).contains("'carol' is not authorized to create queue 'x'");
 
             Run produce = run("first line\nsecond line\n", "produce", "orders", "--data", d, "--server", server);
             assertThat(produce.exit()).as(produce.err()).isZero();

@@ -127,9 +127,9 @@ class ClientIT {
     }
 
     private TestBroker restartOnSamePort(int port) throws Exception {
-        return new TestBroker(dir.resolve("data"), c -> new org.securebroker.server.config.BrokerConfig(c.dataDir(),
+        return new TestBroker(dir.resolve("data"), c -> c.withListener(
                 new org.securebroker.server.config.BrokerConfig.Listener("127.0.0.1", port, c.listener().handshakeTimeout(),
                         c.listener().authTimeout(), c.listener().maxFrameSize(), c.listener().maxConnections(),
-                        c.listener().maxInFlightPublishes()), c.tls(), c.keys(), c.store(), c.auth(), c.queues()));
+                        c.listener().maxInFlightPublishes())));
     }
 }

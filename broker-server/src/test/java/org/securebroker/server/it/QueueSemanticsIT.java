@@ -44,9 +44,8 @@ class QueueSemanticsIT {
 
     @BeforeEach
     void start() throws Exception {
-        broker = new TestBroker(dir.resolve("data"), c -> new BrokerConfig(c.dataDir(), c.listener(), c.tls(), c.keys(),
-                c.store(), c.auth(), new BrokerConfig.Queues(false, Duration.ofSeconds(1), c.queues().maxMessageBytes(),
-                c.queues().dedupWindow(), List.of())));
+        broker = new TestBroker(dir.resolve("data"), c -> c.withQueues(new BrokerConfig.Queues(false,
+                Duration.ofSeconds(1), c.queues().maxMessageBytes(), c.queues().dedupWindow(), List.of())));
     }
 
     @AfterEach

@@ -35,9 +35,8 @@ public final class TestBroker implements AutoCloseable {
     public static BrokerConfig config(Path dataDir) {
         BrokerConfig c = ConfigLoader.defaults(dataDir);
         BrokerConfig.Listener l = c.listener();
-        return new BrokerConfig(c.dataDir(), new BrokerConfig.Listener("127.0.0.1", 0, l.handshakeTimeout(),
-                l.authTimeout(), l.maxFrameSize(), l.maxConnections(), l.maxInFlightPublishes()), c.tls(), c.keys(),
-                c.store(), c.auth(), c.queues());
+        return c.withListener(new BrokerConfig.Listener("127.0.0.1", 0, l.handshakeTimeout(),
+                l.authTimeout(), l.maxFrameSize(), l.maxConnections(), l.maxInFlightPublishes()));
     }
 
     public void start() {

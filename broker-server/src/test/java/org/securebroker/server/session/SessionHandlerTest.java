@@ -37,7 +37,10 @@ import org.securebroker.server.auth.LoginThrottle;
 import org.securebroker.server.auth.Mechanisms;
 import org.securebroker.server.auth.PasswordSecrets;
 import org.securebroker.server.auth.PlainMechanism;
+import org.securebroker.server.access.AccessControl;
 import org.securebroker.server.auth.ScramMechanism;
+import org.securebroker.server.rbac.Policy;
+import org.securebroker.server.rbac.PolicyHolder;
 import org.securebroker.server.auth.PasswordAuthenticator;
 import org.securebroker.server.auth.User;
 import org.securebroker.server.auth.UserStore;
@@ -74,7 +77,8 @@ class SessionHandlerTest {
         channel = new EmbeddedChannel();
         channel.pipeline().addLast(Pipeline.FRAME_DECODER, new FrameDecoder())
                 .addLast(Pipeline.SESSION, new SessionHandler(settings, mechanisms, null, ConnectionListener.NONE,
-                        () -> { }));
+                        () -> { }, AccessControl.unenforcedForBenchmarks(PolicyHolder.fixed(Policy.defaults()), users,
+                        Clock.systemUTC())));
         channel.pipeline().fireUserEventTriggered(SslHandshakeCompletionEvent.SUCCESS);
     }
 

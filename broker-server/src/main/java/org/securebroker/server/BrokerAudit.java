@@ -1,0 +1,121 @@
+package org.securebroker.server;
+
+import io.netty.channel.Channel;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.securebroker.server.access.AccessControl;
+import org.securebroker.server.audit.AuditEvent;
+import org.securebroker.server.auth.User;
+import org.securebroker.server.net.ConnectionListener;
+
+/**
+ * What the broker itself writes to the audit log: every authentication and its outcome, failed
+ * TLS handshakes (a refused client certificate is a failed authentication), renewals and expiries
+ * of sessions, reloads, changes of the users file, start and stop. Authorization decisions are
+ * written by the sessions ({@link org.securebroker.server.access.SessionAccess}).
+ *
+ * <p>No secret reaches the log: users are recorded by a fingerprint of their entry (which holds
+ * only hashes), never by a password or token.
+ *
+ * <p>Thread-safety: thread-safe.
+ */
+final class BrokerAudit implements ConnectionListener {
+
+    private final AccessControl access;
+
+    BrokerAudit(AccessControl access) {
+        this.access = access;
+    }
+
+    @Override
+    public void handshakeFailed(Channel channel, String reason) {
+        access.record(AuditEvent.of("auth.failure").source(address(channel)).mechanism("TLS").reason(reason).build());
+    }
+
+    @Override
+    public void authenticated(Channel channel, String principal, String mechanism) {
+        access.record(AuditEvent.of("auth.success").principal(principal).source(address(channel)).mechanism(mechanism)
+                .detail("connection", channel.id().asShortText()).build());
+    }
+
+    @Override
+    public void authenticationFailed(Channel channel, String user, String mechanism, String reason) {
+        access.record(AuditEvent.of("auth.failure").principal(user).source(address(channel)).mechanism(mechanism)
+                .reason(reason).build());
+    }
+
+    @Override
+    public void reauthenticated(Channel channel, String principal, String mechanism) {
+        access.record(AuditEvent.of("auth.renew").principal(principal).source(address(channel)).mechanism(mechanism)
+                .detail("connection", channel.id().asShortText()).build());
+    }
+
+    @Override
+    public void sessionExpired(Channel channel, String principal, String mechanism) {
+        access.record(AuditEvent.of("auth.expired").principal(principal).source(address(channel)).mechanism(mechanism)
+                .reason("the session's credentials expired without re-authentication").build());
+    }
+
+    void event(AuditEvent.Builder event) {
+        access.record(event.build());
+    }
+
+    /**
+     * Records what changed in the users file, one entry per user added, removed or changed,
+     * with fingerprints of the entry before and after.
+     */
+    void usersChanged(Collection<User> before, Collection<User> after) {
+        Map<String, User> old = byName(before);
+        Map<String, User> now = byName(after);
+        TreeSet<String> names = new TreeSet<>(old.keySet());
+        names.addAll(now.keySet());
+        for (String name : names) {
+            User b = old.get(name);
+            User a = now.get(name);
+            if (b != null && a != null && fingerprint(b).equals(fingerprint(a))) {
+                continue;
+            }
+            String what = b == null ? "added" : a == null ? "removed" : a.disabled() && !b.disabled() ? "disabled"
+                    : "changed";
+            access.record(AuditEvent.of("admin.user." + what).action("manage-users").resource(name)
+                    .reason("users file changed")
+                    .detail("before", b == null ? null : fingerprint(b))
+                    .detail("after", a == null ? null : fingerprint(a))
+                    .detail("roles", a == null ? null : String.join(",", a.roles()))
+                    .build());
+        }
+    }
+
+    private static Map<String, User> byName(Collection<User> users) {
+        Map<String, User> out = new TreeMap<>();
+        for (User u : users) {
+            out.put(u.name(), u);
+        }
+        return out;
+    }
+
+    /** A fingerprint of everything a user entry holds (its hashes, roles and state), never a secret itself. */
+    private static String fingerprint(User u) {
+        return AuditEvent.fingerprint(String.join("\u0000", u.name(), Objects.toString(u.passwordHash()),
+                u.scram() == null ? "" : java.util.Base64.getEncoder().encodeToString(u.scram().storedKey()), String.join(",", u.roles()), Boolean.toString(u.disabled()),
+                Objects.toString(u.created())));
+    }
+
+    /** A certificate as the audit log names it: subject, expiry and SHA-256 fingerprint. */
+    static String certificate(java.security.cert.X509Certificate c) {
+        try {
+            return c.getSubjectX500Principal().getName() + ", notAfter " + c.getNotAfter().toInstant() + ", sha256:"
+                    + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                            .digest(c.getEncoded()));
+        } catch (java.security.GeneralSecurityException e) {
+            return c.getSubjectX500Principal().getName();
+        }
+    }
+
+    private static String address(Channel channel) {
+        return String.valueOf(channel.remoteAddress());
+    }
+}

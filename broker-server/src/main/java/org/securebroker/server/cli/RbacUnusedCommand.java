@@ -1,0 +1,110 @@
+package org.securebroker.server.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.securebroker.server.audit.AuditEntry;
+import org.securebroker.server.audit.AuditReader;
+import org.securebroker.server.rbac.Grant;
+import org.securebroker.server.rbac.Policy;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code broker rbac unused}: the allow grants of the policy that the audit log shows were never
+ * exercised in a window, as candidates to remove (privilege creep). A grant counts as exercised
+ * when an {@code authz.allow} entry in the window names its rule id as the deciding rule.
+ *
+ * <p>Thread-safety: a command object, used once.
+ */
+@Command(name = "unused", mixinStandardHelpOptions = true,
+        description = {"List the allow grants the audit log shows were never used since a time: candidates to remove.",
+            "A grant is used when an allow it decided was audited. Exits 0 when it could answer, 1 when the policy or "
+                + "the audit log cannot be read."})
+final class RbacUnusedCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    RbacCommand.Sources sources;
+    @Option(names = "--since", required = true, paramLabel = "WHEN", description = "The window's start: an age such as "
+            + "30d, a date (2026-01-31, UTC) or an instant (2026-01-31T12:00:00Z).")
+    String since;
+    @Option(names = "--dir", paramLabel = "AUDITDIR", description = "The audit directory (default: the configuration's "
+            + "audit.dir, DATA/audit).")
+    Path auditDir;
+    @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text", description = "text or json")
+    Cli.Output output;
+
+    @Override
+    public Integer call() throws IOException {
+        Instant now = Instant.now();
+        Instant from = Cli.instant("--since", since, now);
+        Policy policy = sources.load();
+        Path dir = auditDir != null ? auditDir : sources.brokerConfig().audit().dir();
+        if (!Files.isDirectory(dir)) {
+            throw new Cli.UsageException("no audit directory at " + dir + "; name it with --dir, --config or --data");
+        }
+        Map<String, Long> uses = new HashMap<>();
+        Instant firstEntry = null;
+        try (Stream<AuditEntry> all = AuditReader.entries(dir, AuditReader.Filter.ALL)) {
+            for (AuditEntry e : (Iterable<AuditEntry>) all::iterator) {
+                if (firstEntry == null) {
+                    firstEntry = e.time();
+                }
+                if (e.time().isBefore(from) || !"authz.allow".equals(e.type()) || e.rule() == null) {
+                    continue;
+                }
+                Object count = e.details().get("count");
+                uses.merge(e.rule(), count instanceof Number n ? n.longValue() : 1L, Long::sum);
+            }
+        }
+        List<Grant> unused = new ArrayList<>();
+        for (Grant g : policy.grants()) {
+            if (!uses.containsKey(g.ruleId())) {
+                unused.add(g);
+            }
+        }
+        boolean partial = firstEntry == null || firstEntry.isAfter(from);
+        PrintWriter out = spec.commandLine().getOut();
+        if (output == Cli.Output.JSON) {
+            ObjectNode root = Cli.JSON.createObjectNode();
+            root.put("policy", policy.version());
+            root.put("since", from.toString());
+            root.put("auditStarts", firstEntry == null ? null : firstEntry.toString());
+            root.put("windowCovered", !partial);
+            ArrayNode grants = root.putArray("unused");
+            for (Grant g : unused) {
+                grants.addObject().put("rule", g.ruleId()).put("role", g.role()).put("grant", g.text());
+            }
+            ObjectNode used = root.putObject("used");
+            policy.grants().stream().filter(g -> uses.containsKey(g.ruleId()))
+                    .forEach(g -> used.put(g.ruleId(), uses.get(g.ruleId())));
+            out.println(Cli.JSON.writeValueAsString(root));
+            return 0;
+        }
+        out.println("policy " + policy.version() + ": " + unused.size() + " of " + policy.grants().size()
+                + " allow grants unused since " + from);
+        if (partial) {
+            out.println("note: the audit log " + (firstEntry == null ? "is empty" : "starts at " + firstEntry)
+                    + ", after the window's start; grants may have been used before it");
+        }
+        for (Grant g : unused) {
+            out.printf("  %-32s %s%n", g.ruleId(), g.text());
+        }
+        return 0;
+    }
+}
