@@ -193,6 +193,11 @@ public final class Broker implements AutoCloseable {
                         + "NOTHING IS AUDITED. Only for measuring what authorization and auditing cost; never in use.");
                 access = AccessControl.unenforcedForBenchmarks(policies, users, Clock.systemUTC());
             } else {
+                if (!Files.exists(config.audit().privateKey())) {
+                    throw new IllegalStateException("the audit signing key " + config.audit().privateKey() + " does not "
+                            + "exist: 'broker init' creates it on a new data directory, 'broker audit keygen' on an "
+                            + "existing one");
+                }
                 Ed25519PrivateKeyParameters auditKey = AuditKeys.loadPrivate(config.audit().privateKey());
                 auditKeyId = AuditKeys.keyId(auditKey);
                 audit = openAudit(config.audit(), auditKey);
