@@ -24,6 +24,8 @@ import org.securebroker.server.rbac.Subject;
  */
 public final class AccessControl {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AccessControl.class);
+
     private final PolicyHolder policies;
     private final UserStore users;
     private final AuditLog audit;
@@ -31,6 +33,8 @@ public final class AccessControl {
     private final Clock clock;
     private final boolean enforced;
     private final AtomicLong generation = new AtomicLong();
+    private final AtomicLong lost = new AtomicLong();
+    private final AtomicLong lastLostReport = new AtomicLong(Long.MIN_VALUE / 2);
 
     private AccessControl(PolicyHolder policies, UserStore users, AuditLog audit, Duration allowAggregation, Clock clock,
                           boolean enforced) {
@@ -80,12 +84,33 @@ public final class AccessControl {
         return audit == null || audit.writable();
     }
 
-    /** Records an event; completes with its sequence number (0 when auditing is off). */
+    /**
+     * Records an event; completes with its sequence number (0 when auditing is off). A failure
+     * is logged here (at most once a second, with a count), so callers that do not wait for the
+     * entry need not look at the result.
+     */
     public CompletableFuture<Long> record(AuditEvent event) {
         if (audit == null) {
             return CompletableFuture.completedFuture(0L);
         }
-        return audit.append(event);
+        CompletableFuture<Long> written = audit.append(event);
+        written.whenComplete((seq, error) -> {
+            if (error != null) {
+                lost(error);
+            }
+        });
+        return written;
+    }
+
+    private void lost(Throwable error) {
+        long count = lost.incrementAndGet();
+        long now = clock.millis();
+        long last = lastLostReport.get();
+        if (now - last >= 1000 && lastLostReport.compareAndSet(last, now)) {
+            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            LOG.error("{} audit entries could not be written so far: {}", count, cause.getMessage());
+        }
     }
 
     Duration allowAggregation() {

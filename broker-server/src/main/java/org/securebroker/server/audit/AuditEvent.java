@@ -257,8 +257,11 @@ public record AuditEvent(String type, String principal, String source, String me
         }
 
         /** Adds a detail; a later value for the same key replaces the earlier one. */
+        /** Adds a detail; a null value adds nothing, so optional values need no check at the caller. */
         public Builder detail(String key, Object value) {
-            details.put(key, value);
+            if (value != null) {
+                details.put(key, value);
+            }
             return this;
         }
 

@@ -79,6 +79,11 @@ public final class AuditVerifier {
         TORN_LINE,
         /** Entries after the last checkpoint are not signed. */
         UNSIGNED_TAIL,
+        /**
+         * The log ends with a checkpoint that is not the final one of a clean shutdown: entries
+         * after it were cut together with the final checkpoint, or the broker runs or crashed.
+         */
+        NOT_FINAL,
         /** A checkpoint names a key id none of the given keys has. */
         UNKNOWN_KEY,
         /** A checkpoint's signature does not verify. */
@@ -477,9 +482,14 @@ public final class AuditVerifier {
                 warnings.add(what + " (seq " + firstUnsigned.seq() + " to " + previous.seq() + "); they could have "
                         + "been changed without detection");
             } else if (lastCheckpoint != null && !lastCheckpoint.isFinal()) {
-                warnings.add("the last checkpoint (seq " + lastCheckpoint.seq() + ") is not a final one: the broker "
-                        + "is running or did not shut down cleanly, or entries after it were removed together "
-                        + "with the final checkpoint (an anchor from a later verification would show that)");
+                String what = "the last checkpoint (seq " + lastCheckpoint.seq() + ") is not a final one: entries after "
+                        + "it were removed together with the final checkpoint, or the broker is running or did not "
+                        + "shut down cleanly";
+                if (!allowUnsignedTail) {
+                    throw stop(previous, ProblemKind.NOT_FINAL, what + " (use --allow-unsigned-tail for the log of a "
+                            + "running broker)");
+                }
+                warnings.add(what + " (an anchor from a later verification would show a cut)");
             }
             if (anchor != null && !anchorSeen) {
                 throw stop(previous == null ? dir.toString() : previous.file, previous == null ? 0 : previous.number,

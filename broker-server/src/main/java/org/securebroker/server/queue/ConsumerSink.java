@@ -1,5 +1,6 @@
 package org.securebroker.server.queue;
 
+import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.DeliverFrame;
 
 /**
@@ -18,4 +19,10 @@ public interface ConsumerSink {
 
     /** Flushes queued deliveries. */
     void flush();
+
+    /**
+     * The broker ended the consumer (its queue was deleted): tell the client, which will get no
+     * more deliveries for it.
+     */
+    void cancelled(int consumerId, ErrorCode code, String message);
 }

@@ -462,6 +462,8 @@ final class SubscriptionDispatcher {
     void detachAll() {
         for (Consumer c : new ArrayList<>(consumers)) {
             c.closed = true;
+            c.sink().cancelled(c.id(), org.securebroker.protocol.ErrorCode.QUEUE_NOT_FOUND, "queue '" + queue.name()
+                    + "' was deleted");
         }
         consumers.clear();
         inFlight.clear();

@@ -3,6 +3,7 @@ package org.securebroker.server.session;
 import io.netty.channel.Channel;
 import java.util.ArrayList;
 import java.util.List;
+import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.DeliverFrame;
 import org.securebroker.server.queue.ConsumerSink;
 
@@ -16,10 +17,17 @@ import org.securebroker.server.queue.ConsumerSink;
 final class ChannelSink implements ConsumerSink {
 
     private final Channel channel;
+    private final SessionHandler session;
     private List<DeliverFrame> pending = new ArrayList<>();
 
-    ChannelSink(Channel channel) {
+    ChannelSink(Channel channel, SessionHandler session) {
         this.channel = channel;
+        this.session = session;
+    }
+
+    @Override
+    public void cancelled(int consumerId, ErrorCode code, String message) {
+        channel.eventLoop().execute(() -> session.consumerCancelled(consumerId, code, message));
     }
 
     @Override

@@ -51,6 +51,7 @@ import org.securebroker.server.RequestException;
 import org.securebroker.server.access.AccessControl;
 import org.securebroker.server.access.SessionAccess;
 import org.securebroker.server.audit.AuditEvent;
+import org.securebroker.server.audit.AuditUnavailableException;
 import org.securebroker.server.rbac.Action;
 import org.securebroker.server.auth.Identity;
 import org.securebroker.server.auth.Mechanisms;
@@ -356,7 +357,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         int correlationId = subscribe.correlationId();
         int id = nextConsumerId++;
         CompletableFuture<Consumer> attached = engine.subscribe(subscribe.queue(), subscribe.subscription(),
-                subscribe.initialCredit(), id, new ChannelSink(ctx.channel()), c -> {
+                subscribe.initialCredit(), id, new ChannelSink(ctx.channel(), this), c -> {
                     consumers.put(c.id(), c);
                     ctx.writeAndFlush(new SubscribeOkFrame(correlationId, c.id()), ctx.voidPromise());
                 });
@@ -404,12 +405,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         }
         CompletableFuture<Void> created = access.requireRecorded(Action.CREATE, definition.name())
                 .thenCompose(seq -> engine.createQueue(definition));
-        created.whenComplete((v, error) -> access.record(AuditEvent.of("admin.queue.create")
-                .action(Action.CREATE.wireName())
-                .resource(definition.name())
-                .reason(error == null ? null : "failed: " + cause(error).getMessage())
-                .detail("after", error == null ? AuditEvent.fingerprint(definition.toString()) : null)));
-        answer(correlationId, created, v -> new OkFrame(correlationId));
+        CompletableFuture<Void> recorded = recordChange(created, "admin.queue.create", Action.CREATE, definition.name(),
+                null, AuditEvent.fingerprint(definition.toString()));
+        answer(correlationId, recorded, v -> new OkFrame(correlationId));
     }
 
     private void deleteQueue(DeleteQueueFrame delete) {
@@ -418,12 +416,22 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         String before = engine.definition(name).map(d -> AuditEvent.fingerprint(d.toString())).orElse(null);
         CompletableFuture<Void> deleted = access.requireRecorded(Action.DELETE, name)
                 .thenCompose(seq -> engine.deleteQueue(name));
-        deleted.whenComplete((v, error) -> access.record(AuditEvent.of("admin.queue.delete")
-                .action(Action.DELETE.wireName())
-                .resource(name)
+        CompletableFuture<Void> recorded = recordChange(deleted, "admin.queue.delete", Action.DELETE, name, before, null);
+        answer(correlationId, recorded, v -> new OkFrame(correlationId));
+    }
+
+    /**
+     * Records an administrative change once it is done (or failed: then "after" is "before"), on
+     * the event loop and before the client hears the answer.
+     */
+    private CompletableFuture<Void> recordChange(CompletableFuture<Void> change, String type, Action action,
+                                                 String resource, String before, String after) {
+        return change.whenComplete((v, error) -> ctx.executor().execute(() -> access.record(AuditEvent.of(type)
+                .action(action.wireName())
+                .resource(resource)
                 .reason(error == null ? null : "failed: " + cause(error).getMessage())
-                .detail("before", before)));
-        answer(correlationId, deleted, v -> new OkFrame(correlationId));
+                .detail("before", before)
+                .detail("after", error == null ? after : before))));
     }
 
     /** Lists the queues the principal holds some right on; the others stay invisible to it. */
@@ -464,6 +472,13 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** The engine ended a consumer (its queue was deleted); runs on the event loop. */
+    void consumerCancelled(int consumerId, ErrorCode code, String message) {
+        if (consumers.remove(consumerId) != null && state == State.OPEN) {
+            ctx.writeAndFlush(new CancelFrame(consumerId, code, message), ctx.voidPromise());
+        }
+    }
+
     private static Throwable cause(Throwable error) {
         return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
@@ -498,6 +513,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof RequestException e) {
             reply(correlationId, e.code(), e.getMessage());
+        } else if (cause instanceof AuditUnavailableException) {
+            reply(correlationId, ErrorCode.AUDIT_UNAVAILABLE, "the audit log cannot be written; the broker refuses "
+                    + "operations it cannot record, and this one was not done");
         } else {
             LOG.error("{}: request {} failed", remote(), correlationId, cause);
             reply(correlationId, ErrorCode.INTERNAL_ERROR, "internal error");

@@ -215,12 +215,16 @@ class AuditVerifierTest {
     }
 
     @Test
-    void shouldWarnWhenTheLogEndsWithACheckpointThatIsNotFinal() throws Exception {
+    void shouldRefuseALogThatEndsWithACheckpointThatIsNotFinalUnlessTheBrokerRuns() throws Exception {
         writeLines(log, lines(log).subList(0, 24));
 
         Report report = verify();
-        assertThat(report.ok()).isTrue();
-        assertThat(report.warnings()).singleElement().asString().contains("not a final one");
+        assertThat(report.ok()).isFalse();
+        assertThat(report.problem().kind()).isEqualTo(ProblemKind.NOT_FINAL);
+        assertThat(report.problem().message()).contains("not a final one");
+        Report running = verify(dir, null, true);
+        assertThat(running.ok()).isTrue();
+        assertThat(running.warnings()).singleElement().asString().contains("not a final one");
     }
 
     @Test

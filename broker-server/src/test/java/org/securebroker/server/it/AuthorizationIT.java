@@ -258,6 +258,12 @@ class AuthorizationIT {
             admin.deleteQueue("orders.us");
             admin.reload();
         }
+        UserStore.load(broker.broker().config().auth().usersFile()).update(all -> {
+            all.put("carol", user("carol", List.of("orders-producer")));
+            return all;
+        });
+        Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> audit().stream().anyMatch(e ->
+                "admin.user.added".equals(e.type())));
         broker.stop();
 
         List<String> got = new ArrayList<>();
@@ -284,6 +290,10 @@ class AuthorizationIT {
                 "authz.allow admin admin broker allow 1",
                 "tls.reload null null null null null",
                 "policy.reload null null null allow null",
+                "admin.user.added null manage-users carol null null",
                 "broker.stop null null null null null");
+        AuditEntry added = audit().stream().filter(e -> "admin.user.added".equals(e.type())).findFirst().orElseThrow();
+        assertThat(added.details()).containsKey("after").doesNotContainKey("before");
+        assertThat(added.text()).doesNotContain("argon2").doesNotContain(PASSWORD);
     }
 }

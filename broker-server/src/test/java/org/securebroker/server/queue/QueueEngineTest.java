@@ -16,6 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.securebroker.protocol.frame.Bytes;
+import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.DeliverFrame;
 import org.securebroker.protocol.frame.PublishMessage;
 import org.securebroker.store.Store;
@@ -63,6 +64,13 @@ class QueueEngineTest {
         @Override
         public void flush() {
         }
+
+        @Override
+        public void cancelled(int consumerId, ErrorCode code, String message) {
+            cancellations.add(consumerId + " " + code + " " + message);
+        }
+
+        final List<String> cancellations = new java.util.concurrent.CopyOnWriteArrayList<>();
     }
 
     @Test
@@ -79,6 +87,19 @@ class QueueEngineTest {
             return sink.delivered.size() == 200;
         });
         assertThat(sink.delivered).hasSize(200);
+    }
+
+    @Test
+    void shouldCancelTheConsumersOfADeletedQueue() throws Exception {
+        FlappingSink first = new FlappingSink();
+        FlappingSink second = new FlappingSink();
+        engine.subscribe("q", "a", 10, 7, first, c -> { }).get(10, TimeUnit.SECONDS);
+        engine.subscribe("q", "b", 10, 8, second, c -> { }).get(10, TimeUnit.SECONDS);
+        engine.deleteQueue("q").get(10, TimeUnit.SECONDS);
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> !first.cancellations.isEmpty()
+                && !second.cancellations.isEmpty());
+        assertThat(first.cancellations).containsExactly("7 QUEUE_NOT_FOUND queue 'q' was deleted");
+        assertThat(second.cancellations).containsExactly("8 QUEUE_NOT_FOUND queue 'q' was deleted");
     }
 
     @Test
@@ -103,6 +124,10 @@ class QueueEngineTest {
 
             @Override
             public void flush() {
+            }
+
+            @Override
+            public void cancelled(int consumerId, ErrorCode code, String message) {
             }
         };
         engine.subscribe("q", "s", 1000, 1, sink, c -> { }).get(10, TimeUnit.SECONDS);
