@@ -232,16 +232,7 @@ public final class Broker implements AutoCloseable {
                     config.dataDir(), policies.current().version());
             return broker;
         } catch (IOException | RuntimeException | InterruptedException e) {
-            if (engine != null) {
-                engine.close();
-            }
-            if (authenticator != null) {
-                authenticator.close();
-            }
-            if (audit != null) {
-                audit.close();
-            }
-            store.close();
+            closeAll(e, engine, authenticator, audit, store);
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
@@ -427,14 +418,51 @@ public final class Broker implements AutoCloseable {
         channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
-        engine.close();
-        authenticator.close();
-        store.close();
-        brokerAudit.event(AuditEvent.of("broker.stop"));
-        if (audit != null) {
-            audit.close();
+        RuntimeException failed = null;
+        try {
+            closeAll(null, engine, authenticator, store);
+        } catch (RuntimeException e) {
+            failed = e;
+        }
+        // last, whatever happened before: the final checkpoint seals the log of this run
+        brokerAudit.event(AuditEvent.of("broker.stop").reason(failed == null ? null : "stopped with an error: "
+                + failed.getMessage()));
+        try {
+            closeAll(failed, audit);
+        } catch (RuntimeException e) {
+            failed = e;
         }
         LOG.info("broker stopped");
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
+    /**
+     * Closes each resource (nulls skipped) even if an earlier one fails. Failures are added to
+     * {@code cause} when there is one, else the first is thrown with the others added to it.
+     */
+    private static void closeAll(Throwable cause, AutoCloseable... resources) {
+        RuntimeException first = null;
+        for (AutoCloseable r : resources) {
+            if (r == null) {
+                continue;
+            }
+            try {
+                r.close();
+            } catch (Exception e) {
+                if (cause != null) {
+                    cause.addSuppressed(e);
+                } else if (first == null) {
+                    first = e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
     }
 
     /** Writes what the store reports to the log. */

@@ -177,8 +177,12 @@ public final class SessionAccess {
     private void allowed(Entry e) {
         long now = control.clock().millis();
         if (!e.recorded || control.allowAggregation().isZero()) {
+            if (control.record(decision(e).detail("count", 1).build()).isCompletedExceptionally()) {
+                // refused at once (the log is overloaded or failed): the operation must not go ahead unrecorded
+                throw new RequestException(ErrorCode.AUDIT_UNAVAILABLE, "the audit log cannot take more entries now; "
+                        + "the broker refuses operations it cannot record");
+            }
             e.recorded = true;
-            control.record(decision(e).detail("count", 1).build());
             return;
         }
         if (e.pendingCount++ == 0) {

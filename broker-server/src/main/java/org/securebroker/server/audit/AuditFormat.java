@@ -201,14 +201,14 @@ final class AuditFormat {
         try {
             root = PARSER.readTree(line, 0, length);
         } catch (IOException e) {
-            throw new MalformedEntryException("not valid JSON: " + firstLine(e.getMessage()));
+            throw new MalformedEntryException("not valid JSON: " + quote(firstLine(e.getMessage())));
         }
         if (root == null || !root.isObject()) {
             throw new MalformedEntryException("not a JSON object");
         }
         for (Map.Entry<String, JsonNode> member : root.properties()) {
             if (!MEMBERS.contains(member.getKey())) {
-                throw new MalformedEntryException("unknown member '" + AuditEvent.clean(member.getKey()) + "'");
+                throw new MalformedEntryException("unknown member " + quote(member.getKey()));
             }
         }
         JsonNode seqNode = required(root, "seq");
@@ -242,8 +242,8 @@ final class AuditFormat {
         if (type.equals(CHECKPOINT)) {
             checkCheckpoint(details, sig);
         } else if (sig != null) {
-            throw new MalformedEntryException("only a checkpoint carries 'sig', not an entry of type '"
-                    + AuditEvent.clean(type) + "'");
+            throw new MalformedEntryException("only a checkpoint carries 'sig', not an entry of type "
+                    + quote(type));
         }
         return new AuditEntry(file, lineNumber, seqNode.asLong(), time, type, optional[0], optional[1], optional[2],
                 optional[3], optional[4], optional[5], optional[6], optional[7], optional[8], details, prev, sig,
@@ -308,7 +308,7 @@ final class AuditFormat {
             } else if (v.isFloatingPointNumber()) {
                 value = v.doubleValue();
             } else {
-                throw new MalformedEntryException("details." + AuditEvent.clean(f.getKey())
+                throw new MalformedEntryException("details." + quote(f.getKey())
                         + " is not a string, number or boolean");
             }
             out.put(f.getKey(), value);

@@ -94,6 +94,11 @@ public final class AuditLog implements AutoCloseable {
     private Instant fileStarted;
     private long seq;
     private long sinceCheckpoint;
+    /**
+     * Whether the last line is a checkpoint that is not final. Rotation after a final checkpoint
+     * (a restart) still writes one, so the file ends with a non-final checkpoint and removing the
+     * newer files cannot leave a log that looks cleanly shut down.
+     */
     private boolean lastIsCheckpoint;
     private Instant lastCheckpoint;
     private String doing = "writing";
@@ -113,7 +118,7 @@ public final class AuditLog implements AutoCloseable {
         if (last != null) {
             seq = last.seq();
             lastHash = AuditFormat.hash(AuditFormat.sha256(), tail.lastLine(), 0, tail.lastLine().length);
-            lastIsCheckpoint = last.isCheckpoint();
+            lastIsCheckpoint = last.isCheckpoint() && !Boolean.TRUE.equals(last.details().get(AuditFormat.FINAL));
         }
         this.encoder = new EntryEncoder(settings.signingKey(), settings.keyId(), lastHash);
         this.sinceCheckpoint = tail.sinceCheckpoint();
@@ -396,11 +401,11 @@ public final class AuditLog implements AutoCloseable {
         fileLines++;
         sinceCheckpoint = 0;
         lastCheckpoint = now;
-        lastIsCheckpoint = true;
+        lastIsCheckpoint = !last;
     }
 
     /**
-     * Closes a full or old file with a checkpoint (unless it ends with one) and starts the next;
+     * Closes a full or old file with a checkpoint (unless it ends with a non-final one) and starts the next;
      * the new file's first entry chains to the old file's last line.
      */
     private void maybeRotate(Instant now) throws IOException {

@@ -369,14 +369,14 @@ public final class AuditVerifier {
             Ed25519PublicKeyParameters key = keys.get(keyId);
             if (key == null) {
                 throw stop(line, ProblemKind.UNKNOWN_KEY, "the checkpoint is signed with key id "
-                        + AuditEvent.clean(keyId) + ", which none of the given keys has (" + String.join(", ",
+                        + AuditFormat.quote(keyId) + ", which none of the given keys has (" + String.join(", ",
                         keys.keySet()) + "); pass that key's public key with --key, if it is a genuine audit key");
             }
             verifier.init(false, key);
             verifier.update(line.signed, 0, line.signed.length);
             if (!verifier.verifySignature(AuditFormat.decodeSignature(e.sig()))) {
                 throw stop(line, ProblemKind.BAD_SIGNATURE, "the checkpoint's signature does not verify with key "
-                        + keyId + ": the checkpoint line was changed after it was signed, or forged");
+                        + AuditFormat.quote(keyId) + ": the checkpoint line was changed after it was signed, or forged");
             }
             long counted = (Long) e.details().get(AuditFormat.ENTRIES);
             if (counted != sinceCheckpoint) {

@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code broker rbac unused}: the allow grants of the policy that the audit log shows were never
  * exercised in a window, as candidates to remove (privilege creep). A grant counts as exercised
- * when an {@code authz.allow} entry in the window names its rule id as the deciding rule.
+ * when an {@code authz.allow} entry in the window, decided under the same policy version, names
+ * its rule id as the deciding rule.
  *
  * <p>Thread-safety: a command object, used once.
  */
@@ -59,6 +60,7 @@ final class RbacUnusedCommand implements Callable<Integer> {
             throw new Cli.UsageException("no audit directory at " + dir + "; name it with --dir, --config or --data");
         }
         Map<String, Long> uses = new HashMap<>();
+        long otherVersions = 0;
         Instant firstEntry = null;
         try (Stream<AuditEntry> all = AuditReader.entries(dir, AuditReader.Filter.ALL)) {
             for (AuditEntry e : (Iterable<AuditEntry>) all::iterator) {
@@ -66,6 +68,11 @@ final class RbacUnusedCommand implements Callable<Integer> {
                     firstEntry = e.time();
                 }
                 if (e.time().isBefore(from) || !"authz.allow".equals(e.type()) || e.rule() == null) {
+                    continue;
+                }
+                if (!policy.version().equals(e.policy())) {
+                    // rule ids name a role and a position, which another version may give to another grant
+                    otherVersions++;
                     continue;
                 }
                 Object count = e.details().get("count");
@@ -86,6 +93,7 @@ final class RbacUnusedCommand implements Callable<Integer> {
             root.put("since", from.toString());
             root.put("auditStarts", firstEntry == null ? null : firstEntry.toString());
             root.put("windowCovered", !partial);
+            root.put("allowsUnderOtherPolicyVersions", otherVersions);
             ArrayNode grants = root.putArray("unused");
             for (Grant g : unused) {
                 grants.addObject().put("rule", g.ruleId()).put("role", g.role()).put("grant", g.text());
@@ -101,6 +109,10 @@ final class RbacUnusedCommand implements Callable<Integer> {
         if (partial) {
             out.println("note: the audit log " + (firstEntry == null ? "is empty" : "starts at " + firstEntry)
                     + ", after the window's start; grants may have been used before it");
+        }
+        if (otherVersions > 0) {
+            out.println("note: " + otherVersions + " allow entries in the window were decided under other policy "
+                    + "versions and are not counted; a grant used only before the last policy change is listed");
         }
         for (Grant g : unused) {
             out.printf("  %-32s %s%n", g.ruleId(), g.text());

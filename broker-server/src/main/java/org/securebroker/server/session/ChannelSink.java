@@ -49,7 +49,10 @@ final class ChannelSink implements ConsumerSink {
         pending = new ArrayList<>(Math.max(16, batch.size()));
         channel.eventLoop().execute(() -> {
             for (DeliverFrame frame : batch) {
-                channel.write(frame, channel.voidPromise());
+                // a consumer cancelled after the queue handed over this batch gets nothing more
+                if (session.delivering(frame.consumerId())) {
+                    channel.write(frame, channel.voidPromise());
+                }
             }
             channel.flush();
         });

@@ -53,6 +53,9 @@ final class SessionAuthentication {
         /** A frame arrived that the exchange does not allow now; closes the connection. */
         void unexpected(String frameType, String why);
 
+        /** The session renewed its authentication; the identity (and its roles) may have changed. */
+        void renewed();
+
         /** The session's deadline passed without re-authentication. */
         void expired(String message);
 
@@ -240,6 +243,7 @@ final class SessionAuthentication {
         }
         identity = fresh;
         listener.reauthenticated(ctx.channel(), fresh.principal(), fresh.mechanism());
+        outcome.renewed();
         scheduleDeadline();
         LOG.info("{}: '{}' re-authenticated, session renewed until {}", ctx.channel().remoteAddress(), fresh.principal(),
                 Instant.ofEpochMilli(fresh.expiresAtMillis()));

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -40,25 +39,20 @@ import org.securebroker.protocol.frame.PingFrame;
 import org.securebroker.protocol.frame.PongFrame;
 import org.securebroker.protocol.frame.PublishFrame;
 import org.securebroker.protocol.frame.PublishOkFrame;
-import org.securebroker.protocol.frame.QueueListFrame;
 import org.securebroker.protocol.frame.ReloadFrame;
 import org.securebroker.protocol.frame.SubscribeFrame;
 import org.securebroker.protocol.frame.SubscribeOkFrame;
 import org.securebroker.protocol.frame.UnsubscribeFrame;
 import org.securebroker.protocol.frame.CancelFrame;
-import org.securebroker.protocol.frame.QueueInfo;
 import org.securebroker.server.RequestException;
 import org.securebroker.server.access.AccessControl;
 import org.securebroker.server.access.SessionAccess;
-import org.securebroker.server.audit.AuditEvent;
-import org.securebroker.server.audit.AuditUnavailableException;
 import org.securebroker.server.rbac.Action;
 import org.securebroker.server.auth.Identity;
 import org.securebroker.server.auth.Mechanisms;
 import org.securebroker.server.net.ConnectionListener;
 import org.securebroker.server.net.Pipeline;
 import org.securebroker.server.queue.Consumer;
-import org.securebroker.server.queue.QueueDefinition;
 import org.securebroker.server.queue.QueueEngine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,9 +74,6 @@ import org.slf4j.LoggerFactory;
 public final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionHandler.class);
-
-    private static final Action[] QUEUE_ACTIONS = {Action.PUBLISH, Action.CONSUME, Action.CREATE, Action.DELETE,
-            Action.PURGE};
 
     private enum State {
         AWAIT_TLS, AWAIT_HELLO, AWAIT_AUTH, OPEN, CLOSED
@@ -106,6 +97,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private SessionAuthentication auth;
     private SessionAccess access;
+    private Replies replies;
+    private AdminCommands admin;
     private State state = State.AWAIT_TLS;
     private ScheduledFuture<?> timeout;
     private int maxFrameSize;
@@ -139,6 +132,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         this.access = accessControl.session(String.valueOf(ctx.channel().remoteAddress()),
                 ctx.channel().id().asShortText(), this::identity, ctx.executor());
+        this.replies = new Replies(ctx);
+        this.admin = new AdminCommands(ctx, engine, access, reloader, replies);
         this.auth = new SessionAuthentication(mechanisms, listener, ctx, new SessionAuthentication.Outcome() {
             @Override
             public void opened(Identity identity) {
@@ -156,6 +151,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             public void unexpected(String frameType, String why) {
                 listener.protocolError(ctx.channel(), "unexpected " + frameType + " in state " + state);
                 fail(ErrorCode.UNEXPECTED_FRAME, frameType + " is not allowed now: " + why);
+            }
+
+            @Override
+            public void renewed() {
+                rightsChanged();
             }
 
             @Override
@@ -258,6 +258,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     private void command(Frame frame) {
         int correlationId = frame.correlationId();
         try {
+            if (!accessControl.auditWritable() && !(frame instanceof CloseFrame || frame instanceof PingFrame
+                    || frame instanceof PongFrame)) {
+                throw new RequestException(ErrorCode.AUDIT_UNAVAILABLE, "the audit log cannot be written; the broker "
+                        + "refuses operations it cannot record");
+            }
             if (frame instanceof PublishFrame publish) {
                 requireOnQueue(Action.PUBLISH, publish.queue());
                 publish(publish);
@@ -266,7 +271,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 access.require(Action.CONSUME, c.queue());
                 engine.ack(c, ack.offsets()).thenAccept(refused -> {
                     if (refused.length > 0) {
-                        reply(correlationId, ErrorCode.INVALID_REQUEST, "offsets " + Arrays.toString(refused)
+                        replies.error(correlationId, ErrorCode.INVALID_REQUEST, "offsets " + Arrays.toString(refused)
                                 + " were not delivered to subscription '" + c.subscription() + "'");
                     }
                 });
@@ -282,7 +287,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 access.require(Action.CONSUME, c.queue());
                 engine.nack(c, nack.offset(), nack.delayMillis()).thenAccept(ok -> {
                     if (!ok) {
-                        reply(correlationId, ErrorCode.INVALID_REQUEST, "offset " + nack.offset()
+                        replies.error(correlationId, ErrorCode.INVALID_REQUEST, "offset " + nack.offset()
                                 + " is not in flight on subscription '" + c.subscription() + "'");
                     }
                 });
@@ -297,23 +302,15 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 engine.detach(c);
                 ctx.writeAndFlush(new OkFrame(correlationId));
             } else if (frame instanceof CreateQueueFrame create) {
-                createQueue(create);
+                admin.createQueue(create);
             } else if (frame instanceof DeleteQueueFrame delete) {
-                deleteQueue(delete);
+                admin.deleteQueue(delete);
             } else if (frame instanceof AuthFrame reauth) {
                 auth.reauthenticate(reauth);
             } else if (frame instanceof ReloadFrame) {
-                CompletableFuture<Long> recorded = access.requireRecorded(Action.ADMIN, Action.BROKER_RESOURCE);
-                recorded.whenComplete((seq, error) -> ctx.executor().execute(() -> {
-                    if (error != null) {
-                        reply(correlationId, ErrorCode.AUDIT_UNAVAILABLE, "the audit log cannot be written; nothing "
-                                + "was reloaded");
-                    } else {
-                        reload(correlationId);
-                    }
-                }));
+                admin.reload(correlationId, principal());
             } else if (frame instanceof ListQueuesFrame) {
-                listQueues(correlationId);
+                admin.listQueues(correlationId);
             } else if (frame instanceof PingFrame ping) {
                 ctx.writeAndFlush(new PongFrame(correlationId, ping.payload()));
             } else if (frame instanceof PongFrame) {
@@ -324,7 +321,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 unexpected(frame, "not a client command");
             }
         } catch (RequestException e) {
-            reply(correlationId, e.code(), e.getMessage());
+            replies.error(correlationId, e.code(), e.getMessage());
         }
     }
 
@@ -341,7 +338,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             if (error == null) {
                 ctx.writeAndFlush(new PublishOkFrame(correlationId, results), ctx.voidPromise());
             } else {
-                replyFailure(correlationId, error);
+                replies.failure(correlationId, error);
             }
             ctx.executor().execute(() -> {
                 inFlightPublishes -= count;
@@ -360,10 +357,12 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 subscribe.initialCredit(), id, new ChannelSink(ctx.channel(), this), c -> {
                     consumers.put(c.id(), c);
                     ctx.writeAndFlush(new SubscribeOkFrame(correlationId, c.id()), ctx.voidPromise());
+                    // the right was checked before attaching; a reload in between must not be missed
+                    ctx.executor().execute(() -> recheck(c));
                 });
         attached.whenComplete((c, error) -> {
             if (error != null) {
-                replyFailure(correlationId, error);
+                replies.failure(correlationId, error);
             } else if (!ctx.channel().isActive()) {
                 consumers.remove(c.id());
                 engine.detach(c);
@@ -391,66 +390,6 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void createQueue(CreateQueueFrame create) {
-        int correlationId = create.correlationId();
-        QueueDefinition definition;
-        try {
-            definition = new QueueDefinition(create.queue(), (int) Math.min(Integer.MAX_VALUE, create.maxDeliveries()),
-                    create.deadLetterQueue(), Duration.ofMillis(create.defaultTtlMillis()));
-        } catch (RuntimeException e) {
-            throw new RequestException(ErrorCode.INVALID_REQUEST, e.getMessage());
-        }
-        if (definition.hasDeadLetterQueue() && !engine.exists(definition.deadLetterQueue())) {
-            access.require(Action.CREATE, definition.deadLetterQueue());
-        }
-        CompletableFuture<Void> created = access.requireRecorded(Action.CREATE, definition.name())
-                .thenCompose(seq -> engine.createQueue(definition));
-        CompletableFuture<Void> recorded = recordChange(created, "admin.queue.create", Action.CREATE, definition.name(),
-                null, AuditEvent.fingerprint(definition.toString()));
-        answer(correlationId, recorded, v -> new OkFrame(correlationId));
-    }
-
-    private void deleteQueue(DeleteQueueFrame delete) {
-        int correlationId = delete.correlationId();
-        String name = delete.queue();
-        String before = engine.definition(name).map(d -> AuditEvent.fingerprint(d.toString())).orElse(null);
-        CompletableFuture<Void> deleted = access.requireRecorded(Action.DELETE, name)
-                .thenCompose(seq -> engine.deleteQueue(name));
-        CompletableFuture<Void> recorded = recordChange(deleted, "admin.queue.delete", Action.DELETE, name, before, null);
-        answer(correlationId, recorded, v -> new OkFrame(correlationId));
-    }
-
-    /**
-     * Records an administrative change once it is done (or failed: then "after" is "before"), on
-     * the event loop and before the client hears the answer.
-     */
-    private CompletableFuture<Void> recordChange(CompletableFuture<Void> change, String type, Action action,
-                                                 String resource, String before, String after) {
-        return change.whenComplete((v, error) -> ctx.executor().execute(() -> access.record(AuditEvent.of(type)
-                .action(action.wireName())
-                .resource(resource)
-                .reason(error == null ? null : "failed: " + cause(error).getMessage())
-                .detail("before", before)
-                .detail("after", error == null ? after : before))));
-    }
-
-    /** Lists the queues the principal holds some right on; the others stay invisible to it. */
-    private void listQueues(int correlationId) {
-        List<QueueInfo> visible = new java.util.ArrayList<>();
-        List<QueueInfo> all = engine.listQueues();
-        for (QueueInfo q : all) {
-            for (Action a : QUEUE_ACTIONS) {
-                if (access.permits(a, q.name())) {
-                    visible.add(q);
-                    break;
-                }
-            }
-        }
-        access.record(AuditEvent.of("authz.allow").action("list").resource("queues").decision("allow")
-                .policy(access.policyVersion()).detail("shown", visible.size()).detail("hidden", all.size() - visible.size()));
-        ctx.writeAndFlush(new QueueListFrame(correlationId, visible));
-    }
-
     /**
      * The policy or the principal's roles changed: every consumer whose principal may no longer
      * consume from its queue is cancelled (CANCEL NOT_AUTHORIZED) and stops receiving. Runs on
@@ -461,15 +400,34 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         for (Consumer c : List.copyOf(consumers.values())) {
-            if (!access.stillAllowed(Action.CONSUME, c.queue())) {
-                consumers.remove(c.id());
-                engine.detach(c);
-                LOG.info("{}: '{}' may no longer consume from '{}'; consumer {} cancelled", remote(), principal(),
-                        c.queue(), c.id());
-                ctx.writeAndFlush(new CancelFrame(c.id(), ErrorCode.NOT_AUTHORIZED, "'" + principal()
-                        + "' is no longer authorized to consume from queue '" + c.queue() + "'"), ctx.voidPromise());
-            }
+            recheck(c);
         }
+    }
+
+    /** Cancels the consumer unless its principal may still consume from its queue (and that can be recorded). */
+    private void recheck(Consumer c) {
+        if (state != State.OPEN || consumers.get(c.id()) != c) {
+            return;
+        }
+        boolean allowed;
+        try {
+            allowed = access.stillAllowed(Action.CONSUME, c.queue());
+        } catch (RequestException e) {
+            allowed = false;
+        }
+        if (!allowed) {
+            consumers.remove(c.id());
+            engine.detach(c);
+            LOG.info("{}: '{}' may no longer consume from '{}'; consumer {} cancelled", remote(), principal(),
+                    c.queue(), c.id());
+            ctx.writeAndFlush(new CancelFrame(c.id(), ErrorCode.NOT_AUTHORIZED, "'" + principal()
+                    + "' is no longer authorized to consume from queue '" + c.queue() + "'"), ctx.voidPromise());
+        }
+    }
+
+    /** Whether deliveries for this consumer id may still be written (it was not cancelled or detached). */
+    boolean delivering(int consumerId) {
+        return consumers.containsKey(consumerId);
     }
 
     /** The engine ended a consumer (its queue was deleted); runs on the event loop. */
@@ -477,53 +435,6 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         if (consumers.remove(consumerId) != null && state == State.OPEN) {
             ctx.writeAndFlush(new CancelFrame(consumerId, code, message), ctx.voidPromise());
         }
-    }
-
-    private static Throwable cause(Throwable error) {
-        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    }
-
-    /** Reloads off the event loop (it reads files); the answer names what failed, if anything. */
-    private void reload(int correlationId) {
-        String who = principal();
-        java.util.concurrent.CompletableFuture.runAsync(reloader::reload).whenComplete((v, error) -> {
-            if (error == null) {
-                LOG.info("{}: '{}' reloaded the TLS material", remote(), who);
-                ctx.writeAndFlush(new OkFrame(correlationId), ctx.voidPromise());
-            } else {
-                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-                LOG.warn("{}: reload requested by '{}' failed: {}", remote(), who, cause.getMessage());
-                reply(correlationId, ErrorCode.INVALID_REQUEST, "reload failed, the previous material stays in force: "
-                        + cause.getMessage());
-            }
-        });
-    }
-
-    private <T> void answer(int correlationId, CompletableFuture<T> future, java.util.function.Function<T, Frame> ok) {
-        future.whenComplete((value, error) -> {
-            if (error == null) {
-                ctx.writeAndFlush(ok.apply(value), ctx.voidPromise());
-            } else {
-                replyFailure(correlationId, error);
-            }
-        });
-    }
-
-    private void replyFailure(int correlationId, Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        if (cause instanceof RequestException e) {
-            reply(correlationId, e.code(), e.getMessage());
-        } else if (cause instanceof AuditUnavailableException) {
-            reply(correlationId, ErrorCode.AUDIT_UNAVAILABLE, "the audit log cannot be written; the broker refuses "
-                    + "operations it cannot record, and this one was not done");
-        } else {
-            LOG.error("{}: request {} failed", remote(), correlationId, cause);
-            reply(correlationId, ErrorCode.INTERNAL_ERROR, "internal error");
-        }
-    }
-
-    private void reply(int correlationId, ErrorCode code, String message) {
-        ctx.writeAndFlush(new ErrorFrame(correlationId, code.code(), message), ctx.voidPromise());
     }
 
     private void replyAndClose(int correlationId, ErrorCode code, String message) {

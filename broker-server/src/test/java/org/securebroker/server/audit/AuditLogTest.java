@@ -103,7 +103,8 @@ class AuditLogTest {
                 Thread.sleep(20);
             }
             assertThat(log.lastSequence()).as("an idle writer checkpoints when the interval is up").isEqualTo(2);
-            assertThat(AuditVerifier.verify(dir, List.of(key.generatePublicKey()), null, false).ok()).isTrue();
+            // the log of a running broker: its last checkpoint is not the final one yet
+            assertThat(AuditVerifier.verify(dir, List.of(key.generatePublicKey()), null, true).ok()).isTrue();
         }
     }
 
@@ -154,6 +155,26 @@ class AuditLogTest {
         assertThat(AuditFormat.fileNumbers(dir)).containsExactly(1, 2);
         assertThat(lines(file(dir, 1))).hasSize(3); // two entries and the rotation checkpoint
         assertThat(verify().ok()).isTrue();
+    }
+
+    @Test
+    void shouldNotLetAFileEndingAtAFinalCheckpointHideTheFilesAfterIt() throws Exception {
+        AuditSettings daily = settings.withRotation(1 << 20, Duration.ofHours(1));
+        try (AuditLog log = AuditLog.open(daily, clock)) {
+            log.append(event(1)).join();
+        }
+        clock.advance(Duration.ofHours(2));
+        try (AuditLog log = AuditLog.open(daily, clock)) {
+            log.append(event(2)).join();
+        }
+        assertThat(AuditFormat.fileNumbers(dir)).containsExactly(1, 2);
+        List<String> first = lines(file(dir, 1));
+        assertThat(first.get(first.size() - 1)).as("rotation after a restart closes the file with a checkpoint that "
+                + "is not final").contains("\"final\":false");
+        assertThat(verify().ok()).isTrue();
+
+        Files.delete(file(dir, 2));
+        assertThat(verify().problem().kind()).isEqualTo(AuditVerifier.ProblemKind.NOT_FINAL);
     }
 
     @Test

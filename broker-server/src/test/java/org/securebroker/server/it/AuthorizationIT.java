@@ -7,13 +7,16 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PrivateKey;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -35,7 +38,9 @@ import org.securebroker.server.auth.Argon2id;
 import org.securebroker.server.auth.PasswordSecrets;
 import org.securebroker.server.auth.User;
 import org.securebroker.server.auth.UserStore;
+import org.securebroker.server.auth.jwt.DevTokens;
 import org.securebroker.server.cli.BrokerCli;
+import org.securebroker.server.tls.LocalCa;
 import org.securebroker.server.config.BrokerConfig;
 
 /**
@@ -54,7 +59,7 @@ class AuthorizationIT {
                     resources: ["*"]
               orders-producer:
                 allow:
-                  - actions: [publish]
+                  - actions: [publish, create]
                     resources: ["orders.*"]
               orders-consumer:
                 allow:
@@ -81,7 +86,8 @@ class AuthorizationIT {
     void start() throws Exception {
         broker = new TestBroker(dir.resolve("data"), c -> c.withAudit(new BrokerConfig.Audit(c.audit().dir(),
                 c.audit().privateKey(), c.audit().publicKey(), c.audit().checkpointEntries(),
-                c.audit().checkpointInterval(), c.audit().rotateBytes(), c.audit().rotateAge(), Duration.ofHours(1))));
+                c.audit().checkpointInterval(), c.audit().rotateBytes(), c.audit().rotateAge(), Duration.ofHours(1)))
+                .withAuth(c.auth().withJwt(DevTokens.config(c.dataDir().resolve(BrokerConfig.Layout.JWT_DEV_PUBLIC_KEY)))));
         UserStore users = UserStore.load(broker.broker().config().auth().usersFile());
         users.update(all -> {
             all.put("alice", user("alice", List.of("orders-producer")));
@@ -142,14 +148,21 @@ class AuthorizationIT {
                     .hasMessageContaining("'alice' is not authorized to publish to queue 'billing'");
             assertThatThrownBy(() -> alice.subscribe("orders.eu", "s", m -> { }))
                     .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.NOT_AUTHORIZED));
-            assertThatThrownBy(() -> alice.createQueue(QueueSpec.named("orders.new")))
+            assertThatThrownBy(() -> alice.createQueue(QueueSpec.named("billing.new")))
                     .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.NOT_AUTHORIZED));
+            // dead-lettering would publish into billing on alice's behalf
+            assertThatThrownBy(() -> alice.createQueue(QueueSpec.named("orders.new").withMaxDeliveries(1)
+                    .withDeadLetterQueue("billing")))
+                    .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.NOT_AUTHORIZED))
+                    .hasMessageContaining("'alice' is not authorized to publish to queue 'billing'");
+            alice.createQueue(QueueSpec.named("orders.new").withMaxDeliveries(1).withDeadLetterQueue("orders.new.dlq"));
             assertThatThrownBy(() -> alice.deleteQueue("orders.eu"))
                     .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.NOT_AUTHORIZED));
             assertThatThrownBy(alice::reload)
                     .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.NOT_AUTHORIZED));
             // a listing shows only the queues the principal holds a right on
-            assertThat(alice.listQueues()).extracting(QueueInfo::name).containsExactly("orders.eu", "orders.secret");
+            assertThat(alice.listQueues()).extracting(QueueInfo::name)
+                    .containsExactly("orders.eu", "orders.new", "orders.new.dlq", "orders.secret");
 
             assertThatThrownBy(() -> bob.send("orders.eu", Message.of("consumer only")))
                     .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.NOT_AUTHORIZED));
@@ -167,7 +180,7 @@ class AuthorizationIT {
         List<AuditEntry> denials = audit().stream().filter(e -> "authz.deny".equals(e.type())).toList();
         assertThat(denials).extracting(e -> e.principal() + " " + e.action() + " " + e.resource() + " " + e.rule())
                 .contains("alice publish billing default-deny", "alice consume orders.eu default-deny",
-                        "alice create orders.new default-deny", "alice delete orders.eu default-deny",
+                        "alice create billing.new default-deny", "alice delete orders.eu default-deny",
                         "alice admin broker default-deny", "bob publish orders.eu default-deny",
                         "bob consume orders.secret orders-consumer/deny[0]");
         assertThat(denials).allSatisfy(e -> assertThat(e.policy()).isEqualTo(broker.broker().policy().version()));
@@ -237,6 +250,22 @@ class AuthorizationIT {
     }
 
     @Test
+    void shouldCancelAConsumerWhoseRenewedTokenNoLongerGrantsTheRole() throws Exception {
+        PrivateKey devKey = LocalCa.readPrivateKey(dir.resolve("data").resolve(BrokerConfig.Layout.JWT_DEV_PRIVATE_KEY));
+        AtomicInteger minted = new AtomicInteger();
+        try (BrokerClient svc = builder().tokenSupplier(() -> DevTokens.mint(devKey, new DevTokens.Request(
+                DevTokens.ISSUER, DevTokens.AUDIENCE, DevTokens.KEY_ID, "svc",
+                minted.getAndIncrement() == 0 ? List.of("orders-consumer") : List.of(), Duration.ofSeconds(8)),
+                Clock.systemUTC())).connect()) {
+            Subscription s = svc.subscribe("orders.eu", "svc", m -> m.ack());
+            assertThat(s.isOpen()).isTrue();
+            Awaitility.await().atMost(20, TimeUnit.SECONDS).until(() -> !s.isOpen());
+            assertThat(minted.get()).isGreaterThanOrEqualTo(2);
+            assertThat(s.failure()).hasValueSatisfying(e -> assertThat(e.code()).contains(ErrorCode.NOT_AUTHORIZED));
+        }
+    }
+
+    @Test
     void shouldWriteExactlyTheExpectedAuditEntriesForAScriptedSession() throws Exception {
         long from = lastSeq();
         assertThatThrownBy(() -> client("mallory", "not a user at all"))
@@ -289,6 +318,7 @@ class AuthorizationIT {
                 "admin.queue.delete admin delete orders.us null null",
                 "authz.allow admin admin broker allow 1",
                 "tls.reload null null null null null",
+                "key.jwt.reload null null null null null",
                 "policy.reload null null null allow null",
                 "admin.user.added null manage-users carol null null",
                 "broker.stop null null null null null");
