@@ -179,8 +179,8 @@ public final class SessionAccess {
         if (!e.recorded || control.allowAggregation().isZero()) {
             if (control.record(decision(e).detail("count", 1).build()).isCompletedExceptionally()) {
                 // refused at once (the log is overloaded or failed): the operation must not go ahead unrecorded
-                throw new RequestException(ErrorCode.AUDIT_UNAVAILABLE, "the audit log cannot take more entries now; "
-                        + "the broker refuses operations it cannot record");
+                throw new RequestException(ErrorCode.AUDIT_UNAVAILABLE, "the audit log cannot record this now (it "
+                        + "failed or is overloaded); the broker refuses operations it cannot record");
             }
             e.recorded = true;
             return;

@@ -12,12 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
-import java.util.EnumSet;
 import java.util.HexFormat;
-import java.util.Set;
 import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
@@ -32,6 +28,8 @@ import org.bouncycastle.crypto.util.SubjectPublicKeyInfoFactory;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.util.io.pem.PemWriter;
+import org.securebroker.store.StoreException;
+import org.securebroker.store.crypto.KeyringFile;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.DefaultFileLayer;
 import org.securebroker.store.io.StorageChannel;
@@ -49,9 +47,6 @@ import org.securebroker.store.io.StorageChannel;
 public final class AuditKeys {
 
     private static final int MAX_PEM_BYTES = 16 * 1024;
-    private static final Set<PosixFilePermission> GROUP_OR_OTHERS = EnumSet.of(
-            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
-            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
 
     private AuditKeys() {
     }
@@ -158,15 +153,10 @@ public final class AuditKeys {
         if (!Files.exists(file)) {
             throw new NoSuchFileException(file.toString(), null, "no audit key file; create one with 'broker audit keygen'");
         }
-        if (!Files.getFileStore(file).supportsFileAttributeView("posix")) {
-            return;
-        }
-        Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
-        Set<PosixFilePermission> loose = EnumSet.copyOf(GROUP_OR_OTHERS);
-        loose.retainAll(permissions);
-        if (!loose.isEmpty()) {
-            throw new IOException("audit key file " + file + " is accessible by group or others ("
-                    + PosixFilePermissions.toString(permissions) + "); restrict it to its owner with: chmod 600 " + file);
+        try {
+            KeyringFile.checkPermissions(file);
+        } catch (StoreException e) {
+            throw new IOException("audit " + e.getMessage(), e);
         }
     }
 
