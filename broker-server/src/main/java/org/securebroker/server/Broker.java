@@ -24,10 +24,15 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.ErrorFrame;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.securebroker.server.access.AccessControl;
+import org.securebroker.server.admin.AdminServer;
+import org.securebroker.server.admin.BrokerMetrics;
 import org.securebroker.server.audit.AuditEvent;
 import org.securebroker.server.audit.AuditKeys;
 import org.securebroker.server.audit.AuditLog;
@@ -57,6 +62,8 @@ import org.securebroker.store.StoreException;
 import org.securebroker.store.StoreListener;
 import org.securebroker.store.crypto.Keyring;
 import org.securebroker.store.crypto.KeyringFile;
+import org.securebroker.store.io.DefaultFileLayer;
+import org.securebroker.store.io.FileLayer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,13 +95,16 @@ public final class Broker implements AutoCloseable {
     private final AuditLog audit;
     private final AccessControl access;
     private final BrokerAudit brokerAudit;
+    private final BrokerMetrics metrics;
+    private volatile AdminServer admin;
     private volatile boolean closed;
 
     private Broker(BrokerConfig config, Store store, UserStore users, PasswordAuthenticator authenticator,
                    Mechanisms mechanisms, QueueEngine engine, TlsMaterial tls, PolicyHolder policies, AuditLog audit,
-                   AccessControl access)
+                   AccessControl access, BrokerMetrics metrics)
             throws InterruptedException {
         this.config = config;
+        this.metrics = metrics;
         this.policies = policies;
         this.audit = audit;
         this.access = access;
@@ -111,7 +121,7 @@ public final class Broker implements AutoCloseable {
         BrokerConfig.Listener l = config.listener();
         SessionSettings sessionSettings = new SessionSettings(SERVER_ID, l.handshakeTimeout(), l.authTimeout(),
                 l.maxFrameSize(), l.maxInFlightPublishes());
-        ConnectionListener connections = brokerAudit;
+        ConnectionListener connections = ConnectionListener.both(brokerAudit, metrics);
         Pipeline pipeline = new Pipeline(tls::context, l.handshakeTimeout().toMillis(),
                 () -> new SessionHandler(sessionSettings, mechanisms, engine, connections, this::reload, access),
                 connections);
@@ -166,6 +176,15 @@ public final class Broker implements AutoCloseable {
      *     file with loose permissions, a port in use, ...)
      */
     public static Broker start(BrokerConfig config) {
+        return start(config, DefaultFileLayer.INSTANCE);
+    }
+
+    /**
+     * Starts a broker whose store reaches its files through {@code storeFiles} (tests use one
+     * that fails on demand, to see what the broker does when its disk does).
+     */
+    public static Broker start(BrokerConfig config, FileLayer storeFiles) {
+        BrokerMetrics metrics = new BrokerMetrics(Clock.systemUTC());
         Keyring keyring = config.keys().fromEnvironment()
                 ? KeyringFile.fromEnvironment(config.keys().kekEnv(), System.getenv())
                 : KeyringFile.load(config.keys().kekFile());
@@ -177,7 +196,8 @@ public final class Broker implements AutoCloseable {
                 .maxBatchBytes(Math.max(8 << 20, config.queues().maxMessageBytes() * 2))
                 .subscriptionSyncInterval(s.subscriptionSyncInterval())
                 .retention(retention)
-                .listener(new StoreLog())
+                .listener(metrics.storeListener(new StoreLog()))
+                .fileLayer(storeFiles)
                 .build(), keyring);
         UserStore users = null;
         PasswordAuthenticator authenticator = null;
@@ -219,8 +239,19 @@ public final class Broker implements AutoCloseable {
             if (q.autoCreate()) {
                 LOG.warn("queues.autoCreate is on: any authenticated client can create queues by publishing or subscribing");
             }
+            access.addObserver(metrics::observe);
             Broker broker = new Broker(config, store, users, authenticator, mechanisms, engine, tls, policies, audit,
-                    access);
+                    access, metrics);
+            AuditLog auditLog = audit;
+            metrics.bind(broker.channels::size, engine, store, () -> auditLog == null ? 0 : auditLog.lastSequence(),
+                    broker::certificates, config.admin().perQueueMetrics());
+            try {
+                broker.startAdmin();
+            } catch (RuntimeException | InterruptedException e) {
+                broker.close();
+                throw new IllegalStateException("cannot start the admin listener on " + config.admin().host() + ":"
+                        + config.admin().port() + ": " + describe(e) + " (set admin.port, or admin.enabled: false)", e);
+            }
             broker.brokerAudit.event(AuditEvent.of("broker.start")
                     .resource("tls://" + config.listener().host() + ":" + broker.port())
                     .policy(policies.current().version())
@@ -285,6 +316,53 @@ public final class Broker implements AutoCloseable {
 
     public PasswordAuthenticator authenticator() {
         return authenticator;
+    }
+
+    private void startAdmin() throws InterruptedException {
+        BrokerConfig.Admin a = config.admin();
+        if (a.enabled()) {
+            admin = AdminServer.start(a.host(), a.port(), tls::context, this::unready, metrics);
+        }
+    }
+
+    /** What keeps the broker from taking traffic now; empty when it is ready. */
+    public List<String> unready() {
+        List<String> problems = new ArrayList<>();
+        if (closed) {
+            problems.add("the broker is stopping");
+        }
+        if (!serverChannel.isActive()) {
+            problems.add("the client listener is not bound");
+        }
+        if (!store.isWritable()) {
+            problems.add("the store refuses writes: " + store.failure().map(Throwable::getMessage).orElse("failed"));
+        }
+        if (!access.auditWritable()) {
+            problems.add("the audit log cannot be written");
+        }
+        return problems;
+    }
+
+    /** The admin listener's port, or -1 when it is off. */
+    public int adminPort() {
+        AdminServer a = admin;
+        return a == null ? -1 : a.port();
+    }
+
+    public BrokerMetrics metrics() {
+        return metrics;
+    }
+
+    private Map<String, X509Certificate> certificates() {
+        Map<String, X509Certificate> out = new LinkedHashMap<>();
+        out.put("server", tls.serverCertificate());
+        tls.clientVerifier().ifPresent(v -> {
+            List<X509Certificate> cas = v.clientCas();
+            for (int i = 0; i < cas.size(); i++) {
+                out.put(cas.size() == 1 ? "client-ca" : "client-ca-" + (i + 1), cas.get(i));
+            }
+        });
+        return out;
     }
 
     /** The TLS material in force; {@link TlsMaterial#reload()} applies changed files to new connections. */
@@ -412,6 +490,10 @@ public final class Broker implements AutoCloseable {
         }
         closed = true;
         LOG.info("broker stopping");
+        AdminServer a = admin;
+        if (a != null) {
+            a.close();
+        }
         housekeeping.shutdownNow();
         serverChannel.close().awaitUninterruptibly();
         channels.writeAndFlush(new ErrorFrame(0, ErrorCode.SHUTTING_DOWN.code(), "the broker is shutting down"));

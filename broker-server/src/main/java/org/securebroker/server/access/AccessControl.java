@@ -34,6 +34,7 @@ public final class AccessControl {
     private final boolean enforced;
     private final AtomicLong generation = new AtomicLong();
     private final AtomicLong lost = new AtomicLong();
+    private final List<java.util.function.Consumer<AuditEvent>> observers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AtomicLong lastLostReport = new AtomicLong(Long.MIN_VALUE / 2);
 
     private AccessControl(PolicyHolder policies, UserStore users, AuditLog audit, Duration allowAggregation, Clock clock,
@@ -79,6 +80,14 @@ public final class AccessControl {
         generation.incrementAndGet();
     }
 
+    /**
+     * Also hands every event to {@code observer} (metrics count them), whether or not an audit
+     * log records it. Observers run on the recording thread and must return quickly.
+     */
+    public void addObserver(java.util.function.Consumer<AuditEvent> observer) {
+        observers.add(observer);
+    }
+
     /** Whether the audit log accepts entries; when it does not, the broker refuses what it cannot record. */
     public boolean auditWritable() {
         return audit == null || audit.writable();
@@ -90,6 +99,9 @@ public final class AccessControl {
      * entry need not look at the result.
      */
     public CompletableFuture<Long> record(AuditEvent event) {
+        for (java.util.function.Consumer<AuditEvent> o : observers) {
+            o.accept(event);
+        }
         if (audit == null) {
             return CompletableFuture.completedFuture(0L);
         }

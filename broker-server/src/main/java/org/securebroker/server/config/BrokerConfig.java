@@ -14,7 +14,7 @@ import org.securebroker.server.tls.ServerTls;
  * <p>Thread-safety: immutable.
  */
 public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, StoreSettings store, Auth auth,
-                           Queues queues, Authorization authorization, Audit audit) {
+                           Queues queues, Authorization authorization, Audit audit, Admin admin) {
 
     /** The TLS listener for clients. There is no other kind. */
     public record Listener(String host, int port, Duration handshakeTimeout, Duration authTimeout, int maxFrameSize,
@@ -151,32 +151,45 @@ public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, 
                         long rotateBytes, Duration rotateAge, Duration allowAggregation) {
     }
 
+    /**
+     * The admin listener: {@code /livez}, {@code /readyz} and {@code /metrics} over HTTPS.
+     *
+     * @param enabled whether it listens at all
+     * @param perQueueMetrics one depth series per queue besides the totals
+     */
+    public record Admin(boolean enabled, String host, int port, boolean perQueueMetrics) {
+    }
+
     public BrokerConfig withListener(Listener value) {
-        return new BrokerConfig(dataDir, value, tls, keys, store, auth, queues, authorization, audit);
+        return new BrokerConfig(dataDir, value, tls, keys, store, auth, queues, authorization, audit, admin);
     }
 
     public BrokerConfig withTls(Tls value) {
-        return new BrokerConfig(dataDir, listener, value, keys, store, auth, queues, authorization, audit);
+        return new BrokerConfig(dataDir, listener, value, keys, store, auth, queues, authorization, audit, admin);
     }
 
     public BrokerConfig withAuth(Auth value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, store, value, queues, authorization, audit);
+        return new BrokerConfig(dataDir, listener, tls, keys, store, value, queues, authorization, audit, admin);
     }
 
     public BrokerConfig withQueues(Queues value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, value, authorization, audit);
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, value, authorization, audit, admin);
     }
 
     public BrokerConfig withStore(StoreSettings value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, value, auth, queues, authorization, audit);
+        return new BrokerConfig(dataDir, listener, tls, keys, value, auth, queues, authorization, audit, admin);
     }
 
     public BrokerConfig withAuthorization(Authorization value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, value, audit);
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, value, audit, admin);
+    }
+
+    public BrokerConfig withAdmin(Admin value) {
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, audit, value);
     }
 
     public BrokerConfig withAudit(Audit value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, value);
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, value, admin);
     }
 
     /** The store's own directory. */

@@ -268,12 +268,24 @@ public final class ConfigLoader {
                     + "cannot record");
         }
         u.finish();
+
+        Section m = top.section("admin");
+        BrokerConfig.Admin admin = new BrokerConfig.Admin(
+                m.bool("enabled", true),
+                m.string("host", "127.0.0.1"),
+                m.integer("port", 7444, 0, 65535),
+                m.bool("perQueueMetrics", false));
+        if (admin.enabled() && admin.port() != 0 && admin.port() == listener.port()) {
+            problems.add(m.where("port") + ": the admin listener needs a port of its own, not listener.port "
+                    + listener.port());
+        }
+        m.finish();
         top.finish();
         if (!problems.isEmpty()) {
             throw new ConfigException(source, problems);
         }
         return new BrokerConfig(dataDir, listener, tls, new BrokerConfig.Keys(kekFile, kekEnv), store, auth, queues,
-                authorization, audit);
+                authorization, audit, admin);
     }
 
     private static BrokerConfig.Jwt jwt(Section j, Path dataDir, List<String> problems) {

@@ -13,6 +13,47 @@ public interface ConnectionListener {
     ConnectionListener NONE = new ConnectionListener() {
     };
 
+    /** Tells both listeners, {@code first} first. */
+    static ConnectionListener both(ConnectionListener first, ConnectionListener second) {
+        return new ConnectionListener() {
+            @Override
+            public void handshakeFailed(Channel channel, String reason) {
+                first.handshakeFailed(channel, reason);
+                second.handshakeFailed(channel, reason);
+            }
+
+            @Override
+            public void authenticated(Channel channel, String principal, String mechanism) {
+                first.authenticated(channel, principal, mechanism);
+                second.authenticated(channel, principal, mechanism);
+            }
+
+            @Override
+            public void authenticationFailed(Channel channel, String user, String mechanism, String reason) {
+                first.authenticationFailed(channel, user, mechanism, reason);
+                second.authenticationFailed(channel, user, mechanism, reason);
+            }
+
+            @Override
+            public void reauthenticated(Channel channel, String principal, String mechanism) {
+                first.reauthenticated(channel, principal, mechanism);
+                second.reauthenticated(channel, principal, mechanism);
+            }
+
+            @Override
+            public void sessionExpired(Channel channel, String principal, String mechanism) {
+                first.sessionExpired(channel, principal, mechanism);
+                second.sessionExpired(channel, principal, mechanism);
+            }
+
+            @Override
+            public void protocolError(Channel channel, String reason) {
+                first.protocolError(channel, reason);
+                second.protocolError(channel, reason);
+            }
+        };
+    }
+
     default void handshakeFailed(Channel channel, String reason) {
     }
 

@@ -207,7 +207,11 @@ final class BrokerQueue {
                         dedup.stored(e.producerId(), e.sequence(), offset);
                     }
                 }
-                engine.published(count);
+                long payloadBytes = 0;
+                for (int j = 0; j < count; j++) {
+                    payloadBytes += envelopes[index[j]].payload().length();
+                }
+                engine.published(count, payloadBytes);
                 long first = result.firstOffset();
                 executor.execute(() -> {
                     for (int j = 0; j < count; j++) {
@@ -296,6 +300,23 @@ final class BrokerQueue {
 
     int subscriptionCount() {
         return log.subscriptions().list().size();
+    }
+
+    QueueEngine engine() {
+        return engine;
+    }
+
+    /** Deliveries not yet settled on this queue, counted on its thread. */
+    CompletableFuture<Integer> unacknowledged() {
+        CompletableFuture<Integer> out = new CompletableFuture<>();
+        executor.execute(() -> {
+            int n = 0;
+            for (SubscriptionDispatcher d : dispatchers.values()) {
+                n += d.inFlightCount();
+            }
+            out.complete(n);
+        });
+        return out;
     }
 
     long depth() {

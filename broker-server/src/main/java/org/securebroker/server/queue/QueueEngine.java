@@ -49,6 +49,9 @@ public final class QueueEngine implements AutoCloseable {
     private final ExecutorService admin;
     private final Map<String, BrokerQueue> queues = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
+    private final LongAdder delivered = new LongAdder();
+    private final LongAdder deliveredBytes = new LongAdder();
+    private final LongAdder redelivered = new LongAdder();
     /** Recent messages kept decoded, all queues together: a quarter of the heap. */
     private final RecentMessages.Budget recentBudget = new RecentMessages.Budget(Runtime.getRuntime().maxMemory() / 4);
 
@@ -324,8 +327,43 @@ public final class QueueEngine implements AutoCloseable {
         consumer.dispatcher.queue().executor().execute(consumer.dispatcher::dispatch);
     }
 
-    void published(int count) {
+    void published(int count, long payloadBytes) {
         counter("published").add(count);
+        counter("published-bytes").add(payloadBytes);
+    }
+
+    /** Per message on the delivery path: plain adders, no map lookup. */
+    void delivered(int payloadBytes, boolean redelivery) {
+        delivered.increment();
+        deliveredBytes.add(payloadBytes);
+        if (redelivery) {
+            redelivered.increment();
+        }
+    }
+
+    /**
+     * Deliveries not yet settled, all queues together, counted on each queue's own thread (so
+     * this waits up to a second; for monitoring, not for the hot path). A queue that does not
+     * answer in time is left out.
+     */
+    public long unacknowledged() {
+        List<CompletableFuture<Integer>> parts = new ArrayList<>();
+        for (BrokerQueue q : queues.values()) {
+            parts.add(q.unacknowledged());
+        }
+        long total = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        for (CompletableFuture<Integer> part : parts) {
+            try {
+                total += part.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // left out
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return total;
     }
 
     void counted(String kind, String reason) {
@@ -336,10 +374,16 @@ public final class QueueEngine implements AutoCloseable {
         return counters.computeIfAbsent(name, k -> new LongAdder());
     }
 
-    /** Counters by name (published, dead-lettered:REASON, dropped:REASON, ...). */
+    /**
+     * Counters by name: published, published-bytes, delivered, delivered-bytes, redelivered,
+     * dead-lettered:REASON, dropped:REASON, ...
+     */
     public Map<String, Long> counters() {
         Map<String, Long> out = new java.util.TreeMap<>();
         counters.forEach((k, v) -> out.put(k, v.sum()));
+        out.put("delivered", delivered.sum());
+        out.put("delivered-bytes", deliveredBytes.sum());
+        out.put("redelivered", redelivered.sum());
         return out;
     }
 

@@ -263,6 +263,7 @@ final class SubscriptionDispatcher {
             inFlight.put(offset, new InFlight(consumer, count, now + queue.ackTimeoutMillis()));
             consumer.credit--;
             consumer.inFlight++;
+            queue.engine().delivered(envelope.payload().length(), count > 1);
             consumer.sink().deliver(new DeliverFrame(consumer.id(), queue.name(), offset, count,
                     envelope.brokerTimestampMillis(), envelope.producerPrincipal(), envelope.producerId(),
                     envelope.sequence(), envelope.headers(), envelope.payload(), envelope.producerSignature(), Bytes.EMPTY));
@@ -459,6 +460,10 @@ final class SubscriptionDispatcher {
     }
 
     /** Detaches every consumer (the queue is being deleted). */
+    int inFlightCount() {
+        return inFlight.size();
+    }
+
     void detachAll() {
         for (Consumer c : new ArrayList<>(consumers)) {
             c.closed = true;

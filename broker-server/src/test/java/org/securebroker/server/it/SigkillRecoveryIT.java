@@ -53,7 +53,7 @@ class SigkillRecoveryIT {
             port = s.getLocalPort();
         }
         Path config = dir.resolve("broker.yaml");
-        Files.writeString(config, "dataDir: " + data + "\nlistener:\n  port: " + port + "\n");
+        Files.writeString(config, "dataDir: " + data + "\nlistener:\n  port: " + port + "\nadmin:\n  port: 0\n");
         String password = Files.readString(data.resolve(BrokerConfig.Layout.ADMIN_PASSWORD_FILE));
         Path ca = data.resolve(BrokerConfig.Layout.CA_CERT);
 

@@ -36,7 +36,8 @@ public final class TestBroker implements AutoCloseable {
         BrokerConfig c = ConfigLoader.defaults(dataDir);
         BrokerConfig.Listener l = c.listener();
         return c.withListener(new BrokerConfig.Listener("127.0.0.1", 0, l.handshakeTimeout(),
-                l.authTimeout(), l.maxFrameSize(), l.maxConnections(), l.maxInFlightPublishes()));
+                l.authTimeout(), l.maxFrameSize(), l.maxConnections(), l.maxInFlightPublishes()))
+                .withAdmin(new BrokerConfig.Admin(true, "127.0.0.1", 0, false));
     }
 
     public void start() {
