@@ -32,6 +32,7 @@ import java.util.List;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.securebroker.server.access.AccessControl;
 import org.securebroker.server.admin.AdminServer;
+import org.securebroker.server.admin.AnomalyDetector;
 import org.securebroker.server.admin.BrokerMetrics;
 import org.securebroker.server.audit.AuditEvent;
 import org.securebroker.server.audit.AuditKeys;
@@ -121,7 +122,11 @@ public final class Broker implements AutoCloseable {
         BrokerConfig.Listener l = config.listener();
         SessionSettings sessionSettings = new SessionSettings(SERVER_ID, l.handshakeTimeout(), l.authTimeout(),
                 l.maxFrameSize(), l.maxInFlightPublishes());
-        ConnectionListener connections = ConnectionListener.both(brokerAudit, metrics);
+        AnomalyDetector anomalies = new AnomalyDetector(config.alerts(), Clock.systemUTC(), access::record);
+        access.addObserver(anomalies::observe);
+        access.addTrafficObserver(anomalies::traffic);
+        ConnectionListener connections = ConnectionListener.both(brokerAudit,
+                ConnectionListener.both(metrics, anomalies));
         Pipeline pipeline = new Pipeline(tls::context, l.handshakeTimeout().toMillis(),
                 () -> new SessionHandler(sessionSettings, mechanisms, engine, connections, this::reload, access),
                 connections);

@@ -35,6 +35,7 @@ public final class AccessControl {
     private final AtomicLong generation = new AtomicLong();
     private final AtomicLong lost = new AtomicLong();
     private final List<java.util.function.Consumer<AuditEvent>> observers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<TrafficObserver> trafficObservers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AtomicLong lastLostReport = new AtomicLong(Long.MIN_VALUE / 2);
 
     private AccessControl(PolicyHolder policies, UserStore users, AuditLog audit, Duration allowAggregation, Clock clock,
@@ -78,6 +79,24 @@ public final class AccessControl {
     /** Invalidates every session's cached decisions; sessions re-check what they hold. */
     public void invalidate() {
         generation.incrementAndGet();
+    }
+
+    /** Learns how many messages principals publish and consume (the anomaly detector watches rates). */
+    @FunctionalInterface
+    public interface TrafficObserver {
+        void counted(String principal, String action, int messages);
+    }
+
+    /** Adds an observer of message counts. */
+    public void addTrafficObserver(TrafficObserver observer) {
+        trafficObservers.add(observer);
+    }
+
+    /** Messages a principal published or was delivered ({@code action} publish or consume). */
+    public void traffic(String principal, String action, int messages) {
+        for (TrafficObserver o : trafficObservers) {
+            o.counted(principal, action, messages);
+        }
     }
 
     /**

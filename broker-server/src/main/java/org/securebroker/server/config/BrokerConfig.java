@@ -14,7 +14,7 @@ import org.securebroker.server.tls.ServerTls;
  * <p>Thread-safety: immutable.
  */
 public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, StoreSettings store, Auth auth,
-                           Queues queues, Authorization authorization, Audit audit, Admin admin) {
+                           Queues queues, Authorization authorization, Audit audit, Admin admin, Alerts alerts) {
 
     /** The TLS listener for clients. There is no other kind. */
     public record Listener(String host, int port, Duration handshakeTimeout, Duration authTimeout, int maxFrameSize,
@@ -160,36 +160,57 @@ public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, 
     public record Admin(boolean enabled, String host, int port, boolean perQueueMetrics) {
     }
 
+    /**
+     * When traffic raises an alert (audited, logged and counted). A count of 0 turns that alert off.
+     *
+     * @param window the span bursts are counted in, and the least time between two equal alerts
+     * @param authFailures failed logins of one principal, or from one address, within the window
+     * @param denials denied commands of one principal within the window
+     * @param malformedFrames frames rejected from one address within the window
+     * @param newSourceAddress alert when a principal authenticates from an address it has not
+     *     used since the broker started
+     * @param rateFactor alert when a principal publishes or consumes this many times its recent
+     *     rate (0 = off)
+     * @param rateMinimum ...and at least this many messages per second
+     */
+    public record Alerts(java.time.Duration window, int authFailures, int denials, int malformedFrames,
+                         boolean newSourceAddress, int rateFactor, int rateMinimum) {
+    }
+
     public BrokerConfig withListener(Listener value) {
-        return new BrokerConfig(dataDir, value, tls, keys, store, auth, queues, authorization, audit, admin);
+        return new BrokerConfig(dataDir, value, tls, keys, store, auth, queues, authorization, audit, admin, alerts);
     }
 
     public BrokerConfig withTls(Tls value) {
-        return new BrokerConfig(dataDir, listener, value, keys, store, auth, queues, authorization, audit, admin);
+        return new BrokerConfig(dataDir, listener, value, keys, store, auth, queues, authorization, audit, admin, alerts);
     }
 
     public BrokerConfig withAuth(Auth value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, store, value, queues, authorization, audit, admin);
+        return new BrokerConfig(dataDir, listener, tls, keys, store, value, queues, authorization, audit, admin, alerts);
     }
 
     public BrokerConfig withQueues(Queues value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, value, authorization, audit, admin);
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, value, authorization, audit, admin, alerts);
     }
 
     public BrokerConfig withStore(StoreSettings value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, value, auth, queues, authorization, audit, admin);
+        return new BrokerConfig(dataDir, listener, tls, keys, value, auth, queues, authorization, audit, admin, alerts);
     }
 
     public BrokerConfig withAuthorization(Authorization value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, value, audit, admin);
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, value, audit, admin, alerts);
     }
 
     public BrokerConfig withAdmin(Admin value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, audit, value);
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, audit, value, alerts);
+    }
+
+    public BrokerConfig withAlerts(Alerts value) {
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, audit, admin, value);
     }
 
     public BrokerConfig withAudit(Audit value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, value, admin);
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, value, admin, alerts);
     }
 
     /** The store's own directory. */

@@ -280,12 +280,23 @@ public final class ConfigLoader {
                     + listener.port());
         }
         m.finish();
+
+        Section w = top.section("alerts");
+        BrokerConfig.Alerts alerts = new BrokerConfig.Alerts(
+                w.duration("window", Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofHours(24)),
+                w.integer("authFailures", 20, 0, 1_000_000),
+                w.integer("denials", 50, 0, 1_000_000),
+                w.integer("malformedFrames", 10, 0, 1_000_000),
+                w.bool("newSourceAddress", true),
+                w.integer("rateFactor", 10, 0, 1_000_000),
+                w.integer("rateMinimum", 1000, 0, 100_000_000));
+        w.finish();
         top.finish();
         if (!problems.isEmpty()) {
             throw new ConfigException(source, problems);
         }
         return new BrokerConfig(dataDir, listener, tls, new BrokerConfig.Keys(kekFile, kekEnv), store, auth, queues,
-                authorization, audit, admin);
+                authorization, audit, admin, alerts);
     }
 
     private static BrokerConfig.Jwt jwt(Section j, Path dataDir, List<String> problems) {

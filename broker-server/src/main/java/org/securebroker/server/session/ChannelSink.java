@@ -48,12 +48,15 @@ final class ChannelSink implements ConsumerSink {
         List<DeliverFrame> batch = pending;
         pending = new ArrayList<>(Math.max(16, batch.size()));
         channel.eventLoop().execute(() -> {
+            int written = 0;
             for (DeliverFrame frame : batch) {
                 // a consumer cancelled after the queue handed over this batch gets nothing more
                 if (session.delivering(frame.consumerId())) {
                     channel.write(frame, channel.voidPromise());
+                    written++;
                 }
             }
+            session.delivered(written);
             channel.flush();
         });
     }

@@ -330,6 +330,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         int count = publish.messages().size();
         CompletableFuture<List<org.securebroker.protocol.frame.PublishResult>> stored =
                 engine.publish(publish.queue(), principal(), publish.messages());
+        accessControl.traffic(principal(), "publish", count);
         inFlightPublishes += count;
         if (inFlightPublishes >= settings.maxInFlightPublishes() && ctx.channel().config().isAutoRead()) {
             ctx.channel().config().setAutoRead(false);
@@ -423,6 +424,11 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(new CancelFrame(c.id(), ErrorCode.NOT_AUTHORIZED, "'" + principal()
                     + "' is no longer authorized to consume from queue '" + c.queue() + "'"), ctx.voidPromise());
         }
+    }
+
+    /** A batch of deliveries went out; runs on the event loop. */
+    void delivered(int messages) {
+        accessControl.traffic(principal(), "consume", messages);
     }
 
     /** Whether deliveries for this consumer id may still be written (it was not cancelled or detached). */

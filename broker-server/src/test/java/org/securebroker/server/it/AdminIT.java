@@ -40,6 +40,7 @@ import org.securebroker.server.auth.Argon2id;
 import org.securebroker.server.auth.PasswordSecrets;
 import org.securebroker.server.auth.User;
 import org.securebroker.server.auth.UserStore;
+import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.store.io.FaultyFileLayer;
 
 /**
@@ -162,6 +163,46 @@ class AdminIT {
             assertThat(m.get("securebroker_certificate_expiry_seconds{certificate=\"server\"}"))
                     .isGreaterThan(Duration.ofDays(300).toSeconds());
             assertThat(m.get("securebroker_connections")).isNotNaN().isGreaterThanOrEqualTo(1.0);
+        }
+    }
+
+    @Test
+    void shouldRaiseAuditedAlertsForABruteForceAndABurstOfDenials() throws Exception {
+        try (TestBroker broker = new TestBroker(dir.resolve("data"), c -> c.withAlerts(new BrokerConfig.Alerts(
+                Duration.ofMinutes(1), 5, 5, 10, true, 10, 1000)))) {
+            UserStore.load(broker.broker().config().auth().usersFile()).update(all -> {
+                all.put("alice", User.of("alice", PasswordSecrets.derive("a long enough password".toCharArray(),
+                        Argon2id.OWASP_MINIMUM, 4096, new SecureRandom()), List.of(), Instant.now()));
+                return all;
+            });
+            for (int i = 0; i < 5; i++) {
+                assertThatThrownBy(() -> BrokerClient.builder().address("localhost", broker.port())
+                        .trustedCertificates(broker.caCert()).reconnect(ReconnectPolicy.never())
+                        .credentials("alice", "guess guess guess".toCharArray()).connect());
+            }
+            Thread.sleep(2100); // the login throttle holds alice back after 5 failures from this address
+            try (BrokerClient alice = BrokerClient.builder().address("localhost", broker.port())
+                    .trustedCertificates(broker.caCert()).reconnect(ReconnectPolicy.never())
+                    .credentials("alice", "a long enough password".toCharArray()).connect()) {
+                for (int i = 0; i < 5; i++) {
+                    assertThatThrownBy(() -> alice.send("payroll", Message.of("no")));
+                }
+            }
+            Path audit = broker.broker().config().audit().dir();
+            Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> alerts(audit).size() >= 3);
+            // the burst is raised for the principal and for the address it came from, once each
+            assertThat(alerts(audit)).containsExactlyInAnyOrder("alert.auth-failures alice", "alert.auth-failures null",
+                    "alert.denials alice");
+            Map<String, Double> m = samples(get(https(broker.caCert()), broker.broker().adminPort(), "/metrics").body());
+            assertThat(m).containsEntry("securebroker_alerts_total{alert=\"auth-failures\"}", 2.0)
+                    .containsEntry("securebroker_alerts_total{alert=\"denials\"}", 1.0);
+        }
+    }
+
+    private static List<String> alerts(Path auditDir) throws Exception {
+        try (java.util.stream.Stream<org.securebroker.server.audit.AuditEntry> all = org.securebroker.server.audit
+                .AuditReader.entries(auditDir, org.securebroker.server.audit.AuditReader.Filter.ALL.withType("alert"))) {
+            return all.map(e -> e.type() + " " + e.principal()).toList();
         }
     }
 
