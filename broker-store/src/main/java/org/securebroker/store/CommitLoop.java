@@ -84,7 +84,12 @@ final class CommitLoop implements AutoCloseable {
         final Log log;
         final List<Append> appends = new ArrayList<>();
         Segment segment;
+        /**
+         * This log's pending bytes in the shared buffer: [chunkStart, chunkEnd). The buffer holds
+         * every log of the batch one after the other, so its position is not this chunk's end.
+         */
         int chunkStart = -1;
+        int chunkEnd = -1;
         final List<Append> chunk = new ArrayList<>();
 
         LogWrite(Log log) {
@@ -319,6 +324,7 @@ final class CommitLoop implements AutoCloseable {
         if (w.segment != segment) {
             w.segment = segment;
             w.chunkStart = buffer.position();
+            w.chunkEnd = buffer.position();
             w.chunk.clear();
         }
         a.first = log.nextOffset();
@@ -330,6 +336,7 @@ final class CommitLoop implements AutoCloseable {
             log.advanceNextOffset();
         }
         a.last = log.nextOffset() - 1;
+        w.chunkEnd = buffer.position();
         w.chunk.add(a);
     }
 
@@ -393,11 +400,11 @@ final class CommitLoop implements AutoCloseable {
             return false;
         }
         ByteBuffer bytes = buffer.duplicate();
-        bytes.limit(buffer.position()).position(w.chunkStart);
-        long position = w.segment.writePosition() - (buffer.position() - w.chunkStart);
+        bytes.limit(w.chunkEnd).position(w.chunkStart);
+        long position = w.segment.writePosition() - (w.chunkEnd - w.chunkStart);
         try {
             w.segment.channel().writeFully(bytes, position);
-            w.chunkStart = buffer.position();
+            w.chunkStart = w.chunkEnd;
             return true;
         } catch (IOException e) {
             failWrite(w, w.segment, e);

@@ -28,6 +28,51 @@ class StoreTest {
     private final Keyring keyring = keyring();
 
     @Test
+    void shouldKeepTheRecordsOfSeveralLogsApartWhenOneGroupCommitWritesThemAll() {
+        List<String> names = List.of("orders", "billing", "audit-trail");
+        List<CompletableFuture<AppendResult>> pending = new ArrayList<>();
+        try (Store store = Store.open(config(dir).segmentBytes(64 * 1024).build(), keyring)) {
+            for (String name : names) {
+                store.createLog(name);
+            }
+            // appends to all logs queued back to back land in the same group commits
+            for (int i = 0; i < 3000; i++) {
+                String name = names.get(i % names.size());
+                pending.add(store.requireLog(name).append(utf8(name + "-" + i + "-" + "x".repeat(i % 200))));
+            }
+            pending.forEach(CompletableFuture::join);
+            assertThat(store.isWritable()).isTrue();
+            assertAllReadBack(store, names);
+        }
+        try (Store store = Store.open(config(dir).segmentBytes(64 * 1024).build(), keyring)) {
+            assertThat(store.recoveryReport().logs()).hasSize(3).allSatisfy(r -> {
+                assertThat(r.quarantined()).isEmpty();
+                assertThat(r.truncatedBytes()).isZero();
+            });
+            assertAllReadBack(store, names);
+        }
+    }
+
+    private static void assertAllReadBack(Store store, List<String> names) {
+        for (int n = 0; n < names.size(); n++) {
+            String name = names.get(n);
+            List<String> expected = new ArrayList<>();
+            for (int i = n; i < 3000; i += names.size()) {
+                expected.add(name + "-" + i + "-" + "x".repeat(i % 200));
+            }
+            List<String> read = new ArrayList<>();
+            Log log = store.requireLog(name);
+            long offset = log.startOffset();
+            while (offset < log.endOffset()) {
+                List<StoredRecord> records = log.read(offset, 500, 1 << 20);
+                records.forEach(r -> read.add(text(r)));
+                offset += records.size();
+            }
+            assertThat(read).as(name).isEqualTo(expected);
+        }
+    }
+
+    @Test
     void shouldAppendAndReadBackInOrder() {
         try (Store store = Store.open(config(dir).build(), keyring)) {
             Log log = store.createLog("orders");
