@@ -92,6 +92,12 @@ public final class Broker implements AutoCloseable {
     private final ScheduledExecutorService housekeeping;
     private final Channel serverChannel;
     private final TlsMaterial tls;
+    private volatile Keyring keyring;
+    private final java.util.concurrent.ExecutorService rewrapper = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "broker-rewrap");
+        t.setDaemon(true);
+        return t;
+    });
     private final PolicyHolder policies;
     private final AuditLog audit;
     private final AccessControl access;
@@ -102,9 +108,10 @@ public final class Broker implements AutoCloseable {
 
     private Broker(BrokerConfig config, Store store, UserStore users, PasswordAuthenticator authenticator,
                    Mechanisms mechanisms, QueueEngine engine, TlsMaterial tls, PolicyHolder policies, AuditLog audit,
-                   AccessControl access, BrokerMetrics metrics)
+                   AccessControl access, BrokerMetrics metrics, Keyring keyring)
             throws InterruptedException {
         this.config = config;
+        this.keyring = keyring;
         this.metrics = metrics;
         this.policies = policies;
         this.audit = audit;
@@ -246,7 +253,7 @@ public final class Broker implements AutoCloseable {
             }
             access.addObserver(metrics::observe);
             Broker broker = new Broker(config, store, users, authenticator, mechanisms, engine, tls, policies, audit,
-                    access, metrics);
+                    access, metrics, keyring);
             AuditLog auditLog = audit;
             metrics.bind(broker.channels::size, engine, store, () -> auditLog == null ? 0 : auditLog.lastSequence(),
                     broker::certificates, config.admin().perQueueMetrics());
@@ -405,6 +412,12 @@ public final class Broker implements AutoCloseable {
             brokerAudit.event(AuditEvent.of("key.jwt.reload").decision("deny").reason("refused: " + e.getMessage()));
         }
         try {
+            reloadKeyring();
+        } catch (RuntimeException e) {
+            problems.add(e.getMessage());
+            brokerAudit.event(AuditEvent.of("key.kek.rotate").decision("deny").reason("refused: " + e.getMessage()));
+        }
+        try {
             if (!policies.reload()) {
                 brokerAudit.event(AuditEvent.of("policy.reload").decision("allow").policy(policies.current().version())
                         .reason("unchanged"));
@@ -418,6 +431,45 @@ public final class Broker implements AutoCloseable {
         }
         LOG.info("reloaded the TLS material, the policy ({}){}", policies.current().version(),
                 config.auth().jwt() == null ? "" : " and the JWT keys");
+    }
+
+    /**
+     * Picks up a key file that gained a KEK ('broker keys rotate kek'): the store wraps new data
+     * keys with the new current KEK at once, and a background task rewraps the existing ones,
+     * one queue at a time while traffic continues. Each step is audited. Keys from an
+     * environment variable cannot change while the broker runs.
+     */
+    private void reloadKeyring() {
+        if (config.keys().fromEnvironment()) {
+            return;
+        }
+        Keyring fresh = KeyringFile.load(config.keys().kekFile());
+        Keyring old = keyring;
+        if (fresh.ids().equals(old.ids()) && fresh.current().id().equals(old.current().id())) {
+            return;
+        }
+        store.updateKeyring(fresh);
+        keyring = fresh;
+        LOG.info("key-encryption key '{}' is current (was '{}'); rewrapping data keys in the background",
+                fresh.current().id(), old.current().id());
+        brokerAudit.event(AuditEvent.of("key.kek.rotate").decision("allow").resource(fresh.current().id())
+                .detail("previous", old.current().id()));
+        rewrapper.execute(() -> {
+            try {
+                int moved = store.rewrapDataKeys((done, all) -> {
+                    LOG.info("rewrapping data keys under '{}': {} of {} queues done", fresh.current().id(), done, all);
+                    brokerAudit.event(AuditEvent.of("key.kek.rewrap").resource(fresh.current().id())
+                            .detail("queuesDone", done).detail("queues", all));
+                });
+                brokerAudit.event(AuditEvent.of("key.kek.rewrapped").resource(fresh.current().id())
+                        .detail("dataKeys", moved).detail("stillInUse", String.join(",", store.kekIdsInUse())));
+            } catch (RuntimeException e) {
+                LOG.error("rewrapping data keys under '{}' failed; the old KEKs stay in use: {}", fresh.current().id(),
+                        e.getMessage());
+                brokerAudit.event(AuditEvent.of("key.kek.rewrapped").decision("deny").resource(fresh.current().id())
+                        .reason("failed: " + e.getMessage()));
+            }
+        });
     }
 
     /** The policy in force; {@link #reload()} replaces it from its file. */
@@ -500,6 +552,12 @@ public final class Broker implements AutoCloseable {
             a.close();
         }
         housekeeping.shutdownNow();
+        rewrapper.shutdown();
+        try {
+            rewrapper.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         serverChannel.close().awaitUninterruptibly();
         channels.writeAndFlush(new ErrorFrame(0, ErrorCode.SHUTTING_DOWN.code(), "the broker is shutting down"));
         channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
