@@ -7,14 +7,10 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
-import org.securebroker.server.audit.AuditEntry;
-import org.securebroker.server.audit.AuditReader;
+import org.securebroker.server.access.GrantUsage;
 import org.securebroker.server.rbac.Grant;
 import org.securebroker.server.rbac.Policy;
 import picocli.CommandLine.Command;
@@ -27,7 +23,7 @@ import picocli.CommandLine.Spec;
  * {@code broker rbac unused}: the allow grants of the policy that the audit log shows were never
  * exercised in a window, as candidates to remove (privilege creep). A grant counts as exercised
  * when an {@code authz.allow} entry in the window, decided under the same policy version, names
- * its rule id as the deciding rule.
+ * its rule id as the deciding rule ({@link GrantUsage}, which {@code broker check} shares).
  *
  * <p>Thread-safety: a command object, used once.
  */
@@ -59,33 +55,12 @@ final class RbacUnusedCommand implements Callable<Integer> {
         if (!Files.isDirectory(dir)) {
             throw new Cli.UsageException("no audit directory at " + dir + "; name it with --dir, --config or --data");
         }
-        Map<String, Long> uses = new HashMap<>();
-        long otherVersions = 0;
-        Instant firstEntry = null;
-        try (Stream<AuditEntry> all = AuditReader.entries(dir, AuditReader.Filter.ALL)) {
-            for (AuditEntry e : (Iterable<AuditEntry>) all::iterator) {
-                if (firstEntry == null) {
-                    firstEntry = e.time();
-                }
-                if (e.time().isBefore(from) || !"authz.allow".equals(e.type()) || e.rule() == null) {
-                    continue;
-                }
-                if (!policy.version().equals(e.policy())) {
-                    // rule ids name a role and a position, which another version may give to another grant
-                    otherVersions++;
-                    continue;
-                }
-                Object count = e.details().get("count");
-                uses.merge(e.rule(), count instanceof Number n ? n.longValue() : 1L, Long::sum);
-            }
-        }
-        List<Grant> unused = new ArrayList<>();
-        for (Grant g : policy.grants()) {
-            if (!uses.containsKey(g.ruleId())) {
-                unused.add(g);
-            }
-        }
-        boolean partial = firstEntry == null || firstEntry.isAfter(from);
+        GrantUsage usage = GrantUsage.read(policy, dir, from);
+        Map<String, Long> uses = usage.uses();
+        List<Grant> unused = usage.unused();
+        long otherVersions = usage.allowsUnderOtherVersions();
+        Instant firstEntry = usage.auditStarts();
+        boolean partial = !usage.windowCovered();
         PrintWriter out = spec.commandLine().getOut();
         if (output == Cli.Output.JSON) {
             ObjectNode root = Cli.JSON.createObjectNode();

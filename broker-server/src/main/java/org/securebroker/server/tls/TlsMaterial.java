@@ -387,7 +387,7 @@ public final class TlsMaterial {
      * Whether {@code key} is the private half of {@code publicKey}: a fresh random challenge
      * signed with the one must verify with the other.
      */
-    static boolean keyMatches(PrivateKey key, PublicKey publicKey) {
+    public static boolean keyMatches(PrivateKey key, PublicKey publicKey) {
         String algorithm = signatureAlgorithm(key);
         if (algorithm == null) {
             return false;

@@ -10,14 +10,20 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.securebroker.store.StoreException;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.FileLayer;
@@ -47,6 +53,7 @@ public final class KeyringFile {
             PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
             PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
     private static final DateTimeFormatter ID_DATE = DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
+    private static final Pattern GENERATED_ID = Pattern.compile("kek-(\\d{8})-[0-9a-f]{6}");
 
     private KeyringFile() {
     }
@@ -85,15 +92,41 @@ public final class KeyringFile {
 
     /** Refuses a file that group or others can access, naming the fix. */
     public static void checkPermissions(Path file) throws IOException {
+        Set<PosixFilePermission> permissions = permissionsIfLoose(file);
+        if (!permissions.isEmpty()) {
+            throw new StoreException(StoreException.Kind.KEY_ERROR, "key file " + file + " is accessible by group or others ("
+                    + PosixFilePermissions.toString(permissions) + "); restrict it to its owner with: chmod 600 " + file);
+        }
+    }
+
+    /**
+     * The permissions of a file or directory if group or others have any access to it, else an
+     * empty set (also on a file system without POSIX permissions). This is the test
+     * {@link #checkPermissions} applies, for callers that report rather than refuse.
+     */
+    public static Set<PosixFilePermission> permissionsIfLoose(Path file) throws IOException {
         if (!Files.getFileStore(file).supportsFileAttributeView("posix")) {
-            return;
+            return Set.of();
         }
         Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
         Set<PosixFilePermission> loose = EnumSet.copyOf(GROUP_OR_OTHERS);
         loose.retainAll(permissions);
-        if (!loose.isEmpty()) {
-            throw new StoreException(StoreException.Kind.KEY_ERROR, "key file " + file + " is accessible by group or others ("
-                    + PosixFilePermissions.toString(permissions) + "); restrict it to its owner with: chmod 600 " + file);
+        return loose.isEmpty() ? Set.of() : Collections.unmodifiableSet(permissions);
+    }
+
+    /**
+     * The UTC day a key was created on, as the id {@link #create} and {@link #rotate} give it
+     * records ({@code kek-20261127-a1b2c3}); empty for an id of another form.
+     */
+    public static Optional<LocalDate> createdOn(String keyId) {
+        Matcher m = GENERATED_ID.matcher(keyId == null ? "" : keyId);
+        if (!m.matches()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(LocalDate.parse(m.group(1), DateTimeFormatter.BASIC_ISO_DATE));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
         }
     }
 

@@ -8,6 +8,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -42,6 +45,31 @@ class KeyringFileTest {
                 .hasMessageContaining("chmod 600");
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw----r--"));
         assertThatThrownBy(() -> KeyringFile.load(file)).hasMessageContaining("accessible by group or others");
+    }
+
+    @Test
+    void shouldReportLoosePermissionsOfFilesAndDirectoriesWithoutRefusing() throws Exception {
+        Path file = dir.resolve("kek.keys");
+        KeyringFile.create(DefaultFileLayer.INSTANCE, file, random, Clock.systemUTC());
+        assertThat(KeyringFile.permissionsIfLoose(file)).isEmpty();
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        assertThat(PosixFilePermissions.toString(KeyringFile.permissionsIfLoose(file))).isEqualTo("rw-r--r--");
+
+        Path secrets = Files.createDirectory(dir.resolve("secrets"), PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------")));
+        assertThat(KeyringFile.permissionsIfLoose(secrets)).isEmpty();
+        Files.setPosixFilePermissions(secrets, PosixFilePermissions.fromString("rwxr-x---"));
+        assertThat(KeyringFile.permissionsIfLoose(secrets)).isNotEmpty();
+    }
+
+    @Test
+    void shouldTellTheDayAGeneratedKeyWasCreatedOn() {
+        Clock clock = Clock.fixed(Instant.parse("2026-11-27T23:59:00Z"), ZoneOffset.UTC);
+        Keyring ring = KeyringFile.create(DefaultFileLayer.INSTANCE, dir.resolve("kek.keys"), random, clock);
+
+        assertThat(KeyringFile.createdOn(ring.current().id())).contains(LocalDate.of(2026, 11, 27));
+        assertThat(KeyringFile.createdOn("k1")).isEmpty();
+        assertThat(KeyringFile.createdOn("kek-20261399-a1b2c3")).as("no such day").isEmpty();
     }
 
     @Test
