@@ -87,9 +87,9 @@ public final class KeyAgeCheck implements SecurityCheck {
         if (age.compareTo(context.thresholds().keyMaxAge()) > 0) {
             out.add(Finding.medium("key-age", subject, "the current key-encryption key '" + id + "' was created on "
                     + created.get() + ", " + CheckContext.days(age) + " ago (rotation period "
-                    + CheckContext.days(context.thresholds().keyMaxAge()) + ")", "rotate it: add a new key and make it "
-                    + "current, keeping the old one until the data keys are rewrapped (KeyringFile.rotate and "
-                    + "Store.rewrapDataKeys, docs/storage-format.md); 'broker' has no command for it yet"));
+                    + CheckContext.days(context.thresholds().keyMaxAge()) + ")", "rotate it while the broker runs: 'broker "
+                    + "keys rotate kek' (the data keys are rewrapped in the background; the old key stays in the "
+                    + "file for backups)"));
         }
     }
 

@@ -30,8 +30,33 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     Cli.ConfigOptions options;
 
+    /** How the server log is written. */
+    enum LogFormat {
+        TEXT, JSON
+    }
+
+    @picocli.CommandLine.Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "${env:BROKER_LOG_FORMAT:-text}",
+            converter = LogFormatConverter.class, description = "text (readable lines, the default) or json (one JSON "
+            + "object per line, for log collectors); also BROKER_LOG_FORMAT")
+    LogFormat logFormat;
+
+    static final class LogFormatConverter implements picocli.CommandLine.ITypeConverter<LogFormat> {
+        @Override
+        public LogFormat convert(String value) {
+            try {
+                return LogFormat.valueOf(value.strip().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not a log format; use text or "
+                        + "json");
+            }
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
+        if (logFormat == LogFormat.JSON) {
+            jsonLogs();
+        }
         if (options.embedded() && !Bootstrap.isInitialized(options.dataDir())) {
             Bootstrap.Result result = Bootstrap.init(options.dataDir(), Argon2id.OWASP_MINIMUM, new SecureRandom(),
                     Clock.systemUTC());
@@ -53,6 +78,29 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /** SIGHUP reloads the TLS material and JWT keys, like 'broker reload'. */
+    /**
+     * Switches the server log to JSON lines on stderr (logback's JSON encoder: time, level,
+     * thread, logger, message; the message is JSON-escaped, so it cannot break a line).
+     */
+    private static void jsonLogs() {
+        if (!(org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext context)) {
+            return;
+        }
+        ch.qos.logback.classic.encoder.JsonEncoder encoder = new ch.qos.logback.classic.encoder.JsonEncoder();
+        encoder.setContext(context);
+        encoder.start();
+        ch.qos.logback.core.ConsoleAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.ConsoleAppender<>();
+        appender.setContext(context);
+        appender.setName("JSON");
+        appender.setTarget("System.err");
+        appender.setEncoder(encoder);
+        appender.start();
+        ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.detachAndStopAllAppenders();
+        root.addAppender(appender);
+    }
+
     private static void reloadOnHangup(Broker broker) {
         try {
             sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {

@@ -205,6 +205,10 @@ public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, 
         return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, audit, value, alerts);
     }
 
+    public BrokerConfig withKeys(Keys value) {
+        return new BrokerConfig(dataDir, listener, tls, value, store, auth, queues, authorization, audit, admin, alerts);
+    }
+
     public BrokerConfig withAlerts(Alerts value) {
         return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, audit, admin, value);
     }

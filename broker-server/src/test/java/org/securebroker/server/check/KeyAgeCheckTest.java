@@ -74,9 +74,7 @@ class KeyAgeCheckTest {
 
     @Test
     void shouldReadTheKekFromTheEnvironmentOrSayItCouldNot() throws Exception {
-        BrokerConfig fromEnvironment = new BrokerConfig(config.dataDir(), config.listener(), config.tls(),
-                new BrokerConfig.Keys(null, "BROKER_KEK"), config.store(), config.auth(), config.queues(),
-                config.authorization(), config.audit());
+        BrokerConfig fromEnvironment = config.withKeys(new BrokerConfig.Keys(null, "BROKER_KEK"));
         Instant now = Instant.now();
         String key = Base64.getEncoder().encodeToString(new byte[32]);
 

@@ -85,9 +85,7 @@ class KeyFileCheckTest {
     @Test
     void shouldNotLookForAKekFileWhenTheKekComesFromTheEnvironment() throws Exception {
         Files.delete(data.resolve(Layout.KEK_FILE));
-        BrokerConfig fromEnvironment = new BrokerConfig(config.dataDir(), config.listener(), config.tls(),
-                new BrokerConfig.Keys(null, "BROKER_KEK"), config.store(), config.auth(), config.queues(),
-                config.authorization(), config.audit());
+        BrokerConfig fromEnvironment = config.withKeys(new BrokerConfig.Keys(null, "BROKER_KEK"));
 
         assertThat(check.run(CheckFixture.context(fromEnvironment))).isEmpty();
         assertThat(check.run(CheckFixture.context(config))).extracting(Finding::id).containsExactly("key-file-missing");
