@@ -45,6 +45,9 @@ import org.securebroker.server.auth.PasswordAuthenticator;
 import org.securebroker.server.auth.User;
 import org.securebroker.server.auth.UserStore;
 import org.securebroker.server.config.BrokerConfig;
+import org.securebroker.server.config.ConfigChanges;
+import org.securebroker.server.config.ConfigException;
+import org.securebroker.server.config.ConfigLoader;
 import org.securebroker.server.net.ConnectionListener;
 import org.securebroker.server.net.Pipeline;
 import org.securebroker.server.queue.EngineSettings;
@@ -80,7 +83,9 @@ public final class Broker implements AutoCloseable {
     /** Sent in HELLO_OK. */
     public static final String SERVER_ID = "securebroker/0.1";
 
-    private final BrokerConfig config;
+    private volatile BrokerConfig config;
+    private volatile Path configFile;
+    private final AnomalyDetector anomalies;
     private final Store store;
     private final UserStore users;
     private final PasswordAuthenticator authenticator;
@@ -129,7 +134,7 @@ public final class Broker implements AutoCloseable {
         BrokerConfig.Listener l = config.listener();
         SessionSettings sessionSettings = new SessionSettings(SERVER_ID, l.handshakeTimeout(), l.authTimeout(),
                 l.maxFrameSize(), l.maxInFlightPublishes());
-        AnomalyDetector anomalies = new AnomalyDetector(config.alerts(), Clock.systemUTC(), access::record);
+        this.anomalies = new AnomalyDetector(config.alerts(), Clock.systemUTC(), access::record);
         access.addObserver(anomalies::observe);
         access.addTrafficObserver(anomalies::traffic);
         ConnectionListener connections = ConnectionListener.both(brokerAudit,
@@ -394,6 +399,7 @@ public final class Broker implements AutoCloseable {
      * @throws IllegalStateException naming what could not be reloaded
      */
     public void reload() {
+        reloadConfig();
         List<String> problems = new ArrayList<>();
         try {
             tls.reload();
@@ -470,6 +476,62 @@ public final class Broker implements AutoCloseable {
                         .reason("failed: " + e.getMessage()));
             }
         });
+    }
+
+    /**
+     * The configuration file the broker was started from; {@link #reload()} re-reads it. Without
+     * one (the embedded defaults) there is nothing to re-read.
+     */
+    public void configFile(Path file) {
+        this.configFile = file;
+    }
+
+    /**
+     * Re-reads the configuration file, validates all of it, and applies what can change while
+     * running ({@code alerts.*}, {@code audit.allowAggregation}); settings that need a restart are
+     * named in the log and the audit log and keep their running values.
+     *
+     * @throws IllegalStateException listing every problem of an invalid file; nothing changes then
+     */
+    private void reloadConfig() {
+        Path file = configFile;
+        if (file == null) {
+            return;
+        }
+        BrokerConfig fresh;
+        try {
+            fresh = ConfigLoader.load(file);
+        } catch (ConfigException e) {
+            LOG.warn("the configuration {} was refused; nothing was reloaded: {}", file, e.getMessage());
+            brokerAudit.event(AuditEvent.of("config.reload").decision("deny").resource(file.toString())
+                    .reason("refused, nothing was reloaded: " + e.getMessage()));
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        BrokerConfig old = config;
+        List<String> applied = new ArrayList<>();
+        if (!fresh.alerts().equals(old.alerts())) {
+            anomalies.configure(fresh.alerts());
+            applied.add("alerts");
+        }
+        if (!fresh.audit().allowAggregation().equals(old.audit().allowAggregation())) {
+            access.allowAggregation(fresh.audit().allowAggregation());
+            applied.add("audit.allowAggregation");
+        }
+        List<String> restart = ConfigChanges.needingRestart(old, fresh);
+        BrokerConfig.Audit a = old.audit();
+        config = old.withAlerts(fresh.alerts()).withAudit(new BrokerConfig.Audit(a.dir(), a.privateKey(), a.publicKey(),
+                a.checkpointEntries(), a.checkpointInterval(), a.rotateBytes(), a.rotateAge(),
+                fresh.audit().allowAggregation()));
+        if (!restart.isEmpty()) {
+            LOG.warn("configuration {}: {} changed but take(s) effect only after a restart; running with the old values",
+                    file, String.join(", ", restart));
+        }
+        if (!applied.isEmpty() || !restart.isEmpty()) {
+            LOG.info("configuration {} reloaded: applied {}", file, applied.isEmpty() ? "nothing" : applied);
+        }
+        brokerAudit.event(AuditEvent.of("config.reload").decision("allow").resource(file.toString())
+                .detail("applied", String.join(",", applied))
+                .detail("pendingRestart", restart.isEmpty() ? null : String.join(",", restart)));
     }
 
     /** The policy in force; {@link #reload()} replaces it from its file. */

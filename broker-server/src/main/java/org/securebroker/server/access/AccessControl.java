@@ -29,7 +29,7 @@ public final class AccessControl {
     private final PolicyHolder policies;
     private final UserStore users;
     private final AuditLog audit;
-    private final Duration allowAggregation;
+    private volatile Duration allowAggregation;
     private final Clock clock;
     private final boolean enforced;
     private final AtomicLong generation = new AtomicLong();
@@ -142,6 +142,11 @@ public final class AccessControl {
                     ? error.getCause() : error;
             LOG.error("{} audit entries could not be written so far: {}", count, cause.getMessage());
         }
+    }
+
+    /** How long repeated allows are counted before they are written (a configuration reload may change it). */
+    public void allowAggregation(Duration value) {
+        this.allowAggregation = value;
     }
 
     Duration allowAggregation() {

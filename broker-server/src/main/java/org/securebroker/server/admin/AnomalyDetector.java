@@ -40,23 +40,28 @@ public final class AnomalyDetector implements ConnectionListener {
     static final long BUCKET_MILLIS = 10_000;
     static final int BASELINE_BUCKETS = 6;
 
-    private final BrokerConfig.Alerts settings;
     private final Clock clock;
     private final Consumer<AuditEvent> alerts;
-    private final Bursts authFailures;
-    private final Bursts denials;
-    private final Bursts malformed;
+    private volatile BrokerConfig.Alerts settings;
+    private volatile Bursts authFailures;
+    private volatile Bursts denials;
+    private volatile Bursts malformed;
     private final Map<String, Set<String>> addresses = new ConcurrentHashMap<>();
     private final Map<String, Rate> rates = new ConcurrentHashMap<>();
     private final Map<String, Long> lastRaised = new ConcurrentHashMap<>();
 
     public AnomalyDetector(BrokerConfig.Alerts settings, Clock clock, Consumer<AuditEvent> alerts) {
-        this.settings = settings;
         this.clock = clock;
         this.alerts = alerts;
-        this.authFailures = new Bursts(settings.authFailures(), settings.window().toMillis());
-        this.denials = new Bursts(settings.denials(), settings.window().toMillis());
-        this.malformed = new Bursts(settings.malformedFrames(), settings.window().toMillis());
+        configure(settings);
+    }
+
+    /** New thresholds (a configuration reload); the bursts counted so far start over. */
+    public void configure(BrokerConfig.Alerts value) {
+        this.authFailures = new Bursts(value.authFailures(), value.window().toMillis());
+        this.denials = new Bursts(value.denials(), value.window().toMillis());
+        this.malformed = new Bursts(value.malformedFrames(), value.window().toMillis());
+        this.settings = value;
     }
 
     /** Learns from every audit event the broker records. */

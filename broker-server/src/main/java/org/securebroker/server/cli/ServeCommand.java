@@ -64,6 +64,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         BrokerConfig config = options.load();
         Broker broker = Broker.start(config);
+        if (!options.embedded()) {
+            broker.configFile(options.config);
+        }
         reloadOnHangup(broker);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
