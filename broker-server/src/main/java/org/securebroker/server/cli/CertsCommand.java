@@ -31,12 +31,13 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "certs", mixinStandardHelpOptions = true,
         description = "Issue and revoke client certificates with the local CA (DATA/tls/ca.crt and ca.key).",
-        subcommands = {CertsCommand.Issue.class, CertsCommand.Revoke.class, CertsCommand.Crl.class})
+        subcommands = {CertsCommand.Issue.class, CertsCommand.Revoke.class, CertsCommand.Crl.class,
+            CertsCommand.RenewServer.class})
 final class CertsCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new Cli.UsageException("name a certs command: issue, revoke, crl");
+        throw new Cli.UsageException("name a certs command: issue, revoke, crl, renew-server");
     }
 
     static Path tlsDir(BrokerConfig config) {
@@ -50,6 +51,80 @@ final class CertsCommand implements Runnable {
                     + "); create one with 'broker init'");
         }
         return LocalCa.load(dir, new SecureRandom(), Clock.systemUTC());
+    }
+
+    @Command(name = "renew-server", mixinStandardHelpOptions = true,
+            description = {"Renew the server certificate from the local CA, for the same names and addresses, and have "
+                + "a running broker use it for new connections at once (connected clients continue).",
+                "With a certificate from another CA, replace tls.certificate and tls.privateKey yourself and run "
+                    + "'broker reload'."})
+    static final class RenewServer implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        ClientOptions client;
+        @Option(names = "--days", paramLabel = "DAYS", defaultValue = "397",
+                description = "Validity in days, 1 to 3650 (default: ${DEFAULT-VALUE}).")
+        int days;
+
+        @Override
+        public Integer call() throws Exception {
+            if (days < 1 || days > 3650) {
+                throw new Cli.UsageException("--days must be 1 to 3650, not " + days);
+            }
+            BrokerConfig config = client.config.load();
+            Path certFile = config.tls().certificate();
+            Path keyFile = config.tls().privateKey();
+            X509Certificate current = leaf(certFile);
+            List<String> dnsNames = new ArrayList<>();
+            List<String> addresses = new ArrayList<>();
+            if (current.getSubjectAlternativeNames() != null) {
+                for (List<?> san : current.getSubjectAlternativeNames()) {
+                    int kind = (Integer) san.get(0);
+                    if (kind == 2) {
+                        dnsNames.add((String) san.get(1));
+                    } else if (kind == 7) {
+                        addresses.add((String) san.get(1));
+                    }
+                }
+            }
+            String cn = new org.bouncycastle.asn1.x500.X500Name(current.getSubjectX500Principal().getName())
+                    .getRDNs(org.bouncycastle.asn1.x500.style.BCStyle.CN)[0].getFirst().getValue().toString();
+            LocalCa ca = localCa(config);
+            Path newCert = certFile.resolveSibling(certFile.getFileName() + ".new");
+            Path newKey = keyFile.resolveSibling(keyFile.getFileName() + ".new");
+            Files.deleteIfExists(newCert);
+            Files.deleteIfExists(newKey);
+            ca.issueServer(cn, dnsNames, addresses, Duration.ofDays(days), newCert, newKey);
+            // key first: until the certificate follows, the broker refuses the mismatched pair and keeps the old one
+            Files.move(newKey, keyFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(newCert, certFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            X509Certificate renewed = leaf(certFile);
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("Renewed the server certificate CN=" + cn + " for " + dnsNames + " " + addresses + " (serial "
+                    + renewed.getSerialNumber().toString(16) + "), valid until " + renewed.getNotAfter().toInstant()
+                    + " (was " + current.getNotAfter().toInstant() + ")");
+            try (org.securebroker.client.BrokerClient c = client.connect()) {
+                c.reload();
+                out.println("the broker uses it for new connections now");
+            } catch (org.securebroker.client.BrokerException e) {
+                if (!e.is(org.securebroker.protocol.ErrorCode.CONNECTION_LOST)) {
+                    throw e;
+                }
+                out.println("no broker answered (" + e.getMessage() + "); a running broker picks the files up within "
+                        + "5 s, or at its next start");
+            }
+            return 0;
+        }
+    }
+
+    /** The first certificate of a PEM chain file. */
+    private static X509Certificate leaf(Path file) throws IOException, java.security.cert.CertificateException {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            return (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
     }
 
     static Path defaultCrl(BrokerConfig config) {

@@ -63,6 +63,30 @@ class CertsCommandTest {
     }
 
     @Test
+    void shouldRenewTheServerCertificateForTheSameNamesAndKeepThePairMatched() throws Exception {
+        Path cert = data.resolve(BrokerConfig.Layout.SERVER_CERT);
+        Path key = data.resolve(BrokerConfig.Layout.SERVER_KEY);
+        ca.issueServer("securebroker", List.of("localhost", "broker.example.org"), List.of("127.0.0.1"),
+                Duration.ofDays(10), cert, key);
+        java.nio.file.Files.createDirectories(data.resolve("secrets"));
+        java.nio.file.Files.writeString(data.resolve(BrokerConfig.Layout.ADMIN_PASSWORD_FILE), "not used here");
+        X509Certificate old = certificate(cert);
+
+        Run renew = run("certs", "renew-server", "--server", "127.0.0.1:1");
+        assertThat(renew.exit()).as(renew.err()).isZero();
+        assertThat(renew.out()).contains("Renewed the server certificate CN=securebroker")
+                .contains("no broker answered");
+        X509Certificate renewed = certificate(cert);
+        assertThat(renewed.getSerialNumber()).isNotEqualTo(old.getSerialNumber());
+        assertThat(List.copyOf(renewed.getSubjectAlternativeNames()))
+                .isEqualTo(List.copyOf(old.getSubjectAlternativeNames()));
+        assertThat(renewed.getNotAfter().toInstant()).isAfter(java.time.Instant.now().plus(Duration.ofDays(300)));
+        assertThat(org.securebroker.server.tls.TlsMaterial.keyMatches(LocalCa.readPrivateKey(key),
+                renewed.getPublicKey())).isTrue();
+        assertThat(java.nio.file.Files.exists(cert.resolveSibling("server.crt.new"))).isFalse();
+    }
+
+    @Test
     void shouldIssueAClientCertificateWithAlternativeNamesAndAPrivateKey() throws Exception {
         Run issue = run("certs", "issue", "orders", "--dns", "orders.example.com", "--uri",
                 "spiffe://example.org/orders", "--email", "orders@example.com", "--days", "30");
