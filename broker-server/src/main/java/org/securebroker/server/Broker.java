@@ -39,15 +39,10 @@ import org.securebroker.server.audit.AuditKeys;
 import org.securebroker.server.audit.AuditLog;
 import org.securebroker.server.audit.AuditSettings;
 import org.securebroker.server.auth.AuthSecrets;
-import org.securebroker.server.auth.Identity;
 import org.securebroker.server.auth.Mechanisms;
 import org.securebroker.server.auth.PasswordAuthenticator;
-import org.securebroker.server.auth.User;
 import org.securebroker.server.auth.UserStore;
 import org.securebroker.server.config.BrokerConfig;
-import org.securebroker.server.config.ConfigChanges;
-import org.securebroker.server.config.ConfigException;
-import org.securebroker.server.config.ConfigLoader;
 import org.securebroker.server.net.ConnectionListener;
 import org.securebroker.server.net.Pipeline;
 import org.securebroker.server.queue.EngineSettings;
@@ -83,9 +78,7 @@ public final class Broker implements AutoCloseable {
     /** Sent in HELLO_OK. */
     public static final String SERVER_ID = "securebroker/0.1";
 
-    private volatile BrokerConfig config;
-    private volatile Path configFile;
-    private final AnomalyDetector anomalies;
+    private final LiveReload live;
     private final Store store;
     private final UserStore users;
     private final PasswordAuthenticator authenticator;
@@ -97,12 +90,6 @@ public final class Broker implements AutoCloseable {
     private final ScheduledExecutorService housekeeping;
     private final Channel serverChannel;
     private final TlsMaterial tls;
-    private volatile Keyring keyring;
-    private final java.util.concurrent.ExecutorService rewrapper = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "broker-rewrap");
-        t.setDaemon(true);
-        return t;
-    });
     private final PolicyHolder policies;
     private final AuditLog audit;
     private final AccessControl access;
@@ -115,8 +102,6 @@ public final class Broker implements AutoCloseable {
                    Mechanisms mechanisms, QueueEngine engine, TlsMaterial tls, PolicyHolder policies, AuditLog audit,
                    AccessControl access, BrokerMetrics metrics, Keyring keyring)
             throws InterruptedException {
-        this.config = config;
-        this.keyring = keyring;
         this.metrics = metrics;
         this.policies = policies;
         this.audit = audit;
@@ -134,7 +119,9 @@ public final class Broker implements AutoCloseable {
         BrokerConfig.Listener l = config.listener();
         SessionSettings sessionSettings = new SessionSettings(SERVER_ID, l.handshakeTimeout(), l.authTimeout(),
                 l.maxFrameSize(), l.maxInFlightPublishes());
-        this.anomalies = new AnomalyDetector(config.alerts(), Clock.systemUTC(), access::record);
+        AnomalyDetector anomalies = new AnomalyDetector(config.alerts(), Clock.systemUTC(), access::record);
+        this.live = new LiveReload(config, keyring, tls, mechanisms, policies, store, users, access, anomalies,
+                brokerAudit, channels);
         access.addObserver(anomalies::observe);
         access.addTrafficObserver(anomalies::traffic);
         ConnectionListener connections = ConnectionListener.both(brokerAudit,
@@ -175,15 +162,9 @@ public final class Broker implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        housekeeping.scheduleWithFixedDelay(this::reloadUsers, 1, 1, TimeUnit.SECONDS);
-        housekeeping.scheduleWithFixedDelay(this::reloadPolicyIfChanged, 1, 1, TimeUnit.SECONDS);
-        policies.addListener(this::policyChanged);
-        housekeeping.scheduleWithFixedDelay(() -> {
-            if (tls.reloadIfChanged()) {
-                brokerAudit.event(AuditEvent.of("tls.reload").reason("files changed")
-                        .detail("tlsCertificate", BrokerAudit.certificate(tls.serverCertificate())));
-            }
-        }, 5, 5, TimeUnit.SECONDS);
+        housekeeping.scheduleWithFixedDelay(live::reloadUsers, 1, 1, TimeUnit.SECONDS);
+        housekeeping.scheduleWithFixedDelay(live::reloadPolicyIfChanged, 1, 1, TimeUnit.SECONDS);
+        housekeeping.scheduleWithFixedDelay(live::reloadTlsIfChanged, 5, 5, TimeUnit.SECONDS);
     }
 
     /**
@@ -320,7 +301,7 @@ public final class Broker implements AutoCloseable {
     }
 
     public BrokerConfig config() {
-        return config;
+        return live.config();
     }
 
     public QueueEngine engine() {
@@ -336,7 +317,7 @@ public final class Broker implements AutoCloseable {
     }
 
     private void startAdmin() throws InterruptedException {
-        BrokerConfig.Admin a = config.admin();
+        BrokerConfig.Admin a = config().admin();
         if (a.enabled()) {
             admin = AdminServer.start(a.host(), a.port(), tls::context, this::unready, metrics);
         }
@@ -388,217 +369,27 @@ public final class Broker implements AutoCloseable {
     }
 
     public Path dataDir() {
-        return config.dataDir();
+        return config().dataDir();
     }
 
     /**
-     * Reloads what can change while the broker runs: the TLS material (server certificate and
-     * key, client CA, CRL) and the JWT verification keys. Each part is validated before it
-     * replaces the old one; a part that fails keeps its old state.
+     * Reloads what can change while the broker runs: the configuration file's live settings, the
+     * TLS material, the JWT keys, the key file and the policy ({@link LiveReload}).
      *
      * @throws IllegalStateException naming what could not be reloaded
      */
     public void reload() {
-        reloadConfig();
-        List<String> problems = new ArrayList<>();
-        try {
-            tls.reload();
-            brokerAudit.event(AuditEvent.of("tls.reload").detail("tlsCertificate", BrokerAudit.certificate(tls.serverCertificate())));
-        } catch (RuntimeException e) {
-            problems.add(e.getMessage());
-            brokerAudit.event(AuditEvent.of("tls.reload").decision("deny").reason("refused: " + e.getMessage()));
-        }
-        try {
-            mechanisms.reload();
-            if (config.auth().jwt() != null) {
-                brokerAudit.event(AuditEvent.of("key.jwt.reload"));
-            }
-        } catch (RuntimeException e) {
-            problems.add(e.getMessage());
-            brokerAudit.event(AuditEvent.of("key.jwt.reload").decision("deny").reason("refused: " + e.getMessage()));
-        }
-        try {
-            reloadKeyring();
-        } catch (RuntimeException e) {
-            problems.add(e.getMessage());
-            brokerAudit.event(AuditEvent.of("key.kek.rotate").decision("deny").reason("refused: " + e.getMessage()));
-        }
-        try {
-            if (!policies.reload()) {
-                brokerAudit.event(AuditEvent.of("policy.reload").decision("allow").policy(policies.current().version())
-                        .reason("unchanged"));
-            }
-        } catch (RuntimeException e) {
-            problems.add(e.getMessage());
-            policyRefused(e);
-        }
-        if (!problems.isEmpty()) {
-            throw new IllegalStateException(String.join("; ", problems));
-        }
-        LOG.info("reloaded the TLS material, the policy ({}){}", policies.current().version(),
-                config.auth().jwt() == null ? "" : " and the JWT keys");
+        live.reload();
     }
 
-    /**
-     * Picks up a key file that gained a KEK ('broker keys rotate kek'): the store wraps new data
-     * keys with the new current KEK at once, and a background task rewraps the existing ones,
-     * one queue at a time while traffic continues. Each step is audited. Keys from an
-     * environment variable cannot change while the broker runs.
-     */
-    private void reloadKeyring() {
-        if (config.keys().fromEnvironment()) {
-            return;
-        }
-        Keyring fresh = KeyringFile.load(config.keys().kekFile());
-        Keyring old = keyring;
-        if (fresh.ids().equals(old.ids()) && fresh.current().id().equals(old.current().id())) {
-            return;
-        }
-        store.updateKeyring(fresh);
-        keyring = fresh;
-        LOG.info("key-encryption key '{}' is current (was '{}'); rewrapping data keys in the background",
-                fresh.current().id(), old.current().id());
-        brokerAudit.event(AuditEvent.of("key.kek.rotate").decision("allow").resource(fresh.current().id())
-                .detail("previous", old.current().id()));
-        rewrapper.execute(() -> {
-            try {
-                int moved = store.rewrapDataKeys((done, all) -> {
-                    LOG.info("rewrapping data keys under '{}': {} of {} queues done", fresh.current().id(), done, all);
-                    brokerAudit.event(AuditEvent.of("key.kek.rewrap").resource(fresh.current().id())
-                            .detail("queuesDone", done).detail("queues", all));
-                });
-                brokerAudit.event(AuditEvent.of("key.kek.rewrapped").resource(fresh.current().id())
-                        .detail("dataKeys", moved).detail("stillInUse", String.join(",", store.kekIdsInUse())));
-            } catch (RuntimeException e) {
-                LOG.error("rewrapping data keys under '{}' failed; the old KEKs stay in use: {}", fresh.current().id(),
-                        e.getMessage());
-                brokerAudit.event(AuditEvent.of("key.kek.rewrapped").decision("deny").resource(fresh.current().id())
-                        .reason("failed: " + e.getMessage()));
-            }
-        });
-    }
-
-    /**
-     * The configuration file the broker was started from; {@link #reload()} re-reads it. Without
-     * one (the embedded defaults) there is nothing to re-read.
-     */
+    /** The configuration file {@link #reload()} re-reads; none for the embedded defaults. */
     public void configFile(Path file) {
-        this.configFile = file;
-    }
-
-    /**
-     * Re-reads the configuration file, validates all of it, and applies what can change while
-     * running ({@code alerts.*}, {@code audit.allowAggregation}); settings that need a restart are
-     * named in the log and the audit log and keep their running values.
-     *
-     * @throws IllegalStateException listing every problem of an invalid file; nothing changes then
-     */
-    private void reloadConfig() {
-        Path file = configFile;
-        if (file == null) {
-            return;
-        }
-        BrokerConfig fresh;
-        try {
-            fresh = ConfigLoader.load(file);
-        } catch (ConfigException e) {
-            LOG.warn("the configuration {} was refused; nothing was reloaded: {}", file, e.getMessage());
-            brokerAudit.event(AuditEvent.of("config.reload").decision("deny").resource(file.toString())
-                    .reason("refused, nothing was reloaded: " + e.getMessage()));
-            throw new IllegalStateException(e.getMessage(), e);
-        }
-        BrokerConfig old = config;
-        List<String> applied = new ArrayList<>();
-        if (!fresh.alerts().equals(old.alerts())) {
-            anomalies.configure(fresh.alerts());
-            applied.add("alerts");
-        }
-        if (!fresh.audit().allowAggregation().equals(old.audit().allowAggregation())) {
-            access.allowAggregation(fresh.audit().allowAggregation());
-            applied.add("audit.allowAggregation");
-        }
-        List<String> restart = ConfigChanges.needingRestart(old, fresh);
-        BrokerConfig.Audit a = old.audit();
-        config = old.withAlerts(fresh.alerts()).withAudit(new BrokerConfig.Audit(a.dir(), a.privateKey(), a.publicKey(),
-                a.checkpointEntries(), a.checkpointInterval(), a.rotateBytes(), a.rotateAge(),
-                fresh.audit().allowAggregation()));
-        if (!restart.isEmpty()) {
-            LOG.warn("configuration {}: {} changed but take(s) effect only after a restart; running with the old values",
-                    file, String.join(", ", restart));
-        }
-        if (!applied.isEmpty() || !restart.isEmpty()) {
-            LOG.info("configuration {} reloaded: applied {}", file, applied.isEmpty() ? "nothing" : applied);
-        }
-        brokerAudit.event(AuditEvent.of("config.reload").decision("allow").resource(file.toString())
-                .detail("applied", String.join(",", applied))
-                .detail("pendingRestart", restart.isEmpty() ? null : String.join(",", restart)));
+        live.configFile(file);
     }
 
     /** The policy in force; {@link #reload()} replaces it from its file. */
     public Policy policy() {
         return policies.current();
-    }
-
-    private void reloadPolicyIfChanged() {
-        try {
-            policies.reloadIfChanged();
-        } catch (RuntimeException e) {
-            policyRefused(e);
-        }
-    }
-
-    private void policyRefused(RuntimeException e) {
-        LOG.warn("the policy file {} was refused; the policy in force ({}) stays: {}",
-                config.authorization().policyFile(), policies.current().version(), e.getMessage());
-        brokerAudit.event(AuditEvent.of("policy.reload").decision("deny").policy(policies.current().version())
-                .reason("refused, the policy in force stays: " + e.getMessage()));
-    }
-
-    /** A new policy is in force: cached decisions go, and consumers that lost their right are cancelled. */
-    private void policyChanged(Policy policy) {
-        LOG.info("policy {} is in force (from {})", policy.version(), config.authorization().policyFile());
-        brokerAudit.event(AuditEvent.of("policy.reload").decision("allow").policy(policy.version()));
-        rightsChanged();
-    }
-
-    private void rightsChanged() {
-        access.invalidate();
-        for (Channel ch : channels) {
-            SessionHandler session = ch.pipeline().get(SessionHandler.class);
-            if (session != null) {
-                ch.eventLoop().execute(session::rightsChanged);
-            }
-        }
-    }
-
-    /** Picks up users file changes; connections of users that were removed or disabled are closed. */
-    private void reloadUsers() {
-        try {
-            List<User> before = List.copyOf(users.all());
-            if (!users.reloadIfChanged()) {
-                return;
-            }
-            LOG.info("users file {} reloaded", users.file());
-            brokerAudit.usersChanged(before, users.all());
-            rightsChanged();
-            for (Channel ch : channels) {
-                SessionHandler session = ch.pipeline().get(SessionHandler.class);
-                Identity identity = session == null ? null : session.identity();
-                if (identity == null || !identity.user()) {
-                    continue;
-                }
-                String principal = identity.principal();
-                User u = users.find(principal).orElse(null);
-                if (u == null || u.disabled()) {
-                    LOG.info("closing the connection of '{}' from {}: the user was {}", principal, ch.remoteAddress(),
-                            u == null ? "removed" : "disabled");
-                    ch.writeAndFlush(new ErrorFrame(0, ErrorCode.AUTHENTICATION_FAILED.code(),
-                            "the user's access was revoked")).addListener(f -> ch.close());
-                }
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("could not reload the users file: {}", e.getMessage());
-        }
     }
 
     /** Stops accepting, closes every connection, then stops the engine and closes the store cleanly. */
@@ -614,12 +405,7 @@ public final class Broker implements AutoCloseable {
             a.close();
         }
         housekeeping.shutdownNow();
-        rewrapper.shutdown();
-        try {
-            rewrapper.awaitTermination(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        live.close();
         serverChannel.close().awaitUninterruptibly();
         channels.writeAndFlush(new ErrorFrame(0, ErrorCode.SHUTTING_DOWN.code(), "the broker is shutting down"));
         channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);

@@ -1,0 +1,310 @@
+package org.securebroker.server;
+
+import io.netty.channel.Channel;
+import io.netty.channel.group.ChannelGroup;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.frame.ErrorFrame;
+import org.securebroker.server.access.AccessControl;
+import org.securebroker.server.admin.AnomalyDetector;
+import org.securebroker.server.audit.AuditEvent;
+import org.securebroker.server.auth.Identity;
+import org.securebroker.server.auth.Mechanisms;
+import org.securebroker.server.auth.User;
+import org.securebroker.server.auth.UserStore;
+import org.securebroker.server.config.BrokerConfig;
+import org.securebroker.server.config.ConfigChanges;
+import org.securebroker.server.config.ConfigException;
+import org.securebroker.server.config.ConfigLoader;
+import org.securebroker.server.rbac.Policy;
+import org.securebroker.server.rbac.PolicyHolder;
+import org.securebroker.server.session.SessionHandler;
+import org.securebroker.server.tls.TlsMaterial;
+import org.securebroker.store.Store;
+import org.securebroker.store.crypto.Keyring;
+import org.securebroker.store.crypto.KeyringFile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a running broker re-reads without a restart, and what follows from it: the configuration
+ * file's live settings, the TLS material, the JWT keys, the key file (a rotated KEK, with the
+ * data keys rewrapped in the background), the policy and the users file. A change that takes
+ * rights away is pushed to every session at once (a consumer that lost its right is cancelled);
+ * a user removed or disabled loses its connections. Every reload, applied or refused, is audited.
+ *
+ * <p>Thread-safety: thread-safe; reloads run on the housekeeping thread, on SIGHUP and for RELOAD.
+ */
+final class LiveReload {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
+
+    private final TlsMaterial tls;
+    private final Mechanisms mechanisms;
+    private final PolicyHolder policies;
+    private final Store store;
+    private final UserStore users;
+    private final AccessControl access;
+    private final AnomalyDetector anomalies;
+    private final BrokerAudit brokerAudit;
+    private final ChannelGroup channels;
+    private final ExecutorService rewrapper = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "broker-rewrap");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile BrokerConfig config;
+    private volatile Path configFile;
+    private volatile Keyring keyring;
+
+    LiveReload(BrokerConfig config, Keyring keyring, TlsMaterial tls, Mechanisms mechanisms, PolicyHolder policies,
+               Store store, UserStore users, AccessControl access, AnomalyDetector anomalies, BrokerAudit brokerAudit,
+               ChannelGroup channels) {
+        this.config = config;
+        this.keyring = keyring;
+        this.tls = tls;
+        this.mechanisms = mechanisms;
+        this.policies = policies;
+        this.store = store;
+        this.users = users;
+        this.access = access;
+        this.anomalies = anomalies;
+        this.brokerAudit = brokerAudit;
+        this.channels = channels;
+        policies.addListener(this::policyChanged);
+    }
+
+    /** The configuration in force (live settings as last reloaded). */
+    BrokerConfig config() {
+        return config;
+    }
+
+    /** Picks up changed TLS files (polled); a refusal is logged by the TLS material. */
+    void reloadTlsIfChanged() {
+        if (tls.reloadIfChanged()) {
+            brokerAudit.event(AuditEvent.of("tls.reload").reason("files changed")
+                    .detail("tlsCertificate", BrokerAudit.certificate(tls.serverCertificate())));
+        }
+    }
+
+    /** Lets a rewrap in progress finish (up to 30 s). */
+    void close() {
+        rewrapper.shutdown();
+        try {
+            rewrapper.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Reloads what can change while the broker runs: first the configuration file (all of it is
+     * validated; if it is invalid nothing at all changes), then the TLS material, the JWT keys,
+     * the key file and the policy. Each part is validated before it replaces the old one; a part
+     * that fails keeps its old state.
+     *
+     * @throws IllegalStateException naming what could not be reloaded
+     */
+    void reload() {
+        reloadConfig();
+        List<String> problems = new ArrayList<>();
+        try {
+            tls.reload();
+            brokerAudit.event(AuditEvent.of("tls.reload").detail("tlsCertificate", BrokerAudit.certificate(tls.serverCertificate())));
+        } catch (RuntimeException e) {
+            problems.add(e.getMessage());
+            brokerAudit.event(AuditEvent.of("tls.reload").decision("deny").reason("refused: " + e.getMessage()));
+        }
+        try {
+            mechanisms.reload();
+            if (config.auth().jwt() != null) {
+                brokerAudit.event(AuditEvent.of("key.jwt.reload"));
+            }
+        } catch (RuntimeException e) {
+            problems.add(e.getMessage());
+            brokerAudit.event(AuditEvent.of("key.jwt.reload").decision("deny").reason("refused: " + e.getMessage()));
+        }
+        try {
+            reloadKeyring();
+        } catch (RuntimeException e) {
+            problems.add(e.getMessage());
+            brokerAudit.event(AuditEvent.of("key.kek.rotate").decision("deny").reason("refused: " + e.getMessage()));
+        }
+        try {
+            if (!policies.reload()) {
+                brokerAudit.event(AuditEvent.of("policy.reload").decision("allow").policy(policies.current().version())
+                        .reason("unchanged"));
+            }
+        } catch (RuntimeException e) {
+            problems.add(e.getMessage());
+            policyRefused(e);
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException(String.join("; ", problems));
+        }
+        LOG.info("reloaded the TLS material, the policy ({}){}", policies.current().version(),
+                config.auth().jwt() == null ? "" : " and the JWT keys");
+    }
+
+    /**
+     * Picks up a key file that gained a KEK ('broker keys rotate kek'): the store wraps new data
+     * keys with the new current KEK at once, and a background task rewraps the existing ones,
+     * one queue at a time while traffic continues. Each step is audited. Keys from an
+     * environment variable cannot change while the broker runs.
+     */
+    private void reloadKeyring() {
+        if (config.keys().fromEnvironment()) {
+            return;
+        }
+        Keyring fresh = KeyringFile.load(config.keys().kekFile());
+        Keyring old = keyring;
+        if (fresh.ids().equals(old.ids()) && fresh.current().id().equals(old.current().id())) {
+            return;
+        }
+        store.updateKeyring(fresh);
+        keyring = fresh;
+        LOG.info("key-encryption key '{}' is current (was '{}'); rewrapping data keys in the background",
+                fresh.current().id(), old.current().id());
+        brokerAudit.event(AuditEvent.of("key.kek.rotate").decision("allow").resource(fresh.current().id())
+                .detail("previous", old.current().id()));
+        rewrapper.execute(() -> {
+            try {
+                int moved = store.rewrapDataKeys((done, all) -> {
+                    LOG.info("rewrapping data keys under '{}': {} of {} queues done", fresh.current().id(), done, all);
+                    brokerAudit.event(AuditEvent.of("key.kek.rewrap").resource(fresh.current().id())
+                            .detail("queuesDone", done).detail("queues", all));
+                });
+                brokerAudit.event(AuditEvent.of("key.kek.rewrapped").resource(fresh.current().id())
+                        .detail("dataKeys", moved).detail("stillInUse", String.join(",", store.kekIdsInUse())));
+            } catch (RuntimeException e) {
+                LOG.error("rewrapping data keys under '{}' failed; the old KEKs stay in use: {}", fresh.current().id(),
+                        e.getMessage());
+                brokerAudit.event(AuditEvent.of("key.kek.rewrapped").decision("deny").resource(fresh.current().id())
+                        .reason("failed: " + e.getMessage()));
+            }
+        });
+    }
+
+    /**
+     * The configuration file the broker was started from; {@link #reload()} re-reads it. Without
+     * one (the embedded defaults) there is nothing to re-read.
+     */
+    void configFile(Path file) {
+        this.configFile = file;
+    }
+
+    /**
+     * Re-reads the configuration file, validates all of it, and applies what can change while
+     * running ({@code alerts.*}, {@code audit.allowAggregation}); settings that need a restart are
+     * named in the log and the audit log and keep their running values.
+     *
+     * @throws IllegalStateException listing every problem of an invalid file; nothing changes then
+     */
+    private void reloadConfig() {
+        Path file = configFile;
+        if (file == null) {
+            return;
+        }
+        BrokerConfig fresh;
+        try {
+            fresh = ConfigLoader.load(file);
+        } catch (ConfigException e) {
+            LOG.warn("the configuration {} was refused; nothing was reloaded: {}", file, e.getMessage());
+            brokerAudit.event(AuditEvent.of("config.reload").decision("deny").resource(file.toString())
+                    .reason("refused, nothing was reloaded: " + e.getMessage()));
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        BrokerConfig old = config;
+        List<String> applied = new ArrayList<>();
+        if (!fresh.alerts().equals(old.alerts())) {
+            anomalies.configure(fresh.alerts());
+            applied.add("alerts");
+        }
+        if (!fresh.audit().allowAggregation().equals(old.audit().allowAggregation())) {
+            access.allowAggregation(fresh.audit().allowAggregation());
+            applied.add("audit.allowAggregation");
+        }
+        List<String> restart = ConfigChanges.needingRestart(old, fresh);
+        BrokerConfig.Audit a = old.audit();
+        config = old.withAlerts(fresh.alerts()).withAudit(new BrokerConfig.Audit(a.dir(), a.privateKey(), a.publicKey(),
+                a.checkpointEntries(), a.checkpointInterval(), a.rotateBytes(), a.rotateAge(),
+                fresh.audit().allowAggregation()));
+        if (!restart.isEmpty()) {
+            LOG.warn("configuration {}: {} changed but take(s) effect only after a restart; running with the old values",
+                    file, String.join(", ", restart));
+        }
+        if (!applied.isEmpty() || !restart.isEmpty()) {
+            LOG.info("configuration {} reloaded: applied {}", file, applied.isEmpty() ? "nothing" : applied);
+        }
+        brokerAudit.event(AuditEvent.of("config.reload").decision("allow").resource(file.toString())
+                .detail("applied", String.join(",", applied))
+                .detail("pendingRestart", restart.isEmpty() ? null : String.join(",", restart)));
+    }
+
+    void reloadPolicyIfChanged() {
+        try {
+            policies.reloadIfChanged();
+        } catch (RuntimeException e) {
+            policyRefused(e);
+        }
+    }
+
+    private void policyRefused(RuntimeException e) {
+        LOG.warn("the policy file {} was refused; the policy in force ({}) stays: {}",
+                config.authorization().policyFile(), policies.current().version(), e.getMessage());
+        brokerAudit.event(AuditEvent.of("policy.reload").decision("deny").policy(policies.current().version())
+                .reason("refused, the policy in force stays: " + e.getMessage()));
+    }
+
+    /** A new policy is in force: cached decisions go, and consumers that lost their right are cancelled. */
+    private void policyChanged(Policy policy) {
+        LOG.info("policy {} is in force (from {})", policy.version(), config.authorization().policyFile());
+        brokerAudit.event(AuditEvent.of("policy.reload").decision("allow").policy(policy.version()));
+        rightsChanged();
+    }
+
+    private void rightsChanged() {
+        access.invalidate();
+        for (Channel ch : channels) {
+            SessionHandler session = ch.pipeline().get(SessionHandler.class);
+            if (session != null) {
+                ch.eventLoop().execute(session::rightsChanged);
+            }
+        }
+    }
+
+    /** Picks up users file changes; connections of users that were removed or disabled are closed. */
+    void reloadUsers() {
+        try {
+            List<User> before = List.copyOf(users.all());
+            if (!users.reloadIfChanged()) {
+                return;
+            }
+            LOG.info("users file {} reloaded", users.file());
+            brokerAudit.usersChanged(before, users.all());
+            rightsChanged();
+            for (Channel ch : channels) {
+                SessionHandler session = ch.pipeline().get(SessionHandler.class);
+                Identity identity = session == null ? null : session.identity();
+                if (identity == null || !identity.user()) {
+                    continue;
+                }
+                String principal = identity.principal();
+                User u = users.find(principal).orElse(null);
+                if (u == null || u.disabled()) {
+                    LOG.info("closing the connection of '{}' from {}: the user was {}", principal, ch.remoteAddress(),
+                            u == null ? "removed" : "disabled");
+                    ch.writeAndFlush(new ErrorFrame(0, ErrorCode.AUTHENTICATION_FAILED.code(),
+                            "the user's access was revoked")).addListener(f -> ch.close());
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("could not reload the users file: {}", e.getMessage());
+        }
+    }
+}
