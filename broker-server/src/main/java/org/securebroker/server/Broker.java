@@ -121,7 +121,7 @@ public final class Broker implements AutoCloseable {
                 l.maxFrameSize(), l.maxInFlightPublishes());
         AnomalyDetector anomalies = new AnomalyDetector(config.alerts(), Clock.systemUTC(), access::record);
         this.live = new LiveReload(config, keyring, tls, mechanisms, policies, store, users, access, anomalies,
-                brokerAudit, channels);
+                brokerAudit, channels, audit);
         access.addObserver(anomalies::observe);
         access.addTrafficObserver(anomalies::traffic);
         ConnectionListener connections = ConnectionListener.both(brokerAudit,

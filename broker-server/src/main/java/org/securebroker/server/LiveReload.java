@@ -8,11 +8,14 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.ErrorFrame;
 import org.securebroker.server.access.AccessControl;
 import org.securebroker.server.admin.AnomalyDetector;
 import org.securebroker.server.audit.AuditEvent;
+import org.securebroker.server.audit.AuditKeys;
+import org.securebroker.server.audit.AuditLog;
 import org.securebroker.server.auth.Identity;
 import org.securebroker.server.auth.Mechanisms;
 import org.securebroker.server.auth.User;
@@ -53,6 +56,7 @@ final class LiveReload {
     private final AnomalyDetector anomalies;
     private final BrokerAudit brokerAudit;
     private final ChannelGroup channels;
+    private final AuditLog audit;
     private final ExecutorService rewrapper = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "broker-rewrap");
         t.setDaemon(true);
@@ -64,7 +68,8 @@ final class LiveReload {
 
     LiveReload(BrokerConfig config, Keyring keyring, TlsMaterial tls, Mechanisms mechanisms, PolicyHolder policies,
                Store store, UserStore users, AccessControl access, AnomalyDetector anomalies, BrokerAudit brokerAudit,
-               ChannelGroup channels) {
+               ChannelGroup channels, AuditLog audit) {
+        this.audit = audit;
         this.config = config;
         this.keyring = keyring;
         this.tls = tls;
@@ -90,6 +95,39 @@ final class LiveReload {
             brokerAudit.event(AuditEvent.of("tls.reload").reason("files changed")
                     .detail("tlsCertificate", BrokerAudit.certificate(tls.serverCertificate())));
         }
+    }
+
+    /**
+     * Picks up a new audit signing key ('broker keys rotate audit'): the log is sealed with a
+     * checkpoint under the old key, and later checkpoints are signed with the new one.
+     */
+    private void reloadAuditKey() {
+        if (audit == null) {
+            return;
+        }
+        Path file = config.audit().privateKey();
+        Ed25519PrivateKeyParameters key;
+        try {
+            key = AuditKeys.loadPrivate(file);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("the audit signing key " + file + " cannot be used: " + e.getMessage(), e);
+        }
+        String previous = audit.keyId();
+        String id = AuditKeys.keyId(key);
+        if (id.equals(previous)) {
+            return;
+        }
+        long sealed;
+        try {
+            sealed = audit.rotateKey(key).get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("the audit log could not switch to key " + id + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while switching the audit key", e);
+        }
+        brokerAudit.event(AuditEvent.of("key.audit.rotate").decision("allow").resource(id).detail("previous", previous)
+                .detail("sealedAt", sealed));
     }
 
     /** Lets a rewrap in progress finish (up to 30 s). */
@@ -128,6 +166,12 @@ final class LiveReload {
         } catch (RuntimeException e) {
             problems.add(e.getMessage());
             brokerAudit.event(AuditEvent.of("key.jwt.reload").decision("deny").reason("refused: " + e.getMessage()));
+        }
+        try {
+            reloadAuditKey();
+        } catch (RuntimeException e) {
+            problems.add(e.getMessage());
+            brokerAudit.event(AuditEvent.of("key.audit.rotate").decision("deny").reason("refused: " + e.getMessage()));
         }
         try {
             reloadKeyring();

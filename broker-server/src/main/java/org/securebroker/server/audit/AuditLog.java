@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.securebroker.server.audit.AuditUnavailableException.Kind;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.DefaultFileLayer;
@@ -86,6 +87,8 @@ public final class AuditLog implements AutoCloseable {
 
     // the writer thread's state (the opening thread's until the writer starts)
     private final EntryEncoder encoder;
+    private KeyChange keyChange; // under lock
+    private volatile String keyId;
     private int fileNumber;
     private Path file;
     private StorageChannel channel;
@@ -121,6 +124,7 @@ public final class AuditLog implements AutoCloseable {
             lastIsCheckpoint = last.isCheckpoint() && !Boolean.TRUE.equals(last.details().get(AuditFormat.FINAL));
         }
         this.encoder = new EntryEncoder(settings.signingKey(), settings.keyId(), lastHash);
+        this.keyId = settings.keyId();
         this.sinceCheckpoint = tail.sinceCheckpoint();
         this.lastCheckpoint = now;
         this.lastSequence = seq;
@@ -209,6 +213,39 @@ public final class AuditLog implements AutoCloseable {
     /** False once a write or fsync failed (for good), or the log was closed. */
     public boolean writable() {
         return failure == null && !closing;
+    }
+
+    /**
+     * Signs with another key from now on: the writer first seals everything so far with a
+     * checkpoint under the old key, then signs later checkpoints with {@code key}. Verifying the
+     * log then takes both public keys.
+     *
+     * @return completes with the sequence number of the sealing checkpoint once it is on disk
+     */
+    public CompletableFuture<Long> rotateKey(Ed25519PrivateKeyParameters key) {
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        lock.lock();
+        try {
+            AuditUnavailableException refused = failure != null ? failure : closing
+                    ? new AuditUnavailableException(Kind.CLOSED, "the audit log in " + dir + " is closed") : null;
+            if (refused != null) {
+                done.completeExceptionally(refused);
+                return done;
+            }
+            keyChange = new KeyChange(key, AuditKeys.keyId(key), done);
+            wake.signal();
+        } finally {
+            lock.unlock();
+        }
+        return done;
+    }
+
+    /** The id of the key that signs checkpoints now. */
+    public String keyId() {
+        return keyId;
+    }
+
+    private record KeyChange(Ed25519PrivateKeyParameters key, String keyId, CompletableFuture<Long> done) {
     }
 
     /** The sequence number of the last entry (or checkpoint) that is on disk; 0 for an empty log. */
@@ -321,6 +358,7 @@ public final class AuditLog implements AutoCloseable {
         try {
             while (true) {
                 boolean last;
+                KeyChange change;
                 lock.lock();
                 try {
                     if (queue.isEmpty() && !closing) {
@@ -330,8 +368,13 @@ public final class AuditLog implements AutoCloseable {
                         batch.add(queue.poll());
                     }
                     last = closing && queue.isEmpty();
+                    change = keyChange;
+                    keyChange = null;
                 } finally {
                     lock.unlock();
+                }
+                if (change != null) {
+                    changeKey(change);
                 }
                 writeBatch(last);
                 batch.clear();
@@ -346,6 +389,24 @@ public final class AuditLog implements AutoCloseable {
         } catch (InterruptedException e) {
             fail(new IOException("the audit writer was interrupted", e));
         }
+    }
+
+    /** Seals the log under the old key, makes it durable, and signs with the new key from now on. */
+    private void changeKey(KeyChange change) throws IOException {
+        try {
+            checkpoint(clock.instant(), false);
+            flush();
+            force();
+            lastSequence = seq;
+        } catch (IOException | RuntimeException e) {
+            change.done().completeExceptionally(e);
+            throw e;
+        }
+        String previous = encoder.keyId();
+        encoder.rekey(change.key(), change.keyId());
+        keyId = change.keyId();
+        LOG.info("audit checkpoints are signed with key {} from seq {} on (was {})", change.keyId(), seq + 1, previous);
+        change.done().complete(seq);
     }
 
     /**

@@ -34,7 +34,7 @@ final class EntryEncoder {
     private final Buffer buffer = new Buffer();
     private final MessageDigest digest = AuditFormat.sha256();
     private final Ed25519Signer signer = new Ed25519Signer();
-    private final String keyId;
+    private String keyId;
     private JsonGenerator generator;
     private String lastHash;
 
@@ -42,6 +42,17 @@ final class EntryEncoder {
         this.keyId = keyId;
         this.lastHash = lastHash;
         signer.init(true, key);
+    }
+
+    /** Signs the checkpoints from now on with {@code key}. */
+    void rekey(Ed25519PrivateKeyParameters key, String id) {
+        signer.init(true, key);
+        this.keyId = id;
+    }
+
+    /** The id of the key that signs checkpoints now. */
+    String keyId() {
+        return keyId;
     }
 
     /** Bytes encoded and not yet taken. */

@@ -38,9 +38,8 @@ public final class KeyAgeCheck implements SecurityCheck {
         BrokerConfig config = context.config();
         Path auditKey = config.audit().privateKey();
         if (Files.exists(auditKey)) {
-            byFileTime(out, context, "the audit signing key", auditKey, "move " + auditKey + " and "
-                    + config.audit().publicKey() + " aside (keep the public key: it verifies the older checkpoints), run "
-                    + "'broker audit keygen' and restart the broker; verify with --key OLD.pub --key NEW.pub");
+            byFileTime(out, context, "the audit signing key", auditKey, "rotate it while the broker runs: 'broker "
+                    + "keys rotate audit' (the old public key stays beside the new one; verify with both)");
         }
         Path devKey = config.dataDir().resolve(Layout.JWT_DEV_PRIVATE_KEY);
         if (Files.exists(devKey)) {

@@ -39,24 +39,29 @@ final class KeysCommand implements Runnable {
     }
 
     @Command(name = "rotate", mixinStandardHelpOptions = true,
-            description = {"Rotate a key while the broker runs: 'kek' (the key-encryption key).",
-                "The audit key is rotated with 'broker audit keygen' and a restart (see docs/audit.md); "
-                    + "message signing keys do not exist yet."})
+            description = {"Rotate a key while the broker runs: 'kek' (the key-encryption key) or 'audit' (the "
+                + "audit checkpoint signing key).",
+                "Message signing keys do not exist yet."})
     static final class Rotate implements Callable<Integer> {
         @Spec
         CommandSpec spec;
-        @Parameters(paramLabel = "KEY", description = "kek")
+        @Parameters(paramLabel = "KEY", description = "kek or audit")
         String key;
         @Mixin
         ClientOptions client;
 
         @Override
-        public Integer call() {
-            if (!key.equals("kek")) {
-                throw new Cli.UsageException("'" + key + "' cannot be rotated here; only 'kek' (the audit key: move it "
-                        + "aside, 'broker audit keygen', restart)");
+        public Integer call() throws java.io.IOException {
+            if (!key.equals("kek") && !key.equals("audit")) {
+                throw new Cli.UsageException("'" + key + "' is not a key that can be rotated; use kek or audit");
             }
             BrokerConfig config = client.config.load();
+            if (key.equals("audit")) {
+                rotateAudit(config);
+                reload("the broker seals its audit log under the old key and signs with the new one from now on "
+                        + "(see 'broker audit show --event key.audit')");
+                return 0;
+            }
             if (config.keys().fromEnvironment()) {
                 throw new Cli.UsageException("the KEKs come from the environment variable " + config.keys().kekEnv()
                         + ": add the new key there and restart the broker");
@@ -66,17 +71,49 @@ final class KeysCommand implements Runnable {
             var out = spec.commandLine().getOut();
             out.println("added key-encryption key '" + keyring.current().id() + "' to " + file + " (now current; "
                     + keyring.ids().size() + " keys in the file)");
+            reload("the broker uses it now and rewraps the data keys in the background (see its log, or "
+                    + "'broker audit show --event key.kek')");
+            return 0;
+        }
+
+        /**
+         * A new audit key pair at the configured paths; the old public key stays beside it as
+         * audit-KEYID.pub for auditors (checkpoints signed with it remain in the log), the old
+         * private key is deleted so it can sign nothing more.
+         */
+        private void rotateAudit(BrokerConfig config) throws java.io.IOException {
+            java.nio.file.Path priv = config.audit().privateKey();
+            java.nio.file.Path pub = config.audit().publicKey();
+            String oldId = org.securebroker.server.audit.AuditKeys.keyId(
+                    org.securebroker.server.audit.AuditKeys.loadPublic(pub));
+            java.nio.file.Path newPriv = priv.resolveSibling(priv.getFileName() + ".new");
+            java.nio.file.Path newPub = pub.resolveSibling(pub.getFileName() + ".new");
+            java.nio.file.Files.deleteIfExists(newPriv);
+            java.nio.file.Files.deleteIfExists(newPub);
+            String newId = org.securebroker.server.audit.AuditKeys.create(newPub, newPriv, new SecureRandom());
+            java.nio.file.Path retired = pub.resolveSibling("audit-" + oldId + ".pub");
+            java.nio.file.Files.copy(pub, retired, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            java.nio.file.Files.move(newPub, pub, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            java.nio.file.Files.move(newPriv, priv, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            var out = spec.commandLine().getOut();
+            out.println("new audit signing key " + newId + " (" + priv + ", public " + pub + "); the previous public "
+                    + "key " + oldId + " stays in " + retired + ": auditors verify with both (--key " + retired
+                    + " --key " + pub + ")");
+        }
+
+        private void reload(String done) {
+            var out = spec.commandLine().getOut();
             try (BrokerClient c = client.connect()) {
                 c.reload();
-                out.println("the broker uses it now and rewraps the data keys in the background (see its log, or "
-                        + "'broker audit show --event key.kek')");
+                out.println(done);
             } catch (BrokerException e) {
                 if (!e.is(ErrorCode.CONNECTION_LOST)) {
                     throw e;
                 }
                 out.println("no broker answered (" + e.getMessage() + "); it uses the new key from its next start");
             }
-            return 0;
         }
     }
 }

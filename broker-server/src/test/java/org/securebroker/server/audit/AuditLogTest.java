@@ -178,6 +178,25 @@ class AuditLogTest {
     }
 
     @Test
+    void shouldSealTheLogUnderTheOldKeyAndSignWithTheNewOneAfterARotation() throws Exception {
+        Ed25519PrivateKeyParameters next = AuditFixture.newKey();
+        try (AuditLog log = AuditLog.open(settings, clock)) {
+            log.append(event(1)).join();
+            log.append(event(2)).join();
+            long sealed = log.rotateKey(next).join();
+            assertThat(sealed).isEqualTo(3);
+            assertThat(log.keyId()).isEqualTo(AuditKeys.keyId(next));
+            log.append(event(3)).join();
+        }
+        List<AuditEntry> checkpoints = entries(dir).stream().filter(AuditEntry::isCheckpoint).toList();
+        assertThat(checkpoints).extracting(AuditEntry::keyId).containsExactly(AuditKeys.keyId(key), AuditKeys.keyId(next));
+        assertThat(AuditVerifier.verify(dir, List.of(key.generatePublicKey(), next.generatePublicKey()), null, false).ok())
+                .isTrue();
+        assertThat(verify().problem().kind()).as("the new key's checkpoints need its public key")
+                .isEqualTo(AuditVerifier.ProblemKind.UNKNOWN_KEY);
+    }
+
+    @Test
     void shouldContinueTheSequenceAndTheChainWhenReopened() throws Exception {
         AuditFixture.writeLog(settings, clock, 3);
         try (AuditLog log = AuditLog.open(settings, clock)) {

@@ -48,7 +48,7 @@ class KeyAgeCheckTest {
             assertThat(f.finding()).contains("rotation period 365 days");
         });
         assertThat(findings.get(0).finding()).contains("current key-encryption key 'kek-");
-        assertThat(findings.get(1).fix()).contains("broker audit keygen");
+        assertThat(findings.get(1).fix()).contains("broker keys rotate audit");
     }
 
     @Test

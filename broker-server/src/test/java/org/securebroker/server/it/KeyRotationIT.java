@@ -47,6 +47,49 @@ class KeyRotationIT {
         }
     }
 
+    private static int cli(StringWriter out, String... args) {
+        StringWriter err = new StringWriter();
+        int rc = BrokerCli.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        out.write(err.toString());
+        return rc;
+    }
+
+    @Test
+    void shouldRotateTheAuditKeyWhileRunningAndKeepTheWholeLogVerifiable() throws Exception {
+        Path data = dir.resolve("data");
+        try (TestBroker broker = new TestBroker(data)) {
+            try (BrokerClient admin = admin(broker)) {
+                admin.createQueue(QueueSpec.named("before"));
+            }
+            String oldId = org.securebroker.server.audit.AuditKeys.keyId(org.securebroker.server.audit.AuditKeys
+                    .loadPublic(data.resolve(BrokerConfig.Layout.AUDIT_PUBLIC_KEY)));
+            StringWriter out = new StringWriter();
+            assertThat(cli(out, "keys", "rotate", "audit", "--data", data.toString(), "--server",
+                    "127.0.0.1:" + broker.port())).as(out.toString()).isZero();
+            assertThat(out.toString()).contains("signs with the new one");
+            try (BrokerClient admin = admin(broker)) {
+                admin.createQueue(QueueSpec.named("after"));
+            }
+            Path auditDir = broker.broker().config().audit().dir();
+            broker.stop();
+            Path retired = data.resolve("tls/audit-" + oldId + ".pub");
+            Path current = data.resolve(BrokerConfig.Layout.AUDIT_PUBLIC_KEY);
+            StringWriter both = new StringWriter();
+            assertThat(cli(both, "audit", "verify", auditDir.toString(), "--key", retired.toString(), "--key",
+                    current.toString())).as(both.toString()).isZero();
+            StringWriter newOnly = new StringWriter();
+            assertThat(cli(newOnly, "audit", "verify", auditDir.toString(), "--key", current.toString())).isEqualTo(1);
+            assertThat(newOnly.toString()).contains("UNKNOWN_KEY");
+            assertThat(keyEventsOf(auditDir, "key.audit")).extracting(AuditEntry::type).containsExactly("key.audit.rotate");
+        }
+    }
+
+    private static List<AuditEntry> keyEventsOf(Path auditDir, String type) throws Exception {
+        try (Stream<AuditEntry> all = AuditReader.entries(auditDir, AuditReader.Filter.ALL.withType(type))) {
+            return all.toList();
+        }
+    }
+
     @Test
     void shouldRotateTheKekUnderLoadWithoutLosingOrUnreadingAMessage() throws Exception {
         Path data = dir.resolve("data");
