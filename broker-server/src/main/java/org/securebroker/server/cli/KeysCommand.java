@@ -49,9 +49,12 @@ final class KeysCommand implements Runnable {
         String key;
         @Mixin
         ClientOptions client;
+        @picocli.CommandLine.Option(names = "--wait", description = "For kek: follow the background rewrap (from "
+                + "the audit log) and return when every data key is under the new KEK.")
+        boolean await;
 
         @Override
-        public Integer call() throws java.io.IOException {
+        public Integer call() throws Exception {
             if (!key.equals("kek") && !key.equals("audit")) {
                 throw new Cli.UsageException("'" + key + "' is not a key that can be rotated; use kek or audit");
             }
@@ -71,9 +74,45 @@ final class KeysCommand implements Runnable {
             var out = spec.commandLine().getOut();
             out.println("added key-encryption key '" + keyring.current().id() + "' to " + file + " (now current; "
                     + keyring.ids().size() + " keys in the file)");
-            reload("the broker uses it now and rewraps the data keys in the background (see its log, or "
-                    + "'broker audit show --event key.kek')");
+            boolean running = reload("the broker uses it now and rewraps the data keys in the background (see its "
+                    + "log, or 'broker audit show --event key.kek')");
+            if (await && running) {
+                return follow(config.audit().dir(), keyring.current().id());
+            }
             return 0;
+        }
+
+        /** Prints the rewrap's progress as the audit log records it; 0 when done, 1 if it failed or took too long. */
+        private int follow(java.nio.file.Path auditDir, String kek) throws Exception {
+            var out = spec.commandLine().getOut();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(30);
+            long shown = 0;
+            while (System.nanoTime() < deadline) {
+                java.util.List<org.securebroker.server.audit.AuditEntry> steps;
+                try (java.util.stream.Stream<org.securebroker.server.audit.AuditEntry> all =
+                             org.securebroker.server.audit.AuditReader.entries(auditDir,
+                                     org.securebroker.server.audit.AuditReader.Filter.ALL.withType("key.kek"))) {
+                    steps = all.filter(e -> kek.equals(e.resource())).toList();
+                }
+                for (org.securebroker.server.audit.AuditEntry e : steps) {
+                    if (e.seq() <= shown) {
+                        continue;
+                    }
+                    shown = e.seq();
+                    if (e.type().equals("key.kek.rewrap")) {
+                        out.println("  rewrapped: " + e.details().get("queuesDone") + " of " + e.details().get("queues")
+                                + " queues");
+                    } else if (e.type().equals("key.kek.rewrapped")) {
+                        boolean ok = !"deny".equals(e.decision());
+                        out.println(ok ? "done: " + e.details().get("dataKeys") + " data key(s) rewrapped; KEKs still "
+                                + "in use: " + e.details().get("stillInUse") : "the rewrap failed: " + e.reason());
+                        return ok ? 0 : 1;
+                    }
+                }
+                Thread.sleep(500);
+            }
+            out.println("the rewrap did not finish within 30 minutes; it goes on in the broker");
+            return 1;
         }
 
         /**
@@ -103,16 +142,19 @@ final class KeysCommand implements Runnable {
                     + " --key " + pub + ")");
         }
 
-        private void reload(String done) {
+        /** Asks a running broker to reload; false when none answered. */
+        private boolean reload(String done) {
             var out = spec.commandLine().getOut();
             try (BrokerClient c = client.connect()) {
                 c.reload();
                 out.println(done);
+                return true;
             } catch (BrokerException e) {
                 if (!e.is(ErrorCode.CONNECTION_LOST)) {
                     throw e;
                 }
                 out.println("no broker answered (" + e.getMessage() + "); it uses the new key from its next start");
+                return false;
             }
         }
     }

@@ -120,10 +120,11 @@ class KeyRotationIT {
 
                 StringWriter out = new StringWriter();
                 StringWriter err = new StringWriter();
-                int rc = BrokerCli.execute(new String[]{"keys", "rotate", "kek", "--data", data.toString(), "--server",
-                        "127.0.0.1:" + broker.port()}, new PrintWriter(out, true), new PrintWriter(err, true));
+                int rc = BrokerCli.execute(new String[]{"keys", "rotate", "kek", "--wait", "--data", data.toString(),
+                        "--server", "127.0.0.1:" + broker.port()}, new PrintWriter(out, true), new PrintWriter(err, true));
                 assertThat(rc).as(err.toString()).isZero();
-                assertThat(out.toString()).contains("rewraps the data keys in the background");
+                assertThat(out.toString()).contains("rewraps the data keys in the background")
+                        .contains("rewrapped: 3 of 3 queues").contains("done: ");
                 String current = KeyringFile.load(data.resolve(BrokerConfig.Layout.KEK_FILE)).current().id();
 
                 Path auditDir = broker.broker().config().audit().dir();
