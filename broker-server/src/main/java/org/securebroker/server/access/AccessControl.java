@@ -138,8 +138,7 @@ public final class AccessControl {
         long now = clock.millis();
         long last = lastLostReport.get();
         if (now - last >= 1000 && lastLostReport.compareAndSet(last, now)) {
-            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                    ? error.getCause() : error;
+            Throwable cause = org.securebroker.server.Futures.cause(error);
             LOG.error("{} audit entries could not be written so far: {}", count, cause.getMessage());
         }
     }

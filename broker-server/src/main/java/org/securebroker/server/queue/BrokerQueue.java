@@ -8,13 +8,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.protocol.frame.PublishMessage;
 import org.securebroker.protocol.frame.PublishResult;
+import org.securebroker.server.Futures;
 import org.securebroker.server.RequestException;
 import org.securebroker.store.AppendResult;
 import org.securebroker.store.Log;
@@ -189,7 +189,7 @@ final class BrokerQueue {
             CompletableFuture<AppendResult> append = log.append(records);
             waits.add(append.handle((result, error) -> {
                 if (error != null) {
-                    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                    Throwable cause = Futures.cause(error);
                     for (int j = 0; j < count; j++) {
                         MessageEnvelope e = envelopes[index[j]];
                         if (!e.producerId().isEmpty()) {

@@ -11,6 +11,7 @@ import org.securebroker.protocol.frame.DeleteQueueFrame;
 import org.securebroker.protocol.frame.OkFrame;
 import org.securebroker.protocol.frame.QueueInfo;
 import org.securebroker.protocol.frame.QueueListFrame;
+import org.securebroker.server.Futures;
 import org.securebroker.server.RequestException;
 import org.securebroker.server.access.SessionAccess;
 import org.securebroker.server.audit.AuditEvent;
@@ -90,7 +91,7 @@ final class AdminCommands {
         return change.whenComplete((v, error) -> ctx.executor().execute(() -> access.record(AuditEvent.of(type)
                 .action(action.wireName())
                 .resource(resource)
-                .reason(error == null ? null : "failed: " + Replies.cause(error).getMessage())
+                .reason(error == null ? null : "failed: " + Futures.cause(error).getMessage())
                 .detail("before", before)
                 .detail("after", error == null ? after : before))));
     }
@@ -120,7 +121,7 @@ final class AdminCommands {
         access.requireRecorded(Action.ADMIN, Action.BROKER_RESOURCE)
                 .thenRunAsync(reloader::reload)
                 .whenComplete((v, error) -> {
-                    Throwable cause = error == null ? null : Replies.cause(error);
+                    Throwable cause = error == null ? null : Futures.cause(error);
                     if (cause == null) {
                         LOG.info("{}: '{}' reloaded the TLS material, JWT keys and policy", ctx.channel().remoteAddress(),
                                 who);

@@ -2,11 +2,11 @@ package org.securebroker.server.session;
 
 import io.netty.channel.ChannelHandlerContext;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.ErrorFrame;
 import org.securebroker.protocol.frame.Frame;
+import org.securebroker.server.Futures;
 import org.securebroker.server.RequestException;
 import org.securebroker.server.audit.AuditUnavailableException;
 import org.slf4j.Logger;
@@ -42,7 +42,7 @@ final class Replies {
     }
 
     void failure(int correlationId, Throwable error) {
-        Throwable cause = cause(error);
+        Throwable cause = Futures.cause(error);
         if (cause instanceof RequestException e) {
             error(correlationId, e.code(), e.getMessage());
         } else if (cause instanceof AuditUnavailableException) {
@@ -56,9 +56,5 @@ final class Replies {
 
     void error(int correlationId, ErrorCode code, String message) {
         ctx.writeAndFlush(new ErrorFrame(correlationId, code.code(), message), ctx.voidPromise());
-    }
-
-    static Throwable cause(Throwable error) {
-        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 }
