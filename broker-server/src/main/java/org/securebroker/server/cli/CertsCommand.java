@@ -106,16 +106,8 @@ final class CertsCommand implements Runnable {
             out.println("Renewed the server certificate CN=" + cn + " for " + dnsNames + " " + addresses + " (serial "
                     + renewed.getSerialNumber().toString(16) + "), valid until " + renewed.getNotAfter().toInstant()
                     + " (was " + current.getNotAfter().toInstant() + ")");
-            try (org.securebroker.client.BrokerClient c = client.connect()) {
-                c.reload();
-                out.println("the broker uses it for new connections now");
-            } catch (org.securebroker.client.BrokerException e) {
-                if (!e.is(org.securebroker.protocol.ErrorCode.CONNECTION_LOST)) {
-                    throw e;
-                }
-                out.println("no broker answered (" + e.getMessage() + "); a running broker picks the files up within "
-                        + "5 s, or at its next start");
-            }
+            client.reloadIfRunning(out, "the broker uses it for new connections now",
+                    "a running broker picks the files up within 5 s, or at its next start");
             return 0;
         }
     }

@@ -52,6 +52,27 @@ final class ClientOptions {
     @Option(names = "--client-key", paramLabel = "FILE", description = "The client certificate's private key (PKCS#8 PEM).")
     Path clientKey;
 
+    /**
+     * Asks the broker to reload (RELOAD) if one answers; a broker that is not running picks the
+     * change up when it starts, which is not an error.
+     *
+     * @return whether a broker answered
+     * @throws org.securebroker.client.BrokerException if a broker answered and refused
+     */
+    boolean reloadIfRunning(java.io.PrintWriter out, String reloaded, String notRunning) {
+        try (BrokerClient c = connect()) {
+            c.reload();
+            out.println(reloaded);
+            return true;
+        } catch (org.securebroker.client.BrokerException e) {
+            if (!e.is(org.securebroker.protocol.ErrorCode.CONNECTION_LOST)) {
+                throw e;
+            }
+            out.println("no broker answered (" + e.getMessage() + "); " + notRunning);
+            return false;
+        }
+    }
+
     BrokerClient connect() {
         BrokerConfig c = config.load();
         String host = c.listener().host().equals("0.0.0.0") || c.listener().host().equals("::")

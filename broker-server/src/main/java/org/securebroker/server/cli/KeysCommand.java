@@ -4,9 +4,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.concurrent.Callable;
-import org.securebroker.client.BrokerClient;
-import org.securebroker.client.BrokerException;
-import org.securebroker.protocol.ErrorCode;
 import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.store.crypto.Keyring;
 import org.securebroker.store.crypto.KeyringFile;
@@ -144,18 +141,7 @@ final class KeysCommand implements Runnable {
 
         /** Asks a running broker to reload; false when none answered. */
         private boolean reload(String done) {
-            var out = spec.commandLine().getOut();
-            try (BrokerClient c = client.connect()) {
-                c.reload();
-                out.println(done);
-                return true;
-            } catch (BrokerException e) {
-                if (!e.is(ErrorCode.CONNECTION_LOST)) {
-                    throw e;
-                }
-                out.println("no broker answered (" + e.getMessage() + "); it uses the new key from its next start");
-                return false;
-            }
+            return client.reloadIfRunning(spec.commandLine().getOut(), done, "it uses the new key from its next start");
         }
     }
 }
