@@ -91,7 +91,7 @@ public final class AnomalyDetector implements ConnectionListener {
     @Override
     public void protocolError(Channel channel, String reason) {
         long now = clock.millis();
-        String host = host(String.valueOf(channel.remoteAddress()));
+        String host = host(channel.remoteAddress());
         if (host != null && malformed.hit("source " + host, now)) {
             raise("malformed-frames", null, host, settings.malformedFrames() + " or more rejected frames from this "
                     + "address within " + settings.window() + " (last: " + reason + ")", now);
@@ -104,14 +104,13 @@ public final class AnomalyDetector implements ConnectionListener {
             return;
         }
         long now = clock.millis();
-        Rate rate = bounded(rates, principal + " " + action, Rate::new);
-        Double surge;
+        Rate rate = bounded(rates, principal + " " + action, k -> new Rate());
+        String surge;
         synchronized (rate) {
             surge = rate.add(now, messages, settings.rateFactor(), settings.rateMinimum());
         }
         if (surge != null) {
-            raise(action + "-rate", principal, null, String.format("%.0f messages/s, over %d times the principal's "
-                    + "recent rate of %.0f/s", surge, settings.rateFactor(), surge / Math.max(1, rate.lastFactor)), now);
+            raise(action + "-rate", principal, null, surge, now);
         }
     }
 
@@ -219,22 +218,18 @@ public final class AnomalyDetector implements ConnectionListener {
         long count;
         double baseline;
         int buckets;
-        double lastFactor = 1;
 
-        Rate(String key) {
-        }
-
-        /** Adds messages; returns the rate (per second) of a bucket just closed that surged, else null. */
-        Double add(long now, int messages, int factor, int minimumPerSecond) {
+        /** Adds messages; describes the surge when the bucket just closed surged, else null. */
+        String add(long now, int messages, int factor, int minimumPerSecond) {
             if (bucketStart == 0) {
                 bucketStart = now;
             }
-            Double surge = null;
+            String surge = null;
             if (now - bucketStart >= BUCKET_MILLIS) {
                 double perSecond = count * 1000.0 / (now - bucketStart);
                 if (buckets >= BASELINE_BUCKETS && perSecond >= minimumPerSecond && perSecond > factor * baseline) {
-                    surge = perSecond;
-                    lastFactor = baseline <= 0 ? perSecond : perSecond / baseline;
+                    surge = String.format("%.0f messages/s, over %d times the principal's recent rate of %.0f/s",
+                            perSecond, factor, baseline);
                 }
                 baseline = buckets == 0 ? perSecond : 0.8 * baseline + 0.2 * perSecond;
                 buckets++;

@@ -48,15 +48,14 @@ final class ChannelSink implements ConsumerSink {
         List<DeliverFrame> batch = pending;
         pending = new ArrayList<>(Math.max(16, batch.size()));
         channel.eventLoop().execute(() -> {
-            int written = 0;
-            for (DeliverFrame frame : batch) {
-                // a consumer cancelled after the queue handed over this batch gets nothing more
-                if (session.delivering(frame.consumerId())) {
-                    channel.write(frame, channel.voidPromise());
-                    written++;
-                }
+            // one sink per consumer: if it was cancelled after the queue handed over this batch, none of it goes out
+            if (!session.delivering(batch.get(0).consumerId())) {
+                return;
             }
-            session.delivered(written);
+            for (DeliverFrame frame : batch) {
+                channel.write(frame, channel.voidPromise());
+            }
+            session.delivered(batch.size());
             channel.flush();
         });
     }
