@@ -128,6 +128,18 @@ final class RbacCommand implements Runnable {
         }
     }
 
+    /** The question both {@code explain} and {@code who-can} answer: an action on one resource, and the output form. */
+    static final class Question {
+        @Option(names = "--action", required = true, paramLabel = "ACTION", converter = ActionConverter.class,
+                description = "publish, consume, create, delete, purge, manage-users, read-audit or admin.")
+        Action action;
+        @Option(names = "--resource", required = true, paramLabel = "NAME",
+                description = "A queue or user name, 'audit' for read-audit, 'broker' for admin.")
+        String resource;
+        @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text", description = "text or json")
+        Cli.Output output;
+    }
+
     private static String policyLine(Policy policy) {
         return policy.version() + " (" + policy.source() + ")";
     }
@@ -150,19 +162,13 @@ final class RbacCommand implements Runnable {
                 + "JWT a value of the token's roles claim, otherwise a role as stored with a user, added to the "
                 + "users file's.")
         List<String> roles = new ArrayList<>();
-        @Option(names = "--action", required = true, paramLabel = "ACTION", converter = ActionConverter.class,
-                description = "publish, consume, create, delete, purge, manage-users, read-audit or admin.")
-        Action action;
-        @Option(names = "--resource", required = true, paramLabel = "NAME",
-                description = "A queue or user name, 'audit' for read-audit, 'broker' for admin.")
-        String resource;
-        @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text", description = "text or json")
-        Cli.Output output;
+        @Mixin
+        Question question;
 
         @Override
         public Integer call() throws Exception {
             String mech = mechanism(mechanism);
-            String res = resource(resource);
+            String res = resource(question.resource);
             Policy policy = sources.load();
             boolean token = mech.equals(JwtMechanism.NAME);
             Optional<User> user = token ? Optional.empty()
@@ -170,14 +176,14 @@ final class RbacCommand implements Runnable {
             List<String> asserted = new ArrayList<>(user.map(User::roles).orElse(List.of()));
             asserted.addAll(roles);
             Subject subject = new Subject(principal, mech, asserted, user.isPresent());
-            Explanation e = policy.explain(subject, action, res);
+            Explanation e = policy.explain(subject, question.action, res);
             PrintWriter out = spec.commandLine().getOut();
-            if (output == Cli.Output.JSON) {
+            if (question.output == Cli.Output.JSON) {
                 out.println(Cli.JSON.writeValueAsString(json(policy, e, user)));
                 return 0;
             }
-            out.println((e.decision().allowed() ? "ALLOW" : "DENY") + ": " + principal + " " + action.wireName()
-                    + " on " + res);
+            out.println((e.decision().allowed() ? "ALLOW" : "DENY") + ": " + principal + " "
+                    + question.action.wireName() + " on " + res);
             out.println("decided by: " + e.decision().ruleId() + " (" + e.decision().ruleText() + ")"
                     + e.rule().map(g -> line(g)).orElse(""));
             out.println("policy:     " + policyLine(policy));
@@ -258,27 +264,21 @@ final class RbacCommand implements Runnable {
         CommandSpec spec;
         @Mixin
         Sources sources;
-        @Option(names = "--action", required = true, paramLabel = "ACTION", converter = ActionConverter.class,
-                description = "publish, consume, create, delete, purge, manage-users, read-audit or admin.")
-        Action action;
-        @Option(names = "--resource", required = true, paramLabel = "NAME",
-                description = "A queue or user name, 'audit' for read-audit, 'broker' for admin.")
-        String resource;
-        @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text", description = "text or json")
-        Cli.Output output;
+        @Mixin
+        Question question;
 
         @Override
         public Integer call() throws Exception {
-            String res = resource(resource);
+            String res = resource(question.resource);
             Policy policy = sources.load();
             Map<String, List<String>> users = new LinkedHashMap<>();
             sources.users().ifPresent(store -> store.all().stream().filter(u -> !u.disabled())
                     .forEach(u -> users.put(u.name(), u.roles())));
-            List<Holder> holders = policy.whoCan(action, res, users);
+            List<Holder> holders = policy.whoCan(question.action, res, users);
             PrintWriter out = spec.commandLine().getOut();
-            if (output == Cli.Output.JSON) {
+            if (question.output == Cli.Output.JSON) {
                 ObjectNode n = Cli.JSON.createObjectNode();
-                n.put("action", action.wireName());
+                n.put("action", question.action.wireName());
                 n.put("resource", res);
                 n.put("policyVersion", policy.version());
                 n.put("policySource", policy.source());
@@ -294,7 +294,7 @@ final class RbacCommand implements Runnable {
                 out.println(Cli.JSON.writeValueAsString(n));
                 return 0;
             }
-            out.println("who can " + action.wireName() + " on " + res + ", policy " + policyLine(policy) + ":");
+            out.println("who can " + question.action.wireName() + " on " + res + ", policy " + policyLine(policy) + ":");
             if (holders.isEmpty()) {
                 out.println("nobody: no role allows it");
                 return 0;
