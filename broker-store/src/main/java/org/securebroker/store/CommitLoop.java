@@ -54,6 +54,9 @@ final class CommitLoop implements AutoCloseable {
         long first = -1;
         long last = -1;
         StoreException error;
+        /** The seal per record, and the offset the first was sealed for; null/-1 without a sealer. */
+        ByteBuffer[] seals;
+        long sealedFirst = -1;
 
         Append(Log log, ByteBuffer[] records, long bytes, CompletableFuture<AppendResult> future) {
             this.log = log;
@@ -268,6 +271,7 @@ final class CommitLoop implements AutoCloseable {
         buffer.clear();
         try {
             for (LogWrite w : writes.values()) {
+                seal(w);
                 for (Append a : w.appends) {
                     encode(w, a);
                 }
@@ -307,11 +311,70 @@ final class CommitLoop implements AutoCloseable {
         complete(new ArrayList<>(inRound));
     }
 
+    /**
+     * Seals all of a log's records of this round at once, for the offsets they will get if every
+     * append before them is written; {@link #encode} refuses an append whose offsets moved.
+     */
+    private void seal(LogWrite w) {
+        RecordSealer sealer = ctx.config.sealer();
+        if (sealer == null || w.log.isDeleted()) {
+            return;
+        }
+        int count = 0;
+        for (Append a : w.appends) {
+            count += a.records.length;
+        }
+        ByteBuffer[] all = new ByteBuffer[count];
+        int at = 0;
+        for (Append a : w.appends) {
+            for (ByteBuffer r : a.records) {
+                all[at++] = r.duplicate();
+            }
+        }
+        long first = w.log.nextOffset();
+        ByteBuffer[] seals;
+        try {
+            seals = sealer.seal(w.log.name(), first, all);
+            if (seals.length != count) {
+                throw new IllegalStateException("the sealer returned " + seals.length + " seals for " + count + " records");
+            }
+            for (ByteBuffer seal : seals) {
+                if (seal.remaining() > sealer.maxSealBytes()) {
+                    throw new IllegalStateException("a seal of " + seal.remaining() + " bytes exceeds the sealer's "
+                            + sealer.maxSealBytes());
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.error("sealing {} records of log '{}' failed; they are not stored", count, w.log.name(), e);
+            for (Append a : w.appends) {
+                a.error = new StoreException(StoreException.Kind.IO_ERROR, "the records could not be sealed ("
+                        + e.getClass().getSimpleName() + "); nothing was stored", e);
+            }
+            return;
+        }
+        at = 0;
+        for (Append a : w.appends) {
+            a.seals = java.util.Arrays.copyOfRange(seals, at, at + a.records.length);
+            a.sealedFirst = first + at;
+            at += a.records.length;
+        }
+    }
+
     /** Encodes one append into the round buffer, rolling the log's segment first if needed. */
     private void encode(LogWrite w, Append a) throws FailStop {
         Log log = w.log;
+        if (a.error != null) {
+            return;
+        }
         if (log.isDeleted()) {
             a.error = new StoreException(StoreException.Kind.LOG_NOT_FOUND, "log '" + log.name() + "' was deleted");
+            return;
+        }
+        if (ctx.config.sealer() != null && a.sealedFirst != log.nextOffset()) {
+            // an earlier append of this round failed, so these records would land at offsets
+            // other than the ones they were sealed for
+            a.error = new StoreException(StoreException.Kind.IO_ERROR, "an earlier write to log '" + log.name()
+                    + "' in the same group commit failed; nothing of this append was stored");
             return;
         }
         Segment segment = log.writableSegment((int) Math.min(a.bytes, Integer.MAX_VALUE));
@@ -329,9 +392,10 @@ final class CommitLoop implements AutoCloseable {
         }
         a.first = log.nextOffset();
         long synced = log.endOffset();
-        for (ByteBuffer record : a.records) {
+        for (int i = 0; i < a.records.length; i++) {
             long offset = log.nextOffset();
-            int length = RecordFormat.writeRecord(buffer, cipher, segment.key(), offset, synced, record);
+            ByteBuffer seal = a.seals == null ? null : a.seals[i].duplicate();
+            int length = RecordFormat.writeRecord(buffer, cipher, segment.key(), offset, synced, a.records[i], seal);
             segment.appended(offset, length);
             log.advanceNextOffset();
         }
@@ -518,10 +582,21 @@ final class CommitLoop implements AutoCloseable {
                 if (a.error != null) {
                     a.future.completeExceptionally(a.error);
                 } else {
-                    a.future.complete(new AppendResult(a.first, a.last));
+                    a.future.complete(new AppendResult(a.first, a.last, sealsOf(a)));
                 }
             }
         });
+    }
+
+    private static List<ByteBuffer> sealsOf(Append a) {
+        if (a.seals == null) {
+            return List.of();
+        }
+        List<ByteBuffer> out = new ArrayList<>(a.seals.length);
+        for (ByteBuffer seal : a.seals) {
+            out.add(seal.asReadOnlyBuffer());
+        }
+        return out;
     }
 
     /** Stops taking requests, finishes the queued ones and waits for the thread to end. */

@@ -128,6 +128,7 @@ public final class Log {
                     "an append needs at least one record"));
         }
         long encoded = 0;
+        int sealBytes = ctx.config.maxSealBytes();
         ByteBuffer[] records = new ByteBuffer[payloads.size()];
         for (int i = 0; i < records.length; i++) {
             ByteBuffer p = payloads.get(i);
@@ -136,7 +137,7 @@ public final class Log {
                         "record of " + p.remaining() + " bytes exceeds the limit of " + ctx.config.maxRecordBytes()));
             }
             records[i] = p.duplicate();
-            encoded += RecordFormat.recordLength(p.remaining());
+            encoded += RecordFormat.recordLength(p.remaining()) + sealBytes;
         }
         if (encoded > ctx.config.maxBatchBytes()) {
             return CompletableFuture.failedFuture(new StoreException(StoreException.Kind.RECORD_TOO_LARGE,
@@ -318,8 +319,9 @@ public final class Log {
         return segment;
     }
 
+    /** Records written with any sealer, or none, stay readable. */
     static int maxRecordLength(StoreConfig config) {
-        return config.maxRecordBytes() + RecordFormat.OVERHEAD;
+        return config.maxRecordBytes() + RecordFormat.OVERHEAD + RecordSealer.MAX_SEAL_BYTES;
     }
 
     void reportQuarantine(Path file, Segment.Quarantine q) {

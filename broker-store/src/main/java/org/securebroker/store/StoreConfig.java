@@ -30,6 +30,8 @@ import org.securebroker.store.segment.RecordFormat;
  * @param subscriptionSyncInterval acks are made durable in groups at most this long after they
  *     are recorded (the at-least-once window after a crash)
  * @param subscriptionCompactBytes the subscription journal is compacted into a snapshot past this size
+ * @param sealer seals each record once its offset is known (the broker's message signatures);
+ *     null = records are stored as given
  */
 public record StoreConfig(
         Path directory,
@@ -45,7 +47,13 @@ public record StoreConfig(
         FileLayer fileLayer,
         Clock clock,
         SecureRandom random,
-        StoreListener listener) {
+        StoreListener listener,
+        RecordSealer sealer) {
+
+    /** What a sealer adds to a record at most; 0 without one. */
+    public int maxSealBytes() {
+        return sealer == null ? 0 : sealer.maxSealBytes();
+    }
 
     public static Builder builder(Path directory) {
         return new Builder(directory);
@@ -67,6 +75,7 @@ public record StoreConfig(
         private Clock clock = Clock.systemUTC();
         private SecureRandom random;
         private StoreListener listener = StoreListener.NONE;
+        private RecordSealer sealer;
 
         private Builder(Path directory) {
             this.directory = directory;
@@ -137,6 +146,12 @@ public record StoreConfig(
             return this;
         }
 
+        /** Seals records before they are encrypted; null (the default) = no seal. */
+        public Builder sealer(RecordSealer v) {
+            sealer = v;
+            return this;
+        }
+
         /**
          * @throws IllegalArgumentException naming every invalid setting and what is allowed
          */
@@ -151,9 +166,14 @@ public record StoreConfig(
             if (maxRecordBytes < 1 || maxRecordBytes > 64 * 1024 * 1024) {
                 problems.add("maxRecordBytes: must be between 1 and 67108864, not " + maxRecordBytes);
             }
-            if ((long) maxBatchBytes < (long) maxRecordBytes + RecordFormat.OVERHEAD) {
+            int sealBytes = sealer == null ? 0 : sealer.maxSealBytes();
+            if (sealBytes < 0 || sealBytes > RecordSealer.MAX_SEAL_BYTES) {
+                problems.add("sealer: adds " + sealBytes + " bytes per record; allowed are 0 to "
+                        + RecordSealer.MAX_SEAL_BYTES);
+            }
+            if ((long) maxBatchBytes < (long) maxRecordBytes + RecordFormat.OVERHEAD + sealBytes) {
                 problems.add("maxBatchBytes: must hold at least one record of maxRecordBytes plus "
-                        + RecordFormat.OVERHEAD + " bytes of overhead, not " + maxBatchBytes);
+                        + (RecordFormat.OVERHEAD + sealBytes) + " bytes of overhead, not " + maxBatchBytes);
             }
             if (maxPendingBytes < maxBatchBytes) {
                 problems.add("maxPendingBytes: must be at least maxBatchBytes (" + maxBatchBytes + "), not " + maxPendingBytes);
@@ -180,7 +200,7 @@ public record StoreConfig(
             return new StoreConfig(directory, segmentBytes, maxRecordBytes, maxBatchBytes, maxPendingBytes, indexInterval,
                     retention, retentionCheckInterval, subscriptionSyncInterval, subscriptionCompactBytes,
                     Objects.requireNonNull(fileLayer, "fileLayer"), Objects.requireNonNull(clock, "clock"),
-                    random != null ? random : new SecureRandom(), Objects.requireNonNull(listener, "listener"));
+                    random != null ? random : new SecureRandom(), Objects.requireNonNull(listener, "listener"), sealer);
         }
     }
 }

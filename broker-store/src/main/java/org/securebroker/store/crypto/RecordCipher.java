@@ -46,11 +46,25 @@ public final class RecordCipher {
      * @return the number of bytes written: the plaintext length plus {@link #TAG_BYTES}
      */
     public int seal(SegmentKey key, byte formatVersion, long offset, ByteBuffer plaintext, ByteBuffer dst) {
+        return seal(key, formatVersion, offset, plaintext, null, dst);
+    }
+
+    /**
+     * Encrypts {@code plaintext} and then {@code trailer} (null = none) as one message.
+     *
+     * @return the number of bytes written: both lengths plus {@link #TAG_BYTES}
+     */
+    public int seal(SegmentKey key, byte formatVersion, long offset, ByteBuffer plaintext, ByteBuffer trailer,
+                    ByteBuffer dst) {
         prepare(key, formatVersion, offset);
         try {
             cipher.init(Cipher.ENCRYPT_MODE, key.dataKey().secretKey(), new GCMParameterSpec(TAG_BYTES * 8, nonce));
             cipher.updateAAD(aad);
-            return cipher.doFinal(plaintext, dst);
+            if (trailer == null) {
+                return cipher.doFinal(plaintext, dst);
+            }
+            int written = cipher.update(plaintext, dst);
+            return written + cipher.doFinal(trailer, dst);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("record encryption failed", e);
         }

@@ -79,11 +79,22 @@ public final class RecordFormat {
      */
     public static int writeRecord(ByteBuffer dst, RecordCipher cipher, SegmentKey key, long offset, long synced,
                                   ByteBuffer plaintext) {
+        return writeRecord(dst, cipher, key, offset, synced, plaintext, null);
+    }
+
+    /**
+     * Encrypts one record whose plaintext is {@code plaintext} followed by {@code trailer} (a
+     * {@link org.securebroker.store.RecordSealer seal}; null = none) into {@code dst}.
+     *
+     * @return the record length
+     */
+    public static int writeRecord(ByteBuffer dst, RecordCipher cipher, SegmentKey key, long offset, long synced,
+                                  ByteBuffer plaintext, ByteBuffer trailer) {
         int start = dst.position();
-        int length = recordLength(plaintext.remaining());
+        int length = recordLength(plaintext.remaining() + (trailer == null ? 0 : trailer.remaining()));
         putHeader(dst, start, (byte) 0, length, offset, synced, key.dataKey().id());
         dst.position(start + HEADER_BYTES);
-        int sealed = cipher.seal(key, VERSION, offset, plaintext, dst);
+        int sealed = cipher.seal(key, VERSION, offset, plaintext, trailer, dst);
         if (sealed != length - HEADER_BYTES) {
             throw new IllegalStateException("cipher wrote " + sealed + " bytes, expected " + (length - HEADER_BYTES));
         }
