@@ -21,6 +21,7 @@ import org.securebroker.client.internal.BrokerAddress;
 import org.securebroker.client.internal.ClientCertificate;
 import org.securebroker.client.internal.ClientConfig;
 import org.securebroker.client.internal.ClientCore;
+import org.securebroker.client.internal.ClientIntegrity;
 import org.securebroker.client.internal.TlsProvider;
 import org.securebroker.client.internal.WireSizes;
 import org.securebroker.client.internal.auth.Authentication;
@@ -29,6 +30,10 @@ import org.securebroker.client.internal.auth.PasswordAuthentication;
 import org.securebroker.client.internal.auth.PasswordCredentials;
 import org.securebroker.client.internal.auth.TokenAuthentication;
 import org.securebroker.client.internal.auth.TokenSource;
+import org.securebroker.protocol.integrity.KeyPem;
+import org.securebroker.protocol.integrity.KeySet;
+import org.securebroker.protocol.integrity.MessageVerifier;
+import org.securebroker.protocol.integrity.SigningKey;
 
 /**
  * Configures and connects a {@link BrokerClient}.
@@ -92,6 +97,11 @@ public final class BrokerClientBuilder {
     private ReconnectPolicy reconnectPolicy = ReconnectPolicy.defaultPolicy();
     private Executor callbackExecutor;
     private TlsProvider tlsProvider = TlsProvider.AUTO;
+    private Path brokerKeysFile;
+    private KeySet brokerKeys;
+    private boolean verificationDisabled;
+    private Path producerKeyFile;
+    private SigningKey producerKey;
 
     BrokerClientBuilder() {
     }
@@ -256,6 +266,54 @@ public final class BrokerClientBuilder {
     }
 
     /**
+     * Pins the broker's message-signing public keys from a PEM file (the broker's
+     * {@code tls/signing-keys.pem}: its current key and every retired one). Every delivered
+     * message is verified against them before the handler sees it, and every receipt before a
+     * send completes. A subscription cannot start without pinned keys unless verification is
+     * turned off with {@link #withoutSignatureVerification()}.
+     */
+    public BrokerClientBuilder brokerSigningKeys(Path publicKeysPem) {
+        this.brokerKeysFile = Objects.requireNonNull(publicKeysPem, "publicKeysPem");
+        this.brokerKeys = null;
+        return this;
+    }
+
+    /** Pins the broker's message-signing public keys; see {@link #brokerSigningKeys(Path)}. */
+    public BrokerClientBuilder brokerSigningKeys(KeySet keys) {
+        this.brokerKeys = Objects.requireNonNull(keys, "keys");
+        this.brokerKeysFile = null;
+        return this;
+    }
+
+    /**
+     * Accepts deliveries and receipts without checking the broker's signatures. Messages
+     * changed at rest or in transit then reach the application unnoticed; use it only where
+     * another layer verifies them.
+     */
+    public BrokerClientBuilder withoutSignatureVerification() {
+        this.verificationDisabled = true;
+        return this;
+    }
+
+    /**
+     * Signs every published message with this Ed25519 key (an unencrypted PKCS#8 PEM, as
+     * {@code openssl genpkey -algorithm ed25519} writes), whose public half is registered for
+     * the client's principal ({@code broker keys producer add}).
+     */
+    public BrokerClientBuilder producerSigningKey(Path privateKeyPem) {
+        this.producerKeyFile = Objects.requireNonNull(privateKeyPem, "privateKeyPem");
+        this.producerKey = null;
+        return this;
+    }
+
+    /** Signs every published message with {@code key}; see {@link #producerSigningKey(Path)}. */
+    public BrokerClientBuilder producerSigningKey(SigningKey key) {
+        this.producerKey = Objects.requireNonNull(key, "key");
+        this.producerKeyFile = null;
+        return this;
+    }
+
+    /**
      * Connects to the first reachable address and authenticates, trying each address once,
      * each within the connect timeout.
      *
@@ -282,6 +340,7 @@ public final class BrokerClientBuilder {
         if (conflict != null) {
             problems.add(0, conflict);
         }
+        ClientIntegrity integrity = integrity(problems);
         if (passwordMechanism != PasswordMechanism.AUTO && username == null) {
             problems.add("passwordMechanism: " + passwordMechanism + " is set, but no credentials(username, password)");
         }
@@ -300,8 +359,37 @@ public final class BrokerClientBuilder {
         }
         ClientConfig config = new ClientConfig(addresses, trusted, authentication, certificate, clientId,
                 connectTimeout, requestTimeout, maxInFlightSends, sendBufferPolicy,
-                reconnectPolicy, Optional.ofNullable(callbackExecutor), tlsProvider);
+                reconnectPolicy, Optional.ofNullable(callbackExecutor), tlsProvider, integrity);
         return ClientCore.connect(config);
+    }
+
+    private ClientIntegrity integrity(List<String> problems) {
+        KeySet pinned = brokerKeys;
+        if (brokerKeysFile != null) {
+            try {
+                pinned = KeyPem.readPublicKeys(brokerKeysFile);
+            } catch (IOException e) {
+                problems.add("brokerSigningKeys: cannot use " + brokerKeysFile + ": " + e.getMessage());
+            }
+        }
+        if (pinned != null && pinned.isEmpty()) {
+            problems.add("brokerSigningKeys: no key given");
+            pinned = null;
+        }
+        if (pinned != null && verificationDisabled) {
+            problems.add("brokerSigningKeys: keys are pinned and withoutSignatureVerification() is set; choose one");
+            pinned = null;
+        }
+        SigningKey signing = producerKey;
+        if (producerKeyFile != null) {
+            try {
+                signing = KeyPem.readPrivateKey(producerKeyFile);
+            } catch (IOException e) {
+                problems.add("producerSigningKey: cannot use " + producerKeyFile + ": " + e.getMessage());
+            }
+        }
+        return new ClientIntegrity(Optional.ofNullable(pinned).map(MessageVerifier::new),
+                verificationDisabled && pinned == null, Optional.ofNullable(signing));
     }
 
     /** What is wrong with the choice of how to authenticate, or null. */

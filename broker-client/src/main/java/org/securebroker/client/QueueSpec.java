@@ -17,8 +17,11 @@ import org.securebroker.client.internal.WireSizes;
  * @param maxDeliveries deliveries before a message is dead-lettered; 0 = never
  * @param deadLetterQueue where dead-lettered messages go; empty = dropped
  * @param defaultTtl time to live of messages published without one; {@link Duration#ZERO} = none
+ * @param requireProducerSignatures whether the broker accepts only messages signed by a key
+ *     registered for their producer's principal
  */
-public record QueueSpec(String name, long maxDeliveries, String deadLetterQueue, Duration defaultTtl) {
+public record QueueSpec(String name, long maxDeliveries, String deadLetterQueue, Duration defaultTtl,
+                        boolean requireProducerSignatures) {
 
     private static final long U32_MAX = 0xFFFF_FFFFL;
 
@@ -39,21 +42,26 @@ public record QueueSpec(String name, long maxDeliveries, String deadLetterQueue,
 
     /** A queue without dead-lettering and without a default TTL. */
     public static QueueSpec named(String name) {
-        return new QueueSpec(name, 0, "", Duration.ZERO);
+        return new QueueSpec(name, 0, "", Duration.ZERO, false);
     }
 
     /** A copy with the given maximum delivery count (0 = never dead-letter). */
     public QueueSpec withMaxDeliveries(long maxDeliveries) {
-        return new QueueSpec(name, maxDeliveries, deadLetterQueue, defaultTtl);
+        return new QueueSpec(name, maxDeliveries, deadLetterQueue, defaultTtl, requireProducerSignatures);
     }
 
     /** A copy with the given dead-letter queue (empty = none). */
     public QueueSpec withDeadLetterQueue(String deadLetterQueue) {
-        return new QueueSpec(name, maxDeliveries, deadLetterQueue, defaultTtl);
+        return new QueueSpec(name, maxDeliveries, deadLetterQueue, defaultTtl, requireProducerSignatures);
     }
 
     /** A copy with the given default TTL ({@link Duration#ZERO} = none). */
     public QueueSpec withDefaultTtl(Duration defaultTtl) {
-        return new QueueSpec(name, maxDeliveries, deadLetterQueue, defaultTtl);
+        return new QueueSpec(name, maxDeliveries, deadLetterQueue, defaultTtl, requireProducerSignatures);
+    }
+
+    /** A copy that requires (or not) producer signatures on every message. */
+    public QueueSpec withRequiredProducerSignatures(boolean required) {
+        return new QueueSpec(name, maxDeliveries, deadLetterQueue, defaultTtl, required);
     }
 }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.protocol.frame.Headers;
+import org.securebroker.protocol.integrity.SignedMessage;
 
 /**
  * A message delivered to a subscription, with the means to settle it.
@@ -57,6 +58,25 @@ public interface ReceivedMessage {
 
     /** The payload decoded as UTF-8. */
     String payloadUtf8();
+
+    /**
+     * The producer's own signature ({@link org.securebroker.protocol.integrity.ProducerSignature});
+     * empty if it signed none. Check it against the producer's registered key to verify the
+     * producer end to end.
+     */
+    Bytes producerSignature();
+
+    /**
+     * The broker's signature ({@link org.securebroker.protocol.integrity.BrokerSeal}). The client
+     * has verified it before the handler is called, unless verification was turned off.
+     */
+    Bytes brokerSignature();
+
+    /**
+     * Everything the broker's signature covers, with the signatures: what to keep or export to
+     * verify the message again later ({@code broker verify message}).
+     */
+    SignedMessage signedMessage();
 
     /**
      * Acknowledges the message: the broker will not deliver it to this subscription again.

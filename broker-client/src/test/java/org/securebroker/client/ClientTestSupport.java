@@ -56,6 +56,15 @@ abstract class ClientTestSupport {
 
     /** A builder for the fake broker with short timeouts and fast reconnects, but no credentials. */
     BrokerClientBuilder builderWithoutCredentials() {
+        return baseBuilder().brokerSigningKeys(broker.signingKeys());
+    }
+
+    /** {@link #builder()} that accepts deliveries and receipts unverified (for hand-made frames). */
+    BrokerClientBuilder unverifiedBuilder() {
+        return baseBuilder().withoutSignatureVerification().credentials("alice", "s3cret".toCharArray());
+    }
+
+    private BrokerClientBuilder baseBuilder() {
         return BrokerClient.builder()
                 .address("127.0.0.1", broker.port())
                 .trustedCertificates(caPem)

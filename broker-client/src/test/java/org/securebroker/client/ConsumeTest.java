@@ -95,8 +95,8 @@ class ConsumeTest extends ClientTestSupport {
         client.subscribe("orders", "billing", recordingHandler());
         Headers headers = Headers.builder().add("k", "v").build();
 
-        broker.send(new DeliverFrame(broker.lastConsumerId(), "orders", 42, 3, 1_700_000_000_000L, "bob",
-                "p-0123456789abcdef", 7, headers, Bytes.utf8("confidential-body"), Bytes.EMPTY, Bytes.EMPTY));
+        broker.send(broker.signed(new DeliverFrame(broker.lastConsumerId(), "orders", 42, 3, 1_700_000_000_000L, "bob",
+                "p-0123456789abcdef", 7, headers, Bytes.utf8("confidential-body"), Bytes.EMPTY, Bytes.EMPTY)));
 
         eventually(() -> received.size() == 1);
         ReceivedMessage m = received.get(0);

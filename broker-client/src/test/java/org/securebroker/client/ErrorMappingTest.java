@@ -56,7 +56,7 @@ class ErrorMappingTest extends ClientTestSupport {
     @Test
     void shouldKeepAnUnknownErrorCodeAsANonRetriableNumberAndCarryOn() {
         refusePublishesWith(999, "from the future");
-        BrokerClient client = connect();
+        BrokerClient client = connect(unverifiedBuilder());
 
         BrokerException e = PublishTest.failure(client.sendAsync("orders", Message.of("x")));
 

@@ -15,11 +15,14 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.Bytes;
+import org.securebroker.protocol.frame.Headers;
 import org.securebroker.protocol.frame.FrameType;
 import org.securebroker.protocol.frame.PublishFrame;
 import org.securebroker.protocol.frame.PublishMessage;
 import org.securebroker.protocol.frame.PublishOkFrame;
 import org.securebroker.protocol.frame.PublishResult;
+import org.securebroker.protocol.integrity.MessageVerifier;
+import org.securebroker.protocol.integrity.Receipt;
 
 class PublishTest extends ClientTestSupport {
 
@@ -32,7 +35,10 @@ class PublishTest extends ClientTestSupport {
         assertThat(receipt.queue()).isEqualTo("orders");
         assertThat(receipt.offset()).isZero();
         assertThat(receipt.duplicate()).isFalse();
-        assertThat(receipt.receipt()).isEqualTo(Bytes.EMPTY);
+        Receipt signed = Receipt.decode(receipt.receipt().toByteArray());
+        assertThat(signed.queue()).isEqualTo("orders");
+        assertThat(signed.isFor(Headers.EMPTY, Bytes.utf8("hello"), Bytes.EMPTY)).isTrue();
+        new MessageVerifier(broker.signingKeys()).verify(signed);
     }
 
     @Test
@@ -45,7 +51,7 @@ class PublishTest extends ClientTestSupport {
             }
             return List.of(new PublishOkFrame(f.correlationId(), results));
         });
-        BrokerClient client = connect();
+        BrokerClient client = connect(unverifiedBuilder());
 
         List<CompletableFuture<SendReceipt>> futures = new ArrayList<>();
         for (int i = 0; i < 500; i++) {

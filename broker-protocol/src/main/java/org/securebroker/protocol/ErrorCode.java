@@ -86,7 +86,13 @@ public enum ErrorCode {
     /** Client-side: the broker did not answer in time. Never sent on the wire. */
     TIMEOUT(71, true, "request timed out"),
     /** Client-side: the client was closed. Never sent on the wire. */
-    CLIENT_CLOSED(72, false, "client closed");
+    CLIENT_CLOSED(72, false, "client closed"),
+    /**
+     * A delivered message or a receipt failed verification against the pinned broker keys (or a
+     * producer signature against the producer's keys): it was changed, or signed by a key the
+     * client does not trust. Client-side only.
+     */
+    VERIFICATION_FAILED(73, false, "broker signature verification failed");
 
     private static final ErrorCode[] BY_CODE;
 

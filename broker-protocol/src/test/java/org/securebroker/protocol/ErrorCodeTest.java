@@ -45,6 +45,7 @@ class ErrorCodeTest {
         pin("CONNECTION_LOST", 70, true);
         pin("TIMEOUT", 71, true);
         pin("CLIENT_CLOSED", 72, false);
+        pin("VERIFICATION_FAILED", 73, false);
     }
 
     private static void pin(String name, int code, boolean retriable) {

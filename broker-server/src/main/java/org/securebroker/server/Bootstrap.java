@@ -22,6 +22,7 @@ import org.securebroker.server.auth.UserStore;
 import org.securebroker.server.auth.jwt.DevTokens;
 import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.server.audit.AuditKeys;
+import org.securebroker.server.integrity.SigningKeyFiles;
 import org.securebroker.server.config.BrokerConfig.Layout;
 import org.securebroker.server.tls.LocalCa;
 import org.securebroker.store.crypto.KeyringFile;
@@ -101,6 +102,11 @@ public final class Bootstrap {
         created.add(dataDir.resolve(Layout.AUDIT_PUBLIC_KEY) + "  audit checkpoint public key (Ed25519, key id " + auditKey
                 + "; give it to auditors for 'broker audit verify')");
         created.add(dataDir.resolve(Layout.AUDIT_PRIVATE_KEY) + "  audit checkpoint signing key (0600; used for nothing else)");
+        String signingKey = SigningKeyFiles.create(dataDir.resolve(Layout.SIGNING_PRIVATE_KEY),
+                dataDir.resolve(Layout.SIGNING_PUBLIC_KEYS), random);
+        created.add(dataDir.resolve(Layout.SIGNING_PUBLIC_KEYS) + "  message-signing public keys (Ed25519, key id "
+                + signingKey + "; consumers pin this file to verify messages and receipts)");
+        created.add(dataDir.resolve(Layout.SIGNING_PRIVATE_KEY) + "  message-signing key (0600; used for nothing else)");
         AtomicFiles.write(DefaultFileLayer.INSTANCE, dataDir.resolve(Layout.POLICY_FILE),
                 ByteBuffer.wrap(DEFAULT_POLICY.getBytes(StandardCharsets.UTF_8)));
         created.add(dataDir.resolve(Layout.POLICY_FILE) + "  authorization policy: the 'admin' role may do everything, "

@@ -22,7 +22,10 @@ import java.time.Clock;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.integrity.SigningKey;
+import org.securebroker.protocol.integrity.SigningKey;
 import org.securebroker.protocol.frame.ErrorFrame;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -43,12 +46,17 @@ import org.securebroker.server.auth.Mechanisms;
 import org.securebroker.server.auth.PasswordAuthenticator;
 import org.securebroker.server.auth.UserStore;
 import org.securebroker.server.config.BrokerConfig;
+import org.securebroker.server.integrity.IntegrityKeys;
+import org.securebroker.server.integrity.ProducerKeys;
+import org.securebroker.server.integrity.SigningKeyFiles;
 import org.securebroker.server.net.ConnectionListener;
 import org.securebroker.server.net.Pipeline;
 import org.securebroker.server.queue.EngineSettings;
 import org.securebroker.server.rbac.Policy;
 import org.securebroker.server.rbac.PolicyException;
 import org.securebroker.server.rbac.PolicyHolder;
+import org.securebroker.server.queue.MessageSigner;
+import org.securebroker.server.queue.MessageSigner;
 import org.securebroker.server.queue.QueueEngine;
 import org.securebroker.server.session.SessionHandler;
 import org.securebroker.server.session.SessionSettings;
@@ -100,7 +108,7 @@ public final class Broker implements AutoCloseable {
 
     private Broker(BrokerConfig config, Store store, UserStore users, PasswordAuthenticator authenticator,
                    Mechanisms mechanisms, QueueEngine engine, TlsMaterial tls, PolicyHolder policies, AuditLog audit,
-                   AccessControl access, BrokerMetrics metrics, Keyring keyring)
+                   AccessControl access, BrokerMetrics metrics, Keyring keyring, IntegrityKeys integrity)
             throws InterruptedException {
         this.metrics = metrics;
         this.policies = policies;
@@ -121,7 +129,7 @@ public final class Broker implements AutoCloseable {
                 l.maxFrameSize(), l.maxInFlightPublishes());
         AnomalyDetector anomalies = new AnomalyDetector(config.alerts(), Clock.systemUTC(), access::record);
         this.live = new LiveReload(config, keyring, tls, mechanisms, policies, store, users, access, anomalies,
-                brokerAudit, channels, audit);
+                brokerAudit, channels, audit, integrity);
         access.addObserver(anomalies::observe);
         access.addTrafficObserver(anomalies::traffic);
         ConnectionListener connections = ConnectionListener.both(brokerAudit,
@@ -164,6 +172,7 @@ public final class Broker implements AutoCloseable {
         });
         housekeeping.scheduleWithFixedDelay(live::reloadUsers, 1, 1, TimeUnit.SECONDS);
         housekeeping.scheduleWithFixedDelay(live::reloadPolicyIfChanged, 1, 1, TimeUnit.SECONDS);
+        housekeeping.scheduleWithFixedDelay(live::reloadProducerKeysIfChanged, 1, 1, TimeUnit.SECONDS);
         housekeeping.scheduleWithFixedDelay(live::reloadTlsIfChanged, 5, 5, TimeUnit.SECONDS);
     }
 
@@ -188,6 +197,14 @@ public final class Broker implements AutoCloseable {
                 : KeyringFile.load(config.keys().kekFile());
         BrokerConfig.StoreSettings s = config.store();
         RetentionPolicy retention = new RetentionPolicy(s.retentionMaxAge(), s.retentionMaxBytes());
+        AtomicReference<AuditLog> auditHolder = new AtomicReference<>();
+        MessageSigner signer = messageSigner(config.integrity(), auditHolder, metrics);
+        ProducerKeys producerKeys;
+        try {
+            producerKeys = ProducerKeys.load(config.integrity().producerKeys());
+        } catch (IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
         Store store = Store.open(StoreConfig.builder(config.storeDir())
                 .segmentBytes(s.segmentBytes())
                 .maxRecordBytes(config.queues().maxMessageBytes())
@@ -196,6 +213,7 @@ public final class Broker implements AutoCloseable {
                 .retention(retention)
                 .listener(metrics.storeListener(new StoreLog()))
                 .fileLayer(storeFiles)
+                .sealer(signer)
                 .build(), keyring);
         UserStore users = null;
         PasswordAuthenticator authenticator = null;
@@ -219,6 +237,7 @@ public final class Broker implements AutoCloseable {
                 Ed25519PrivateKeyParameters auditKey = AuditKeys.loadPrivate(config.audit().privateKey());
                 auditKeyId = AuditKeys.keyId(auditKey);
                 audit = openAudit(config.audit(), auditKey);
+                auditHolder.set(audit);
                 access = AccessControl.enforcing(policies, users, audit, config.audit().allowAggregation(),
                         Clock.systemUTC());
             }
@@ -233,13 +252,16 @@ public final class Broker implements AutoCloseable {
             BrokerConfig.Queues q = config.queues();
             engine = QueueEngine.start(store, config.queueCatalog(), new EngineSettings(q.ackTimeout(),
                     q.maxMessageBytes(), q.dedupWindow(), 10_000, Math.max(2, Runtime.getRuntime().availableProcessors())),
-                    Clock.systemUTC(), q.define(), q.autoCreate());
+                    Clock.systemUTC(), q.define(), q.autoCreate(), signer != null);
             if (q.autoCreate()) {
                 LOG.warn("queues.autoCreate is on: any authenticated client can create queues by publishing or subscribing");
             }
             access.addObserver(metrics::observe);
+            QueueEngine started = engine;
+            IntegrityKeys integrity = new IntegrityKeys(config.integrity(), signer == null ? "" : signer.keyId(),
+                    signer == null ? null : signer::use, producerKeys, started::producerKeys);
             Broker broker = new Broker(config, store, users, authenticator, mechanisms, engine, tls, policies, audit,
-                    access, metrics, keyring);
+                    access, metrics, keyring, integrity);
             AuditLog auditLog = audit;
             metrics.bind(broker.channels::size, engine, store, () -> auditLog == null ? 0 : auditLog.lastSequence(),
                     broker::certificates, config.admin().perQueueMetrics());
@@ -256,6 +278,7 @@ public final class Broker implements AutoCloseable {
                     .detail("server", SERVER_ID)
                     .detail("kek", keyring.current().id())
                     .detail("auditKey", auditKeyId)
+                    .detail("signingKey", signer == null ? null : signer.keyId())
                     .detail("tlsCertificate", BrokerAudit.certificate(tls.serverCertificate())));
             LOG.info("broker listening on tls://{}:{} (data in {}, policy {})", config.listener().host(), broker.port(),
                     config.dataDir(), policies.current().version());
@@ -266,6 +289,26 @@ public final class Broker implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             throw new IllegalStateException(describe(e), e);
+        }
+    }
+
+    /** The signer of stored messages, or null (loudly) when signing is off for a benchmark. */
+    private static MessageSigner messageSigner(BrokerConfig.Integrity config, AtomicReference<AuditLog> audit,
+                                               BrokerMetrics metrics) {
+        if (config.disabledForBenchmarks()) {
+            LOG.warn("integrity.disabledForBenchmarks is on: messages are stored and delivered UNSIGNED and receipts are "
+                    + "empty; consumers that verify refuse them. Only for measuring what signing costs; never in use.");
+            return null;
+        }
+        try {
+            SigningKey key = SigningKeyFiles.loadPrivate(config.privateKey());
+            SigningKeyFiles.loadPublic(config.publicKeys(), key);
+            return new MessageSigner(key, () -> {
+                AuditLog log = audit.get();
+                return log == null ? 0 : log.lastSequence();
+            }, metrics::signed);
+        } catch (IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
         }
     }
 

@@ -24,6 +24,8 @@ import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.server.config.ConfigChanges;
 import org.securebroker.server.config.ConfigException;
 import org.securebroker.server.config.ConfigLoader;
+import org.securebroker.server.integrity.IntegrityKeys;
+import org.securebroker.server.integrity.ProducerKeys;
 import org.securebroker.server.rbac.Policy;
 import org.securebroker.server.rbac.PolicyHolder;
 import org.securebroker.server.session.SessionHandler;
@@ -57,6 +59,7 @@ final class LiveReload {
     private final BrokerAudit brokerAudit;
     private final ChannelGroup channels;
     private final AuditLog audit;
+    private final IntegrityKeys integrity;
     private final ExecutorService rewrapper = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "broker-rewrap");
         t.setDaemon(true);
@@ -68,8 +71,9 @@ final class LiveReload {
 
     LiveReload(BrokerConfig config, Keyring keyring, TlsMaterial tls, Mechanisms mechanisms, PolicyHolder policies,
                Store store, UserStore users, AccessControl access, AnomalyDetector anomalies, BrokerAudit brokerAudit,
-               ChannelGroup channels, AuditLog audit) {
+               ChannelGroup channels, AuditLog audit, IntegrityKeys integrity) {
         this.audit = audit;
+        this.integrity = integrity;
         this.config = config;
         this.keyring = keyring;
         this.tls = tls;
@@ -87,6 +91,28 @@ final class LiveReload {
     /** The configuration in force (live settings as last reloaded). */
     BrokerConfig config() {
         return config;
+    }
+
+    /** Picks up a changed producer-keys file (polled). */
+    void reloadProducerKeysIfChanged() {
+        try {
+            producerKeysChanged(integrity.reloadProducerKeys(false));
+        } catch (RuntimeException e) {
+            producerKeysRefused(e);
+        }
+    }
+
+    private void producerKeysChanged(ProducerKeys keys) {
+        if (keys != null) {
+            brokerAudit.event(AuditEvent.of("key.producer.reload").decision("allow")
+                    .resource(config.integrity().producerKeys().toString())
+                    .detail("principals", keys.all().size()).detail("keys", keys.keyCount()));
+        }
+    }
+
+    private void producerKeysRefused(RuntimeException e) {
+        LOG.warn("producer keys not reloaded, the previous ones stay: {}", e.getMessage());
+        brokerAudit.event(AuditEvent.of("key.producer.reload").decision("deny").reason("refused: " + e.getMessage()));
     }
 
     /** Picks up changed TLS files (polled); a refusal is logged by the TLS material. */
@@ -172,6 +198,22 @@ final class LiveReload {
         } catch (RuntimeException e) {
             problems.add(e.getMessage());
             brokerAudit.event(AuditEvent.of("key.audit.rotate").decision("deny").reason("refused: " + e.getMessage()));
+        }
+        try {
+            IntegrityKeys.Change change = integrity.reloadSigningKey();
+            if (change != null) {
+                brokerAudit.event(AuditEvent.of("key.signing.rotate").decision("allow").resource(change.newId())
+                        .detail("previous", change.previousId()));
+            }
+        } catch (RuntimeException e) {
+            problems.add(e.getMessage());
+            brokerAudit.event(AuditEvent.of("key.signing.rotate").decision("deny").reason("refused: " + e.getMessage()));
+        }
+        try {
+            producerKeysChanged(integrity.reloadProducerKeys(true));
+        } catch (RuntimeException e) {
+            problems.add(e.getMessage());
+            producerKeysRefused(e);
         }
         try {
             reloadKeyring();

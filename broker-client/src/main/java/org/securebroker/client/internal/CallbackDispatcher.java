@@ -6,7 +6,11 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.securebroker.client.BrokerException;
 import org.securebroker.client.MessageHandler;
+import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.integrity.IntegrityException;
+import org.securebroker.protocol.integrity.MessageVerifier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +22,10 @@ import org.slf4j.LoggerFactory;
  * and it hands back the thread after {@value #MESSAGES_PER_TASK} messages so that a shared
  * executor stays fair. A handler that throws is logged (without payload) and its message is
  * nacked without delay unless it was already settled.
+ *
+ * <p>With a verifier, each message's broker signature is checked before the handler sees it; a
+ * message that fails is never handed over, and the dispatcher stops and reports the failure
+ * (the subscription closes, so the broker delivers the message elsewhere or again later).
  *
  * <p>Thread-safety: {@link #submit} is called by the I/O thread, {@link #stop} by any thread.
  */
@@ -32,6 +40,8 @@ final class CallbackDispatcher {
     private final ExecutorService ownedExecutor;
     private final ConcurrentLinkedQueue<DeliveredMessage> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final MessageVerifier verifier;
+    private volatile java.util.function.Consumer<BrokerException> onRefused = e -> { };
     private volatile boolean stopped;
 
     /**
@@ -40,7 +50,8 @@ final class CallbackDispatcher {
      *     {@link #stop()}, else null
      */
     CallbackDispatcher(String description, MessageHandler handler, Executor executor,
-                       ExecutorService ownedExecutor) {
+                       ExecutorService ownedExecutor, MessageVerifier verifier) {
+        this.verifier = verifier;
         this.description = description;
         this.handler = handler;
         this.executor = executor;
@@ -89,7 +100,33 @@ final class CallbackDispatcher {
         }
     }
 
+    /** Told when a message fails verification (once; the dispatcher has stopped by then). */
+    void onRefused(java.util.function.Consumer<BrokerException> listener) {
+        this.onRefused = listener;
+    }
+
+    private boolean verified(DeliveredMessage m) {
+        if (verifier == null) {
+            return true;
+        }
+        try {
+            verifier.verify(m.signedMessage());
+            return true;
+        } catch (IntegrityException e) {
+            BrokerException failure = new BrokerException(ErrorCode.VERIFICATION_FAILED, description + ": the message at "
+                    + "offset " + Long.toUnsignedString(m.offset()) + " failed verification (" + e.reason() + "): "
+                    + e.getMessage() + "; it was not handed to the application and the subscription is closed");
+            LOG.error("{}", failure.getMessage());
+            stop();
+            onRefused.accept(failure);
+            return false;
+        }
+    }
+
     private void invoke(DeliveredMessage m) {
+        if (!verified(m)) {
+            return;
+        }
         try {
             handler.onMessage(m);
         } catch (Throwable e) {

@@ -35,7 +35,8 @@ public record ClientConfig(List<BrokerAddress> addresses, List<X509Certificate> 
                            String clientId, Duration connectTimeout,
                            Duration requestTimeout, int maxInFlightSends,
                            SendBufferPolicy sendBufferPolicy, ReconnectPolicy reconnectPolicy,
-                           Optional<Executor> callbackExecutor, TlsProvider tlsProvider) {
+                           Optional<Executor> callbackExecutor, TlsProvider tlsProvider,
+                           ClientIntegrity integrity) {
 
     public ClientConfig {
         addresses = List.copyOf(addresses);
@@ -58,6 +59,7 @@ public record ClientConfig(List<BrokerAddress> addresses, List<X509Certificate> 
             throw new IllegalArgumentException("maxInFlightSends must be at least 1");
         }
         Objects.requireNonNull(sendBufferPolicy, "sendBufferPolicy");
+        Objects.requireNonNull(integrity, "integrity");
         Objects.requireNonNull(reconnectPolicy, "reconnectPolicy");
         Objects.requireNonNull(callbackExecutor, "callbackExecutor");
         Objects.requireNonNull(tlsProvider, "tlsProvider");

@@ -112,9 +112,10 @@ public final class ClientCore implements BrokerClient {
                 new LinkedBlockingQueue<>(), ClientThreads.daemon(name + "-auth"));
         this.authWorker.allowCoreThreadTimeOut(true);
         this.publisher = new Publisher(newProducerId(), config.maxInFlightSends(),
-                config.sendBufferPolicy(), config.requestTimeout(), completions);
+                config.sendBufferPolicy(), config.requestTimeout(), completions, config.integrity());
         Wiring wiring = new Wiring();
-        this.consumers = new Consumers(wiring, name, config.callbackExecutor(), config.requestTimeout());
+        this.consumers = new Consumers(wiring, name, config.callbackExecutor(), config.requestTimeout(),
+                config.integrity());
         this.supervisor = new ConnectionSupervisor(config, loop, sslContext, resolver, authWorker, wiring);
     }
 
@@ -250,7 +251,7 @@ public final class ClientCore implements BrokerClient {
     public void createQueue(QueueSpec spec) {
         Objects.requireNonNull(spec, "spec");
         request(id -> new CreateQueueFrame(id, spec.name(), spec.maxDeliveries(), spec.deadLetterQueue(),
-                spec.defaultTtl().toMillis()), OkFrame.class, "CREATE_QUEUE '" + spec.name() + "'");
+                spec.defaultTtl().toMillis(), spec.requireProducerSignatures()), OkFrame.class, "CREATE_QUEUE '" + spec.name() + "'");
     }
 
     @Override

@@ -27,6 +27,7 @@ import org.securebroker.protocol.frame.OkFrame;
 import org.securebroker.protocol.frame.SubscribeFrame;
 import org.securebroker.protocol.frame.SubscribeOkFrame;
 import org.securebroker.protocol.frame.UnsubscribeFrame;
+import org.securebroker.protocol.integrity.MessageVerifier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +60,7 @@ final class Consumers {
     private final String clientName;
     private final Optional<Executor> defaultExecutor;
     private final Duration requestTimeout;
+    private final ClientIntegrity integrity;
     private final ConcurrentLinkedQueue<SubscriptionImpl> dirty = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
 
@@ -66,7 +68,9 @@ final class Consumers {
     private final Set<SubscriptionImpl> active = new LinkedHashSet<>();
     private final Map<Integer, SubscriptionImpl> byConsumerId = new HashMap<>();
 
-    Consumers(Host host, String clientName, Optional<Executor> defaultExecutor, Duration requestTimeout) {
+    Consumers(Host host, String clientName, Optional<Executor> defaultExecutor, Duration requestTimeout,
+              ClientIntegrity integrity) {
+        this.integrity = integrity;
         this.host = host;
         this.clientName = clientName;
         this.defaultExecutor = defaultExecutor;
@@ -76,6 +80,7 @@ final class Consumers {
     /** A new, not yet attached subscription with its callback executor. */
     SubscriptionImpl create(String queue, String name, SubscribeOptions options, MessageHandler handler) {
         String description = "subscription '" + name + "' on '" + queue + "'";
+        Optional<MessageVerifier> verifier = integrity.deliveryVerifier(description);
         Executor executor = options.executor().or(() -> defaultExecutor).orElse(null);
         ExecutorService owned = null;
         if (executor == null) {
@@ -83,8 +88,11 @@ final class Consumers {
                     ClientThreads.daemon(clientName + "-callback-" + queue + "/" + name));
             executor = owned;
         }
-        CallbackDispatcher dispatcher = new CallbackDispatcher(description, handler, executor, owned);
-        return new SubscriptionImpl(this, queue, name, options.prefetch(), dispatcher, requestTimeout);
+        CallbackDispatcher dispatcher = new CallbackDispatcher(description, handler, executor, owned,
+                verifier.orElse(null));
+        SubscriptionImpl s = new SubscriptionImpl(this, queue, name, options.prefetch(), dispatcher, requestTimeout);
+        dispatcher.onRefused(s::refuse);
+        return s;
     }
 
     /** I/O thread: sends the first SUBSCRIBE; {@code done} completes with SUBSCRIBE_OK. */

@@ -10,6 +10,7 @@ import org.securebroker.client.ReceivedMessage;
 import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.protocol.frame.DeliverFrame;
 import org.securebroker.protocol.frame.Headers;
+import org.securebroker.protocol.integrity.SignedMessage;
 
 /**
  * A DELIVER frame as the application sees it. The first {@link #ack()} or {@link #nack} wins;
@@ -129,5 +130,20 @@ final class DeliveredMessage implements ReceivedMessage {
         return "ReceivedMessage[queue=" + frame.queue() + ", subscription=" + subscription.name()
                 + ", offset=" + Long.toUnsignedString(frame.offset()) + ", deliveryCount="
                 + frame.deliveryCount() + ", payload=" + frame.payload().length() + " bytes]";
+    }
+
+    @Override
+    public Bytes producerSignature() {
+        return frame.producerSignature();
+    }
+
+    @Override
+    public Bytes brokerSignature() {
+        return frame.brokerSignature();
+    }
+
+    @Override
+    public SignedMessage signedMessage() {
+        return SignedMessage.of(frame);
     }
 }

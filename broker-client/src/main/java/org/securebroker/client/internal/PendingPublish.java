@@ -14,6 +14,7 @@ import org.securebroker.client.SendReceipt;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.protocol.frame.PublishMessage;
+import org.securebroker.protocol.integrity.ProducerSignature;
 
 /**
  * One message from {@code send}/{@code sendAsync} until its outcome is known.
@@ -39,10 +40,14 @@ final class PendingPublish {
     private final AtomicBoolean done = new AtomicBoolean();
     private final CompletableFuture<SendReceipt> outcome = new CompletableFuture<>();
     private final CompletableFuture<SendReceipt> result = new CompletableFuture<>();
+    private final ClientIntegrity integrity;
     private long sequence;
+    /** The producer signature, made once for the sequence number (event loop only). */
+    private Bytes signature;
 
     PendingPublish(String queue, Message message, long encodedSize, long deadlineNanos,
-                   Semaphore permits, Executor completions) {
+                   Semaphore permits, Executor completions, ClientIntegrity integrity) {
+        this.integrity = integrity;
         this.queue = queue;
         this.message = message;
         this.encodedSize = encodedSize;
@@ -83,11 +88,30 @@ final class PendingPublish {
     PublishMessage toWire(String producerId) {
         long ttl = message.ttl().map(Duration::toMillis).orElse(0L);
         return new PublishMessage(producerId, sequence, ttl, message.headers(),
-                message.payloadBytes(), Bytes.EMPTY);
+                message.payloadBytes(), signature(producerId));
     }
 
-    /** Records the broker's acknowledgement, unless the outcome is already decided. */
+    private Bytes signature(String producerId) {
+        if (signature == null) {
+            signature = integrity.producerKey()
+                    .map(k -> ProducerSignature.sign(k, queue, producerId, sequence, message.headers(),
+                            message.payloadBytes()))
+                    .orElse(Bytes.EMPTY);
+        }
+        return signature;
+    }
+
+    /**
+     * Records the broker's acknowledgement, unless the outcome is already decided; a receipt
+     * that does not verify against the pinned broker keys fails the send instead.
+     */
     void complete(SendReceipt receipt) {
+        BrokerException refused = integrity.checkReceipt(queue, receipt.offset(), receipt.receipt(),
+                message.headers(), message.payloadBytes(), signature == null ? Bytes.EMPTY : signature);
+        if (refused != null) {
+            fail(refused);
+            return;
+        }
         if (done.compareAndSet(false, true)) {
             permits.release();
             outcome.complete(receipt);

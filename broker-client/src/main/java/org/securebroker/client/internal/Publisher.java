@@ -48,6 +48,7 @@ final class Publisher {
             Comparator.comparingLong(PendingPublish::sequence);
 
     private final String producerId;
+    private final ClientIntegrity integrity;
     private final int producerIdUtf8Length;
     private final int maxInFlight;
     private final Semaphore permits;
@@ -62,7 +63,8 @@ final class Publisher {
     private final ArrayDeque<PendingPublish> unsettled = new ArrayDeque<>();
 
     Publisher(String producerId, int maxInFlight, SendBufferPolicy policy, Duration requestTimeout,
-              Executor completions) {
+              Executor completions, ClientIntegrity integrity) {
+        this.integrity = integrity;
         this.producerId = producerId;
         this.producerIdUtf8Length = WireSizes.utf8Length(producerId);
         this.maxInFlight = maxInFlight;
@@ -89,7 +91,7 @@ final class Publisher {
      */
     PendingPublish enqueue(String queue, Message message, int maxFrameSize) {
         long start = System.nanoTime();
-        long size = WireSizes.publishMessageSize(producerIdUtf8Length, message);
+        long size = WireSizes.publishMessageSize(producerIdUtf8Length, message) + integrity.signatureBytes();
         long frameSize = WireSizes.publishFrameOverhead(queue) + size;
         if (frameSize > maxFrameSize) {
             throw new BrokerException(ErrorCode.MESSAGE_TOO_LARGE, "a message of " + message.payloadSize()
@@ -98,7 +100,7 @@ final class Publisher {
         }
         acquire();
         PendingPublish p = new PendingPublish(queue, message, size, start + requestTimeout.toNanos(),
-                permits, completions);
+                permits, completions, integrity);
         submitted.add(p);
         return p;
     }

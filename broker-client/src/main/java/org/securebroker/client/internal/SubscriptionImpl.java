@@ -106,6 +106,18 @@ final class SubscriptionImpl implements Subscription {
         terminate();
     }
 
+    /**
+     * A delivery failed verification: the subscription ends with {@code reason}, and is detached
+     * from the broker in the background (its unsettled messages go back to the queue).
+     */
+    void refuse(BrokerException reason) {
+        failure = reason;
+        if (open.compareAndSet(true, false)) {
+            dispatcher.stop();
+            consumers.detach(this, new CompletableFuture<>());
+        }
+    }
+
     @Override
     public Optional<BrokerException> failure() {
         return Optional.ofNullable(failure);

@@ -61,6 +61,13 @@ import org.securebroker.protocol.frame.PublishFrame;
 import org.securebroker.protocol.frame.PublishMessage;
 import org.securebroker.protocol.frame.PublishOkFrame;
 import org.securebroker.protocol.frame.PublishResult;
+import org.securebroker.protocol.integrity.BrokerSeal;
+import org.securebroker.protocol.integrity.Canonical;
+import org.securebroker.protocol.integrity.KeySet;
+import org.securebroker.protocol.integrity.MerkleTree;
+import org.securebroker.protocol.integrity.Receipt;
+import org.securebroker.protocol.integrity.SignedMessage;
+import org.securebroker.protocol.integrity.SigningKey;
 import org.securebroker.protocol.frame.QueueListFrame;
 import org.securebroker.protocol.frame.SubscribeOkFrame;
 
@@ -344,6 +351,11 @@ public final class FakeBroker implements AutoCloseable {
         return connections.get();
     }
 
+    // ------------------------------------------------------------ signing
+
+    private final SigningKey signingKey = SigningKey.generate(new java.security.SecureRandom());
+    private final List<PublishMessage> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     // ------------------------------------------------------------ actions
 
     /** Sends {@code frame} on the most recently authenticated connection. */
@@ -355,11 +367,43 @@ public final class FakeBroker implements AutoCloseable {
         ch.writeAndFlush(frame);
     }
 
-    /** Sends a DELIVER with a UTF-8 payload on the latest connection. */
+    /** Sends a signed DELIVER with a UTF-8 payload on the latest connection. */
     public void deliver(int consumerId, String queue, long offset, String payload) {
-        send(new DeliverFrame(consumerId, queue, offset, 1, System.currentTimeMillis(), "bob",
+        send(signed(new DeliverFrame(consumerId, queue, offset, 1, System.currentTimeMillis(), "bob",
                 "p-0000000000000000", offset + 1, Headers.EMPTY, Bytes.utf8(payload), Bytes.EMPTY,
-                Bytes.EMPTY));
+                Bytes.EMPTY)));
+    }
+
+    /** The public key this fake signs deliveries and receipts with. */
+    public KeySet signingKeys() {
+        return KeySet.of(signingKey.publicKey());
+    }
+
+    /** {@code f} with this fake's broker signature (a batch of one). */
+    public DeliverFrame signed(DeliverFrame f) {
+        byte[] seal = seal(SignedMessage.of(f).leaf());
+        return new DeliverFrame(f.consumerId(), f.queue(), f.offset(), f.deliveryCount(), f.brokerTimestampMillis(),
+                f.producerPrincipal(), f.producerId(), f.sequence(), f.headers(), f.payload(), f.producerSignature(),
+                Bytes.copyOf(seal));
+    }
+
+    private byte[] seal(byte[] leaf) {
+        byte[] root = MerkleTree.build(new byte[][] {leaf}).root();
+        byte[] signature = signingKey.sign(Canonical.batchStatement(signingKey.id(), 0, 1, root));
+        return new BrokerSeal(signingKey.id(), 0, 0, 1, new byte[0][], signature).encode();
+    }
+
+    private Bytes receipt(String queue, long offset, PublishMessage m) {
+        byte[] digest = Canonical.contentDigest(m.headers(), Canonical.payloadDigest(m.payload()), m.producerSignature());
+        long now = System.currentTimeMillis();
+        byte[] leaf = Canonical.leaf(queue, offset, now, "alice", m.producerId(), m.sequence(), digest);
+        return Bytes.copyOf(Receipt.encode(queue, offset, now, "alice", m.producerId(), m.sequence(),
+                java.nio.ByteBuffer.wrap(digest), java.nio.ByteBuffer.wrap(seal(leaf))));
+    }
+
+    /** The messages of every PUBLISH received, in order. */
+    public List<PublishMessage> published() {
+        return List.copyOf(published);
     }
 
     /** Closes every client connection abruptly (no CLOSE frame). */
@@ -379,16 +423,17 @@ public final class FakeBroker implements AutoCloseable {
     private PublishOkFrame publishOk(PublishFrame publish) {
         List<PublishResult> results = new ArrayList<>();
         for (PublishMessage m : publish.messages()) {
+            published.add(m);
             String key = m.producerId() + "/" + m.sequence();
             Long original = m.producerId().isEmpty() ? null : stored.get(key);
             if (original != null) {
-                results.add(new PublishResult(original, true, Bytes.EMPTY));
+                results.add(new PublishResult(original, true, receipt(publish.queue(), original, m)));
             } else {
                 long offset = nextOffset.getAndIncrement();
                 if (!m.producerId().isEmpty()) {
                     stored.put(key, offset);
                 }
-                results.add(new PublishResult(offset, false, Bytes.EMPTY));
+                results.add(new PublishResult(offset, false, receipt(publish.queue(), offset, m)));
             }
         }
         return new PublishOkFrame(publish.correlationId(), results);

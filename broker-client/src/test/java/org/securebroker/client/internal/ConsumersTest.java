@@ -40,7 +40,7 @@ class ConsumersTest {
             ioTasks.add(task);
             return true;
         }
-    }, "test", Optional.of(Runnable::run), Duration.ofSeconds(5));
+    }, "test", Optional.of(Runnable::run), Duration.ofSeconds(5), ClientIntegrity.UNVERIFIED);
     private final List<ReceivedMessage> received = new CopyOnWriteArrayList<>();
 
     private void runIoTurn() {

@@ -30,7 +30,7 @@ class PublisherTest {
     private static final String PRODUCER = "p-00000000000000ab";
 
     private final Publisher publisher = new Publisher(PRODUCER, 100_000, SendBufferPolicy.FAIL,
-            Duration.ofSeconds(30), Runnable::run);
+            Duration.ofSeconds(30), Runnable::run, ClientIntegrity.UNVERIFIED);
 
     private static List<PublishFrame> publishes(List<Frame> frames) {
         return EmbeddedSession.ofType(frames, PublishFrame.class);
@@ -114,7 +114,7 @@ class PublisherTest {
 
     @Test
     void shouldFailAtOnceWithOverloadedWhenTheSendBufferIsFull() {
-        Publisher small = new Publisher(PRODUCER, 2, SendBufferPolicy.FAIL, Duration.ofSeconds(30), Runnable::run);
+        Publisher small = new Publisher(PRODUCER, 2, SendBufferPolicy.FAIL, Duration.ofSeconds(30), Runnable::run, ClientIntegrity.UNVERIFIED);
         small.enqueue("q", Message.of("1"), 1 << 20);
         small.enqueue("q", Message.of("2"), 1 << 20);
 
@@ -150,7 +150,7 @@ class PublisherTest {
 
     @Test
     void shouldFailMessagesWithTimeoutOnceTheirDeadlineHasPassed() {
-        Publisher quick = new Publisher(PRODUCER, 10, SendBufferPolicy.FAIL, Duration.ofMillis(50), Runnable::run);
+        Publisher quick = new Publisher(PRODUCER, 10, SendBufferPolicy.FAIL, Duration.ofMillis(50), Runnable::run, ClientIntegrity.UNVERIFIED);
         CompletableFuture<SendReceipt> f = quick.enqueue("q", Message.of("x"), 1 << 20).result();
         quick.drain(null);
 
@@ -176,7 +176,7 @@ class PublisherTest {
                 send.list(1, 700).next(random));
 
         PropertyCheck.forAll(100, scenarios, scenario -> {
-            Publisher p = new Publisher(PRODUCER, 100_000, SendBufferPolicy.FAIL, Duration.ofSeconds(30), Runnable::run);
+            Publisher p = new Publisher(PRODUCER, 100_000, SendBufferPolicy.FAIL, Duration.ofSeconds(30), Runnable::run, ClientIntegrity.UNVERIFIED);
             EmbeddedSession s = new EmbeddedSession(scenario.maxFrameSize());
             Map<String, List<Integer>> expected = new HashMap<>();
             for (Send m : scenario.sends()) {

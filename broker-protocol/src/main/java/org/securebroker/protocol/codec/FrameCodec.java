@@ -253,6 +253,7 @@ public final class FrameCodec {
                 BodyWriter.u32(out, f.maxDeliveries());
                 BodyWriter.string(out, f.deadLetterQueue(), "deadLetterQueue");
                 out.writeLong(f.defaultTtlMillis());
+                out.writeBoolean(f.requireProducerSignatures());
             }
             case DELETE_QUEUE -> BodyWriter.string(out, ((DeleteQueueFrame) frame).queue(), "queue");
             case LIST_QUEUES, RELOAD, OK -> {
@@ -399,7 +400,7 @@ public final class FrameCodec {
             case CREATE_QUEUE:
                 return new CreateQueueFrame(correlationId, r.string("queue"),
                         r.u32("maxDeliveries"), r.string("deadLetterQueue"),
-                        r.i64("defaultTtlMillis"));
+                        r.i64("defaultTtlMillis"), r.bool("requireProducerSignatures"));
             case DELETE_QUEUE:
                 return new DeleteQueueFrame(correlationId, r.string("queue"));
             case LIST_QUEUES:

@@ -7,6 +7,7 @@ import java.util.Objects;
  *
  * <pre>
  * string queue | u32 maxDeliveries | string deadLetterQueue | i64 defaultTtlMillis
+ * | bool requireProducerSignatures
  * </pre>
  *
  * <p>Thread-safety: immutable.
@@ -16,9 +17,18 @@ import java.util.Objects;
  * @param maxDeliveries deliveries before a message is dead-lettered; 0 = never (u32)
  * @param deadLetterQueue where dead-lettered messages go; empty = none
  * @param defaultTtlMillis TTL for messages published without one; 0 = none; never negative
+ * @param requireProducerSignatures whether every message must carry a valid signature by a
+ *     key registered for its producer's principal
  */
 public record CreateQueueFrame(int correlationId, String queue, long maxDeliveries,
-                               String deadLetterQueue, long defaultTtlMillis) implements Frame {
+                               String deadLetterQueue, long defaultTtlMillis,
+                               boolean requireProducerSignatures) implements Frame {
+
+    /** A queue that does not require producer signatures. */
+    public CreateQueueFrame(int correlationId, String queue, long maxDeliveries, String deadLetterQueue,
+                            long defaultTtlMillis) {
+        this(correlationId, queue, maxDeliveries, deadLetterQueue, defaultTtlMillis, false);
+    }
 
     public CreateQueueFrame {
         Objects.requireNonNull(queue, "queue");

@@ -65,6 +65,17 @@ public final class KeySet {
         return of(all);
     }
 
+    /** Equal when the same keys are in the same order. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof KeySet other && List.copyOf(byId.values()).equals(List.copyOf(other.byId.values()));
+    }
+
+    @Override
+    public int hashCode() {
+        return byId.keySet().hashCode();
+    }
+
     @Override
     public String toString() {
         return "KeySet" + byId.keySet();

@@ -104,15 +104,33 @@ public final class Receipt {
     }
 
     public byte[] encode() {
+        return encode(queue, offset, brokerTimestampMillis, producerPrincipal, producerId, sequence, contentDigest,
+                ByteBuffer.wrap(seal.encode()));
+    }
+
+    /**
+     * The encoding of a receipt from its parts and an encoded seal (the broker builds receipts
+     * from the seals the store returns without decoding them).
+     */
+    public static byte[] encode(String queue, long offset, long brokerTimestampMillis, String producerPrincipal,
+                                String producerId, long sequence, ByteBuffer contentDigest, ByteBuffer seal) {
         byte[] q = queue.getBytes(StandardCharsets.UTF_8);
         byte[] p = producerPrincipal.getBytes(StandardCharsets.UTF_8);
         byte[] id = producerId.getBytes(StandardCharsets.UTF_8);
+        if (contentDigest.remaining() != Canonical.DIGEST_BYTES) {
+            throw new IllegalArgumentException("a content digest has 32 bytes");
+        }
         ByteBuffer b = ByteBuffer.allocate(1 + 2 + q.length + 8 + 8 + 2 + p.length + 2 + id.length + 8
-                + Canonical.DIGEST_BYTES + seal.encodedLength());
+                + Canonical.DIGEST_BYTES + seal.remaining());
         b.put(VERSION).putShort((short) q.length).put(q).putLong(offset).putLong(brokerTimestampMillis);
-        b.putShort((short) p.length).put(p).putShort((short) id.length).put(id).putLong(sequence).put(contentDigest);
-        seal.writeTo(b);
+        b.putShort((short) p.length).put(p).putShort((short) id.length).put(id).putLong(sequence);
+        b.put(contentDigest.duplicate()).put(seal.duplicate());
         return b.array();
+    }
+
+    private static byte[] encode(String queue, long offset, long ts, String principal, String producerId,
+                                 long sequence, byte[] contentDigest, ByteBuffer seal) {
+        return encode(queue, offset, ts, principal, producerId, sequence, ByteBuffer.wrap(contentDigest), seal);
     }
 
     /**

@@ -90,7 +90,7 @@ final class FrameGenerators {
             case NACK -> r -> new NackFrame(ID.next(r), ID.next(r), LONG.next(r),
                     NON_NEGATIVE.next(r));
             case CREATE_QUEUE -> r -> new CreateQueueFrame(ID.next(r), text.next(r), U32.next(r),
-                    text.next(r), NON_NEGATIVE.next(r));
+                    text.next(r), NON_NEGATIVE.next(r), r.nextBoolean());
             case DELETE_QUEUE -> r -> new DeleteQueueFrame(ID.next(r), text.next(r));
             case LIST_QUEUES -> r -> new ListQueuesFrame(ID.next(r));
             case RELOAD -> r -> new ReloadFrame(ID.next(r));

@@ -79,7 +79,7 @@ final class SampleFrames {
                     Bytes.EMPTY);
             case ACK -> new AckFrame(7, 17, new long[] {100, 101, Long.MIN_VALUE, -1L});
             case NACK -> new NackFrame(8, 17, 102, 5_000);
-            case CREATE_QUEUE -> new CreateQueueFrame(9, "orders", 5, "orders.dlq", 86_400_000);
+            case CREATE_QUEUE -> new CreateQueueFrame(9, "orders", 5, "orders.dlq", 86_400_000, true);
             case DELETE_QUEUE -> new DeleteQueueFrame(10, "orders");
             case LIST_QUEUES -> new ListQueuesFrame(11);
             case RELOAD -> new ReloadFrame(12);

@@ -75,6 +75,22 @@ final class Cli {
     private Cli() {
     }
 
+    /** Text from a file or the network as a JSON string literal in 7-bit ASCII, safe to print on a terminal. */
+    static String quote(String text) {
+        StringBuilder out = new StringBuilder("\"");
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '"' || c == '\\') {
+                out.append('\\').append(c);
+            } else if (c < 0x20 || c >= 0x7f) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.append('"').toString();
+    }
+
     /**
      * Parses a time option: an age back from {@code now} ({@code 30d}, {@code 12h}), a UTC date
      * ({@code 2025-01-31}) or an ISO instant; null stays null.

@@ -52,6 +52,19 @@ final class ClientOptions {
     @Option(names = "--client-key", paramLabel = "FILE", description = "The client certificate's private key (PKCS#8 PEM).")
     Path clientKey;
 
+    @Option(names = "--broker-keys", paramLabel = "FILE", description = "The broker's message-signing public keys "
+            + "(PEM) that deliveries and receipts are verified against (default: tls/signing-keys.pem of the data "
+            + "directory, if it exists).")
+    Path brokerKeys;
+
+    @Option(names = "--no-verify", description = "Accept deliveries and receipts without verifying the broker's "
+            + "signatures (for brokers that run with integrity.disabledForBenchmarks).")
+    boolean noVerify;
+
+    @Option(names = "--sign-with", paramLabel = "FILE", description = "Sign every published message with this Ed25519 "
+            + "private key (PKCS#8 PEM), registered for the principal with 'broker keys producer add'.")
+    Path signWith;
+
     /**
      * Asks the broker to reload (RELOAD) if one answers; a broker that is not running picks the
      * change up when it starts, which is not an error.
@@ -97,6 +110,18 @@ final class ClientOptions {
                 .connectTimeout(Duration.ofSeconds(10))
                 .requestTimeout(Duration.ofSeconds(30))
                 .reconnect(ReconnectPolicy.never());
+        Path keys = brokerKeys != null ? brokerKeys : c.integrity().publicKeys();
+        if (noVerify) {
+            if (brokerKeys != null) {
+                throw new Cli.UsageException("--broker-keys and --no-verify exclude each other");
+            }
+            builder.withoutSignatureVerification();
+        } else if (brokerKeys != null || java.nio.file.Files.isRegularFile(keys)) {
+            builder.brokerSigningKeys(keys);
+        }
+        if (signWith != null) {
+            builder.producerSigningKey(signWith);
+        }
         if ((clientCert == null) != (clientKey == null)) {
             throw new Cli.UsageException("--client-cert and --client-key go together");
         }

@@ -45,6 +45,9 @@ final class ConsumeCommand implements Callable<Integer> {
     boolean noAck;
     @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text", description = "text or json")
     Cli.Output output;
+    @Option(names = "--export", paramLabel = "FILE", description = "Also append each message with its signatures to "
+            + "FILE, one JSON object per line, for 'broker verify message'.")
+    java.nio.file.Path export;
 
     @Override
     public Integer call() throws Exception {
@@ -52,15 +55,24 @@ final class ConsumeCommand implements Callable<Integer> {
         BlockingQueue<ReceivedMessage> received = new LinkedBlockingQueue<>();
         PrintWriter out = spec.commandLine().getOut();
         int got = 0;
-        try (BrokerClient c = client.connect();
-             Subscription ignored = c.subscribe(queue, subscription,
+        java.io.Writer exported = export == null ? null : java.nio.file.Files.newBufferedWriter(export,
+                StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        Subscription subscribed = null;
+        try (exported; BrokerClient c = client.connect();
+             Subscription s = c.subscribe(queue, subscription,
                      SubscribeOptions.builder().prefetch(count > 0 ? Math.min(count, 100) : 100).build(), received::add)) {
-            while (count == 0 || got < count) {
+            subscribed = s;
+            while ((count == 0 || got < count) && (s.isOpen() || !received.isEmpty())) {
                 ReceivedMessage m = received.poll(idle.toMillis(), TimeUnit.MILLISECONDS);
                 if (m == null) {
                     break;
                 }
                 print(out, m);
+                if (exported != null) {
+                    exported.write(Cli.JSON.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+                            .writeValueAsString(SignedJson.message(m.signedMessage())) + "\n");
+                    exported.flush();
+                }
                 if (noAck) {
                     m.nack(Duration.ofMinutes(1));
                 } else {
@@ -71,6 +83,10 @@ final class ConsumeCommand implements Callable<Integer> {
         }
         if (output == Cli.Output.TEXT) {
             spec.commandLine().getErr().println(got + " message(s) received");
+        }
+        if (subscribed != null && subscribed.failure().isPresent()) {
+            spec.commandLine().getErr().println("error: " + subscribed.failure().get().getMessage());
+            return 1;
         }
         return 0;
     }

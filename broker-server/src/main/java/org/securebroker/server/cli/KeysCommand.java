@@ -5,6 +5,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import org.securebroker.server.config.BrokerConfig;
+import org.securebroker.server.integrity.SigningKeyFiles;
 import org.securebroker.store.crypto.Keyring;
 import org.securebroker.store.crypto.KeyringFile;
 import org.securebroker.store.io.DefaultFileLayer;
@@ -20,11 +21,13 @@ import picocli.CommandLine.Spec;
  * once and the existing ones are rewrapped in the background while traffic continues (progress
  * in the server log and the audit log). The old KEKs stay in the file, since a backup may still
  * need them. Without a running broker the new KEK is used from the next start.
+ * {@code rotate signing} and {@code rotate audit} replace a signing key and keep the old public
+ * key for verifiers; {@code keys producer} registers producers' public keys.
  *
  * <p>Thread-safety: a command object, used once.
  */
 @Command(name = "keys", mixinStandardHelpOptions = true, description = "Manage the broker's keys.",
-        subcommands = {KeysCommand.Rotate.class})
+        subcommands = {KeysCommand.Rotate.class, ProducerKeysCommand.class})
 final class KeysCommand implements Runnable {
 
     @Spec
@@ -32,17 +35,16 @@ final class KeysCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name a subcommand: rotate");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name a subcommand: rotate, producer");
     }
 
     @Command(name = "rotate", mixinStandardHelpOptions = true,
-            description = {"Rotate a key while the broker runs: 'kek' (the key-encryption key) or 'audit' (the "
-                + "audit checkpoint signing key).",
-                "Message signing keys do not exist yet."})
+            description = "Rotate a key while the broker runs: 'kek' (the key-encryption key), 'signing' (the "
+                + "message and receipt signing key) or 'audit' (the audit checkpoint signing key).")
     static final class Rotate implements Callable<Integer> {
         @Spec
         CommandSpec spec;
-        @Parameters(paramLabel = "KEY", description = "kek or audit")
+        @Parameters(paramLabel = "KEY", description = "kek, signing or audit")
         String key;
         @Mixin
         ClientOptions client;
@@ -52,10 +54,20 @@ final class KeysCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            if (!key.equals("kek") && !key.equals("audit")) {
-                throw new Cli.UsageException("'" + key + "' is not a key that can be rotated; use kek or audit");
+            if (!key.equals("kek") && !key.equals("audit") && !key.equals("signing")) {
+                throw new Cli.UsageException("'" + key + "' is not a key that can be rotated; use kek, signing or audit");
             }
             BrokerConfig config = client.config.load();
+            if (key.equals("signing")) {
+                BrokerConfig.Integrity i = config.integrity();
+                SigningKeyFiles.Rotation r = SigningKeyFiles.rotate(i.privateKey(), i.publicKeys(), new SecureRandom());
+                spec.commandLine().getOut().println("new message-signing key " + r.newId()
+                        + (r.previousId().isEmpty() ? "" : " (was " + r.previousId() + ")") + " in " + i.privateKey()
+                        + "; " + i.publicKeys() + " now lists " + r.publicKeys() + " public key(s), the new one first: "
+                        + "give it to consumers, which verify older messages and receipts with the retired keys");
+                reload("the broker signs new messages and receipts with the new key (audited as key.signing.rotate)");
+                return 0;
+            }
             if (key.equals("audit")) {
                 rotateAudit(config);
                 reload("the broker seals its audit log under the old key and signs with the new one from now on "

@@ -36,6 +36,9 @@ final class ProduceCommand implements Callable<Integer> {
     List<String> headers = new ArrayList<>();
     @Option(names = "--ttl", paramLabel = "DURATION", description = "Time to live, e.g. 30s, 1h.")
     String ttl;
+    @Option(names = "--receipts", paramLabel = "FILE", description = "Append the broker's signed receipt of each "
+            + "message to FILE, one JSON object per line, for 'broker verify receipt'.")
+    java.nio.file.Path receipts;
 
     @Override
     public Integer call() throws Exception {
@@ -64,9 +67,22 @@ final class ProduceCommand implements Callable<Integer> {
                 }
                 sent.add(c.sendAsync(queue, m.build()));
             }
-            for (CompletableFuture<SendReceipt> f : sent) {
-                SendReceipt r = f.join();
-                spec.commandLine().getOut().println("stored at offset " + r.offset() + (r.duplicate() ? " (duplicate)" : ""));
+            try (java.io.Writer kept = receipts == null ? null : java.nio.file.Files.newBufferedWriter(receipts,
+                    StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND)) {
+                for (CompletableFuture<SendReceipt> f : sent) {
+                    SendReceipt r = f.join();
+                    spec.commandLine().getOut().println("stored at offset " + r.offset()
+                            + (r.duplicate() ? " (duplicate)" : ""));
+                    if (kept != null) {
+                        if (r.receipt().isEmpty()) {
+                            throw new Cli.UsageException("--receipts: the broker returned no receipt (it signs "
+                                    + "nothing while integrity.disabledForBenchmarks is on)");
+                        }
+                        kept.write(Cli.JSON.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+                                .writeValueAsString(SignedJson.receipt(r.receipt())) + "\n");
+                    }
+                }
             }
         }
         return 0;

@@ -42,13 +42,16 @@ final class QueueCommand implements Runnable {
         String deadLetterQueue;
         @Option(names = "--ttl", paramLabel = "DURATION", description = "Default time to live, e.g. 30s, 1h, 7d.")
         String ttl;
+        @Option(names = "--require-producer-signatures", description = "Accept only messages signed with a key "
+                + "registered for their producer's principal ('broker keys producer add').")
+        boolean requireSignatures;
 
         @Override
         public Integer call() {
             Duration defaultTtl = ttl == null ? Duration.ZERO : Cli.duration("--ttl", ttl);
             try (BrokerClient c = client.connect()) {
                 c.createQueue(QueueSpec.named(name).withMaxDeliveries(maxDeliveries).withDeadLetterQueue(deadLetterQueue)
-                        .withDefaultTtl(defaultTtl));
+                        .withDefaultTtl(defaultTtl).withRequiredProducerSignatures(requireSignatures));
             }
             spec.commandLine().getOut().println("queue '" + name + "' created");
             return 0;

@@ -14,7 +14,8 @@ import org.securebroker.server.tls.ServerTls;
  * <p>Thread-safety: immutable.
  */
 public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, StoreSettings store, Auth auth,
-                           Queues queues, Authorization authorization, Audit audit, Admin admin, Alerts alerts) {
+                           Queues queues, Authorization authorization, Audit audit, Admin admin, Alerts alerts,
+                           Integrity integrity) {
 
     /** The TLS listener for clients. There is no other kind. */
     public record Listener(String host, int port, Duration handshakeTimeout, Duration authTimeout, int maxFrameSize,
@@ -177,44 +178,63 @@ public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, 
                          boolean newSourceAddress, int rateFactor, int rateMinimum) {
     }
 
+    /**
+     * Message signatures: the broker signs every stored message and every receipt, and checks
+     * producers' signatures against their registered keys.
+     *
+     * @param privateKey the broker's Ed25519 message-signing key (used for nothing else)
+     * @param publicKeys the public halves of the current and every retired signing key, current
+     *     first: what consumers pin
+     * @param producerKeys the public keys registered per producer principal
+     * @param disabledForBenchmarks messages are stored and delivered unsigned, receipts are
+     *     empty; only for measuring the cost of signing. The broker warns loudly
+     */
+    public record Integrity(Path privateKey, Path publicKeys, Path producerKeys, boolean disabledForBenchmarks) {
+    }
+
     public BrokerConfig withListener(Listener value) {
-        return new BrokerConfig(dataDir, value, tls, keys, store, auth, queues, authorization, audit, admin, alerts);
+        return new BrokerConfig(dataDir, value, tls, keys, store, auth, queues, authorization, audit, admin, alerts, integrity);
     }
 
     public BrokerConfig withTls(Tls value) {
-        return new BrokerConfig(dataDir, listener, value, keys, store, auth, queues, authorization, audit, admin, alerts);
+        return new BrokerConfig(dataDir, listener, value, keys, store, auth, queues, authorization, audit, admin, alerts, integrity);
     }
 
     public BrokerConfig withAuth(Auth value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, store, value, queues, authorization, audit, admin, alerts);
+        return new BrokerConfig(dataDir, listener, tls, keys, store, value, queues, authorization, audit, admin, alerts, integrity);
     }
 
     public BrokerConfig withQueues(Queues value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, value, authorization, audit, admin, alerts);
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, value, authorization, audit, admin, alerts, integrity);
     }
 
     public BrokerConfig withStore(StoreSettings value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, value, auth, queues, authorization, audit, admin, alerts);
+        return new BrokerConfig(dataDir, listener, tls, keys, value, auth, queues, authorization, audit, admin, alerts, integrity);
     }
 
     public BrokerConfig withAuthorization(Authorization value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, value, audit, admin, alerts);
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, value, audit, admin, alerts, integrity);
     }
 
     public BrokerConfig withAdmin(Admin value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, audit, value, alerts);
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, audit, value, alerts, integrity);
     }
 
     public BrokerConfig withKeys(Keys value) {
-        return new BrokerConfig(dataDir, listener, tls, value, store, auth, queues, authorization, audit, admin, alerts);
+        return new BrokerConfig(dataDir, listener, tls, value, store, auth, queues, authorization, audit, admin, alerts, integrity);
     }
 
     public BrokerConfig withAlerts(Alerts value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, audit, admin, value);
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, audit, admin, value, integrity);
+    }
+
+    public BrokerConfig withIntegrity(Integrity value) {
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, audit, admin, alerts,
+                value);
     }
 
     public BrokerConfig withAudit(Audit value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, value, admin, alerts);
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, value, admin, alerts, integrity);
     }
 
     /** The store's own directory. */
@@ -250,6 +270,12 @@ public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, 
         public static final String AUDIT_PRIVATE_KEY = "secrets/audit.key";
         /** Its public half, for auditors ({@code broker audit verify --key}). */
         public static final String AUDIT_PUBLIC_KEY = "tls/audit.pub";
+        /** The Ed25519 key that signs messages and receipts; no other key signs them. */
+        public static final String SIGNING_PRIVATE_KEY = "secrets/signing.key";
+        /** The public halves of the current and retired message-signing keys, for consumers to pin. */
+        public static final String SIGNING_PUBLIC_KEYS = "tls/signing-keys.pem";
+        /** Producers' registered public keys ({@code broker keys producer}). */
+        public static final String PRODUCER_KEYS = "producer-keys.txt";
 
         private Layout() {
         }

@@ -229,7 +229,8 @@ public final class ConfigLoader {
             }
             try {
                 QueueDefinition qd = new QueueDefinition(name, d.integer("maxDeliveries", 0, 0, 1_000_000),
-                        d.string("deadLetterQueue", ""), d.duration("ttl", Duration.ZERO, Duration.ZERO, Duration.ofDays(36500)));
+                        d.string("deadLetterQueue", ""), d.duration("ttl", Duration.ZERO, Duration.ZERO, Duration.ofDays(36500)),
+                        d.bool("requireProducerSignatures", false));
                 if (!names.add(name)) {
                     problems.add(d.where("name") + ": queue '" + name + "' is defined twice");
                 }
@@ -291,12 +292,20 @@ public final class ConfigLoader {
                 w.integer("rateFactor", 10, 0, 1_000_000),
                 w.integer("rateMinimum", 1000, 0, 100_000_000));
         w.finish();
+
+        Section g = top.section("integrity");
+        BrokerConfig.Integrity integrity = new BrokerConfig.Integrity(
+                g.path("privateKey", dataDir.resolve(BrokerConfig.Layout.SIGNING_PRIVATE_KEY), dataDir),
+                g.path("publicKeys", dataDir.resolve(BrokerConfig.Layout.SIGNING_PUBLIC_KEYS), dataDir),
+                g.path("producerKeys", dataDir.resolve(BrokerConfig.Layout.PRODUCER_KEYS), dataDir),
+                g.bool("disabledForBenchmarks", false));
+        g.finish();
         top.finish();
         if (!problems.isEmpty()) {
             throw new ConfigException(source, problems);
         }
         return new BrokerConfig(dataDir, listener, tls, new BrokerConfig.Keys(kekFile, kekEnv), store, auth, queues,
-                authorization, audit, admin, alerts);
+                authorization, audit, admin, alerts, integrity);
     }
 
     private static BrokerConfig.Jwt jwt(Section j, Path dataDir, List<String> problems) {

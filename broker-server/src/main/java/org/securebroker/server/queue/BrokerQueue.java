@@ -14,6 +14,7 @@ import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.protocol.frame.PublishMessage;
 import org.securebroker.protocol.frame.PublishResult;
+import org.securebroker.protocol.integrity.Receipt;
 import org.securebroker.server.Futures;
 import org.securebroker.server.RequestException;
 import org.securebroker.store.AppendResult;
@@ -45,6 +46,7 @@ final class BrokerQueue {
     private final Map<String, SubscriptionDispatcher> dispatchers = new HashMap<>();
     private final AtomicBoolean releaseScheduled = new AtomicBoolean();
     private final RecentMessages recent;
+    private final SignatureChecks signatureChecks;
     private volatile QueueDefinition definition;
     private volatile boolean deleted;
 
@@ -55,6 +57,12 @@ final class BrokerQueue {
         this.executor = new SerialExecutor(engine.workers());
         this.dedup = new Deduplicator(engine.settings().dedupWindow(), engine.settings().dedupMaxProducers());
         this.recent = new RecentMessages(engine.recentBudget(), RECENT_PER_QUEUE_BYTES, RECENT_PER_QUEUE_MESSAGES);
+        this.signatureChecks = new SignatureChecks(engine.workers());
+    }
+
+    /** Producer-signature checks, one at a time and in publish order. */
+    SignatureChecks signatureChecks() {
+        return signatureChecks;
     }
 
     String name() {
@@ -136,8 +144,8 @@ final class BrokerQueue {
         for (int i = 0; i < envelopes.length; i++) {
             PublishMessage m = messages.get(i);
             long ttl = m.ttlMillis() > 0 ? m.ttlMillis() : defaultTtl;
-            MessageEnvelope e = new MessageEnvelope(now, ttl > 0 ? now + ttl : 0, principal, m.producerId(),
-                    m.sequence(), m.headers(), m.payload(), m.producerSignature());
+            MessageEnvelope e = MessageEnvelope.of(now, ttl > 0 ? now + ttl : 0, principal, m.producerId(),
+                    m.sequence(), m.headers(), m.payload(), m.producerSignature(), engine.signing());
             int size = e.encodedSize();
             if (size > engine.settings().maxMessageBytes()) {
                 throw new RequestException(ErrorCode.MESSAGE_TOO_LARGE, "message " + (i + 1) + " is " + size
@@ -164,11 +172,12 @@ final class BrokerQueue {
                 Deduplicator.Verdict verdict = dedup.check(e.producerId(), e.sequence());
                 int at = i;
                 if (verdict instanceof Deduplicator.Stored s) {
-                    results[i] = new PublishResult(s.offset(), true, Bytes.EMPTY);
+                    waits.add(receiptOf(s.offset()).thenAccept(r -> results[at] = new PublishResult(s.offset(), true, r)));
                     continue;
                 }
                 if (verdict instanceof Deduplicator.Pending p) {
-                    waits.add(p.offset().thenAccept(offset -> results[at] = new PublishResult(offset, true, Bytes.EMPTY)));
+                    waits.add(p.offset().thenCompose(offset -> receiptOf(offset)
+                            .thenAccept(r -> results[at] = new PublishResult(offset, true, r))));
                     continue;
                 }
                 if (verdict instanceof Deduplicator.TooOld old) {
@@ -199,10 +208,12 @@ final class BrokerQueue {
                     throw cause instanceof StoreException se ? RequestException.fromStore(se)
                             : new RequestException(ErrorCode.INTERNAL_ERROR, "internal error");
                 }
+                List<ByteBuffer> seals = result.seals();
                 for (int j = 0; j < count; j++) {
                     MessageEnvelope e = envelopes[index[j]];
                     long offset = result.firstOffset() + j;
-                    results[index[j]] = new PublishResult(offset, false, Bytes.EMPTY);
+                    Bytes receipt = seals.isEmpty() ? Bytes.EMPTY : receipt(offset, e, seals.get(j));
+                    results[index[j]] = new PublishResult(offset, false, receipt);
                     if (!e.producerId().isEmpty()) {
                         dedup.stored(e.producerId(), e.sequence(), offset);
                     }
@@ -215,7 +226,11 @@ final class BrokerQueue {
                 long first = result.firstOffset();
                 executor.execute(() -> {
                     for (int j = 0; j < count; j++) {
-                        recent.add(first + j, envelopes[index[j]], records.get(j).limit());
+                        MessageEnvelope e = envelopes[index[j]];
+                        if (!seals.isEmpty()) {
+                            e = e.withSeal(Bytes.copyOf(bytesOf(seals.get(j))));
+                        }
+                        recent.add(first + j, e, records.get(j).limit());
                     }
                     dispatchAll();
                 });
@@ -223,6 +238,44 @@ final class BrokerQueue {
             }));
         }
         return CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new)).thenApply(v -> Arrays.asList(results));
+    }
+
+    private Bytes receipt(long offset, MessageEnvelope e, ByteBuffer seal) {
+        return Bytes.copyOf(Receipt.encode(name(), offset, e.brokerTimestampMillis(), e.producerPrincipal(),
+                e.producerId(), e.sequence(), e.contentDigest().asReadOnlyByteBuffer(), seal));
+    }
+
+    private static byte[] bytesOf(ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
+    }
+
+    /**
+     * The receipt of a message stored earlier (a de-duplicated resend gets the original's),
+     * read back from the log off the caller's thread; empty if the message is unsigned or no
+     * longer readable.
+     */
+    private CompletableFuture<Bytes> receiptOf(long offset) {
+        if (!engine.signing()) {
+            return CompletableFuture.completedFuture(Bytes.EMPTY);
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                List<StoredRecord> records = log.read(offset, 1, 1);
+                if (records.isEmpty() || records.get(0).offset() != offset) {
+                    return Bytes.EMPTY;
+                }
+                MessageEnvelope e = MessageEnvelope.decode(records.get(0).payload());
+                if (e.brokerSeal().isEmpty()) {
+                    return Bytes.EMPTY;
+                }
+                return receipt(offset, e, e.brokerSeal().asReadOnlyByteBuffer());
+            } catch (StoreException | IllegalArgumentException ex) {
+                LOG.debug("queue '{}': no receipt for the duplicate at offset {}: {}", name(), offset, ex.getMessage());
+                return Bytes.EMPTY;
+            }
+        }, engine.workers());
     }
 
     // ---- delivery, on the executor ----

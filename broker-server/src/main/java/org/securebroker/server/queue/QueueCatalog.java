@@ -49,7 +49,8 @@ final class QueueCatalog {
         for (JsonNode q : root.get("queues")) {
             try {
                 QueueDefinition d = new QueueDefinition(q.path("name").asText(), q.path("maxDeliveries").asInt(),
-                        q.path("deadLetterQueue").asText(""), Duration.ofMillis(q.path("defaultTtlMillis").asLong()));
+                        q.path("deadLetterQueue").asText(""), Duration.ofMillis(q.path("defaultTtlMillis").asLong()),
+                        q.path("requireProducerSignatures").asBoolean(false));
                 definitions.put(d.name(), d);
             } catch (RuntimeException e) {
                 throw new IOException(file + ": invalid queue " + q + ": " + e.getMessage(), e);
@@ -86,6 +87,7 @@ final class QueueCatalog {
             n.put("maxDeliveries", d.maxDeliveries());
             n.put("deadLetterQueue", d.deadLetterQueue());
             n.put("defaultTtlMillis", d.defaultTtl().toMillis());
+            n.put("requireProducerSignatures", d.requireProducerSignatures());
         }
         AtomicFiles.write(DefaultFileLayer.INSTANCE, file,
                 ByteBuffer.wrap(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root)));

@@ -11,8 +11,15 @@ import org.securebroker.store.Store;
  * @param maxDeliveries after this many deliveries a message is dead-lettered; 0 = never
  * @param deadLetterQueue where dead-lettered and expired messages go; empty = dropped (logged)
  * @param defaultTtl time to live for messages that set none; zero = none
+ * @param requireProducerSignatures only messages signed with a key registered for their
+ *     producer's principal are accepted
  */
-public record QueueDefinition(String name, int maxDeliveries, String deadLetterQueue, Duration defaultTtl) {
+public record QueueDefinition(String name, int maxDeliveries, String deadLetterQueue, Duration defaultTtl,
+                              boolean requireProducerSignatures) {
+
+    public QueueDefinition(String name, int maxDeliveries, String deadLetterQueue, Duration defaultTtl) {
+        this(name, maxDeliveries, deadLetterQueue, defaultTtl, false);
+    }
 
     public QueueDefinition {
         Store.validateLogName(name);

@@ -21,6 +21,7 @@ import org.securebroker.protocol.frame.PublishMessage;
 import org.securebroker.protocol.frame.PublishResult;
 import org.securebroker.protocol.frame.QueueInfo;
 import org.securebroker.server.RequestException;
+import org.securebroker.server.integrity.ProducerKeys;
 import org.securebroker.store.Store;
 import org.securebroker.store.StoreException;
 import org.slf4j.Logger;
@@ -44,6 +45,8 @@ public final class QueueEngine implements AutoCloseable {
     private final EngineSettings settings;
     private final Clock clock;
     private final boolean autoCreate;
+    private final boolean signing;
+    private volatile ProducerKeys producerKeys = ProducerKeys.NONE;
     private final ExecutorService workers;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService admin;
@@ -55,8 +58,10 @@ public final class QueueEngine implements AutoCloseable {
     /** Recent messages kept decoded, all queues together: a quarter of the heap. */
     private final RecentMessages.Budget recentBudget = new RecentMessages.Budget(Runtime.getRuntime().maxMemory() / 4);
 
-    private QueueEngine(Store store, Path catalogFile, EngineSettings settings, Clock clock, boolean autoCreate) {
+    private QueueEngine(Store store, Path catalogFile, EngineSettings settings, Clock clock, boolean autoCreate,
+                        boolean signing) {
         this.store = store;
+        this.signing = signing;
         this.catalog = new QueueCatalog(catalogFile);
         this.settings = settings;
         this.clock = clock;
@@ -81,7 +86,17 @@ public final class QueueEngine implements AutoCloseable {
      */
     public static QueueEngine start(Store store, Path catalogFile, EngineSettings settings, Clock clock,
                                     List<QueueDefinition> configured, boolean autoCreate) throws IOException {
-        QueueEngine engine = new QueueEngine(store, catalogFile, settings, clock, autoCreate);
+        return start(store, catalogFile, settings, clock, configured, autoCreate, false);
+    }
+
+    /**
+     * @param signing whether the store signs messages ({@link MessageSigner}): content digests
+     *     are computed for it and receipts built from its seals
+     */
+    public static QueueEngine start(Store store, Path catalogFile, EngineSettings settings, Clock clock,
+                                    List<QueueDefinition> configured, boolean autoCreate, boolean signing)
+            throws IOException {
+        QueueEngine engine = new QueueEngine(store, catalogFile, settings, clock, autoCreate, signing);
         try {
             engine.open(configured);
         } catch (IOException | RuntimeException e) {
@@ -128,6 +143,16 @@ public final class QueueEngine implements AutoCloseable {
 
     EngineSettings settings() {
         return settings;
+    }
+
+    /** Whether stored messages are signed. */
+    boolean signing() {
+        return signing;
+    }
+
+    /** Uses these producer keys for the messages published from now on. */
+    public void producerKeys(ProducerKeys keys) {
+        this.producerKeys = java.util.Objects.requireNonNull(keys, "keys");
     }
 
     RecentMessages.Budget recentBudget() {
@@ -260,13 +285,39 @@ public final class QueueEngine implements AutoCloseable {
         return out;
     }
 
-    /** Stores messages; the future yields their offsets once durable. */
+    /**
+     * Stores messages; the future yields their offsets and receipts once durable. Producer
+     * signatures are checked first (off the caller's thread, in publish order per queue) when
+     * the queue requires them or a message carries one; a missing or bad one refuses the whole
+     * publish with {@code SIGNATURE_REQUIRED} or {@code SIGNATURE_INVALID}.
+     */
     public CompletableFuture<List<PublishResult>> publish(String queue, String principal, List<PublishMessage> messages) {
         BrokerQueue q = queues.get(queue);
         if (q != null) {
+            return publish(q, principal, messages);
+        }
+        return requireOrCreate(queue).thenCompose(created -> publish(created, principal, messages));
+    }
+
+    private CompletableFuture<List<PublishResult>> publish(BrokerQueue q, String principal,
+                                                           List<PublishMessage> messages) {
+        if (!q.definition().requireProducerSignatures() && !anySigned(messages) && !q.signatureChecks().busy()) {
             return q.publish(principal, messages);
         }
-        return requireOrCreate(queue).thenCompose(created -> created.publish(principal, messages));
+        ProducerKeys keys = producerKeys;
+        return q.signatureChecks().submit(() -> {
+            ProducerSignatureCheck.check(q.definition(), principal, messages, keys.keysOf(principal));
+            return q.publish(principal, messages);
+        });
+    }
+
+    private static boolean anySigned(List<PublishMessage> messages) {
+        for (int i = 0; i < messages.size(); i++) {
+            if (!messages.get(i).producerSignature().isEmpty()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -266,7 +266,8 @@ final class SubscriptionDispatcher {
             queue.engine().delivered(envelope.payload().length(), count > 1);
             consumer.sink().deliver(new DeliverFrame(consumer.id(), queue.name(), offset, count,
                     envelope.brokerTimestampMillis(), envelope.producerPrincipal(), envelope.producerId(),
-                    envelope.sequence(), envelope.headers(), envelope.payload(), envelope.producerSignature(), Bytes.EMPTY));
+                    envelope.sequence(), envelope.headers(), envelope.payload(), envelope.producerSignature(),
+                    envelope.brokerSeal()));
             touched.add(consumer);
         }
         for (Consumer c : touched) {
@@ -438,8 +439,9 @@ final class SubscriptionDispatcher {
                 .add("x-dead-letter-subscription", name)
                 .add("x-dead-letter-offset", Long.toString(offset))
                 .add("x-dead-letter-deliveries", Integer.toString(deliveries));
-        MessageEnvelope letter = new MessageEnvelope(envelope.brokerTimestampMillis(), 0, envelope.producerPrincipal(),
-                "dlq:" + queue.name() + "/" + name, offset, headers.build(), envelope.payload(), envelope.producerSignature());
+        MessageEnvelope letter = MessageEnvelope.of(envelope.brokerTimestampMillis(), 0, envelope.producerPrincipal(),
+                "dlq:" + queue.name() + "/" + name, offset, headers.build(), envelope.payload(), envelope.producerSignature(),
+                queue.engine().signing());
         target.appendInternal(letter).whenComplete((stored, error) -> queue.executor().execute(() -> {
             deadLettering.remove(offset);
             if (error == null) {

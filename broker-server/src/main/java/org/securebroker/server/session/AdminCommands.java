@@ -54,7 +54,8 @@ final class AdminCommands {
         QueueDefinition definition;
         try {
             definition = new QueueDefinition(create.queue(), (int) Math.min(Integer.MAX_VALUE, create.maxDeliveries()),
-                    create.deadLetterQueue(), Duration.ofMillis(create.defaultTtlMillis()));
+                    create.deadLetterQueue(), Duration.ofMillis(create.defaultTtlMillis()),
+                    create.requireProducerSignatures());
         } catch (RuntimeException e) {
             throw new RequestException(ErrorCode.INVALID_REQUEST, e.getMessage());
         }

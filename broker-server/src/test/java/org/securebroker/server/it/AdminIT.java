@@ -109,7 +109,7 @@ class AdminIT {
 
             List<String> received = new CopyOnWriteArrayList<>();
             try (BrokerClient admin = BrokerClient.builder().address("localhost", broker.port())
-                    .trustedCertificates(broker.caCert()).reconnect(ReconnectPolicy.never())
+                    .trustedCertificates(broker.caCert()).brokerSigningKeys(broker.signingKeys()).reconnect(ReconnectPolicy.never())
                     .credentials("admin", broker.adminPassword().toCharArray()).connect()) {
                 admin.createQueue(QueueSpec.named("orders"));
                 for (int i = 0; i < 10; i++) {
@@ -123,12 +123,12 @@ class AdminIT {
                 }
             }
             try (BrokerClient alice = BrokerClient.builder().address("localhost", broker.port())
-                    .trustedCertificates(broker.caCert()).reconnect(ReconnectPolicy.never())
+                    .trustedCertificates(broker.caCert()).brokerSigningKeys(broker.signingKeys()).reconnect(ReconnectPolicy.never())
                     .credentials("alice", "a long enough password".toCharArray()).connect()) {
                 assertThatThrownBy(() -> alice.send("orders", Message.of("not allowed")));
             }
             assertThatThrownBy(() -> BrokerClient.builder().address("localhost", broker.port())
-                    .trustedCertificates(broker.caCert()).reconnect(ReconnectPolicy.never())
+                    .trustedCertificates(broker.caCert()).brokerSigningKeys(broker.signingKeys()).reconnect(ReconnectPolicy.never())
                     .credentials("alice", "the wrong password".toCharArray()).connect());
             try (RawConnection raw = broker.raw()) {
                 raw.sendBytes(new byte[] {0, 0, 0, 6, (byte) 0xEE, 0, 0, 0, 0, 1});
@@ -177,12 +177,12 @@ class AdminIT {
             });
             for (int i = 0; i < 5; i++) {
                 assertThatThrownBy(() -> BrokerClient.builder().address("localhost", broker.port())
-                        .trustedCertificates(broker.caCert()).reconnect(ReconnectPolicy.never())
+                        .trustedCertificates(broker.caCert()).brokerSigningKeys(broker.signingKeys()).reconnect(ReconnectPolicy.never())
                         .credentials("alice", "guess guess guess".toCharArray()).connect());
             }
             Thread.sleep(2100); // the login throttle holds alice back after 5 failures from this address
             try (BrokerClient alice = BrokerClient.builder().address("localhost", broker.port())
-                    .trustedCertificates(broker.caCert()).reconnect(ReconnectPolicy.never())
+                    .trustedCertificates(broker.caCert()).brokerSigningKeys(broker.signingKeys()).reconnect(ReconnectPolicy.never())
                     .credentials("alice", "a long enough password".toCharArray()).connect()) {
                 for (int i = 0; i < 5; i++) {
                     assertThatThrownBy(() -> alice.send("payroll", Message.of("no")));
@@ -215,7 +215,7 @@ class AdminIT {
             HttpClient http = https(data.resolve("tls/ca.crt"));
             assertThat(get(http, broker.adminPort(), "/readyz").statusCode()).isEqualTo(200);
             try (BrokerClient admin = BrokerClient.builder().address("localhost", broker.port())
-                    .trustedCertificates(data.resolve("tls/ca.crt")).reconnect(ReconnectPolicy.never())
+                    .trustedCertificates(data.resolve("tls/ca.crt")).brokerSigningKeys(data.resolve("tls/signing-keys.pem")).reconnect(ReconnectPolicy.never())
                     .credentials("admin", Files.readString(data.resolve("secrets/admin.password")).toCharArray())
                     .connect()) {
                 admin.createQueue(QueueSpec.named("q"));

@@ -57,7 +57,7 @@ class AuditTamperIT {
 
     private static void session(TestBroker broker, int messages) throws Exception {
         try (BrokerClient admin = BrokerClient.builder().address("localhost", broker.port())
-                .trustedCertificates(broker.caCert()).reconnect(ReconnectPolicy.never())
+                .trustedCertificates(broker.caCert()).brokerSigningKeys(broker.signingKeys()).reconnect(ReconnectPolicy.never())
                 .credentials("admin", broker.adminPassword().toCharArray()).connect()) {
             if (admin.listQueues().isEmpty()) {
                 admin.createQueue(org.securebroker.client.QueueSpec.named("orders"));
@@ -67,7 +67,7 @@ class AuditTamperIT {
             }
         }
         assertThatThrownBy(() -> BrokerClient.builder().address("localhost", broker.port())
-                .trustedCertificates(broker.caCert()).reconnect(ReconnectPolicy.never())
+                .trustedCertificates(broker.caCert()).brokerSigningKeys(broker.signingKeys()).reconnect(ReconnectPolicy.never())
                 .credentials("admin", "not the password".toCharArray()).connect());
     }
 

@@ -115,7 +115,7 @@ class AuthorizationIT {
     }
 
     private BrokerClientBuilder builder() {
-        return BrokerClient.builder().address("localhost", broker.port()).trustedCertificates(broker.caCert())
+        return BrokerClient.builder().address("localhost", broker.port()).trustedCertificates(broker.caCert()).brokerSigningKeys(broker.signingKeys())
                 .reconnect(ReconnectPolicy.never()).connectTimeout(Duration.ofSeconds(20));
     }
 

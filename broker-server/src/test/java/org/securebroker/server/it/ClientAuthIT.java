@@ -79,7 +79,7 @@ class ClientAuthIT {
     }
 
     private BrokerClientBuilder builder() {
-        return BrokerClient.builder().address("localhost", broker.port()).trustedCertificates(broker.caCert())
+        return BrokerClient.builder().address("localhost", broker.port()).trustedCertificates(broker.caCert()).brokerSigningKeys(broker.signingKeys())
                 .reconnect(ReconnectPolicy.never()).connectTimeout(Duration.ofSeconds(20));
     }
 

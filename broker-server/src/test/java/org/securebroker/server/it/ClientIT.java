@@ -48,7 +48,7 @@ class ClientIT {
     private BrokerClient client(int port) throws Exception {
         BrokerClient c = BrokerClient.builder()
                 .address("localhost", port)
-                .trustedCertificates(broker.caCert())
+                .trustedCertificates(broker.caCert()).brokerSigningKeys(broker.signingKeys())
                 .credentials("admin", broker.adminPassword().toCharArray())
                 .requestTimeout(Duration.ofSeconds(30))
                 .connect();
@@ -92,7 +92,7 @@ class ClientIT {
                     assertThat(((BrokerException) e).retriable()).isFalse();
                 });
         assertThatThrownBy(() -> BrokerClient.builder().address("localhost", broker.port())
-                .trustedCertificates(broker.caCert()).credentials("admin", "wrong-password!".toCharArray()).connect())
+                .trustedCertificates(broker.caCert()).brokerSigningKeys(broker.signingKeys()).credentials("admin", "wrong-password!".toCharArray()).connect())
                 .isInstanceOf(BrokerException.class)
                 .satisfies(e -> assertThat(((BrokerException) e).is(ErrorCode.AUTHENTICATION_FAILED)).isTrue());
     }

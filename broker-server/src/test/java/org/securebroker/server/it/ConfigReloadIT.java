@@ -62,7 +62,7 @@ class ConfigReloadIT {
             // the new threshold is live: three failed logins raise the alert
             for (int i = 0; i < 3; i++) {
                 assertThatThrownBy(() -> BrokerClient.builder().address("localhost", broker.port())
-                        .trustedCertificates(dir.resolve("data/tls/ca.crt")).reconnect(ReconnectPolicy.never())
+                        .trustedCertificates(dir.resolve("data/tls/ca.crt")).brokerSigningKeys(dir.resolve("data/tls/signing-keys.pem")).reconnect(ReconnectPolicy.never())
                         .credentials("admin", "not the password at all".toCharArray()).connect());
             }
             Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> !entries(auditDir, "alert.auth-failures").isEmpty());

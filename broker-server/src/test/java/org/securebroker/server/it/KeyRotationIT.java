@@ -37,7 +37,7 @@ class KeyRotationIT {
     Path dir;
 
     private static BrokerClient admin(TestBroker broker) throws Exception {
-        return BrokerClient.builder().address("localhost", broker.port()).trustedCertificates(broker.caCert())
+        return BrokerClient.builder().address("localhost", broker.port()).trustedCertificates(broker.caCert()).brokerSigningKeys(broker.signingKeys())
                 .reconnect(ReconnectPolicy.never()).credentials("admin", broker.adminPassword().toCharArray()).connect();
     }
 

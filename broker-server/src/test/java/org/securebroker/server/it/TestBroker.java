@@ -65,6 +65,11 @@ public final class TestBroker implements AutoCloseable {
         return dataDir.resolve(BrokerConfig.Layout.CA_CERT);
     }
 
+    /** The broker's message-signing public keys, for clients to pin. */
+    public Path signingKeys() {
+        return dataDir.resolve(BrokerConfig.Layout.SIGNING_PUBLIC_KEYS);
+    }
+
     public String adminPassword() throws Exception {
         return Files.readString(dataDir.resolve(BrokerConfig.Layout.ADMIN_PASSWORD_FILE));
     }

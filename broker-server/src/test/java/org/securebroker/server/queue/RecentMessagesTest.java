@@ -9,7 +9,7 @@ import org.securebroker.protocol.frame.Headers;
 class RecentMessagesTest {
 
     private static MessageEnvelope message(long n) {
-        return new MessageEnvelope(n, 0, "p", "", 0, Headers.EMPTY, Bytes.utf8("m" + n), Bytes.EMPTY);
+        return MessageEnvelope.of(n, 0, "p", "", 0, Headers.EMPTY, Bytes.utf8("m" + n), Bytes.EMPTY, false);
     }
 
     @Test
