@@ -44,16 +44,18 @@ import org.securebroker.protocol.frame.SubscribeFrame;
 import org.securebroker.protocol.frame.SubscribeOkFrame;
 import org.securebroker.protocol.frame.UnsubscribeFrame;
 import org.securebroker.protocol.frame.CancelFrame;
+import org.securebroker.server.Futures;
 import org.securebroker.server.RequestException;
 import org.securebroker.server.access.AccessControl;
 import org.securebroker.server.access.SessionAccess;
-import org.securebroker.server.rbac.Action;
+import org.securebroker.server.audit.AuditEvent;
 import org.securebroker.server.auth.Identity;
 import org.securebroker.server.auth.Mechanisms;
 import org.securebroker.server.net.ConnectionListener;
 import org.securebroker.server.net.Pipeline;
 import org.securebroker.server.queue.Consumer;
 import org.securebroker.server.queue.QueueEngine;
+import org.securebroker.server.rbac.Action;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -340,6 +342,12 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 ctx.writeAndFlush(new PublishOkFrame(correlationId, results), ctx.voidPromise());
             } else {
                 replies.failure(correlationId, error);
+                if (Futures.cause(error) instanceof RequestException r && (r.code() == ErrorCode.SIGNATURE_REQUIRED
+                        || r.code() == ErrorCode.SIGNATURE_INVALID)) {
+                    ctx.executor().execute(() -> access.record(AuditEvent.of("message.signature.refused")
+                            .action("publish").resource(publish.queue()).decision("deny")
+                            .reason(r.code().name() + ": " + r.getMessage()).detail("messages", count)));
+                }
             }
             ctx.executor().execute(() -> {
                 inFlightPublishes -= count;
