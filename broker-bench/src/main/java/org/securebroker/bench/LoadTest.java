@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.zip.CRC32;
 import org.HdrHistogram.Recorder;
 import org.securebroker.client.BrokerClient;
+import org.securebroker.client.BrokerClientBuilder;
 import org.securebroker.client.Message;
 import org.securebroker.client.QueueSpec;
 import org.securebroker.client.SendBufferPolicy;
@@ -34,8 +35,13 @@ import org.securebroker.client.SubscribeOptions;
  * java -cp broker-bench/target/broker-bench.jar org.securebroker.bench.LoadTest \
  *     --server 127.0.0.1:7443 --ca data/tls/ca.crt --password-file data/secrets/admin.password \
  *     [--user admin] [--producers 1] [--consumers 1] [--size 1024] [--warmup 5] [--seconds 20] \
- *     [--in-flight 4096] [--prefetch 2000] [--rate MSGS_PER_SECOND]
+ *     [--in-flight 4096] [--prefetch 2000] [--rate MSGS_PER_SECOND] \
+ *     [--broker-keys data/tls/signing-keys.pem | --broker-keys none]
  * </pre>
+ *
+ * With broker keys (the default), every delivery and every receipt is verified against them, as
+ * applications do; {@code none} turns verification off, for a broker that does not sign
+ * ({@code integrity.disabledForBenchmarks}).
  */
 public final class LoadTest {
 
@@ -46,6 +52,7 @@ public final class LoadTest {
     private final Path ca;
     private final String user;
     private final char[] password;
+    private final Path brokerKeys;
 
     private final LongAdder received = new LongAdder();
     private final LongAdder receivedChecksum = new LongAdder();
@@ -54,7 +61,8 @@ public final class LoadTest {
     private final AtomicBoolean measuring = new AtomicBoolean();
     private BitSet[] seen;
 
-    private LoadTest(String host, int port, Path ca, String user, char[] password) {
+    private LoadTest(String host, int port, Path ca, String user, char[] password, Path brokerKeys) {
+        this.brokerKeys = brokerKeys;
         this.host = host;
         this.port = port;
         this.ca = ca;
@@ -75,6 +83,7 @@ public final class LoadTest {
         int inFlight = 4096;
         int prefetch = 2000;
         int rate = 0;
+        String brokerKeys = "data/tls/signing-keys.pem";
         for (int i = 0; i < args.length; i += 2) {
             String v = args[i + 1];
             switch (args[i]) {
@@ -90,9 +99,10 @@ public final class LoadTest {
                 case "--in-flight" -> inFlight = Integer.parseInt(v);
                 case "--prefetch" -> prefetch = Integer.parseInt(v);
                 case "--rate" -> rate = Integer.parseInt(v);
+                case "--broker-keys" -> brokerKeys = v;
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + "; options: --server --ca "
                         + "--password-file --user --producers --consumers --size --warmup --seconds --in-flight --prefetch "
-                        + "--rate");
+                        + "--rate --broker-keys");
             }
         }
         if (size < HEADER) {
@@ -101,16 +111,22 @@ public final class LoadTest {
         int colon = server.lastIndexOf(':');
         char[] password = Files.readString(passwordFile, StandardCharsets.UTF_8).strip().toCharArray();
         LoadTest test = new LoadTest(server.substring(0, colon), Integer.parseInt(server.substring(colon + 1)), ca, user,
-                password);
+                password, brokerKeys.equals("none") ? null : Path.of(brokerKeys));
         boolean ok = test.run(producers, consumers, size, warmup, seconds, inFlight, prefetch, rate);
         System.exit(ok ? 0 : 1);
     }
 
     private BrokerClient connect(String clientId, int maxInFlight) {
-        return BrokerClient.builder().address(host, port).trustedCertificates(ca).credentials(user, password.clone())
-                .clientId(clientId).maxInFlightSends(maxInFlight)
+        BrokerClientBuilder builder = BrokerClient.builder().address(host, port).trustedCertificates(ca)
+                .credentials(user, password.clone()).clientId(clientId).maxInFlightSends(maxInFlight)
                 .whenSendBufferFull(SendBufferPolicy.block(Duration.ofMinutes(1)))
-                .requestTimeout(Duration.ofMinutes(2)).connect();
+                .requestTimeout(Duration.ofMinutes(2));
+        if (brokerKeys == null) {
+            builder.withoutSignatureVerification();
+        } else {
+            builder.brokerSigningKeys(brokerKeys);
+        }
+        return builder.connect();
     }
 
     private boolean run(int producers, int consumers, int size, int warmup, int seconds, int inFlight, int prefetch,

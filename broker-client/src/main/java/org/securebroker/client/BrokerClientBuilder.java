@@ -100,6 +100,7 @@ public final class BrokerClientBuilder {
     private Path brokerKeysFile;
     private KeySet brokerKeys;
     private boolean verificationDisabled;
+    private boolean verifyReceipts;
     private Path producerKeyFile;
     private SigningKey producerKey;
 
@@ -268,9 +269,9 @@ public final class BrokerClientBuilder {
     /**
      * Pins the broker's message-signing public keys from a PEM file (the broker's
      * {@code tls/signing-keys.pem}: its current key and every retired one). Every delivered
-     * message is verified against them before the handler sees it, and every receipt before a
-     * send completes. A subscription cannot start without pinned keys unless verification is
-     * turned off with {@link #withoutSignatureVerification()}.
+     * message is verified against them before the handler sees it (and every receipt, with
+     * {@link #verifyReceipts()}). A subscription cannot start without pinned keys unless
+     * verification is turned off with {@link #withoutSignatureVerification()}.
      */
     public BrokerClientBuilder brokerSigningKeys(Path publicKeysPem) {
         this.brokerKeysFile = Objects.requireNonNull(publicKeysPem, "publicKeysPem");
@@ -282,6 +283,18 @@ public final class BrokerClientBuilder {
     public BrokerClientBuilder brokerSigningKeys(KeySet keys) {
         this.brokerKeys = Objects.requireNonNull(keys, "keys");
         this.brokerKeysFile = null;
+        return this;
+    }
+
+    /**
+     * Checks each send's receipt against the pinned broker keys and the message sent before the
+     * send completes; one that does not verify fails the send with {@code VERIFICATION_FAILED}
+     * (the message was stored, but the broker's proof of it is not valid). Without this, receipts
+     * are handed over as they came, to keep and verify later ({@code Receipt},
+     * {@code broker verify receipt}); checking costs a SHA-256 of each payload.
+     */
+    public BrokerClientBuilder verifyReceipts() {
+        this.verifyReceipts = true;
         return this;
     }
 
@@ -388,8 +401,11 @@ public final class BrokerClientBuilder {
                 problems.add("producerSigningKey: cannot use " + producerKeyFile + ": " + e.getMessage());
             }
         }
+        if (verifyReceipts && pinned == null) {
+            problems.add("verifyReceipts: needs brokerSigningKeys(...) to verify against");
+        }
         return new ClientIntegrity(Optional.ofNullable(pinned).map(MessageVerifier::new),
-                verificationDisabled && pinned == null, Optional.ofNullable(signing));
+                verificationDisabled && pinned == null, Optional.ofNullable(signing), verifyReceipts && pinned != null);
     }
 
     /** What is wrong with the choice of how to authenticate, or null. */

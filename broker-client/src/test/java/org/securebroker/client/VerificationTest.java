@@ -79,19 +79,24 @@ class VerificationTest extends ClientTestSupport {
     void shouldRefuseConflictingOrUnreadableKeySettings() {
         assertThatThrownBy(() -> builder().withoutSignatureVerification().connect())
                 .hasMessageContaining("choose one");
+        assertThatThrownBy(() -> builderWithoutKeys().withoutSignatureVerification().verifyReceipts().connect())
+                .hasMessageContaining("verifyReceipts: needs brokerSigningKeys");
         assertThatThrownBy(() -> builderWithoutKeys().brokerSigningKeys(java.nio.file.Path.of("/nonexistent.pem")).connect())
                 .hasMessageContaining("brokerSigningKeys: cannot use");
     }
 
     @Test
-    void shouldVerifyReceiptsAndFailASendWhoseReceiptDoesNotVerify() {
-        BrokerClient client = connect();
+    void shouldVerifyReceiptsOnRequestAndFailASendWhoseReceiptDoesNotVerify() {
+        BrokerClient client = connect(builder().verifyReceipts());
         SendReceipt r = client.send("orders", Message.of("hello"));
         Receipt receipt = Receipt.decode(r.receipt().toByteArray());
         assertThat(receipt.offset()).isEqualTo(r.offset());
         assertThat(receipt.isFor(Headers.EMPTY, Bytes.utf8("hello"), Bytes.EMPTY)).isTrue();
 
-        BrokerClient other = connect(builderWithoutKeys().brokerSigningKeys(
+        BrokerClient unchecked = connect(builderWithoutKeys().brokerSigningKeys(
+                KeySet.of(SigningKey.generate(new SecureRandom()).publicKey())));
+        assertThat(unchecked.send("orders", Message.of("kept, not checked")).receipt().isEmpty()).isFalse();
+        BrokerClient other = connect(builderWithoutKeys().verifyReceipts().brokerSigningKeys(
                 KeySet.of(SigningKey.generate(new SecureRandom()).publicKey())));
         assertThatThrownBy(() -> other.send("orders", Message.of("hello")))
                 .isInstanceOf(BrokerException.class)

@@ -20,18 +20,23 @@ import org.securebroker.protocol.integrity.SigningKey;
  * @param verifier the pinned broker keys' verifier; empty if none were pinned
  * @param verificationDisabled the application turned verification off explicitly
  * @param producerKey signs every published message; empty = unsigned
+ * @param verifyReceipts whether each send's receipt is checked before the send completes
  */
 public record ClientIntegrity(Optional<MessageVerifier> verifier, boolean verificationDisabled,
-                              Optional<SigningKey> producerKey) {
+                              Optional<SigningKey> producerKey, boolean verifyReceipts) {
 
     /** Verifies nothing and signs nothing (verification turned off explicitly). */
-    public static final ClientIntegrity UNVERIFIED = new ClientIntegrity(Optional.empty(), true, Optional.empty());
+    public static final ClientIntegrity UNVERIFIED = new ClientIntegrity(Optional.empty(), true, Optional.empty(),
+            false);
 
     public ClientIntegrity {
         Objects.requireNonNull(verifier, "verifier");
         Objects.requireNonNull(producerKey, "producerKey");
         if (verifier.isPresent() && verificationDisabled) {
             throw new IllegalArgumentException("broker keys are pinned and verification is turned off");
+        }
+        if (verifyReceipts && verifier.isEmpty()) {
+            throw new IllegalArgumentException("verifying receipts needs pinned broker keys");
         }
     }
 
@@ -56,13 +61,13 @@ public record ClientIntegrity(Optional<MessageVerifier> verifier, boolean verifi
     }
 
     /**
-     * Checks a receipt against the message it acknowledges, when broker keys are pinned.
+     * Checks a receipt against the message it acknowledges, if receipts are to be verified.
      *
-     * @return null if it verifies (or nothing is pinned), else the error for the send
+     * @return null if it verifies (or is not checked), else the error for the send
      */
     BrokerException checkReceipt(String queue, long offset, Bytes receipt, Headers headers, Bytes payload,
                                  Bytes producerSignature) {
-        if (verifier.isEmpty()) {
+        if (!verifyReceipts) {
             return null;
         }
         try {

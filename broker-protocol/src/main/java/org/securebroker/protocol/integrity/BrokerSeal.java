@@ -107,9 +107,17 @@ public final class BrokerSeal {
 
     /** Writes the encoding at {@code out}'s position. */
     public void writeTo(ByteBuffer out) {
+        write(out, keyId.getBytes(StandardCharsets.US_ASCII), auditPosition, leafIndex, treeSize, path, signature);
+    }
+
+    /**
+     * Writes a seal from its parts, unchecked (the signer's hot path; {@link #read} checks what
+     * it reads).
+     */
+    public static void write(ByteBuffer out, byte[] keyIdAscii, long auditPosition, int leafIndex, int treeSize,
+                             byte[][] path, byte[] signature) {
         out.put(VERSION);
-        byte[] id = keyId.getBytes(StandardCharsets.US_ASCII);
-        out.putShort((short) id.length).put(id);
+        out.putShort((short) keyIdAscii.length).put(keyIdAscii);
         out.putLong(auditPosition).putInt(leafIndex).putInt(treeSize);
         out.put((byte) path.length);
         for (byte[] p : path) {

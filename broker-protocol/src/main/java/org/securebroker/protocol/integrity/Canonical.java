@@ -1,6 +1,5 @@
 package org.securebroker.protocol.integrity;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -75,7 +74,7 @@ public final class Canonical {
         headers(w, headers);
         w.raw(payloadDigest);
         w.bytes(producerSignature);
-        return sha256(w.toByteArray());
+        return w.sha256();
     }
 
     /** The Merkle leaf of one stored message. */
@@ -91,7 +90,7 @@ public final class Canonical {
         w.str(producerId);
         w.u64(sequence);
         w.raw(contentDigest);
-        return sha256(w.toByteArray());
+        return w.sha256();
     }
 
     /** An inner Merkle node. */
@@ -140,30 +139,44 @@ public final class Canonical {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** Big-endian writer for the encodings above. */
+    /** Big-endian writer for the encodings above, on a growing array. */
     static final class Writer {
-        private final ByteArrayOutputStream out;
+        private byte[] buf;
+        private int length;
 
         Writer(int size) {
-            out = new ByteArrayOutputStream(size);
+            buf = new byte[Math.max(16, size)];
+        }
+
+        private void room(int n) {
+            if (length + n > buf.length) {
+                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, length + n));
+            }
         }
 
         void raw(byte[] b) {
-            out.writeBytes(b);
+            room(b.length);
+            System.arraycopy(b, 0, buf, length, b.length);
+            length += b.length;
         }
 
         void u8(int v) {
-            out.write(v);
+            room(1);
+            buf[length++] = (byte) v;
         }
 
         void u16(int v) {
-            out.write(v >>> 8);
-            out.write(v);
+            room(2);
+            buf[length++] = (byte) (v >>> 8);
+            buf[length++] = (byte) v;
         }
 
         void u32(int v) {
-            u16(v >>> 16);
-            u16(v);
+            room(4);
+            buf[length++] = (byte) (v >>> 24);
+            buf[length++] = (byte) (v >>> 16);
+            buf[length++] = (byte) (v >>> 8);
+            buf[length++] = (byte) v;
         }
 
         void u64(long v) {
@@ -181,12 +194,23 @@ public final class Canonical {
         }
 
         void bytes(Bytes b) {
-            u32(b.length());
-            out.write(b.toByteArray(), 0, b.length());
+            int n = b.length();
+            u32(n);
+            room(n);
+            b.asReadOnlyByteBuffer().get(buf, length, n);
+            length += n;
         }
 
         byte[] toByteArray() {
-            return out.toByteArray();
+            return java.util.Arrays.copyOf(buf, length);
+        }
+
+        /** SHA-256 of what was written, without copying it. */
+        byte[] sha256() {
+            MessageDigest d = SHA256.get();
+            d.reset();
+            d.update(buf, 0, length);
+            return d.digest();
         }
     }
 }

@@ -99,6 +99,31 @@ class IntegrityTest {
                 Bytes.utf8("payload 12")));
     }
 
+    @Test
+    void aBatchVerifiedOnceStillRefusesAChangedMessageOfIt() {
+        SignedMessage[] batch = new SignedMessage[40];
+        for (int i = 0; i < batch.length; i++) {
+            batch[i] = message(100 + i);
+        }
+        batch = signBatch(broker, batch);
+        for (SignedMessage m : batch) {
+            verifier.verify(m);
+        }
+        for (SignedMessage m : batch) {
+            verifier.verify(m);
+            assertBad(m, x -> copy(x, x.queue(), x.offset() + 1, x.brokerTimestampMillis(), x.producerPrincipal(),
+                    x.headers(), x.payload()));
+            assertBad(m, x -> copy(x, x.queue(), x.offset(), x.brokerTimestampMillis(), x.producerPrincipal(),
+                    x.headers(), Bytes.utf8("changed")));
+        }
+        // a message of the batch with another message's proof and position
+        SignedMessage other = batch[5];
+        SignedMessage swapped = new SignedMessage(batch[9].queue(), batch[9].offset(), batch[9].brokerTimestampMillis(),
+                batch[9].producerPrincipal(), batch[9].producerId(), batch[9].sequence(), batch[9].headers(),
+                batch[9].payload(), batch[9].producerSignature(), other.brokerSignature());
+        assertBad(swapped, x -> x);
+    }
+
     private static SignedMessage copy(SignedMessage x, String queue, long offset, long ts, String principal, Headers headers,
                                       Bytes payload) {
         return new SignedMessage(queue, offset, ts, principal, x.producerId(), x.sequence(), headers, payload,
