@@ -19,7 +19,7 @@ import org.securebroker.store.crypto.KeyringFile;
 /**
  * Keys older than the rotation period ({@code --key-max-age}, 365 days by default) are medium
  * findings: the current key-encryption key, whose id records the day it was created
- * ({@link KeyringFile#createdOn}), and the audit signing key and the development token-signing
+ * ({@link KeyringFile#createdOn}), and the audit and message-signing keys and the development token-signing
  * key, by their files' modification times. A key whose age cannot be told is an info finding.
  *
  * <p>Thread-safety: stateless.
@@ -40,6 +40,11 @@ public final class KeyAgeCheck implements SecurityCheck {
         if (Files.exists(auditKey)) {
             byFileTime(out, context, "the audit signing key", auditKey, "rotate it while the broker runs: 'broker "
                     + "keys rotate audit' (the old public key stays beside the new one; verify with both)");
+        }
+        Path signingKey = config.integrity().privateKey();
+        if (Files.exists(signingKey)) {
+            byFileTime(out, context, "the message-signing key", signingKey, "rotate it while the broker runs: 'broker "
+                    + "keys rotate signing' (tls/signing-keys.pem keeps the old public key; give consumers the new file)");
         }
         Path devKey = config.dataDir().resolve(Layout.JWT_DEV_PRIVATE_KEY);
         if (Files.exists(devKey)) {

@@ -18,7 +18,7 @@ import org.securebroker.store.crypto.KeyringFile;
 /**
  * The files holding secrets: none may be accessible by group or others (high), by the same test
  * the broker applies when it loads a key ({@link KeyringFile#permissionsIfLoose}). The
- * key-encryption key file, the audit signing key, the server's TLS key and the configured JWT
+ * key-encryption key file, the audit signing key, the message-signing key, the server's TLS key and the configured JWT
  * HMAC secrets must exist (high: the broker cannot start or cannot decrypt without them); the
  * others (development token key, authentication secret, admin password, users file, local CA
  * key) are checked when present. The secrets directory should be 0700 (medium).
@@ -81,6 +81,10 @@ public final class KeyFileCheck implements SecurityCheck {
                 config.authorization().disabledForBenchmarks() ? null : "restore it from the backup of the secrets, "
                         + "else create a new one with 'broker audit keygen' (keep the old public key to verify older "
                         + "checkpoints)"));
+        add(files, new SecretFile("the message-signing key (integrity.privateKey)", config.integrity().privateKey(),
+                config.integrity().disabledForBenchmarks() ? null : "restore it from the backup of the secrets, else "
+                        + "make a new one with 'broker keys rotate signing' (tls/signing-keys.pem keeps the old public "
+                        + "key, so older messages stay verifiable)"));
         add(files, new SecretFile("the server's TLS private key (tls.privateKey)", config.tls().privateKey(),
                 "restore it, or replace " + config.tls().certificate() + " and the key with a new pair from your CA"));
         if (config.auth().jwt() != null) {

@@ -41,7 +41,8 @@ class KeyAgeCheckTest {
         List<Finding> findings = check.run(CheckFixture.context(config, Instant.now().plus(Duration.ofDays(400))));
 
         assertThat(findings).extracting(Finding::subject).containsExactly(data.resolve(Layout.KEK_FILE).toString(),
-                data.resolve(Layout.AUDIT_PRIVATE_KEY).toString(), data.resolve(Layout.JWT_DEV_PRIVATE_KEY).toString());
+                data.resolve(Layout.AUDIT_PRIVATE_KEY).toString(), data.resolve(Layout.SIGNING_PRIVATE_KEY).toString(),
+                data.resolve(Layout.JWT_DEV_PRIVATE_KEY).toString());
         assertThat(findings).allSatisfy(f -> {
             assertThat(f.severity()).isEqualTo(Severity.MEDIUM);
             assertThat(f.id()).isEqualTo("key-age");
@@ -49,6 +50,7 @@ class KeyAgeCheckTest {
         });
         assertThat(findings.get(0).finding()).contains("current key-encryption key 'kek-");
         assertThat(findings.get(1).fix()).contains("broker keys rotate audit");
+        assertThat(findings.get(2).fix()).contains("broker keys rotate signing");
     }
 
     @Test
@@ -68,7 +70,7 @@ class KeyAgeCheckTest {
         CheckContext thirtyDays = new CheckContext(config, now, new CheckContext.Thresholds(Duration.ofDays(30),
                 Duration.ofDays(30), Duration.ofDays(90), now), Map.of());
 
-        assertThat(check.run(tenDays)).hasSize(3);
+        assertThat(check.run(tenDays)).hasSize(4);
         assertThat(check.run(thirtyDays)).isEmpty();
     }
 

@@ -158,6 +158,8 @@ class AdminIT {
                     .containsEntry("securebroker_queues", 1.0)
                     .containsEntry("securebroker_store_writable", 1.0);
             assertThat(m.get("securebroker_store_fsync_seconds_count")).isGreaterThan(0);
+            assertThat(m.get("securebroker_signing_seconds_count")).isGreaterThan(0);
+            assertThat(m.get("securebroker_signing_seconds_sum")).isGreaterThan(0);
             assertThat(m.get("securebroker_store_size_bytes")).isGreaterThan(1000);
             assertThat(m.get("securebroker_audit_entries_total")).isGreaterThan(5);
             assertThat(m.get("securebroker_certificate_expiry_seconds{certificate=\"server\"}"))

@@ -132,6 +132,13 @@ class KeyRotationIT {
                         .anyMatch(e -> e.type().equals("key.kek.rewrapped")));
                 int atRewrap = acknowledged.size();
                 Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> acknowledged.size() > atRewrap + 1000);
+
+                // the message-signing key too, still under load
+                StringWriter signing = new StringWriter();
+                assertThat(cli(signing, "keys", "rotate", "signing", "--data", data.toString(), "--server",
+                        "127.0.0.1:" + broker.port())).as(signing.toString()).isZero();
+                int atSigning = acknowledged.size();
+                Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> acknowledged.size() > atSigning + 1000);
                 running.set(false);
                 load.get(10, TimeUnit.SECONDS);
                 Thread.sleep(500); // the last acknowledgements arrive
@@ -142,18 +149,25 @@ class KeyRotationIT {
             }
             broker.restart();
             Set<String> read = ConcurrentHashMap.newKeySet();
-            try (BrokerClient consumer = admin(broker)) {
+            Set<String> signers = ConcurrentHashMap.newKeySet();
+            List<Subscription> subscriptions = new java.util.ArrayList<>();
+            try (BrokerClient consumer = admin(broker)) { // pins tls/signing-keys.pem: the new key and the retired one
                 for (String q : List.of("orders", "billing", "audit-trail")) {
-                    Subscription s = consumer.subscribe(q, "after-rotation", m -> {
+                    subscriptions.add(consumer.subscribe(q, "after-rotation", m -> {
                         read.add(q + "/" + m.payloadUtf8());
+                        signers.add(org.securebroker.protocol.integrity.BrokerSeal.decode(
+                                m.brokerSignature().toByteArray()).keyId());
                         m.ack();
-                    });
-                    s.isOpen();
+                    }));
                 }
                 Awaitility.await().atMost(60, TimeUnit.SECONDS).until(() -> read.containsAll(acknowledged));
+                assertThat(subscriptions).allSatisfy(s -> assertThat(s.failure()).isEmpty());
             }
-            System.out.printf("KEK rotated under load: %d messages acknowledged, all read back after a restart%n",
-                    acknowledged.size());
+            assertThat(signers).as("messages signed before and after the rotation, all verified")
+                    .containsExactlyInAnyOrderElementsOf(org.securebroker.protocol.integrity.KeyPem
+                            .readPublicKeys(broker.signingKeys()).ids());
+            System.out.printf("KEK and signing key rotated under load: %d messages acknowledged, all read back and "
+                    + "verified after a restart%n", acknowledged.size());
         }
     }
 }
