@@ -38,6 +38,12 @@ public final class BrokerSeal {
     private final byte[] signature;
 
     public BrokerSeal(String keyId, long auditPosition, int leafIndex, int treeSize, byte[][] path, byte[] signature) {
+        this(keyId, auditPosition, leafIndex, treeSize, path.clone(), signature.clone(), true);
+    }
+
+    /** Takes the arrays as they are (they are fresh from {@link #read}). */
+    private BrokerSeal(String keyId, long auditPosition, int leafIndex, int treeSize, byte[][] path, byte[] signature,
+                       boolean owned) {
         this.keyId = Objects.requireNonNull(keyId, "keyId");
         if (keyId.isEmpty() || keyId.length() > 64) {
             throw new IllegalArgumentException("a key id has 1 to 64 characters");
@@ -59,8 +65,8 @@ public final class BrokerSeal {
         this.auditPosition = auditPosition;
         this.leafIndex = leafIndex;
         this.treeSize = treeSize;
-        this.path = path.clone();
-        this.signature = signature.clone();
+        this.path = path;
+        this.signature = signature;
     }
 
     /** The encoded length of a seal with this key id and path length. */
@@ -166,7 +172,7 @@ public final class BrokerSeal {
                         in.remaining() + " bytes after the broker signature");
             }
             return new BrokerSeal(new String(id, StandardCharsets.US_ASCII), auditPosition, leafIndex, treeSize, path,
-                    signature);
+                    signature, true);
         } catch (BufferUnderflowException e) {
             throw new IntegrityException(IntegrityException.Reason.MALFORMED, "the broker signature is truncated");
         } catch (IllegalArgumentException e) {

@@ -1,27 +1,27 @@
 package org.securebroker.protocol.integrity;
 
 import java.nio.ByteBuffer;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * Verifies broker signatures on messages and receipts against pinned public keys.
  *
  * <p>A batch's Ed25519 signature is checked once: after a message of the batch verifies, every
- * hash on its path to the signed root is known to be a node of that tree, and is remembered
- * (for the last {@value #REMEMBERED_BATCHES} batches). A later message of the batch verifies as
- * soon as folding its proof reaches a remembered node: by the collision resistance of the
- * prefixed hashes, its leaf is then in the signed tree. Consecutive messages of a batch thus
- * cost a hash or two each instead of a whole proof and a signature check.
+ * hash on its path to the signed root is known to be the node of that tree covering a known
+ * range of leaves, and is remembered (for the last {@value #REMEMBERED_BATCHES} batches). A
+ * later message of the batch verifies as soon as folding its proof reaches a remembered node at
+ * the same position: by the collision resistance of the prefixed hashes, its leaf is then the
+ * leaf at that index of the signed tree. The answer is the same as checking the whole proof and
+ * the signature again; consecutive messages of a batch just cost a hash or two each.
  *
  * <p>Thread-safety: thread-safe.
  */
 public final class MessageVerifier {
 
-    private static final int REMEMBERED_BATCHES = 64;
+    private static final int REMEMBERED_BATCHES = 32;
 
     private final KeySet keys;
     /** Verified batches by their signature. */
@@ -39,7 +39,8 @@ public final class MessageVerifier {
         final String keyId;
         final long auditPosition;
         final int treeSize;
-        final Set<ByteBuffer> nodes = new HashSet<>();
+        /** Nodes known to be in the signed tree, with the leaves each covers (start << 32 | end). */
+        final Map<ByteBuffer, Long> nodes = new HashMap<>();
 
         Batch(BrokerSeal seal) {
             this.keyId = seal.keyId();
@@ -92,12 +93,11 @@ public final class MessageVerifier {
         synchronized (batches) {
             known = batches.get(signatureKey);
         }
-        if (known != null && known.signs(seal) && reachesKnownNode(leaf, seal, known)) {
+        if (known != null && known.signs(seal) && fold(leaf, seal, known) != null) {
             return;
         }
-        byte[][] path = seal.path();
-        byte[][] walked = new byte[path.length + 1][];
-        byte[] root = MerkleTree.rootFromPath(leaf, seal.leafIndex(), seal.treeSize(), path, walked);
+        Batch batch = new Batch(seal);
+        byte[] root = fold(leaf, seal, batch);
         if (root == null) {
             throw new IntegrityException(IntegrityException.Reason.BAD_PROOF,
                     "the inclusion proof does not fit leaf " + seal.leafIndex() + " of a batch of " + seal.treeSize());
@@ -107,58 +107,92 @@ public final class MessageVerifier {
                     "the broker signature (key " + seal.keyId() + ") does not match: the message or its position, "
                             + "time or producer was changed after the broker signed it");
         }
-        Batch batch = known != null && known.signs(seal) ? known : new Batch(seal);
         synchronized (batches) {
-            for (byte[] p : path) {
-                batch.nodes.add(ByteBuffer.wrap(p));
+            if (known != null && known.signs(seal)) {
+                known.nodes.putAll(batch.nodes);
+            } else {
+                batches.put(signatureKey, batch);
             }
-            for (byte[] w : walked) {
-                if (w != null) {
-                    batch.nodes.add(ByteBuffer.wrap(w));
-                }
-            }
-            batches.put(signatureKey, batch);
         }
     }
 
     /**
-     * Whether folding the proof from {@code leaf} reaches a node known to be in the batch,
-     * checking after each step (the leaf binds queue and offset, so reaching a node of the signed
-     * tree proves every signed field).
+     * Folds the proof from {@code leaf} up (RFC 9162, section 2.1.3.2), tracking which leaves
+     * each node covers.
+     *
+     * <p>With {@code batch} already verified: stops as soon as it reaches a node the batch knows
+     * at the same position, and returns that node (every signed field is then proven, and the
+     * nodes walked are added to the batch); returns null if it reaches none. With a fresh
+     * {@code batch}: records every node and sibling in it and returns the root, or null if the
+     * proof does not fit the tree.
      */
-    private boolean reachesKnownNode(byte[] leaf, BrokerSeal seal, Batch batch) {
+    private byte[] fold(byte[] leaf, BrokerSeal seal, Batch batch) {
+        boolean verified = !batch.nodes.isEmpty();
+        long n = seal.treeSize();
         long fn = seal.leafIndex();
-        long sn = seal.treeSize() - 1L;
+        long sn = n - 1;
+        int level = 0;
+        byte[][] path = seal.path();
+        Map<ByteBuffer, Long> seen = new HashMap<>();
         byte[] r = leaf;
-        synchronized (batches) {
-            if (batch.nodes.contains(ByteBuffer.wrap(r))) {
-                return true;
-            }
+        long range = range(fn, fn + 1);
+        if (verified && known(batch, r, range)) {
+            return r;
         }
-        for (byte[] p : seal.path()) {
+        seen.put(ByteBuffer.wrap(r), range);
+        for (byte[] p : path) {
             if (sn == 0) {
-                return false;
+                return null;
             }
+            long siblingRange;
             if ((fn & 1) == 1 || fn == sn) {
-                r = Canonical.node(p, r);
                 if ((fn & 1) == 0) {
+                    // the right edge: r stands for the node some levels up that has no right sibling
                     while ((fn & 1) == 0 && fn != 0) {
                         fn >>= 1;
                         sn >>= 1;
+                        level++;
+                    }
+                    if (fn == 0) {
+                        return null;
                     }
                 }
+                siblingRange = range((fn - 1) << level, fn << level);
+                range = range((fn - 1) << level, Math.min(n, (fn + 1) << level));
+                r = Canonical.node(p, r);
             } else {
+                siblingRange = range((fn + 1) << level, Math.min(n, (fn + 2) << level));
+                range = range(fn << level, Math.min(n, (fn + 2) << level));
                 r = Canonical.node(r, p);
             }
             fn >>= 1;
             sn >>= 1;
-            synchronized (batches) {
-                if (batch.nodes.contains(ByteBuffer.wrap(r))) {
-                    return true;
+            level++;
+            seen.put(ByteBuffer.wrap(p), siblingRange);
+            if (verified && known(batch, r, range)) {
+                synchronized (batches) {
+                    batch.nodes.putAll(seen);
                 }
+                return r;
             }
+            seen.put(ByteBuffer.wrap(r), range);
         }
-        return false;
+        if (verified || sn != 0) {
+            return null;
+        }
+        batch.nodes.putAll(seen);
+        return r;
+    }
+
+    private boolean known(Batch batch, byte[] node, long range) {
+        synchronized (batches) {
+            Long at = batch.nodes.get(ByteBuffer.wrap(node));
+            return at != null && at == range;
+        }
+    }
+
+    private static long range(long start, long end) {
+        return start << 32 | end;
     }
 
     private static String printable(String s) {
