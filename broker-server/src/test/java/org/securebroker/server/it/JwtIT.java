@@ -225,7 +225,8 @@ class JwtIT {
     @Test
     void shouldKeepASessionThatRenewsItsTokenOnTheSameConnection() throws Exception {
         try (RawConnection c = connect()) {
-            AuthOkFrame first = (AuthOkFrame) authenticate(c, token("alice", 2).kid("rsa").signRs256(rsa.getPrivate()));
+            // 3 s: enough for the refused renewals below on a loaded machine, short enough to wait out
+            AuthOkFrame first = (AuthOkFrame) authenticate(c, token("alice", 3).kid("rsa").signRs256(rsa.getPrivate()));
             Thread.sleep(1000);
             // a token for someone else, or a bad one, is refused and the session keeps its deadline
             c.send(new AuthFrame(10, "JWT", Bytes.utf8(token("mallory", 60).kid("rsa").signRs256(rsa.getPrivate()))));
@@ -234,7 +235,7 @@ class JwtIT {
             assertThat(other.code()).isEqualTo(ErrorCode.AUTHENTICATION_FAILED.code());
             c.send(new AuthFrame(11, "JWT", Bytes.utf8(token("alice", 60).kid("rsa").unsecured("none"))));
             assertThat(((ErrorFrame) c.next()).correlationId()).isEqualTo(11);
-            c.send(new AuthFrame(12, "JWT", Bytes.utf8(token("alice", 4).kid("ec").signEs256(ec.getPrivate()))));
+            c.send(new AuthFrame(12, "JWT", Bytes.utf8(token("alice", 5).kid("ec").signEs256(ec.getPrivate()))));
             AuthOkFrame renewed = (AuthOkFrame) c.next();
             assertThat(renewed.correlationId()).isEqualTo(12);
             assertThat(renewed.principal()).isEqualTo("alice");
