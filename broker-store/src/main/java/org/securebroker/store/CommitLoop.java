@@ -320,43 +320,28 @@ final class CommitLoop implements AutoCloseable {
         if (sealer == null || w.log.isDeleted()) {
             return;
         }
-        int count = 0;
+        List<ByteBuffer[]> records = new ArrayList<>(w.appends.size());
         for (Append a : w.appends) {
-            count += a.records.length;
-        }
-        ByteBuffer[] all = new ByteBuffer[count];
-        int at = 0;
-        for (Append a : w.appends) {
-            for (ByteBuffer r : a.records) {
-                all[at++] = r.duplicate();
-            }
+            records.add(a.records);
         }
         long first = w.log.nextOffset();
-        ByteBuffer[] seals;
+        List<ByteBuffer[]> seals;
         try {
-            seals = sealer.seal(w.log.name(), first, all);
-            if (seals.length != count) {
-                throw new IllegalStateException("the sealer returned " + seals.length + " seals for " + count + " records");
-            }
-            for (ByteBuffer seal : seals) {
-                if (seal.remaining() > sealer.maxSealBytes()) {
-                    throw new IllegalStateException("a seal of " + seal.remaining() + " bytes exceeds the sealer's "
-                            + sealer.maxSealBytes());
-                }
-            }
+            seals = Sealing.seal(sealer, w.log.name(), first, records);
         } catch (RuntimeException e) {
-            LOG.error("sealing {} records of log '{}' failed; they are not stored", count, w.log.name(), e);
+            LOG.error("sealing the records of log '{}' failed; they are not stored", w.log.name(), e);
             for (Append a : w.appends) {
                 a.error = new StoreException(StoreException.Kind.IO_ERROR, "the records could not be sealed ("
                         + e.getClass().getSimpleName() + "); nothing was stored", e);
             }
             return;
         }
-        at = 0;
-        for (Append a : w.appends) {
-            a.seals = java.util.Arrays.copyOfRange(seals, at, at + a.records.length);
-            a.sealedFirst = first + at;
-            at += a.records.length;
+        long next = first;
+        for (int i = 0; i < w.appends.size(); i++) {
+            Append a = w.appends.get(i);
+            a.seals = seals.get(i);
+            a.sealedFirst = next;
+            next += a.records.length;
         }
     }
 
@@ -582,21 +567,10 @@ final class CommitLoop implements AutoCloseable {
                 if (a.error != null) {
                     a.future.completeExceptionally(a.error);
                 } else {
-                    a.future.complete(new AppendResult(a.first, a.last, sealsOf(a)));
+                    a.future.complete(new AppendResult(a.first, a.last, Sealing.resultView(a.seals)));
                 }
             }
         });
-    }
-
-    private static List<ByteBuffer> sealsOf(Append a) {
-        if (a.seals == null) {
-            return List.of();
-        }
-        List<ByteBuffer> out = new ArrayList<>(a.seals.length);
-        for (ByteBuffer seal : a.seals) {
-            out.add(seal.asReadOnlyBuffer());
-        }
-        return out;
     }
 
     /** Stops taking requests, finishes the queued ones and waits for the thread to end. */

@@ -61,13 +61,7 @@ import org.securebroker.protocol.frame.PublishFrame;
 import org.securebroker.protocol.frame.PublishMessage;
 import org.securebroker.protocol.frame.PublishOkFrame;
 import org.securebroker.protocol.frame.PublishResult;
-import org.securebroker.protocol.integrity.BrokerSeal;
-import org.securebroker.protocol.integrity.Canonical;
 import org.securebroker.protocol.integrity.KeySet;
-import org.securebroker.protocol.integrity.MerkleTree;
-import org.securebroker.protocol.integrity.Receipt;
-import org.securebroker.protocol.integrity.SignedMessage;
-import org.securebroker.protocol.integrity.SigningKey;
 import org.securebroker.protocol.frame.QueueListFrame;
 import org.securebroker.protocol.frame.SubscribeOkFrame;
 
@@ -353,7 +347,7 @@ public final class FakeBroker implements AutoCloseable {
 
     // ------------------------------------------------------------ signing
 
-    private final SigningKey signingKey = SigningKey.generate(new java.security.SecureRandom());
+    private final FakeSigner signer = new FakeSigner();
     private final List<PublishMessage> published = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     // ------------------------------------------------------------ actions
@@ -376,29 +370,12 @@ public final class FakeBroker implements AutoCloseable {
 
     /** The public key this fake signs deliveries and receipts with. */
     public KeySet signingKeys() {
-        return KeySet.of(signingKey.publicKey());
+        return signer.keys();
     }
 
-    /** {@code f} with this fake's broker signature (a batch of one). */
+    /** {@code f} with this fake's broker signature. */
     public DeliverFrame signed(DeliverFrame f) {
-        byte[] seal = seal(SignedMessage.of(f).leaf());
-        return new DeliverFrame(f.consumerId(), f.queue(), f.offset(), f.deliveryCount(), f.brokerTimestampMillis(),
-                f.producerPrincipal(), f.producerId(), f.sequence(), f.headers(), f.payload(), f.producerSignature(),
-                Bytes.copyOf(seal));
-    }
-
-    private byte[] seal(byte[] leaf) {
-        byte[] root = MerkleTree.build(new byte[][] {leaf}).root();
-        byte[] signature = signingKey.sign(Canonical.batchStatement(signingKey.id(), 0, 1, root));
-        return new BrokerSeal(signingKey.id(), 0, 0, 1, new byte[0][], signature).encode();
-    }
-
-    private Bytes receipt(String queue, long offset, PublishMessage m) {
-        byte[] digest = Canonical.contentDigest(m.headers(), Canonical.payloadDigest(m.payload()), m.producerSignature());
-        long now = System.currentTimeMillis();
-        byte[] leaf = Canonical.leaf(queue, offset, now, "alice", m.producerId(), m.sequence(), digest);
-        return Bytes.copyOf(Receipt.encode(queue, offset, now, "alice", m.producerId(), m.sequence(),
-                java.nio.ByteBuffer.wrap(digest), java.nio.ByteBuffer.wrap(seal(leaf))));
+        return signer.signed(f);
     }
 
     /** The messages of every PUBLISH received, in order. */
@@ -427,13 +404,13 @@ public final class FakeBroker implements AutoCloseable {
             String key = m.producerId() + "/" + m.sequence();
             Long original = m.producerId().isEmpty() ? null : stored.get(key);
             if (original != null) {
-                results.add(new PublishResult(original, true, receipt(publish.queue(), original, m)));
+                results.add(new PublishResult(original, true, signer.receipt(publish.queue(), original, m)));
             } else {
                 long offset = nextOffset.getAndIncrement();
                 if (!m.producerId().isEmpty()) {
                     stored.put(key, offset);
                 }
-                results.add(new PublishResult(offset, false, receipt(publish.queue(), offset, m)));
+                results.add(new PublishResult(offset, false, signer.receipt(publish.queue(), offset, m)));
             }
         }
         return new PublishOkFrame(publish.correlationId(), results);
