@@ -53,6 +53,18 @@ class VerificationTest extends ClientTestSupport {
     }
 
     @Test
+    void shouldRefuseAGenuineMessageOfAnotherQueue() {
+        BrokerClient client = connect();
+        Subscription s = client.subscribe("orders", "billing", received::add);
+        DeliverFrame d = delivery(broker.lastConsumerId(), 1, "payroll data");
+        broker.send(broker.signed(new DeliverFrame(d.consumerId(), "payroll", d.offset(), 1, d.brokerTimestampMillis(),
+                d.producerPrincipal(), d.producerId(), d.sequence(), d.headers(), d.payload(), Bytes.EMPTY, Bytes.EMPTY)));
+        eventually(() -> s.failure().isPresent());
+        assertThat(received).isEmpty();
+        assertThat(s.failure().orElseThrow().getMessage()).contains("queue 'payroll', not of this subscription's queue");
+    }
+
+    @Test
     void shouldRefuseUnsignedDeliveriesAndOnesFromAnotherKey() {
         BrokerClient client = connect();
         Subscription s = client.subscribe("orders", "billing", received::add);

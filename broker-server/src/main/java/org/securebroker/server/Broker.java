@@ -24,6 +24,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.integrity.KeyPem;
 import org.securebroker.protocol.integrity.SigningKey;
 import org.securebroker.protocol.integrity.SigningKey;
 import org.securebroker.protocol.frame.ErrorFrame;
@@ -258,8 +259,11 @@ public final class Broker implements AutoCloseable {
             }
             access.addObserver(metrics::observe);
             QueueEngine started = engine;
+            if (signer != null) {
+                started.brokerKeys(KeyPem.readPublicKeys(config.integrity().publicKeys()));
+            }
             IntegrityKeys integrity = new IntegrityKeys(config.integrity(), signer == null ? "" : signer.keyId(),
-                    signer == null ? null : signer::use, producerKeys, started::producerKeys);
+                    signer == null ? null : signer::use, started::brokerKeys, producerKeys, started::producerKeys);
             Broker broker = new Broker(config, store, users, authenticator, mechanisms, engine, tls, policies, audit,
                     access, metrics, keyring, integrity);
             AuditLog auditLog = audit;

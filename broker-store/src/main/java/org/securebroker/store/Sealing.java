@@ -2,13 +2,12 @@ package org.securebroker.store;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
- * The commit thread's use of a {@link RecordSealer}: one call for all of a log's records of a
- * round, the seals checked and handed back per append, and the read-only copies an append's
- * result carries.
+ * The commit thread's use of a {@link RecordSealer}: one call per append (whose records are
+ * written, or fail, together), the seals checked, and the read-only copies an append's result
+ * carries.
  *
  * <p>Thread-safety: stateless; used on the commit thread.
  */
@@ -18,39 +17,34 @@ final class Sealing {
     }
 
     /**
-     * Seals the records of {@code appends} (each an array of records, in order) for offsets from
-     * {@code firstOffset}.
+     * Seals the records of each of {@code appends} (each an array of records, in order) for
+     * consecutive offsets from {@code firstOffset}, one sealer call per append: an append's
+     * records are stored or fail together, so a seal never covers a record that was not stored.
      *
      * @return the seals of each append, in order
-     * @throws RuntimeException if the sealer fails or breaks its contract; nothing is sealed then
+     * @throws RuntimeException if the sealer fails or breaks its contract
      */
     static List<ByteBuffer[]> seal(RecordSealer sealer, String log, long firstOffset, List<ByteBuffer[]> appends) {
-        int count = 0;
-        for (ByteBuffer[] records : appends) {
-            count += records.length;
-        }
-        ByteBuffer[] all = new ByteBuffer[count];
-        int at = 0;
-        for (ByteBuffer[] records : appends) {
-            for (ByteBuffer r : records) {
-                all[at++] = r.duplicate();
-            }
-        }
-        ByteBuffer[] seals = sealer.seal(log, firstOffset, all);
-        if (seals.length != count) {
-            throw new IllegalStateException("the sealer returned " + seals.length + " seals for " + count + " records");
-        }
-        for (ByteBuffer seal : seals) {
-            if (seal.remaining() > sealer.maxSealBytes()) {
-                throw new IllegalStateException("a seal of " + seal.remaining() + " bytes exceeds the sealer's "
-                        + sealer.maxSealBytes());
-            }
-        }
         List<ByteBuffer[]> out = new ArrayList<>(appends.size());
-        at = 0;
+        long offset = firstOffset;
         for (ByteBuffer[] records : appends) {
-            out.add(Arrays.copyOfRange(seals, at, at + records.length));
-            at += records.length;
+            ByteBuffer[] views = new ByteBuffer[records.length];
+            for (int i = 0; i < records.length; i++) {
+                views[i] = records[i].duplicate();
+            }
+            ByteBuffer[] seals = sealer.seal(log, offset, views);
+            if (seals.length != records.length) {
+                throw new IllegalStateException("the sealer returned " + seals.length + " seals for " + records.length
+                        + " records");
+            }
+            for (ByteBuffer seal : seals) {
+                if (seal.remaining() > sealer.maxSealBytes()) {
+                    throw new IllegalStateException("a seal of " + seal.remaining() + " bytes exceeds the sealer's "
+                            + sealer.maxSealBytes());
+                }
+            }
+            out.add(seals);
+            offset += records.length;
         }
         return out;
     }

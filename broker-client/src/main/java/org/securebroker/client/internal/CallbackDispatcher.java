@@ -41,6 +41,7 @@ final class CallbackDispatcher {
     private final ConcurrentLinkedQueue<DeliveredMessage> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final MessageVerifier verifier;
+    private final String subscribedQueue;
     private volatile java.util.function.Consumer<BrokerException> onRefused = e -> { };
     private volatile boolean stopped;
 
@@ -49,8 +50,9 @@ final class CallbackDispatcher {
      * @param ownedExecutor {@code executor} if this dispatcher created it and shuts it down on
      *     {@link #stop()}, else null
      */
-    CallbackDispatcher(String description, MessageHandler handler, Executor executor,
+    CallbackDispatcher(String description, String queue, MessageHandler handler, Executor executor,
                        ExecutorService ownedExecutor, MessageVerifier verifier) {
+        this.subscribedQueue = queue;
         this.verifier = verifier;
         this.description = description;
         this.handler = handler;
@@ -110,6 +112,11 @@ final class CallbackDispatcher {
             return true;
         }
         try {
+            if (!subscribedQueue.equals(m.queue())) {
+                // a genuine message of another queue, injected into this subscription
+                throw new IntegrityException(IntegrityException.Reason.BAD_SIGNATURE, "it is signed as a message of "
+                        + "queue '" + m.queue().replaceAll("[^\\x20-\\x7e]", "?") + "', not of this subscription's queue");
+            }
             verifier.verify(m.signedMessage());
             return true;
         } catch (IntegrityException e) {

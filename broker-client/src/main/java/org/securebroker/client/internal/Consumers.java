@@ -88,7 +88,7 @@ final class Consumers {
                     ClientThreads.daemon(clientName + "-callback-" + queue + "/" + name));
             executor = owned;
         }
-        CallbackDispatcher dispatcher = new CallbackDispatcher(description, handler, executor, owned,
+        CallbackDispatcher dispatcher = new CallbackDispatcher(description, queue, handler, executor, owned,
                 verifier.orElse(null));
         SubscriptionImpl s = new SubscriptionImpl(this, queue, name, options.prefetch(), dispatcher, requestTimeout);
         dispatcher.onRefused(s::refuse);

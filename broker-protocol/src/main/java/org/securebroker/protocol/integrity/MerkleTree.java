@@ -63,25 +63,12 @@ public final class MerkleTree {
      * (RFC 9162, section 2.1.3.2), or null if the path cannot belong to such a tree.
      */
     public static byte[] rootFromPath(byte[] leaf, long index, long size, byte[][] path) {
-        return rootFromPath(leaf, index, size, path, null);
-    }
-
-    /**
-     * {@link #rootFromPath(byte[], long, long, byte[][])} that also records the hashes it
-     * computes, the leaf first, in {@code walked} (at least {@code path.length + 1} long; null =
-     * do not record).
-     */
-    public static byte[] rootFromPath(byte[] leaf, long index, long size, byte[][] path, byte[][] walked) {
         if (index < 0 || size <= 0 || index >= size) {
             return null;
         }
         long fn = index;
         long sn = size - 1;
         byte[] r = leaf;
-        int step = 0;
-        if (walked != null) {
-            walked[step++] = r;
-        }
         for (byte[] p : path) {
             if (sn == 0) {
                 return null;
@@ -96,9 +83,6 @@ public final class MerkleTree {
                 }
             } else {
                 r = Canonical.node(r, p);
-            }
-            if (walked != null) {
-                walked[step++] = r;
             }
             fn >>= 1;
             sn >>= 1;

@@ -55,7 +55,7 @@ final class SignedJson {
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = h.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            headers.add(e.getKey(), bytes(e.getValue(), "headers." + e.getKey()));
+            headers.add(e.getKey(), bytes(e.getValue(), "headers." + Cli.quote(e.getKey())));
         }
         return new SignedMessage(text(n, "queue"), unsigned(n, "offset"), n.path("brokerTimestampMillis").asLong(),
                 text(n, "producerPrincipal"), text(n, "producerId"), unsigned(n, "sequence"), headers.build(),

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.Objects;
 import java.util.function.Consumer;
+import org.securebroker.protocol.integrity.KeySet;
 import org.securebroker.protocol.integrity.SigningKey;
 import org.securebroker.server.config.BrokerConfig;
 import org.slf4j.Logger;
@@ -30,6 +31,7 @@ public final class IntegrityKeys {
     private final BrokerConfig.Integrity config;
     private final Consumer<SigningKey> signer;
     private final Consumer<ProducerKeys> producers;
+    private final Consumer<KeySet> publicKeys;
     private volatile String signingKeyId;
     private volatile ProducerKeys producerKeys;
     private FileTime producerKeysModified;
@@ -37,9 +39,11 @@ public final class IntegrityKeys {
     /**
      * @param signingKeyId the id of the key the broker started with; empty while signing is off
      * @param signer takes a new signing key; null while signing is off
+     * @param publicKeys takes the public keys (current and retired) after a rotation
      */
     public IntegrityKeys(BrokerConfig.Integrity config, String signingKeyId, Consumer<SigningKey> signer,
-                         ProducerKeys producerKeys, Consumer<ProducerKeys> producers) {
+                         Consumer<KeySet> publicKeys, ProducerKeys producerKeys, Consumer<ProducerKeys> producers) {
+        this.publicKeys = publicKeys;
         this.config = config;
         this.signingKeyId = Objects.requireNonNull(signingKeyId, "signingKeyId");
         this.signer = signer;
@@ -68,9 +72,10 @@ public final class IntegrityKeys {
             return null;
         }
         SigningKey key;
+        KeySet keys;
         try {
             key = SigningKeyFiles.loadPrivate(config.privateKey());
-            SigningKeyFiles.loadPublic(config.publicKeys(), key);
+            keys = SigningKeyFiles.loadPublic(config.publicKeys(), key);
         } catch (IOException e) {
             throw new IllegalStateException("the message-signing key cannot be used: " + e.getMessage(), e);
         }
@@ -78,6 +83,7 @@ public final class IntegrityKeys {
             return null;
         }
         String previous = signingKeyId;
+        publicKeys.accept(keys);
         signer.accept(key);
         signingKeyId = key.id();
         LOG.info("messages are now signed with key {} (was {})", key.id(), previous);

@@ -13,12 +13,13 @@ import org.securebroker.protocol.integrity.SigningKey;
 import org.securebroker.store.RecordSealer;
 
 /**
- * Signs stored messages: for each queue's share of a group commit, the store hands over the
- * encoded envelopes with their offsets; this builds one Merkle tree per at most
- * {@value #MAX_TREE} messages, signs each root once with the broker's Ed25519 key and gives
- * every message its seal (key id, audit position, leaf index, tree size, inclusion proof,
- * signature). One signature covers a whole batch, so signing costs a hash per message, not a
- * signature.
+ * Signs stored messages: for each append to a queue (the messages of one PUBLISH, which are
+ * stored or fail together), the store hands over the encoded envelopes with their offsets; this
+ * builds one Merkle tree per at most {@value #MAX_TREE} messages, signs each root once with the
+ * broker's Ed25519 key and gives every message its seal (key id, audit position, leaf index,
+ * tree size, inclusion proof, signature). One signature covers a whole batch, so signing costs
+ * a hash per message, not a signature, and no signature ever covers a message that was not
+ * stored.
  *
  * <p>The leaf is hashed from the envelope's bytes as they are: its fields from
  * {@code brokerTimestampMillis} to {@code contentDigest} use the encodings the canonical leaf

@@ -21,6 +21,10 @@ import org.securebroker.protocol.frame.PublishMessage;
 import org.securebroker.protocol.frame.PublishResult;
 import org.securebroker.protocol.frame.QueueInfo;
 import org.securebroker.server.RequestException;
+import org.securebroker.protocol.integrity.IntegrityException;
+import org.securebroker.protocol.integrity.KeySet;
+import org.securebroker.protocol.integrity.MessageVerifier;
+import org.securebroker.protocol.integrity.SignedMessage;
 import org.securebroker.server.integrity.ProducerKeys;
 import org.securebroker.store.Store;
 import org.securebroker.store.StoreException;
@@ -47,6 +51,7 @@ public final class QueueEngine implements AutoCloseable {
     private final boolean autoCreate;
     private final boolean signing;
     private volatile ProducerKeys producerKeys = ProducerKeys.NONE;
+    private volatile MessageVerifier storedMessages;
     private final ExecutorService workers;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService admin;
@@ -148,6 +153,35 @@ public final class QueueEngine implements AutoCloseable {
     /** Whether stored messages are signed. */
     boolean signing() {
         return signing;
+    }
+
+    /** The broker's public keys (current and retired), to check stored messages before they are signed again. */
+    public void brokerKeys(KeySet keys) {
+        this.storedMessages = new MessageVerifier(keys);
+    }
+
+    /**
+     * Whether a stored message still carries a valid broker signature for its queue and offset.
+     * A dead letter is signed anew in its dead-letter queue, so it must be checked first: else a
+     * record changed at rest would come out of the dead-letter queue freshly signed.
+     */
+    boolean intact(String queue, long offset, MessageEnvelope e) {
+        MessageVerifier verifier = storedMessages;
+        if (!signing) {
+            return true;
+        }
+        if (verifier == null || e.brokerSeal().isEmpty()) {
+            return false;
+        }
+        try {
+            verifier.verify(new SignedMessage(queue, offset, e.brokerTimestampMillis(), e.producerPrincipal(),
+                    e.producerId(), e.sequence(), e.headers(), e.payload(), e.producerSignature(), e.brokerSeal()));
+            return true;
+        } catch (IntegrityException ex) {
+            LOG.error("queue '{}': the message at offset {} fails its broker signature ({}): it was changed after it was "
+                    + "stored", queue, Long.toUnsignedString(offset), ex.reason());
+            return false;
+        }
     }
 
     /** Uses these producer keys for the messages published from now on. */

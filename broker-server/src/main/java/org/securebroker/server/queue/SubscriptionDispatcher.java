@@ -426,6 +426,13 @@ final class SubscriptionDispatcher {
             settle(offset);
             return;
         }
+        if (!queue.engine().intact(queue.name(), offset, envelope)) {
+            LOG.error("{}/{}: offset {} is not moved to the dead-letter queue ({}): without a valid broker signature it "
+                    + "would be signed anew there; it is dropped", queue.name(), name, offset, reason);
+            queue.dropped("signature-invalid");
+            settle(offset);
+            return;
+        }
         deadLettering.add(offset);
         Headers.Builder headers = Headers.builder();
         Headers original = envelope.headers();

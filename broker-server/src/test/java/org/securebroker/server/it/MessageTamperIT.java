@@ -92,6 +92,37 @@ class MessageTamperIT {
     }
 
     @Test
+    void shouldNotSignAChangedMessageAnewByDeadLetteringIt() throws Exception {
+        try (BrokerClient admin = client(broker.port())) {
+            admin.createQueue(QueueSpec.named("expiring").withDeadLetterQueue("expired"));
+            admin.send("expiring", Message.of("kept as it was"));
+            admin.send("expiring", Message.of("to be changed"));
+        }
+        broker.stop();
+        StoreRewriter store = new StoreRewriter(dir.resolve("data"));
+        // the expiry is not signed: moving it is how a message gets to the dead-letter queue
+        store.change("expiring", 0, e -> expireNow(e, e.payload()));
+        store.change("expiring", 1, e -> expireNow(e, Bytes.utf8("changed, then expired")));
+        store.write();
+        broker.start();
+
+        try (BrokerClient c = client(broker.port())) {
+            Subscription trigger = c.subscribe("expiring", "any", m -> m.ack());
+            Consumed letters = consume(c, "expired");
+            assertThat(letters.subscription.failure()).as("every dead letter verifies").isEmpty();
+            assertThat(letters.offsets).containsExactly(0L);
+            trigger.close();
+        }
+        assertThat(broker.broker().engine().counters()).containsEntry("dropped:signature-invalid", 1L)
+                .containsEntry("dead-lettered:expired", 1L);
+    }
+
+    private static MessageEnvelope expireNow(MessageEnvelope e, Bytes payload) {
+        return new MessageEnvelope(e.brokerTimestampMillis(), 1, e.producerPrincipal(), e.producerId(), e.sequence(),
+                e.contentDigest(), e.headers(), payload, e.producerSignature(), e.brokerSeal());
+    }
+
+    @Test
     void shouldRefuseEveryMessageChangedInTransit() throws Exception {
         Map<String, UnaryOperator<DeliverFrame>> edits = Map.of(
                 "payload", f -> deliver(f, f.queue(), f.offset(), f.brokerTimestampMillis(), f.producerPrincipal(),
