@@ -60,7 +60,7 @@ public final class BrokerMetrics implements ConnectionListener {
                 .publishPercentileHistogram()
                 .register(registry);
         this.signing = Timer.builder("securebroker.signing")
-                .description("Signing one queue's share of a group commit: its Merkle tree and one Ed25519 signature")
+                .description("Signing the messages of one append (a PUBLISH to a queue): their Merkle tree and one Ed25519 signature")
                 .publishPercentileHistogram()
                 .register(registry);
         this.rejectedFrames = Counter.builder("securebroker.frames.rejected")
