@@ -115,7 +115,7 @@ final class CallbackDispatcher {
             if (!subscribedQueue.equals(m.queue())) {
                 // a genuine message of another queue, injected into this subscription
                 throw new IntegrityException(IntegrityException.Reason.BAD_SIGNATURE, "it is signed as a message of "
-                        + "queue '" + m.queue().replaceAll("[^\\x20-\\x7e]", "?") + "', not of this subscription's queue");
+                        + "queue '" + IntegrityException.printable(m.queue()) + "', not of this subscription's queue");
             }
             verifier.verify(m.signedMessage());
             return true;

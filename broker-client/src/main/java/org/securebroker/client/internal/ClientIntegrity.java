@@ -8,6 +8,7 @@ import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.protocol.frame.Headers;
 import org.securebroker.protocol.integrity.IntegrityException;
 import org.securebroker.protocol.integrity.MessageVerifier;
+import org.securebroker.protocol.integrity.ProducerSignature;
 import org.securebroker.protocol.integrity.Receipt;
 import org.securebroker.protocol.integrity.SigningKey;
 
@@ -42,7 +43,7 @@ public record ClientIntegrity(Optional<MessageVerifier> verifier, boolean verifi
 
     /** Bytes a producer signature adds to each message; 0 without a producer key. */
     int signatureBytes() {
-        return producerKey.map(k -> 1 + 2 + k.id().length() + 64).orElse(0);
+        return producerKey.map(k -> ProducerSignature.encodedLength(k.id().length())).orElse(0);
     }
 
     /**

@@ -39,6 +39,13 @@ public final class Bytes {
         return length == 0 ? EMPTY : new Bytes(Arrays.copyOfRange(bytes, offset, offset + length));
     }
 
+    /** A copy of the remaining bytes of {@code buffer}, which is left as it was. */
+    public static Bytes copyOf(ByteBuffer buffer) {
+        byte[] copy = new byte[buffer.remaining()];
+        buffer.duplicate().get(copy);
+        return copy.length == 0 ? EMPTY : new Bytes(copy);
+    }
+
     /** The UTF-8 encoding of {@code text}. */
     public static Bytes utf8(String text) {
         byte[] encoded = text.getBytes(StandardCharsets.UTF_8);

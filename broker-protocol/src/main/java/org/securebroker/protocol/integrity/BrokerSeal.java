@@ -38,12 +38,12 @@ public final class BrokerSeal {
     private final byte[] signature;
 
     public BrokerSeal(String keyId, long auditPosition, int leafIndex, int treeSize, byte[][] path, byte[] signature) {
-        this(keyId, auditPosition, leafIndex, treeSize, path.clone(), signature.clone(), true);
+        this(path.clone(), signature.clone(), keyId, auditPosition, leafIndex, treeSize);
     }
 
-    /** Takes the arrays as they are (they are fresh from {@link #read}). */
-    private BrokerSeal(String keyId, long auditPosition, int leafIndex, int treeSize, byte[][] path, byte[] signature,
-                       boolean owned) {
+    /** Takes the arrays as they are: the caller hands them over (copies, or fresh from {@link #read}). */
+    private BrokerSeal(byte[][] path, byte[] signature, String keyId, long auditPosition, int leafIndex,
+                       int treeSize) {
         this.keyId = Objects.requireNonNull(keyId, "keyId");
         if (keyId.isEmpty() || keyId.length() > 64) {
             throw new IllegalArgumentException("a key id has 1 to 64 characters");
@@ -171,8 +171,8 @@ public final class BrokerSeal {
                 throw new IntegrityException(IntegrityException.Reason.MALFORMED,
                         in.remaining() + " bytes after the broker signature");
             }
-            return new BrokerSeal(new String(id, StandardCharsets.US_ASCII), auditPosition, leafIndex, treeSize, path,
-                    signature, true);
+            return new BrokerSeal(path, signature, new String(id, StandardCharsets.US_ASCII), auditPosition, leafIndex,
+                    treeSize);
         } catch (BufferUnderflowException e) {
             throw new IntegrityException(IntegrityException.Reason.MALFORMED, "the broker signature is truncated");
         } catch (IllegalArgumentException e) {

@@ -35,4 +35,14 @@ public final class IntegrityException extends RuntimeException {
     public Reason reason() {
         return reason;
     }
+
+    /**
+     * Text from a signature, seal or message (key ids, queue names) for an error message: at
+     * most 64 characters, anything but printable ASCII replaced by '?', so it cannot forge log
+     * lines or move a terminal's cursor.
+     */
+    public static String printable(String untrusted) {
+        String cut = untrusted.length() > 64 ? untrusted.substring(0, 64) + "..." : untrusted;
+        return cut.replaceAll("[^\\x20-\\x7e]", "?");
+    }
 }

@@ -64,8 +64,8 @@ public final class MessageVerifier {
     /** Checks that {@code seal} signs {@code leaf}. */
     public void verify(byte[] leaf, BrokerSeal seal) {
         VerifyingKey key = keys.get(seal.keyId()).orElseThrow(() -> new IntegrityException(
-                IntegrityException.Reason.UNKNOWN_KEY, "signed with broker key " + printable(seal.keyId())
-                        + ", which is not among the pinned keys " + keys.ids()));
+                IntegrityException.Reason.UNKNOWN_KEY, "signed with broker key "
+                        + IntegrityException.printable(seal.keyId()) + ", which is not among the pinned keys " + keys.ids()));
         byte[] root = MerkleTree.rootFromPath(leaf, seal.leafIndex(), seal.treeSize(), seal.path());
         if (root == null) {
             throw new IntegrityException(IntegrityException.Reason.BAD_PROOF,
@@ -86,9 +86,5 @@ public final class MessageVerifier {
         synchronized (verified) {
             verified.put(signature, statement);
         }
-    }
-
-    private static String printable(String s) {
-        return s.replaceAll("[^\\x20-\\x7e]", "?");
     }
 }

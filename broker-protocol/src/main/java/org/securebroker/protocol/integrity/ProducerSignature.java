@@ -25,6 +25,11 @@ public final class ProducerSignature {
     private ProducerSignature() {
     }
 
+    /** The length of a signature made with a key whose id has {@code keyIdLength} ASCII characters. */
+    public static int encodedLength(int keyIdLength) {
+        return 1 + 2 + keyIdLength + BrokerSeal.SIGNATURE_BYTES;
+    }
+
     /** Signs a message for {@code queue} with the producer's key. */
     public static Bytes sign(SigningKey key, String queue, String producerId, long sequence, Headers headers,
                              Bytes payload) {
@@ -32,7 +37,7 @@ public final class ProducerSignature {
                 Canonical.payloadDigest(payload));
         byte[] sig = key.sign(statement);
         byte[] id = key.id().getBytes(StandardCharsets.US_ASCII);
-        ByteBuffer b = ByteBuffer.allocate(1 + 2 + id.length + sig.length);
+        ByteBuffer b = ByteBuffer.allocate(encodedLength(id.length));
         b.put(VERSION).putShort((short) id.length).put(id).put(sig);
         return Bytes.copyOf(b.array());
     }
@@ -70,17 +75,12 @@ public final class ProducerSignature {
             throw new IntegrityException(IntegrityException.Reason.MALFORMED, "the producer signature is truncated");
         }
         VerifyingKey key = keys.get(keyId).orElseThrow(() -> new IntegrityException(
-                IntegrityException.Reason.UNKNOWN_KEY, "producer key " + printable(keyId)
+                IntegrityException.Reason.UNKNOWN_KEY, "producer key '" + IntegrityException.printable(keyId) + "'"
                         + " is not registered for this principal"));
         byte[] statement = Canonical.producerStatement(queue, producerId, sequence, headers, payloadDigest);
         if (!key.verify(sig, statement)) {
             throw new IntegrityException(IntegrityException.Reason.BAD_SIGNATURE,
                     "the producer signature (key " + keyId + ") does not match the message");
         }
-    }
-
-    private static String printable(String s) {
-        String cut = s.length() > 64 ? s.substring(0, 64) + "..." : s;
-        return "'" + cut.replaceAll("[^\\x20-\\x7e]", "?") + "'";
     }
 }

@@ -11,8 +11,7 @@ import org.securebroker.protocol.integrity.KeySet;
 import org.securebroker.protocol.integrity.SigningKey;
 import org.securebroker.protocol.integrity.VerifyingKey;
 import org.securebroker.server.integrity.ProducerKeys;
-import org.securebroker.store.io.AtomicFiles;
-import org.securebroker.store.io.DefaultFileLayer;
+import org.securebroker.server.integrity.SigningKeyFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -140,14 +139,7 @@ final class ProducerKeysCommand implements Runnable {
                 throw new FileAlreadyExistsException(priv + " or " + pub, null, "use --force to overwrite");
             }
             SigningKey key = SigningKey.generate(new SecureRandom());
-            Path dir = priv.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            byte[] pem = KeyPem.privateKeyPem(key);
-            try {
-                AtomicFiles.write(DefaultFileLayer.INSTANCE, priv, java.nio.ByteBuffer.wrap(pem));
-            } finally {
-                java.util.Arrays.fill(pem, (byte) 0);
-            }
+            SigningKeyFiles.writePrivate(priv, key);
             Files.writeString(pub, KeyPem.publicKeyPem(key.publicKey()));
             spec.commandLine().getOut().println("producer key " + key.id() + ": " + priv + " (private), " + pub
                     + " (public; register it with 'broker keys producer add PRINCIPAL " + pub + "')");

@@ -124,7 +124,8 @@ public final class SigningKeyFiles {
         }
     }
 
-    private static void writePrivate(Path file, SigningKey key) throws IOException {
+    /** Writes a private key as PKCS#8 PEM, durably and readable by its owner only. */
+    public static void writePrivate(Path file, SigningKey key) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         byte[] pem = KeyPem.privateKeyPem(key);
         try {

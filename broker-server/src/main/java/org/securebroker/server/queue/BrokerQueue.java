@@ -228,7 +228,7 @@ final class BrokerQueue {
                     for (int j = 0; j < count; j++) {
                         MessageEnvelope e = envelopes[index[j]];
                         if (!seals.isEmpty()) {
-                            e = e.withSeal(Bytes.copyOf(bytesOf(seals.get(j))));
+                            e = e.withSeal(Bytes.copyOf(seals.get(j)));
                         }
                         recent.add(first + j, e, records.get(j).limit());
                     }
@@ -243,12 +243,6 @@ final class BrokerQueue {
     private Bytes receipt(long offset, MessageEnvelope e, ByteBuffer seal) {
         return Bytes.copyOf(Receipt.encode(name(), offset, e.brokerTimestampMillis(), e.producerPrincipal(),
                 e.producerId(), e.sequence(), e.contentDigest().asReadOnlyByteBuffer(), seal));
-    }
-
-    private static byte[] bytesOf(ByteBuffer b) {
-        byte[] out = new byte[b.remaining()];
-        b.duplicate().get(out);
-        return out;
     }
 
     /**

@@ -4,11 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -17,7 +12,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.securebroker.server.auth.jwt.DevTokens;
-import org.securebroker.server.cli.BrokerCli;
 import org.securebroker.server.config.BrokerConfig;
 
 /** The operator CLI against a running broker. */
@@ -26,26 +20,10 @@ class CliIT {
     @TempDir
     Path dir;
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private Run run(String stdin, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        InputStream previous = System.in;
-        try {
-            System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-            int exit = BrokerCli.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-            return new Run(exit, out.toString(), err.toString());
-        } finally {
-            System.setIn(previous);
-        }
-    }
-
     @Test
     void shouldInitializeADataDirectoryOnceWithPrivateFiles() throws Exception {
         Path data = dir.resolve("data");
-        Run init = run("", "init", "--data", data.toString());
+        CliRun init = CliRun.of("", "init", "--data", data.toString());
         assertThat(init.exit()).as(init.err()).isZero();
         assertThat(init.out()).contains("ca.crt").contains("kek.keys").contains("admin.password");
         assertThat(init.out()).doesNotContain(Files.readString(data.resolve(BrokerConfig.Layout.ADMIN_PASSWORD_FILE)));
@@ -54,7 +32,7 @@ class CliIT {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve(secret)))).as(secret)
                     .isEqualTo("rw-------");
         }
-        Run again = run("", "init", "--data", data.toString());
+        CliRun again = CliRun.of("", "init", "--data", data.toString());
         assertThat(again.exit()).isEqualTo(1);
         assertThat(again.err()).contains("initialized already");
     }
@@ -86,21 +64,21 @@ class CliIT {
                       svc-a: [reader]
                     """);
             broker.broker().reload();
-            Run mint = run("", "token", "mint", "--subject", "ops", "--role", "admin", "--ttl", "5m", "--data", d);
+            CliRun mint = CliRun.of("", "token", "mint", "--subject", "ops", "--role", "admin", "--ttl", "5m", "--data", d);
             assertThat(mint.exit()).as(mint.err()).isZero();
             assertThat(mint.err()).contains("development aid");
-            Run create = run(mint.out().strip() + "\n", "queue", "create", "minted", "--token-stdin", "--data", d,
+            CliRun create = CliRun.of(mint.out().strip() + "\n", "queue", "create", "minted", "--token-stdin", "--data", d,
                     "--server", server);
             assertThat(create.exit()).as(create.err()).isZero();
 
-            Run issue = run("", "certs", "issue", "svc-a", "--data", d);
+            CliRun issue = CliRun.of("", "certs", "issue", "svc-a", "--data", d);
             assertThat(issue.exit()).as(issue.err()).isZero();
             Path clients = data.resolve("tls/clients");
-            Run list = run("", "queue", "list", "--client-cert", clients.resolve("svc-a.crt").toString(), "--client-key",
+            CliRun list = CliRun.of("", "queue", "list", "--client-cert", clients.resolve("svc-a.crt").toString(), "--client-key",
                     clients.resolve("svc-a.key").toString(), "--data", d, "--server", server);
             assertThat(list.exit()).as(list.err()).isZero();
             assertThat(list.out()).contains("minted");
-            Run half = run("", "queue", "list", "--client-cert", clients.resolve("svc-a.crt").toString(), "--data", d,
+            CliRun half = CliRun.of("", "queue", "list", "--client-cert", clients.resolve("svc-a.crt").toString(), "--data", d,
                     "--server", server);
             assertThat(half.exit()).isEqualTo(2);
             assertThat(half.err()).contains("--client-cert and --client-key go together");
@@ -114,43 +92,43 @@ class CliIT {
             String server = "127.0.0.1:" + broker.port();
             String d = data.toString();
 
-            Run add = run("a-long-password-for-carol\n", "user", "add", "carol", "--password-stdin", "--data", d);
+            CliRun add = CliRun.of("a-long-password-for-carol\n", "user", "add", "carol", "--password-stdin", "--data", d);
             assertThat(add.exit()).as(add.err()).isZero();
-            Run weak = run("short\n", "user", "add", "dave", "--password-stdin", "--data", d);
+            CliRun weak = CliRun.of("short\n", "user", "add", "dave", "--password-stdin", "--data", d);
             assertThat(weak.exit()).isEqualTo(2);
             assertThat(weak.err()).contains("12 to 256");
-            JsonNode users = new ObjectMapper().readTree(run("", "user", "list", "--output", "json", "--data", d).out());
+            JsonNode users = new ObjectMapper().readTree(CliRun.of("", "user", "list", "--output", "json", "--data", d).out());
             assertThat(users).hasSize(2);
             assertThat(users.toString()).contains("carol").doesNotContain("argon2");
 
-            Run create = run("", "queue", "create", "orders", "--max-deliveries", "3", "--dead-letter-queue", "orders.dlq",
+            CliRun create = CliRun.of("", "queue", "create", "orders", "--max-deliveries", "3", "--dead-letter-queue", "orders.dlq",
                     "--data", d, "--server", server);
             assertThat(create.exit()).as(create.err()).isZero();
-            JsonNode queues = new ObjectMapper().readTree(run("", "queue", "list", "--output", "json", "--data", d,
+            JsonNode queues = new ObjectMapper().readTree(CliRun.of("", "queue", "list", "--output", "json", "--data", d,
                     "--server", server).out());
             assertThat(queues.findValuesAsText("name")).containsExactly("orders", "orders.dlq");
 
-            Run denied = run("a-long-password-for-carol\n", "queue", "create", "x", "--user", "carol", "--password-stdin",
+            CliRun denied = CliRun.of("a-long-password-for-carol\n", "queue", "create", "x", "--user", "carol", "--password-stdin",
                     "--data", d, "--server", server);
             assertThat(denied.exit()).isEqualTo(1);
             assertThat(denied.err()).contains("'carol' is not authorized to create queue 'x'");
 
-            Run produce = run("first line\nsecond line\n", "produce", "orders", "--data", d, "--server", server);
+            CliRun produce = CliRun.of("first line\nsecond line\n", "produce", "orders", "--data", d, "--server", server);
             assertThat(produce.exit()).as(produce.err()).isZero();
             assertThat(produce.out()).contains("offset 0").contains("offset 1");
-            Run consume = run("", "consume", "orders", "--count", "2", "--output", "json", "--data", d, "--server", server);
+            CliRun consume = CliRun.of("", "consume", "orders", "--count", "2", "--output", "json", "--data", d, "--server", server);
             assertThat(consume.exit()).as(consume.err()).isZero();
             assertThat(consume.out()).contains("\"payload\":\"first line\"").contains("\"payload\":\"second line\"")
                     .contains("\"producer\":\"admin\"");
-            Run nothingLeft = run("", "consume", "orders", "--wait", "500ms", "--data", d, "--server", server);
+            CliRun nothingLeft = CliRun.of("", "consume", "orders", "--wait", "500ms", "--data", d, "--server", server);
             assertThat(nothingLeft.err()).contains("0 message(s)");
 
-            Run missing = run("", "produce", "nope", "-m", "x", "--data", d, "--server", server);
+            CliRun missing = CliRun.of("", "produce", "nope", "-m", "x", "--data", d, "--server", server);
             assertThat(missing.exit()).isEqualTo(1);
             assertThat(missing.err()).contains("queue 'nope' does not exist");
 
-            assertThat(run("", "queue", "delete", "orders", "--data", d, "--server", server).exit()).isZero();
-            Run wrongPassword = run("not-the-password-at-all\n", "queue", "list", "--password-stdin", "--data", d,
+            assertThat(CliRun.of("", "queue", "delete", "orders", "--data", d, "--server", server).exit()).isZero();
+            CliRun wrongPassword = CliRun.of("not-the-password-at-all\n", "queue", "list", "--password-stdin", "--data", d,
                     "--server", server);
             assertThat(wrongPassword.exit()).isEqualTo(1);
             assertThat(wrongPassword.err()).contains("authentication failed");
@@ -159,10 +137,10 @@ class CliIT {
 
     @Test
     void shouldExplainBadUsage() {
-        Run unknown = run("", "frobnicate");
+        CliRun unknown = CliRun.of("", "frobnicate");
         assertThat(unknown.exit()).isEqualTo(2);
         assertThat(unknown.err()).contains("frobnicate");
-        Run badConfig = run("", "user", "list", "--config", dir.resolve("missing.yaml").toString());
+        CliRun badConfig = CliRun.of("", "user", "list", "--config", dir.resolve("missing.yaml").toString());
         assertThat(badConfig.exit()).isEqualTo(2);
         assertThat(badConfig.err()).contains("does not exist");
     }

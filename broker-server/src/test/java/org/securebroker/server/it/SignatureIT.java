@@ -5,10 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +42,6 @@ import org.securebroker.protocol.integrity.ProducerSignature;
 import org.securebroker.protocol.integrity.SigningKey;
 import org.securebroker.server.audit.AuditEntry;
 import org.securebroker.server.audit.AuditReader;
-import org.securebroker.server.cli.BrokerCli;
 
 /**
  * Producer signatures on a queue that requires them, signed receipts verified offline with only
@@ -74,27 +69,11 @@ class SignatureIT {
         broker.close();
     }
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        InputStream previous = System.in;
-        try {
-            System.setIn(new ByteArrayInputStream(new byte[0]));
-            int exit = BrokerCli.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-            return new Run(exit, out.toString(), err.toString());
-        } finally {
-            System.setIn(previous);
-        }
-    }
-
     /** A CLI command against the test broker. */
-    private Run cli(String... args) {
+    private CliRun cli(String... args) {
         String[] all = Stream.concat(Stream.of(args), Stream.of("--data", data.toString(), "--server",
                 "localhost:" + broker.port())).toArray(String[]::new);
-        return run(all);
+        return CliRun.of("", all);
     }
 
     private BrokerClientBuilder admin() throws Exception {
@@ -116,7 +95,7 @@ class SignatureIT {
         SigningKey stranger = SigningKey.generate(new SecureRandom());
         Path pub = dir.resolve("producer.pub");
         Files.writeString(pub, KeyPem.publicKeyPem(registered.publicKey()));
-        Run add = run("keys", "producer", "add", "admin", pub.toString(), "--data", data.toString());
+        CliRun add = CliRun.of("", "keys", "producer", "add", "admin", pub.toString(), "--data", data.toString());
         assertThat(add.exit()).as(add.err()).isZero();
         assertThat(add.out()).contains("registered key " + registered.id());
 
@@ -185,12 +164,12 @@ class SignatureIT {
     void shouldVerifyReceiptsAndExportedMessagesOfflineWithOnlyThePublicKey() throws Exception {
         cli("queue", "create", "orders");
         Path receipts = dir.resolve("receipts.jsonl");
-        Run produce = cli("produce", "orders", "-m", "first", "-m", "second", "--receipts", receipts.toString());
+        CliRun produce = cli("produce", "orders", "-m", "first", "-m", "second", "--receipts", receipts.toString());
         assertThat(produce.exit()).as(produce.err()).isZero();
         Path keys = dir.resolve("only-the-public-key.pem");
         Files.copy(broker.signingKeys(), keys);
 
-        Run ok = run("verify", "receipt", receipts.toString(), "--keys", keys.toString());
+        CliRun ok = CliRun.of("", "verify", "receipt", receipts.toString(), "--keys", keys.toString());
         assertThat(ok.exit()).as(ok.out()).isZero();
         assertThat(ok.out()).contains("2 verified, 0 failed").contains("\"orders\" offset 0 from \"admin\"");
 
@@ -203,23 +182,23 @@ class SignatureIT {
         ObjectNode relabelled = receipt.deepCopy().put("producerPrincipal", "alice");
         Path bad = dir.resolve("bad.jsonl");
         Files.writeString(bad, lines.get(0) + "\n" + altered + "\n" + relabelled + "\n");
-        Run refused = run("verify", "receipt", bad.toString(), "--keys", keys.toString());
+        CliRun refused = CliRun.of("", "verify", "receipt", bad.toString(), "--keys", keys.toString());
         assertThat(refused.exit()).isEqualTo(1);
         assertThat(refused.out()).contains("bad.jsonl:1: OK").contains("bad.jsonl:2: FAILED BAD_")
                 .contains("bad.jsonl:3: FAILED MALFORMED: 'producerPrincipal' says \"alice\"")
                 .contains("1 verified, 2 failed");
 
         Path export = dir.resolve("messages.jsonl");
-        Run consume = cli("consume", "orders", "-n", "2", "--export", export.toString());
+        CliRun consume = cli("consume", "orders", "-n", "2", "--export", export.toString());
         assertThat(consume.exit()).as(consume.err()).isZero();
-        Run messages = run("verify", "message", export.toString(), "--keys", keys.toString());
+        CliRun messages = CliRun.of("", "verify", "message", export.toString(), "--keys", keys.toString());
         assertThat(messages.exit()).as(messages.out()).isZero();
         assertThat(messages.out()).contains("2 verified, 0 failed");
         List<String> exported = Files.readAllLines(export);
         ObjectNode changed = ((ObjectNode) JSON.readTree(exported.get(0)))
                 .put("payload", Base64.getEncoder().encodeToString("firsT".getBytes(StandardCharsets.UTF_8)));
         Files.writeString(export, changed + "\n" + exported.get(1) + "\n");
-        Run tampered = run("verify", "message", export.toString(), "--keys", keys.toString());
+        CliRun tampered = CliRun.of("", "verify", "message", export.toString(), "--keys", keys.toString());
         assertThat(tampered.exit()).isEqualTo(1);
         assertThat(tampered.out()).contains("messages.jsonl:1: FAILED BAD_SIGNATURE").contains("1 verified, 1 failed");
     }
@@ -234,7 +213,7 @@ class SignatureIT {
         assertThat(cli("produce", "orders", "-m", "before-1", "-m", "before-2", "--receipts", before.toString()).exit())
                 .isZero();
 
-        Run rotate = cli("keys", "rotate", "signing");
+        CliRun rotate = cli("keys", "rotate", "signing");
         assertThat(rotate.exit()).as(rotate.err()).isZero();
         assertThat(rotate.out()).contains("now lists 2 public key(s)").contains("signs new messages");
         KeySet both = KeyPem.readPublicKeys(broker.signingKeys());
@@ -248,11 +227,11 @@ class SignatureIT {
         assertThat(cli("produce", "orders", "-m", "after-1", "-m", "after-2", "--receipts", after.toString()).exit())
                 .isZero();
         for (Path receipts : List.of(before, after)) {
-            Run verified = run("verify", "receipt", receipts.toString(), "--keys", broker.signingKeys().toString());
+            CliRun verified = CliRun.of("", "verify", "receipt", receipts.toString(), "--keys", broker.signingKeys().toString());
             assertThat(verified.exit()).as(verified.out()).isZero();
         }
-        assertThat(run("verify", "receipt", before.toString(), "--keys", oldKeys.toString()).exit()).isZero();
-        Run unknown = run("verify", "receipt", after.toString(), "--keys", oldKeys.toString());
+        assertThat(CliRun.of("", "verify", "receipt", before.toString(), "--keys", oldKeys.toString()).exit()).isZero();
+        CliRun unknown = CliRun.of("", "verify", "receipt", after.toString(), "--keys", oldKeys.toString());
         assertThat(unknown.exit()).isEqualTo(1);
         assertThat(unknown.out()).contains("FAILED UNKNOWN_KEY");
 
