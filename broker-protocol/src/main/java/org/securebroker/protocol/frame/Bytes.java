@@ -3,6 +3,7 @@ package org.securebroker.protocol.frame;
 import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -100,6 +101,11 @@ public final class Bytes {
     /** A read-only view of the bytes, without copying. */
     public ByteBuffer asReadOnlyByteBuffer() {
         return ByteBuffer.wrap(data).asReadOnlyBuffer();
+    }
+
+    /** Feeds the bytes to {@code digest}, without copying them (a read-only view would be copied). */
+    public void updateDigest(MessageDigest digest) {
+        digest.update(data);
     }
 
     @Override

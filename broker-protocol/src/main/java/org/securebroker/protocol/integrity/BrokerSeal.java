@@ -4,6 +4,7 @@ import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import org.securebroker.protocol.frame.Bytes;
 
 /**
  * The broker's signature on one stored message: the message's place in a signed batch (an
@@ -181,10 +182,19 @@ public final class BrokerSeal {
     }
 
     public static BrokerSeal decode(byte[] bytes) {
-        if (bytes.length == 0) {
+        return decode(ByteBuffer.wrap(bytes));
+    }
+
+    /** Reads the seal {@code bytes} hold, without copying them first. */
+    public static BrokerSeal decode(Bytes bytes) {
+        return decode(bytes.asReadOnlyByteBuffer());
+    }
+
+    private static BrokerSeal decode(ByteBuffer in) {
+        if (!in.hasRemaining()) {
             throw new IntegrityException(IntegrityException.Reason.UNSIGNED, "the message carries no broker signature");
         }
-        return read(ByteBuffer.wrap(bytes));
+        return read(in);
     }
 
     @Override

@@ -63,7 +63,7 @@ public final class Canonical {
     public static byte[] payloadDigest(Bytes payload) {
         MessageDigest d = SHA256.get();
         d.reset();
-        d.update(payload.asReadOnlyByteBuffer());
+        payload.updateDigest(d);
         return d.digest();
     }
 

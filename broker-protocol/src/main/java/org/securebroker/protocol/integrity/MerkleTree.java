@@ -63,15 +63,34 @@ public final class MerkleTree {
      * (RFC 9162, section 2.1.3.2), or null if the path cannot belong to such a tree.
      */
     public static byte[] rootFromPath(byte[] leaf, long index, long size, byte[][] path) {
+        return rootFromPath(leaf, index, size, path, null);
+    }
+
+    /**
+     * {@link #rootFromPath(byte[], long, long, byte[][])}, telling {@code memory} (if not null)
+     * every step, and asking it before each step whether the rest of the fold is known already.
+     *
+     * <p>The fold is a function of (node, fn, sn, remaining path) at every step: two folds that
+     * agree on these at some step reach the same root and the same verdict.
+     */
+    static byte[] rootFromPath(byte[] leaf, long index, long size, byte[][] path, FoldMemory memory) {
         if (index < 0 || size <= 0 || index >= size) {
             return null;
         }
         long fn = index;
         long sn = size - 1;
         byte[] r = leaf;
-        for (byte[] p : path) {
+        for (int k = 0; k < path.length; k++) {
             if (sn == 0) {
                 return null;
+            }
+            byte[] p = path[k];
+            if (memory != null) {
+                byte[] known = memory.known(r, fn, sn, path, k);
+                if (known != null) {
+                    return known;
+                }
+                memory.step(r, fn, sn, p);
             }
             if ((fn & 1) == 1 || fn == sn) {
                 r = Canonical.node(p, r);
@@ -87,6 +106,28 @@ public final class MerkleTree {
             fn >>= 1;
             sn >>= 1;
         }
-        return sn == 0 ? r : null;
+        if (sn != 0) {
+            return null;
+        }
+        if (memory != null) {
+            memory.end();
+        }
+        return r;
+    }
+
+    /** What a fold tells a verifier that remembers proven nodes ({@link ProvenBatch}). */
+    interface FoldMemory {
+
+        /**
+         * The root the fold reaches from {@code node} in state ({@code fn}, {@code sn}) with
+         * {@code path[next..]} still to go, if a verified fold went the same way; else null.
+         */
+        byte[] known(byte[] node, long fn, long sn, byte[][] path, int next);
+
+        /** The fold is at {@code node} in state ({@code fn}, {@code sn}) and goes on with {@code sibling}. */
+        void step(byte[] node, long fn, long sn, byte[] sibling);
+
+        /** The fold used up the path and ended at the root. */
+        void end();
     }
 }

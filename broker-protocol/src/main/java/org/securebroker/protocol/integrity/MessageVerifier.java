@@ -8,25 +8,26 @@ import java.util.Objects;
 /**
  * Verifies broker signatures on messages and receipts against pinned public keys.
  *
- * <p>Every message's proof is checked in full, up to the root. The Ed25519 signature over a
- * batch's root is checked once: the last {@value #REMEMBERED_BATCHES} verified batches are
- * remembered with their signed statement, and a later message whose proof leads to the same
- * statement and signature needs no second signature check. The answer is always that of a full
- * check.
+ * <p>The Ed25519 signature over a batch's root is checked once: the last
+ * {@value #REMEMBERED_BATCHES} verified batches are remembered with their signed statement and
+ * the tree nodes their verified proofs went through ({@link ProvenBatch}). A later message of
+ * such a batch needs no second signature check, and its proof is folded only until it meets a
+ * remembered node in the same place with the same siblings above it. The answer is always that
+ * of a full check: from such a node on, the full fold would repeat a verified one.
  *
  * <p>Thread-safety: thread-safe.
  */
 public final class MessageVerifier {
 
-    private static final int REMEMBERED_BATCHES = 64;
+    private static final int REMEMBERED_BATCHES = 32;
 
     private final KeySet keys;
-    /** Verified batches: signature to the statement it was checked against. */
-    private final Map<ByteBuffer, ByteBuffer> verified = new LinkedHashMap<>(16, 0.75f, true) {
+    /** Verified batches by their signature. */
+    private final Map<ByteBuffer, ProvenBatch> verified = new LinkedHashMap<>(16, 0.75f, true) {
         private static final long serialVersionUID = 1L;
 
         @Override
-        protected boolean removeEldestEntry(Map.Entry<ByteBuffer, ByteBuffer> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<ByteBuffer, ProvenBatch> eldest) {
             return size() > REMEMBERED_BATCHES;
         }
     };
@@ -52,8 +53,7 @@ public final class MessageVerifier {
      *     with an unknown key, or anything it covers was changed
      */
     public void verify(SignedMessage message) {
-        BrokerSeal seal = BrokerSeal.decode(message.brokerSignature().toByteArray());
-        verify(message.leaf(), seal);
+        verify(message.leaf(), BrokerSeal.decode(message.brokerSignature()));
     }
 
     /** Checks a receipt; see {@link #verify(SignedMessage)}. */
@@ -66,25 +66,35 @@ public final class MessageVerifier {
         VerifyingKey key = keys.get(seal.keyId()).orElseThrow(() -> new IntegrityException(
                 IntegrityException.Reason.UNKNOWN_KEY, "signed with broker key "
                         + IntegrityException.printable(seal.keyId()) + ", which is not among the pinned keys " + keys.ids()));
-        byte[] root = MerkleTree.rootFromPath(leaf, seal.leafIndex(), seal.treeSize(), seal.path());
+        ByteBuffer signature = ByteBuffer.wrap(seal.signature());
+        ProvenBatch known;
+        synchronized (verified) {
+            known = verified.get(signature);
+        }
+        ProvenBatch.Fold fold = new ProvenBatch.Fold(known);
+        byte[] root = MerkleTree.rootFromPath(leaf, seal.leafIndex(), seal.treeSize(), seal.path(), fold);
         if (root == null) {
             throw new IntegrityException(IntegrityException.Reason.BAD_PROOF,
                     "the inclusion proof does not fit leaf " + seal.leafIndex() + " of a batch of " + seal.treeSize());
         }
-        ByteBuffer statement = ByteBuffer.wrap(seal.statement(root));
-        ByteBuffer signature = ByteBuffer.wrap(seal.signature());
-        synchronized (verified) {
-            if (statement.equals(verified.get(signature))) {
-                return;
-            }
+        byte[] statement = seal.statement(root);
+        if (known != null && known.signs(statement)) {
+            fold.rememberIn(known);
+            return;
         }
-        if (!key.verify(seal.signature(), statement.array())) {
+        if (!key.verify(seal.signature(), statement)) {
             throw new IntegrityException(IntegrityException.Reason.BAD_SIGNATURE,
                     "the broker signature (key " + seal.keyId() + ") does not match: the message or its position, "
                             + "time or producer was changed after the broker signed it");
         }
+        ProvenBatch batch;
         synchronized (verified) {
-            verified.put(signature, statement);
+            batch = verified.get(signature);
+            if (batch == null || !batch.signs(statement)) {
+                batch = new ProvenBatch(statement, root, seal.treeSize());
+                verified.put(signature, batch);
+            }
         }
+        fold.rememberIn(batch);
     }
 }

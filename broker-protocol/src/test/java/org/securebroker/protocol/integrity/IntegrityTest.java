@@ -20,26 +20,11 @@ class IntegrityTest {
     private final MessageVerifier verifier = new MessageVerifier(KeySet.of(broker.publicKey()));
 
     private static SignedMessage message(long offset) {
-        return new SignedMessage("orders", offset, 1_700_000_000_000L + offset, "alice", "p1", offset,
-                Headers.builder().add("k", "v").build(), Bytes.utf8("payload " + offset), Bytes.EMPTY, Bytes.EMPTY);
+        return Batches.message(offset);
     }
 
-    /** Signs messages as one batch, as the broker does, and returns them with their seals. */
     private SignedMessage[] signBatch(SigningKey key, SignedMessage... messages) {
-        byte[][] leaves = new byte[messages.length][];
-        for (int i = 0; i < messages.length; i++) {
-            leaves[i] = messages[i].leaf();
-        }
-        MerkleTree.Built tree = MerkleTree.build(leaves);
-        byte[] signature = key.sign(Canonical.batchStatement(key.id(), 7, messages.length, tree.root()));
-        SignedMessage[] out = new SignedMessage[messages.length];
-        for (int i = 0; i < messages.length; i++) {
-            BrokerSeal seal = new BrokerSeal(key.id(), 7, i, messages.length, tree.paths()[i], signature);
-            SignedMessage m = messages[i];
-            out[i] = new SignedMessage(m.queue(), m.offset(), m.brokerTimestampMillis(), m.producerPrincipal(),
-                    m.producerId(), m.sequence(), m.headers(), m.payload(), m.producerSignature(), Bytes.copyOf(seal.encode()));
-        }
-        return out;
+        return Batches.sign(key, messages);
     }
 
     @Test
