@@ -39,9 +39,10 @@ import org.securebroker.client.SubscribeOptions;
  *     [--broker-keys data/tls/signing-keys.pem | --broker-keys none]
  * </pre>
  *
- * With broker keys (the default), every delivery and every receipt is verified against them, as
- * applications do; {@code none} turns verification off, for a broker that does not sign
- * ({@code integrity.disabledForBenchmarks}).
+ * With broker keys (the default), every delivery is verified against them before the handler
+ * sees it, as applications do; receipts are received and kept, not verified (that is opt-in in
+ * the client, {@code verifyReceipts()}). {@code none} turns verification off, for a broker that
+ * does not sign ({@code integrity.disabledForBenchmarks}).
  */
 public final class LoadTest {
 
