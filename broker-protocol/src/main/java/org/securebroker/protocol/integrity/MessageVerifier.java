@@ -71,7 +71,7 @@ public final class MessageVerifier {
         synchronized (verified) {
             known = verified.get(signature);
         }
-        ProvenBatch.Fold fold = new ProvenBatch.Fold(known);
+        ProvenBatch.Fold fold = new ProvenBatch.Fold(known, seal.pathLength());
         byte[] root = MerkleTree.rootFromPath(leaf, seal.leafIndex(), seal.treeSize(), seal.path(), fold);
         if (root == null) {
             throw new IntegrityException(IntegrityException.Reason.BAD_PROOF,

@@ -81,16 +81,21 @@ final class ProvenBatch {
      */
     static final class Fold implements MerkleTree.FoldMemory {
         private final ProvenBatch known;
-        private final byte[][] stepNodes = new byte[BrokerSeal.MAX_PATH][];
-        private final long[] stepFn = new long[BrokerSeal.MAX_PATH];
-        private final long[] stepSn = new long[BrokerSeal.MAX_PATH];
-        private final byte[][] stepSiblings = new byte[BrokerSeal.MAX_PATH][];
+        private final byte[][] stepNodes;
+        private final long[] stepFn;
+        private final long[] stepSn;
+        private final byte[][] stepSiblings;
         private int steps;
         /** Where the recorded steps lead: a remembered node of {@link #known}, or the root. */
         private Node tail;
 
-        Fold(ProvenBatch known) {
+        /** A fold of a proof of {@code pathLength} hashes (it takes at most that many steps). */
+        Fold(ProvenBatch known, int pathLength) {
             this.known = known;
+            stepNodes = new byte[pathLength][];
+            stepFn = new long[pathLength];
+            stepSn = new long[pathLength];
+            stepSiblings = new byte[pathLength][];
         }
 
         @Override

@@ -55,7 +55,7 @@ public final class Receipt {
     /** The receipt for a stored message and its seal. */
     public static Receipt of(SignedMessage m) {
         return new Receipt(m.queue(), m.offset(), m.brokerTimestampMillis(), m.producerPrincipal(), m.producerId(),
-                m.sequence(), m.contentDigest(), BrokerSeal.decode(m.brokerSignature().toByteArray()));
+                m.sequence(), m.contentDigest(), BrokerSeal.decode(m.brokerSignature()));
     }
 
     public String queue() {

@@ -49,7 +49,7 @@ class ProvenBatchTest {
         ProvenBatch batch = new ProvenBatch(new byte[] {1}, tree.root(), n);
         int steps = 0;
         for (int i = 0; i < n; i++) {
-            CountingFold fold = new CountingFold(batch);
+            CountingFold fold = new CountingFold(batch, tree.paths()[i].length);
             assertThat(MerkleTree.rootFromPath(leaves[i], i, n, tree.paths()[i], fold)).isEqualTo(tree.root());
             fold.inner.rememberIn(batch);
             steps += fold.steps;
@@ -63,8 +63,8 @@ class ProvenBatchTest {
         final ProvenBatch.Fold inner;
         int steps;
 
-        CountingFold(ProvenBatch batch) {
-            inner = new ProvenBatch.Fold(batch);
+        CountingFold(ProvenBatch batch, int pathLength) {
+            inner = new ProvenBatch.Fold(batch, pathLength);
         }
 
         @Override
