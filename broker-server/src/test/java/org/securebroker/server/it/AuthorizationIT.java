@@ -177,7 +177,9 @@ class AuthorizationIT {
                 Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> received.contains("allowed"));
             }
         }
-        List<AuditEntry> denials = audit().stream().filter(e -> "authz.deny".equals(e.type())).toList();
+        // the writer thread may still be on its way with the last of them
+        List<AuditEntry> denials = Awaitility.await().atMost(5, TimeUnit.SECONDS)
+                .until(() -> audit().stream().filter(e -> "authz.deny".equals(e.type())).toList(), l -> l.size() >= 7);
         assertThat(denials).extracting(e -> e.principal() + " " + e.action() + " " + e.resource() + " " + e.rule())
                 .contains("alice publish billing default-deny", "alice consume orders.eu default-deny",
                         "alice create billing.new default-deny", "alice delete orders.eu default-deny",

@@ -7,9 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +16,6 @@ import org.securebroker.client.ReconnectPolicy;
 import org.securebroker.server.Bootstrap;
 import org.securebroker.server.Broker;
 import org.securebroker.server.audit.AuditEntry;
-import org.securebroker.server.audit.AuditReader;
 import org.securebroker.server.auth.Argon2id;
 import org.securebroker.server.config.ConfigLoader;
 
@@ -36,12 +33,6 @@ class ConfigReloadIT {
                 + "alerts:\n  authFailures: " + authFailures + "\n";
     }
 
-    private static List<AuditEntry> entries(Path auditDir, String type) throws Exception {
-        try (Stream<AuditEntry> all = AuditReader.entries(auditDir, AuditReader.Filter.ALL.withType(type))) {
-            return all.toList();
-        }
-    }
-
     @Test
     void shouldApplyLiveSettingsNameTheOthersAndRefuseABrokenFile() throws Exception {
         Bootstrap.init(dir.resolve("data"), Argon2id.OWASP_MINIMUM, new SecureRandom(), Clock.systemUTC());
@@ -55,7 +46,7 @@ class ConfigReloadIT {
             broker.reload();
             assertThat(broker.config().alerts().authFailures()).isEqualTo(3);
             assertThat(broker.config().listener().handshakeTimeout()).as("needs a restart").hasSeconds(10);
-            AuditEntry reload = entries(auditDir, "config.reload").get(0);
+            AuditEntry reload = AuditTrail.await(auditDir, "config.reload", 1).get(0);
             assertThat(reload.decision()).isEqualTo("allow");
             assertThat(reload.details()).containsEntry("applied", "alerts").containsEntry("pendingRestart", "listener");
 
@@ -65,13 +56,13 @@ class ConfigReloadIT {
                         .trustedCertificates(dir.resolve("data/tls/ca.crt")).brokerSigningKeys(dir.resolve("data/tls/signing-keys.pem")).reconnect(ReconnectPolicy.never())
                         .credentials("admin", "not the password at all".toCharArray()).connect());
             }
-            Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> !entries(auditDir, "alert.auth-failures").isEmpty());
+            Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> !AuditTrail.entries(auditDir, "alert.auth-failures").isEmpty());
 
             Files.writeString(file, config(7, 10) + "listener:\n  port: 99999\n");
             assertThatThrownBy(broker::reload).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("line");
             assertThat(broker.config().alerts().authFailures()).as("nothing changed").isEqualTo(3);
-            assertThat(entries(auditDir, "config.reload")).last().satisfies(e -> {
+            assertThat(AuditTrail.await(auditDir, "config.reload", 2)).hasSize(2).last().satisfies(e -> {
                 assertThat(e.decision()).isEqualTo("deny");
                 assertThat(e.reason()).contains("nothing was reloaded");
             });

@@ -11,7 +11,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,7 +20,6 @@ import org.securebroker.client.QueueSpec;
 import org.securebroker.client.ReconnectPolicy;
 import org.securebroker.client.Subscription;
 import org.securebroker.server.audit.AuditEntry;
-import org.securebroker.server.audit.AuditReader;
 import org.securebroker.server.cli.BrokerCli;
 import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.store.crypto.KeyringFile;
@@ -39,12 +37,6 @@ class KeyRotationIT {
     private static BrokerClient admin(TestBroker broker) throws Exception {
         return BrokerClient.builder().address("localhost", broker.port()).trustedCertificates(broker.caCert()).brokerSigningKeys(broker.signingKeys())
                 .reconnect(ReconnectPolicy.never()).credentials("admin", broker.adminPassword().toCharArray()).connect();
-    }
-
-    private static List<AuditEntry> keyEvents(Path auditDir) throws Exception {
-        try (Stream<AuditEntry> all = AuditReader.entries(auditDir, AuditReader.Filter.ALL.withType("key.kek"))) {
-            return all.toList();
-        }
     }
 
     private static int cli(StringWriter out, String... args) {
@@ -80,13 +72,7 @@ class KeyRotationIT {
             StringWriter newOnly = new StringWriter();
             assertThat(cli(newOnly, "audit", "verify", auditDir.toString(), "--key", current.toString())).isEqualTo(1);
             assertThat(newOnly.toString()).contains("UNKNOWN_KEY");
-            assertThat(keyEventsOf(auditDir, "key.audit")).extracting(AuditEntry::type).containsExactly("key.audit.rotate");
-        }
-    }
-
-    private static List<AuditEntry> keyEventsOf(Path auditDir, String type) throws Exception {
-        try (Stream<AuditEntry> all = AuditReader.entries(auditDir, AuditReader.Filter.ALL.withType(type))) {
-            return all.toList();
+            assertThat(AuditTrail.entries(auditDir, "key.audit")).extracting(AuditEntry::type).containsExactly("key.audit.rotate");
         }
     }
 
@@ -128,7 +114,7 @@ class KeyRotationIT {
                 String current = KeyringFile.load(data.resolve(BrokerConfig.Layout.KEK_FILE)).current().id();
 
                 Path auditDir = broker.broker().config().audit().dir();
-                Awaitility.await().atMost(30, TimeUnit.SECONDS).until(() -> keyEvents(auditDir).stream()
+                Awaitility.await().atMost(30, TimeUnit.SECONDS).until(() -> AuditTrail.entries(auditDir, "key.kek").stream()
                         .anyMatch(e -> e.type().equals("key.kek.rewrapped")));
                 int atRewrap = acknowledged.size();
                 Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> acknowledged.size() > atRewrap + 1000);
@@ -144,7 +130,7 @@ class KeyRotationIT {
                 Thread.sleep(500); // the last acknowledgements arrive
 
                 assertThat(broker.broker().store().kekIdsInUse()).as("was " + before).containsExactly(current);
-                assertThat(keyEvents(auditDir)).extracting(AuditEntry::type)
+                assertThat(AuditTrail.entries(auditDir, "key.kek")).extracting(AuditEntry::type)
                         .startsWith("key.kek.rotate").contains("key.kek.rewrap").endsWith("key.kek.rewrapped");
             }
             broker.restart();

@@ -41,7 +41,6 @@ import org.securebroker.protocol.integrity.KeySet;
 import org.securebroker.protocol.integrity.ProducerSignature;
 import org.securebroker.protocol.integrity.SigningKey;
 import org.securebroker.server.audit.AuditEntry;
-import org.securebroker.server.audit.AuditReader;
 
 /**
  * Producer signatures on a queue that requires them, signed receipts verified offline with only
@@ -76,17 +75,14 @@ class SignatureIT {
         return CliRun.of("", all);
     }
 
+    private Path auditDir() {
+        return broker.broker().config().audit().dir();
+    }
+
     private BrokerClientBuilder admin() throws Exception {
         return BrokerClient.builder().address("localhost", broker.port()).trustedCertificates(broker.caCert())
                 .brokerSigningKeys(broker.signingKeys()).reconnect(ReconnectPolicy.never())
                 .credentials("admin", broker.adminPassword().toCharArray());
-    }
-
-    private List<AuditEntry> audit(String type) throws Exception {
-        try (Stream<AuditEntry> entries = AuditReader.entries(broker.broker().config().audit().dir(),
-                AuditReader.Filter.ALL.withType(type))) {
-            return entries.toList();
-        }
     }
 
     @Test
@@ -103,7 +99,7 @@ class SignatureIT {
              BrokerClient signer = admin().producerSigningKey(registered).connect();
              BrokerClient impostor = admin().producerSigningKey(stranger).connect()) {
             plain.createQueue(QueueSpec.named("signed").withRequiredProducerSignatures(true));
-            awaitAudited("key.producer.reload");
+            AuditTrail.await(auditDir(), "key.producer.reload", 1);
 
             assertThatThrownBy(() -> plain.send("signed", Message.of("unsigned")))
                     .isInstanceOf(BrokerException.class)
@@ -152,7 +148,7 @@ class SignatureIT {
                         m.producerId(), m.sequence(), m.headers(), Canonical.payloadDigest(m.payloadBytes()));
             }
         }
-        List<AuditEntry> refused = audit("message.signature.refused");
+        List<AuditEntry> refused = AuditTrail.await(auditDir(), "message.signature.refused", 5);
         assertThat(refused).hasSize(5).allSatisfy(e -> {
             assertThat(e.principal()).isEqualTo("admin");
             assertThat(e.decision()).isEqualTo("deny");
@@ -218,7 +214,7 @@ class SignatureIT {
         assertThat(rotate.out()).contains("now lists 2 public key(s)").contains("signs new messages");
         KeySet both = KeyPem.readPublicKeys(broker.signingKeys());
         assertThat(both.size()).isEqualTo(2);
-        assertThat(audit("key.signing.rotate")).singleElement().satisfies(e -> {
+        assertThat(AuditTrail.await(auditDir(), "key.signing.rotate", 1)).singleElement().satisfies(e -> {
             assertThat(e.decision()).isEqualTo("allow");
             assertThat(e.resource()).isEqualTo(both.ids().get(0));
             assertThat(e.details()).containsEntry("previous", both.ids().get(1));
@@ -247,10 +243,6 @@ class SignatureIT {
         Set<String> signers = got.stream().map(m -> BrokerSeal.decode(m.brokerSignature().toByteArray()).keyId())
                 .collect(Collectors.toSet());
         assertThat(signers).containsExactlyInAnyOrderElementsOf(both.ids());
-    }
-
-    private void awaitAudited(String type) throws Exception {
-        awaitTrue(() -> !audit(type).isEmpty());
     }
 
     private interface Check {
