@@ -123,10 +123,14 @@ class PublishTest extends ClientTestSupport {
     void shouldCompleteSendFuturesOnTheClientsCompletionThreadNotTheIoThread() {
         BrokerClient client = connect();
         AtomicReference<String> thread = new AtomicReference<>();
+        // held, so that the action is attached before the acknowledgement completes the future
+        // (an action attached to a completed future runs on the attaching thread)
+        broker.holdPublishes();
 
-        client.sendAsync("orders", Message.of("x"))
-                .thenRun(() -> thread.set(Thread.currentThread().getName()))
-                .orTimeout(10, TimeUnit.SECONDS).join();
+        CompletableFuture<Void> done = client.sendAsync("orders", Message.of("x"))
+                .thenRun(() -> thread.set(Thread.currentThread().getName()));
+        broker.releasePublishes();
+        done.orTimeout(10, TimeUnit.SECONDS).join();
 
         assertThat(thread.get()).contains("-completion").doesNotContain("-io-");
     }
