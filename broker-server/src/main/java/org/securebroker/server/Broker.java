@@ -116,6 +116,7 @@ public final class Broker implements AutoCloseable {
         this.audit = audit;
         this.access = access;
         this.brokerAudit = new BrokerAudit(access);
+        engine.tamperObserver(brokerAudit::messageTampered);
         this.tls = tls;
         this.store = store;
         this.users = users;

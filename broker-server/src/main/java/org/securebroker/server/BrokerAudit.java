@@ -64,6 +64,15 @@ final class BrokerAudit implements ConnectionListener {
     }
 
     /**
+     * A stored message that fails its broker signature, found when it was to be dead-lettered: it
+     * was changed at rest, and the broker refuses to sign it anew.
+     */
+    void messageTampered(String queue, long offset, String reason) {
+        access.record(AuditEvent.of("message.tampered").action("dead-letter").resource(queue).decision("deny")
+                .reason(reason).detail("offset", Long.toUnsignedString(offset)).build());
+    }
+
+    /**
      * Records what changed in the users file, one entry per user added, removed or changed,
      * with fingerprints of the entry before and after.
      */

@@ -52,6 +52,7 @@ public final class QueueEngine implements AutoCloseable {
     private final boolean signing;
     private volatile ProducerKeys producerKeys = ProducerKeys.NONE;
     private volatile MessageVerifier storedMessages;
+    private volatile TamperObserver tamperObserver = (queue, offset, reason) -> { };
     private final ExecutorService workers;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService admin;
@@ -160,28 +161,51 @@ public final class QueueEngine implements AutoCloseable {
         this.storedMessages = new MessageVerifier(keys);
     }
 
+    /** Something to tell when a stored message fails its broker signature (the broker audits it). */
+    @FunctionalInterface
+    public interface TamperObserver {
+        /**
+         * @param queue  the queue the message is stored in
+         * @param offset its offset there
+         * @param reason why it does not verify
+         */
+        void tampered(String queue, long offset, String reason);
+    }
+
+    /** Tells {@code observer} of every stored message found without a valid broker signature. */
+    public void tamperObserver(TamperObserver observer) {
+        this.tamperObserver = java.util.Objects.requireNonNull(observer, "observer");
+    }
+
     /**
      * Whether a stored message still carries a valid broker signature for its queue and offset.
      * A dead letter is signed anew in its dead-letter queue, so it must be checked first: else a
-     * record changed at rest would come out of the dead-letter queue freshly signed.
+     * record changed at rest would come out of the dead-letter queue freshly signed. A message
+     * that fails is logged and reported to the {@link TamperObserver}.
      */
     boolean intact(String queue, long offset, MessageEnvelope e) {
         MessageVerifier verifier = storedMessages;
         if (!signing) {
             return true;
         }
-        if (verifier == null || e.brokerSeal().isEmpty()) {
-            return false;
+        String failure;
+        if (verifier == null) {
+            failure = "no broker public keys to check it with";
+        } else if (e.brokerSeal().isEmpty()) {
+            failure = "it has no broker signature";
+        } else {
+            try {
+                verifier.verify(new SignedMessage(queue, offset, e.brokerTimestampMillis(), e.producerPrincipal(),
+                        e.producerId(), e.sequence(), e.headers(), e.payload(), e.producerSignature(), e.brokerSeal()));
+                return true;
+            } catch (IntegrityException ex) {
+                failure = ex.reason() + ": it was changed after it was stored";
+            }
         }
-        try {
-            verifier.verify(new SignedMessage(queue, offset, e.brokerTimestampMillis(), e.producerPrincipal(),
-                    e.producerId(), e.sequence(), e.headers(), e.payload(), e.producerSignature(), e.brokerSeal()));
-            return true;
-        } catch (IntegrityException ex) {
-            LOG.error("queue '{}': the message at offset {} fails its broker signature ({}): it was changed after it was "
-                    + "stored", queue, Long.toUnsignedString(offset), ex.reason());
-            return false;
-        }
+        LOG.error("queue '{}': the message at offset {} fails its broker signature ({})", queue,
+                Long.toUnsignedString(offset), failure);
+        tamperObserver.tampered(queue, offset, failure);
+        return false;
     }
 
     /** Uses these producer keys for the messages published from now on. */

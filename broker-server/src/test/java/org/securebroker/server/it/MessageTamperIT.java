@@ -115,6 +115,13 @@ class MessageTamperIT {
         }
         assertThat(broker.broker().engine().counters()).containsEntry("dropped:signature-invalid", 1L)
                 .containsEntry("dead-lettered:expired", 1L);
+        assertThat(AuditTrail.await(broker.broker().config().audit().dir(), "message.tampered", 1)).singleElement()
+                .satisfies(e -> {
+                    assertThat(e.resource()).isEqualTo("expiring");
+                    assertThat(e.decision()).isEqualTo("deny");
+                    assertThat(e.details()).containsEntry("offset", "1");
+                    assertThat(e.reason()).contains("changed after it was stored");
+                });
     }
 
     private static MessageEnvelope expireNow(MessageEnvelope e, Bytes payload) {
