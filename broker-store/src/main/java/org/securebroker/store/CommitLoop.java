@@ -57,11 +57,18 @@ final class CommitLoop implements AutoCloseable {
         /** The seal per record, and the offset the first was sealed for; null/-1 without a sealer. */
         ByteBuffer[] seals;
         long sealedFirst = -1;
+        /**
+         * On the first append of a group sealed together, the group's encoded size: the segment
+         * it goes to must hold all of it. -1 on the group's other appends, which follow the first
+         * into the same segment. Without a sealer every append is a group of its own.
+         */
+        long groupBytes;
 
         Append(Log log, ByteBuffer[] records, long bytes, CompletableFuture<AppendResult> future) {
             this.log = log;
             this.records = records;
             this.bytes = bytes;
+            this.groupBytes = bytes;
             this.future = future;
         }
     }
@@ -312,36 +319,48 @@ final class CommitLoop implements AutoCloseable {
     }
 
     /**
-     * Seals all of a log's records of this round at once, for the offsets they will get if every
-     * append before them is written; {@link #encode} refuses an append whose offsets moved.
+     * Seals all of a log's records of this round, in groups of appends that go to one segment
+     * together ({@link Sealing#groups}), for the offsets they will get if every append before them
+     * is written; {@link #encode} refuses an append whose offsets moved.
      */
     private void seal(LogWrite w) {
         RecordSealer sealer = ctx.config.sealer();
         if (sealer == null || w.log.isDeleted()) {
             return;
         }
-        List<ByteBuffer[]> records = new ArrayList<>(w.appends.size());
-        for (Append a : w.appends) {
-            records.add(a.records);
+        List<Append> appends = w.appends;
+        long[] bytes = new long[appends.size()];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = appends.get(i).bytes;
         }
-        long first = w.log.nextOffset();
-        List<ByteBuffer[]> seals;
-        try {
-            seals = Sealing.seal(sealer, w.log.name(), first, records);
-        } catch (RuntimeException e) {
-            LOG.error("sealing the records of log '{}' failed; they are not stored", w.log.name(), e);
-            for (Append a : w.appends) {
-                a.error = new StoreException(StoreException.Kind.IO_ERROR, "the records could not be sealed ("
-                        + e.getClass().getSimpleName() + "); nothing was stored", e);
+        int[] starts = Sealing.groups(bytes, ctx.config.segmentBytes());
+        long next = w.log.nextOffset();
+        for (int g = 0; g + 1 < starts.length; g++) {
+            List<Append> group = appends.subList(starts[g], starts[g + 1]);
+            List<ByteBuffer[]> records = new ArrayList<>(group.size());
+            long groupBytes = 0;
+            for (Append a : group) {
+                records.add(a.records);
+                groupBytes += a.bytes;
             }
-            return;
-        }
-        long next = first;
-        for (int i = 0; i < w.appends.size(); i++) {
-            Append a = w.appends.get(i);
-            a.seals = seals.get(i);
-            a.sealedFirst = next;
-            next += a.records.length;
+            List<ByteBuffer[]> seals;
+            try {
+                seals = Sealing.seal(sealer, w.log.name(), next, records);
+            } catch (RuntimeException e) {
+                LOG.error("sealing the records of log '{}' failed; they are not stored", w.log.name(), e);
+                for (Append a : appends.subList(starts[g], appends.size())) {
+                    a.error = new StoreException(StoreException.Kind.IO_ERROR, "the records could not be sealed ("
+                            + e.getClass().getSimpleName() + "); nothing was stored", e);
+                }
+                return;
+            }
+            for (int i = 0; i < group.size(); i++) {
+                Append a = group.get(i);
+                a.seals = seals.get(i);
+                a.sealedFirst = next;
+                a.groupBytes = i == 0 ? groupBytes : -1;
+                next += a.records.length;
+            }
         }
     }
 
@@ -362,7 +381,10 @@ final class CommitLoop implements AutoCloseable {
                     + "' in the same group commit failed; nothing of this append was stored");
             return;
         }
-        Segment segment = log.writableSegment((int) Math.min(a.bytes, Integer.MAX_VALUE));
+        // a group's later appends follow its first into the segment chosen for all of it: no roll
+        // inside a group, so its records are written, or fail, in one piece
+        Segment segment = a.groupBytes < 0 ? w.segment : log.writableSegment((int) Math.min(a.groupBytes,
+                Integer.MAX_VALUE));
         if (segment == null) {
             segment = roll(w, a);
             if (segment == null) {

@@ -5,8 +5,9 @@ import java.nio.ByteBuffer;
 /**
  * Adds a seal to each record once its offset is known, before it is encrypted: the broker signs
  * messages this way, over their final queue and offset. The store calls it on its commit thread,
- * once per append (whose records are stored, or fail, together), in offset order, so a seal
- * never covers a record that was not stored; the seal is appended
+ * in offset order, once per group of a log's appends in one round: appends that the store then
+ * writes to one segment in one piece, so they are stored, or fail, together and a seal never
+ * covers a record that was not stored. The seal is appended
  * to the record's plaintext, so readers get record and seal back as one payload. A seal adds at
  * most {@link #maxSealBytes()} bytes (never more than {@link #MAX_SEAL_BYTES}), which the store
  * counts against its batch and record limits.
@@ -15,9 +16,9 @@ import java.nio.ByteBuffer;
  * fail; records are never written without their seal.
  *
  * <p>Sealed together, records are also written together: the appends of one log in one round
- * are sealed for consecutive offsets before any is written, and an append whose offsets moved
- * (an earlier one of the round failed) fails rather than be written under seals for other
- * offsets.
+ * are sealed for consecutive offsets before any is written, a group never straddles a segment
+ * roll, and an append whose offsets moved (an earlier group of the round failed) fails rather
+ * than be written under seals for other offsets.
  *
  * <p>Thread-safety: called from the store's commit thread only.
  */

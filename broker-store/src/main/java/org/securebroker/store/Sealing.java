@@ -2,12 +2,17 @@ package org.securebroker.store;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import org.securebroker.store.segment.RecordFormat;
 
 /**
- * The commit thread's use of a {@link RecordSealer}: one call per append (whose records are
- * written, or fail, together), the seals checked, and the read-only copies an append's result
- * carries.
+ * The commit thread's use of a {@link RecordSealer}: a log's appends of one round are sealed in
+ * groups, one sealer call per group, and the store writes each group to one segment in one
+ * piece, so a group's records are stored, or fail, together and a seal never covers a record
+ * that was not stored. Grouping the appends of a round (rather than sealing each append alone)
+ * is what keeps signing cheap when producers publish a few messages at a time: one signature
+ * then covers everything a queue received while the previous round was being written.
  *
  * <p>Thread-safety: stateless; used on the commit thread.
  */
@@ -17,34 +22,63 @@ final class Sealing {
     }
 
     /**
-     * Seals the records of each of {@code appends} (each an array of records, in order) for
-     * consecutive offsets from {@code firstOffset}, one sealer call per append: an append's
-     * records are stored or fail together, so a seal never covers a record that was not stored.
+     * Where the groups of a log's appends start: consecutive appends whose encoded sizes (upper
+     * bounds, seals included) fit in one segment together. An append larger than that is a group
+     * alone (a fresh segment takes it whole).
+     *
+     * @param bytes the encoded size of each append, in order
+     * @param segmentBytes the size past which a segment rolls
+     * @return the index of each group's first append, in order, then {@code bytes.length}
+     */
+    static int[] groups(long[] bytes, int segmentBytes) {
+        int[] starts = new int[bytes.length + 1];
+        int n = 0;
+        long size = 0;
+        for (int i = 0; i < bytes.length; i++) {
+            if (i == 0 || size + bytes[i] + RecordFormat.HEADER_BYTES > segmentBytes) {
+                starts[n++] = i;
+                size = 0;
+            }
+            size += bytes[i];
+        }
+        starts[n++] = bytes.length;
+        return Arrays.copyOf(starts, n);
+    }
+
+    /**
+     * Seals the records of a group of appends (each an array of records, in order) for
+     * consecutive offsets from {@code firstOffset}, in one sealer call.
      *
      * @return the seals of each append, in order
      * @throws RuntimeException if the sealer fails or breaks its contract
      */
-    static List<ByteBuffer[]> seal(RecordSealer sealer, String log, long firstOffset, List<ByteBuffer[]> appends) {
-        List<ByteBuffer[]> out = new ArrayList<>(appends.size());
-        long offset = firstOffset;
-        for (ByteBuffer[] records : appends) {
-            ByteBuffer[] views = new ByteBuffer[records.length];
-            for (int i = 0; i < records.length; i++) {
-                views[i] = records[i].duplicate();
+    static List<ByteBuffer[]> seal(RecordSealer sealer, String log, long firstOffset, List<ByteBuffer[]> group) {
+        int count = 0;
+        for (ByteBuffer[] records : group) {
+            count += records.length;
+        }
+        ByteBuffer[] views = new ByteBuffer[count];
+        int at = 0;
+        for (ByteBuffer[] records : group) {
+            for (ByteBuffer record : records) {
+                views[at++] = record.duplicate();
             }
-            ByteBuffer[] seals = sealer.seal(log, offset, views);
-            if (seals.length != records.length) {
-                throw new IllegalStateException("the sealer returned " + seals.length + " seals for " + records.length
-                        + " records");
+        }
+        ByteBuffer[] seals = sealer.seal(log, firstOffset, views);
+        if (seals.length != count) {
+            throw new IllegalStateException("the sealer returned " + seals.length + " seals for " + count + " records");
+        }
+        for (ByteBuffer seal : seals) {
+            if (seal.remaining() > sealer.maxSealBytes()) {
+                throw new IllegalStateException("a seal of " + seal.remaining() + " bytes exceeds the sealer's "
+                        + sealer.maxSealBytes());
             }
-            for (ByteBuffer seal : seals) {
-                if (seal.remaining() > sealer.maxSealBytes()) {
-                    throw new IllegalStateException("a seal of " + seal.remaining() + " bytes exceeds the sealer's "
-                            + sealer.maxSealBytes());
-                }
-            }
-            out.add(seals);
-            offset += records.length;
+        }
+        List<ByteBuffer[]> out = new ArrayList<>(group.size());
+        at = 0;
+        for (ByteBuffer[] records : group) {
+            out.add(Arrays.copyOfRange(seals, at, at + records.length));
+            at += records.length;
         }
         return out;
     }

@@ -11,6 +11,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.securebroker.store.crypto.Keyring;
@@ -22,9 +26,11 @@ class SealerTest {
 
     private final Keyring keyring = keyring();
 
-    /** Seals each record with "|log@offset#countInCall" so the test sees what it was given. */
-    private static final class LabellingSealer implements RecordSealer {
-        final List<Integer> callSizes = new ArrayList<>();
+    /** Seals each record with "|log@offset" so the test sees what it was given. */
+    private static class LabellingSealer implements RecordSealer {
+        final List<Integer> callSizes = new CopyOnWriteArrayList<>();
+        /** The offsets each call sealed, [first, end). */
+        final List<long[]> calls = new CopyOnWriteArrayList<>();
 
         @Override
         public int maxSealBytes() {
@@ -34,6 +40,7 @@ class SealerTest {
         @Override
         public ByteBuffer[] seal(String log, long firstOffset, ByteBuffer[] records) {
             callSizes.add(records.length);
+            calls.add(new long[] {firstOffset, firstOffset + records.length});
             ByteBuffer[] out = new ByteBuffer[records.length];
             for (int i = 0; i < records.length; i++) {
                 out[i] = ByteBuffer.wrap(("|" + log + "@" + (firstOffset + i)).getBytes(StandardCharsets.UTF_8));
@@ -71,6 +78,82 @@ class SealerTest {
                     assertThat(new String(r.payload(), StandardCharsets.UTF_8)).endsWith("|" + log + "@" + r.offset());
                 }
             }
+        }
+    }
+
+    /** Holds the commit thread in its first call until released, so that appends queue up behind it. */
+    private static final class HoldingSealer extends LabellingSealer {
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public ByteBuffer[] seal(String log, long firstOffset, ByteBuffer[] records) {
+            if (entered.getCount() > 0) {
+                entered.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return super.seal(log, firstOffset, records);
+        }
+    }
+
+    @Test
+    void shouldSealALogsAppendsOfOneRoundInOneCall() throws Exception {
+        HoldingSealer sealer = new HoldingSealer();
+        try (Store store = Store.open(config(dir).sealer(sealer).build(), keyring)) {
+            store.createLog("a");
+            Log a = store.requireLog("a");
+            CompletableFuture<AppendResult> first = a.append(utf8("first"));
+            assertThat(sealer.entered.await(10, TimeUnit.SECONDS)).isTrue();
+            // these wait for the next round while the commit thread is held in the first one
+            List<CompletableFuture<AppendResult>> queued = IntStream.range(0, 20)
+                    .mapToObj(i -> a.append(List.of(utf8("m" + i), utf8("n" + i), utf8("o" + i)))).toList();
+            sealer.release.countDown();
+
+            first.join();
+            for (int i = 0; i < queued.size(); i++) {
+                AppendResult r = queued.get(i).join();
+                assertThat(r.firstOffset()).isEqualTo(1 + 3L * i);
+                assertThat(StandardCharsets.UTF_8.decode(r.seals().get(2)).toString()).isEqualTo("|a@" + (r.firstOffset() + 2));
+            }
+            assertThat(sealer.callSizes).as("one call for the held append, one for the 20 queued behind it")
+                    .containsExactly(1, 60);
+        }
+    }
+
+    @Test
+    void shouldWriteRecordsSealedTogetherToOneSegment() throws Exception {
+        HoldingSealer sealer = new HoldingSealer();
+        int segmentBytes = 8 * 1024;
+        try (Store store = Store.open(config(dir).segmentBytes(segmentBytes).sealer(sealer).build(), keyring)) {
+            store.createLog("a");
+            Log a = store.requireLog("a");
+            CompletableFuture<AppendResult> first = a.append(utf8("x".repeat(5000)));
+            assertThat(sealer.entered.await(10, TimeUnit.SECONDS)).isTrue();
+            // behind the held one: appends that would fit in what is left of its segment one by
+            // one, but not all together, and more than one segment's worth in all
+            List<CompletableFuture<AppendResult>> queued = IntStream.range(0, 12)
+                    .mapToObj(i -> a.append(utf8(i + "y".repeat(1000)))).toList();
+            sealer.release.countDown();
+            first.join();
+            queued.forEach(CompletableFuture::join);
+            assertThat(sealer.calls.size()).as("the queued appends took more than one group").isGreaterThan(2);
+        }
+        java.util.Map<Long, Path> segmentOf = new java.util.HashMap<>();
+        for (Path file : TestStores.segmentFiles(dir, "a")) {
+            for (SegmentFiles.Slot slot : SegmentFiles.slots(file)) {
+                if (!slot.seal()) {
+                    segmentOf.put(slot.offset(), file);
+                }
+            }
+        }
+        assertThat(segmentOf).hasSize(13);
+        for (long[] call : sealer.calls) {
+            assertThat(java.util.stream.LongStream.range(call[0], call[1]).mapToObj(segmentOf::get).distinct())
+                    .as("offsets %d to %d were sealed together", call[0], call[1] - 1).hasSize(1);
         }
     }
 

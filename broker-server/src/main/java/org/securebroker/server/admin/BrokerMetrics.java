@@ -60,7 +60,7 @@ public final class BrokerMetrics implements ConnectionListener {
                 .publishPercentileHistogram()
                 .register(registry);
         this.signing = Timer.builder("securebroker.signing")
-                .description("Signing the messages of one append (a PUBLISH to a queue): their Merkle tree and one Ed25519 signature")
+                .description("Signing what one group commit stores to a queue: Merkle trees and one Ed25519 signature per tree")
                 .publishPercentileHistogram()
                 .register(registry);
         this.rejectedFrames = Counter.builder("securebroker.frames.rejected")
@@ -68,7 +68,7 @@ public final class BrokerMetrics implements ConnectionListener {
                 .register(registry);
     }
 
-    /** Records how long signing one batch of messages took. */
+    /** Records how long signing one group commit's messages to a queue took. */
     public void signed(long nanos) {
         signing.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }

@@ -13,13 +13,14 @@ import org.securebroker.protocol.integrity.SigningKey;
 import org.securebroker.store.RecordSealer;
 
 /**
- * Signs stored messages: for each append to a queue (the messages of one PUBLISH, which are
- * stored or fail together), the store hands over the encoded envelopes with their offsets; this
- * builds one Merkle tree per at most {@value #MAX_TREE} messages, signs each root once with the
- * broker's Ed25519 key and gives every message its seal (key id, audit position, leaf index,
- * tree size, inclusion proof, signature). One signature covers a whole batch, so signing costs
- * a hash per message, not a signature, and no signature ever covers a message that was not
- * stored.
+ * Signs stored messages: for each group commit to a queue (the messages of every PUBLISH the
+ * round took for it, which the store writes in one piece, so they are stored or fail together),
+ * the store hands over the encoded envelopes with their offsets; this builds one Merkle tree per
+ * at most {@value #MAX_TREE} messages, signs each root once with the broker's Ed25519 key and
+ * gives every message its seal (key id, audit position, leaf index, tree size, inclusion proof,
+ * signature). One signature covers a whole batch, so signing costs a hash per message, not a
+ * signature, even when producers publish one message at a time; and no signature ever covers a
+ * message that was not stored.
  *
  * <p>The leaf is hashed from the envelope's bytes as they are: its fields from
  * {@code brokerTimestampMillis} to {@code contentDigest} use the encodings the canonical leaf
@@ -44,7 +45,7 @@ public final class MessageSigner implements RecordSealer {
     /**
      * @param key the current signing key
      * @param auditPosition the audit log's last sequence number (0 without an audit log)
-     * @param signedNanos told how long each batch took to sign, for the signing-latency metric
+     * @param signedNanos told how long each call took to sign (one group commit to a queue), for the signing-latency metric
      */
     public MessageSigner(SigningKey key, LongSupplier auditPosition, LongConsumer signedNanos) {
         this.auditPosition = Objects.requireNonNull(auditPosition, "auditPosition");

@@ -192,7 +192,7 @@ public final class QueueEngine implements AutoCloseable {
         if (verifier == null) {
             failure = "no broker public keys to check it with";
         } else if (e.brokerSeal().isEmpty()) {
-            failure = "it has no broker signature";
+            failure = "it has no broker signature: stored before signing, or its signature was removed";
         } else {
             try {
                 verifier.verify(new SignedMessage(queue, offset, e.brokerTimestampMillis(), e.producerPrincipal(),
