@@ -46,7 +46,7 @@ final class CommitLoop implements AutoCloseable {
     private sealed interface Request permits Append, Task {
     }
 
-    private static final class Append implements Request {
+    static final class Append implements Request {
         final Log log;
         final ByteBuffer[] records;
         final long bytes;
@@ -318,49 +318,11 @@ final class CommitLoop implements AutoCloseable {
         complete(new ArrayList<>(inRound));
     }
 
-    /**
-     * Seals all of a log's records of this round, in groups of appends that go to one segment
-     * together ({@link Sealing#groups}), for the offsets they will get if every append before them
-     * is written; {@link #encode} refuses an append whose offsets moved.
-     */
+    /** Seals the log's records of this round ({@link Sealing#sealRound}); nothing without a sealer. */
     private void seal(LogWrite w) {
         RecordSealer sealer = ctx.config.sealer();
-        if (sealer == null || w.log.isDeleted()) {
-            return;
-        }
-        List<Append> appends = w.appends;
-        long[] bytes = new long[appends.size()];
-        for (int i = 0; i < bytes.length; i++) {
-            bytes[i] = appends.get(i).bytes;
-        }
-        int[] starts = Sealing.groups(bytes, ctx.config.segmentBytes());
-        long next = w.log.nextOffset();
-        for (int g = 0; g + 1 < starts.length; g++) {
-            List<Append> group = appends.subList(starts[g], starts[g + 1]);
-            List<ByteBuffer[]> records = new ArrayList<>(group.size());
-            long groupBytes = 0;
-            for (Append a : group) {
-                records.add(a.records);
-                groupBytes += a.bytes;
-            }
-            List<ByteBuffer[]> seals;
-            try {
-                seals = Sealing.seal(sealer, w.log.name(), next, records);
-            } catch (RuntimeException e) {
-                LOG.error("sealing the records of log '{}' failed; they are not stored", w.log.name(), e);
-                for (Append a : appends.subList(starts[g], appends.size())) {
-                    a.error = new StoreException(StoreException.Kind.IO_ERROR, "the records could not be sealed ("
-                            + e.getClass().getSimpleName() + "); nothing was stored", e);
-                }
-                return;
-            }
-            for (int i = 0; i < group.size(); i++) {
-                Append a = group.get(i);
-                a.seals = seals.get(i);
-                a.sealedFirst = next;
-                a.groupBytes = i == 0 ? groupBytes : -1;
-                next += a.records.length;
-            }
+        if (sealer != null && !w.log.isDeleted()) {
+            Sealing.sealRound(sealer, w.log.name(), w.log.nextOffset(), w.appends, ctx.config.segmentBytes());
         }
     }
 

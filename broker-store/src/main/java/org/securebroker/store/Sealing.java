@@ -4,7 +4,10 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.securebroker.store.CommitLoop.Append;
 import org.securebroker.store.segment.RecordFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The commit thread's use of a {@link RecordSealer}: a log's appends of one round are sealed in
@@ -14,11 +17,56 @@ import org.securebroker.store.segment.RecordFormat;
  * is what keeps signing cheap when producers publish a few messages at a time: one signature
  * then covers everything a queue received while the previous round was being written.
  *
- * <p>Thread-safety: stateless; used on the commit thread.
+ * <p>Thread-safety: stateless; used on the commit thread, which owns the appends it changes.
  */
 final class Sealing {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Sealing.class);
+
     private Sealing() {
+    }
+
+    /**
+     * Seals all of a log's appends of one round, in {@linkplain #groups groups} that go to one
+     * segment together, for the offsets they will get if every append before them is written
+     * (the commit loop refuses an append whose offsets moved). Each append gets its seals, the
+     * offset they were made for and, on a group's first append, the group's size; if the sealer
+     * fails, that group and every later one of the log carry the error instead.
+     */
+    static void sealRound(RecordSealer sealer, String log, long firstOffset, List<Append> appends, int segmentBytes) {
+        long[] bytes = new long[appends.size()];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = appends.get(i).bytes;
+        }
+        int[] starts = groups(bytes, segmentBytes);
+        long next = firstOffset;
+        for (int g = 0; g + 1 < starts.length; g++) {
+            List<Append> group = appends.subList(starts[g], starts[g + 1]);
+            List<ByteBuffer[]> records = new ArrayList<>(group.size());
+            long groupBytes = 0;
+            for (Append a : group) {
+                records.add(a.records);
+                groupBytes += a.bytes;
+            }
+            List<ByteBuffer[]> seals;
+            try {
+                seals = seal(sealer, log, next, records);
+            } catch (RuntimeException e) {
+                LOG.error("sealing the records of log '{}' failed; they are not stored", log, e);
+                for (Append a : appends.subList(starts[g], appends.size())) {
+                    a.error = new StoreException(StoreException.Kind.IO_ERROR, "the records could not be sealed ("
+                            + e.getClass().getSimpleName() + "); nothing was stored", e);
+                }
+                return;
+            }
+            for (int i = 0; i < group.size(); i++) {
+                Append a = group.get(i);
+                a.seals = seals.get(i);
+                a.sealedFirst = next;
+                a.groupBytes = i == 0 ? groupBytes : -1;
+                next += a.records.length;
+            }
+        }
     }
 
     /**
