@@ -9,12 +9,15 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.securebroker.store.crypto.Keyring;
@@ -28,9 +31,12 @@ class SealerTest {
 
     /** Seals each record with "|log@offset" so the test sees what it was given. */
     private static class LabellingSealer implements RecordSealer {
-        final List<Integer> callSizes = new CopyOnWriteArrayList<>();
         /** The offsets each call sealed, [first, end). */
         final List<long[]> calls = new CopyOnWriteArrayList<>();
+
+        List<Integer> callSizes() {
+            return calls.stream().map(c -> (int) (c[1] - c[0])).toList();
+        }
 
         @Override
         public int maxSealBytes() {
@@ -39,7 +45,6 @@ class SealerTest {
 
         @Override
         public ByteBuffer[] seal(String log, long firstOffset, ByteBuffer[] records) {
-            callSizes.add(records.length);
             calls.add(new long[] {firstOffset, firstOffset + records.length});
             ByteBuffer[] out = new ByteBuffer[records.length];
             for (int i = 0; i < records.length; i++) {
@@ -67,7 +72,7 @@ class SealerTest {
                 assertThat(StandardCharsets.UTF_8.decode(r.seals().get(1)).toString())
                         .isEqualTo("|" + log + "@" + (r.firstOffset() + 1));
             }
-            assertThat(sealer.callSizes.stream().mapToInt(Integer::intValue).sum()).isEqualTo(1200);
+            assertThat(sealer.callSizes().stream().mapToInt(Integer::intValue).sum()).isEqualTo(1200);
         }
         // read back after a restart without a sealer: record and seal come back as one payload
         try (Store store = Store.open(config(dir).segmentBytes(8 * 1024).build(), keyring)) {
@@ -119,7 +124,7 @@ class SealerTest {
                 assertThat(r.firstOffset()).isEqualTo(1 + 3L * i);
                 assertThat(StandardCharsets.UTF_8.decode(r.seals().get(2)).toString()).isEqualTo("|a@" + (r.firstOffset() + 2));
             }
-            assertThat(sealer.callSizes).as("one call for the held append, one for the 20 queued behind it")
+            assertThat(sealer.callSizes()).as("one call for the held append, one for the 20 queued behind it")
                     .containsExactly(1, 60);
         }
     }
@@ -142,7 +147,7 @@ class SealerTest {
             queued.forEach(CompletableFuture::join);
             assertThat(sealer.calls.size()).as("the queued appends took more than one group").isGreaterThan(2);
         }
-        java.util.Map<Long, Path> segmentOf = new java.util.HashMap<>();
+        Map<Long, Path> segmentOf = new HashMap<>();
         for (Path file : TestStores.segmentFiles(dir, "a")) {
             for (SegmentFiles.Slot slot : SegmentFiles.slots(file)) {
                 if (!slot.seal()) {
@@ -152,7 +157,7 @@ class SealerTest {
         }
         assertThat(segmentOf).hasSize(13);
         for (long[] call : sealer.calls) {
-            assertThat(java.util.stream.LongStream.range(call[0], call[1]).mapToObj(segmentOf::get).distinct())
+            assertThat(LongStream.range(call[0], call[1]).mapToObj(segmentOf::get).distinct())
                     .as("offsets %d to %d were sealed together", call[0], call[1] - 1).hasSize(1);
         }
     }

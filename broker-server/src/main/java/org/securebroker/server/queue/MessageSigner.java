@@ -45,7 +45,8 @@ public final class MessageSigner implements RecordSealer {
     /**
      * @param key the current signing key
      * @param auditPosition the audit log's last sequence number (0 without an audit log)
-     * @param signedNanos told how long each call took to sign (one group commit to a queue), for the signing-latency metric
+     * @param signedNanos told how long each call (one group commit to a queue) took to sign, for the
+     *     signing-latency metric
      */
     public MessageSigner(SigningKey key, LongSupplier auditPosition, LongConsumer signedNanos) {
         this.auditPosition = Objects.requireNonNull(auditPosition, "auditPosition");
