@@ -1,0 +1,251 @@
+package org.securebroker.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.frame.AuthFrame;
+import org.securebroker.protocol.frame.AuthOkFrame;
+import org.securebroker.protocol.frame.Bytes;
+import org.securebroker.protocol.frame.CreateQueueFrame;
+import org.securebroker.protocol.frame.ErrorFrame;
+import org.securebroker.protocol.frame.HelloOkFrame;
+import org.securebroker.protocol.frame.OkFrame;
+import org.securebroker.protocol.frame.PingFrame;
+import org.securebroker.protocol.frame.PongFrame;
+import org.securebroker.server.auth.jwt.JwtForge;
+import org.securebroker.server.config.BrokerConfig;
+import org.slf4j.LoggerFactory;
+
+/**
+ * JWT bearer tokens through the real TLS front end: every known attack is refused with its
+ * reason in the server log, roles come from the token, and a session lives only as long as its
+ * token unless the client renews it on the same connection.
+ */
+class JwtIT {
+
+    private static final String ISSUER = "https://idp.example.org/";
+    private static final String AUDIENCE = "securebroker";
+
+    @TempDir
+    static Path dir;
+
+    private static TestBroker broker;
+    private static KeyPair rsa;
+    private static KeyPair ec;
+    private static KeyPair ed;
+    private static KeyPair attacker;
+    private static byte[] hmac;
+    private static ListAppender<ILoggingEvent> log;
+    private static int nextAddress = 1;
+
+    @BeforeAll
+    static void start() throws Exception {
+        rsa = JwtForge.rsa(2048);
+        ec = JwtForge.ecP256();
+        ed = JwtForge.ed25519();
+        attacker = JwtForge.rsa(2048);
+        hmac = JwtForge.secret(32);
+        Path keys = Files.createDirectories(dir.resolve("keys"));
+        BrokerConfig.Jwt jwt = new BrokerConfig.Jwt(ISSUER, AUDIENCE, List.of(
+                new BrokerConfig.JwtKey("rsa", JwtForge.writePem(keys, "rsa.pem", rsa.getPublic()), null),
+                new BrokerConfig.JwtKey("ec", JwtForge.writePem(keys, "ec.pem", ec.getPublic()), null),
+                new BrokerConfig.JwtKey("hmac", null, JwtForge.writeSecret(keys, "hmac.secret", hmac))),
+                JwtForge.writeJwks(keys, "idp.jwks", Map.of("ed", ed.getPublic())), List.of("JWT", "at+jwt"),
+                Duration.ofHours(1), Duration.ofSeconds(1), "sub", "roles");
+        broker = new TestBroker(dir.resolve("data"), c -> {
+            return c.withAuth(c.auth().withJwt(jwt));
+        });
+        log = new ListAppender<>();
+        log.start();
+        Logger sessions = (Logger) LoggerFactory.getLogger("org.securebroker.server.session.SessionAuthentication");
+        sessions.setLevel(ch.qos.logback.classic.Level.INFO);
+        sessions.addAppender(log);
+    }
+
+    @AfterAll
+    static void stop() {
+        ((Logger) LoggerFactory.getLogger("org.securebroker.server.session.SessionAuthentication")).detachAppender(log);
+        broker.close();
+    }
+
+    private static JwtForge.Token token(String subject, long seconds) {
+        return JwtForge.token(ISSUER, AUDIENCE, subject, Instant.now(), seconds);
+    }
+
+    /** Each attempt from its own loopback address, so the per-address back-off does not interfere. */
+    private static RawConnection connect() throws Exception {
+        int n = nextAddress++;
+        return RawConnection.tls(broker.port(), broker.caCert(), InetAddress.getByAddress(new byte[] {127, 0, 3, (byte) n}));
+    }
+
+    private static Object authenticate(RawConnection c, String token) throws Exception {
+        HelloOkFrame hello = c.hello();
+        assertThat(hello.authMechanisms()).contains("JWT");
+        c.send(new AuthFrame(2, "JWT", Bytes.utf8(token)));
+        return c.next();
+    }
+
+    @Test
+    void shouldRefuseEveryKnownAttackWithItsReasonInTheLog() throws Exception {
+        Instant now = Instant.now();
+        String valid = token("alice", 300).kid("rsa").signRs256(rsa.getPrivate());
+        Map<String, String> attacks = new LinkedHashMap<>();
+        Map<String, String> reasons = new LinkedHashMap<>();
+        for (String none : new String[] {"none", "None", "NONE", "nOnE"}) {
+            attacks.put("alg " + none, token("alice", 300).kid("rsa").unsecured(none));
+            reasons.put("alg " + none, "unsecured token (alg '" + none + "') refused");
+        }
+        byte[] der = rsa.getPublic().getEncoded();
+        attacks.put("RS256->HS256 with the DER public key", token("alice", 300).kid("rsa").signHs256(der));
+        attacks.put("RS256->HS256 with the PEM public key", token("alice", 300).kid("rsa")
+                .signHs256(JwtForge.pem(rsa.getPublic()).getBytes(StandardCharsets.US_ASCII)));
+        reasons.put("RS256->HS256 with the DER public key", "algorithm confusion");
+        reasons.put("RS256->HS256 with the PEM public key", "algorithm confusion");
+        attacks.put("stripped signature", JwtForge.stripSignature(valid));
+        reasons.put("stripped signature", "signature does not verify: the signature is missing");
+        attacks.put("tampered payload", JwtForge.tamperClaim(valid, "sub", "admin"));
+        reasons.put("tampered payload", "signature does not verify with key 'rsa'");
+        attacks.put("attacker key under a known kid", token("alice", 300).kid("rsa").signRs256(attacker.getPrivate()));
+        reasons.put("attacker key under a known kid", "signature does not verify with key 'rsa'");
+        attacks.put("attacker kid", token("alice", 300).kid("attacker-1").signRs256(attacker.getPrivate()));
+        reasons.put("attacker kid", "unknown kid 'attacker-1'");
+        for (String header : new String[] {"jku", "x5u"}) {
+            attacks.put("attacker " + header, token("alice", 300).kid("rsa").header(header, "https://evil.example/keys")
+                    .signRs256(attacker.getPrivate()));
+            reasons.put("attacker " + header, "header '" + header + "' refused");
+        }
+        attacks.put("attacker jwk", token("alice", 300).kid("rsa").header("jwk", JwtForge.jwk("rsa", attacker.getPublic()))
+                .signRs256(attacker.getPrivate()));
+        reasons.put("attacker jwk", "header 'jwk' refused");
+        attacks.put("expired", JwtForge.token(ISSUER, AUDIENCE, "alice", now.minusSeconds(600), 300).kid("rsa")
+                .signRs256(rsa.getPrivate()));
+        reasons.put("expired", "token expired at");
+        attacks.put("not yet valid", token("alice", 300).notBefore(now.plusSeconds(120)).kid("rsa").signRs256(rsa.getPrivate()));
+        reasons.put("not yet valid", "token is not valid yet");
+        attacks.put("wrong iss", JwtForge.token("https://evil.example/", AUDIENCE, "alice", now, 300).kid("rsa")
+                .signRs256(rsa.getPrivate()));
+        reasons.put("wrong iss", "wrong issuer");
+        attacks.put("wrong aud", JwtForge.token(ISSUER, "another-service", "alice", now, 300).kid("rsa")
+                .signRs256(rsa.getPrivate()));
+        reasons.put("wrong aud", "wrong audience");
+        attacks.put("missing aud", token("alice", 300).claim("aud", null).kid("rsa").signRs256(rsa.getPrivate()));
+        reasons.put("missing aud", "claim 'aud' (audience) is missing");
+        attacks.put("wrong typ", token("alice", 300).header("typ", "dpop+jwt").kid("rsa").signRs256(rsa.getPrivate()));
+        reasons.put("wrong typ", "typ 'dpop+jwt' is not allowed");
+        attacks.put("lifetime over the maximum", token("alice", 7200).kid("rsa").signRs256(rsa.getPrivate()));
+        reasons.put("lifetime over the maximum", "lifetime over the maximum");
+        attacks.put("weak HMAC key", token("alice", 300).kid("hmac").signHs256("secret".getBytes(StandardCharsets.US_ASCII)));
+        reasons.put("weak HMAC key", "signature does not verify with key 'hmac'");
+
+        for (Map.Entry<String, String> attack : attacks.entrySet()) {
+            log.list.clear();
+            try (RawConnection c = connect()) {
+                Object answer = authenticate(c, attack.getValue());
+                assertThat(answer).as(attack.getKey()).isInstanceOf(ErrorFrame.class);
+                assertThat(((ErrorFrame) answer).code()).as(attack.getKey())
+                        .isEqualTo(ErrorCode.AUTHENTICATION_FAILED.code());
+                assertThat(((ErrorFrame) answer).message()).isEqualTo("authentication failed");
+                assertThat(c.next()).as(attack.getKey()).isSameAs(RawConnection.CLOSED);
+            }
+            assertThat(log.list).as(attack.getKey()).anySatisfy(e -> assertThat(e.getFormattedMessage())
+                    .contains("JWT authentication failed: token rejected: " + reasons.get(attack.getKey())));
+        }
+        try (RawConnection c = connect()) {
+            assertThat(authenticate(c, valid)).isInstanceOf(AuthOkFrame.class);
+        }
+    }
+
+    @Test
+    void shouldRefuseToStartWithAWeakHmacSecret() throws Exception {
+        Path weak = JwtForge.writeSecret(Files.createDirectories(dir.resolve("weak-keys")), "weak.secret", JwtForge.secret(16));
+        BrokerConfig.Jwt jwt = new BrokerConfig.Jwt(ISSUER, AUDIENCE, List.of(new BrokerConfig.JwtKey("weak", null, weak)),
+                null, List.of("JWT"), Duration.ofHours(1), Duration.ofSeconds(1), "sub", null);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new TestBroker(dir.resolve("weak-data"), c -> {
+            return c.withAuth(c.auth().withJwt(jwt));
+        })).hasMessageContaining("weak.secret").hasMessageContaining("at least 32 bytes (256 bits)");
+    }
+
+    @Test
+    void shouldAcceptEachConfiguredKeyTypeAndTakeRolesFromTheToken() throws Exception {
+        Map<String, String> tokens = Map.of(
+                "RS256", token("alice", 300).kid("rsa").signRs256(rsa.getPrivate()),
+                "ES256", token("alice", 300).kid("ec").signEs256(ec.getPrivate()),
+                "HS256", token("alice", 300).kid("hmac").signHs256(hmac),
+                "EdDSA from the JWKS", token("alice", 300).kid("ed").signEdDsa(ed.getPrivate()));
+        for (Map.Entry<String, String> t : tokens.entrySet()) {
+            try (RawConnection c = connect()) {
+                AuthOkFrame ok = (AuthOkFrame) authenticate(c, t.getValue());
+                assertThat(ok.principal()).as(t.getKey()).isEqualTo("alice");
+                assertThat(ok.sessionExpiresAtMillis()).as(t.getKey()).isGreaterThan(System.currentTimeMillis());
+                c.send(new CreateQueueFrame(3, "jwt-queue", 0, "", 0));
+                assertThat(((ErrorFrame) c.next()).code()).isEqualTo(ErrorCode.NOT_AUTHORIZED.code());
+            }
+        }
+        try (RawConnection c = connect()) {
+            authenticate(c, token("ops", 300).claim("roles", List.of("admin")).kid("rsa").signRs256(rsa.getPrivate()));
+            c.send(new CreateQueueFrame(3, "jwt-queue", 0, "", 0));
+            assertThat(c.next()).isInstanceOf(OkFrame.class);
+        }
+    }
+
+    @Test
+    void shouldCloseASessionWhoseTokenExpires() throws Exception {
+        try (RawConnection c = connect()) {
+            long t0 = System.currentTimeMillis();
+            AuthOkFrame ok = (AuthOkFrame) authenticate(c, token("alice", 2).kid("rsa").signRs256(rsa.getPrivate()));
+            assertThat(ok.sessionExpiresAtMillis()).isBetween(t0 + 1000, t0 + 3000);
+            c.send(new PingFrame(3, 3));
+            assertThat(c.next()).isInstanceOf(PongFrame.class);
+            ErrorFrame expired = (ErrorFrame) c.next();
+            assertThat(expired.code()).isEqualTo(ErrorCode.SESSION_EXPIRED.code());
+            assertThat(expired.correlationId()).isZero();
+            assertThat(expired.message()).contains("renew it before expiry");
+            assertThat(System.currentTimeMillis()).isGreaterThanOrEqualTo(ok.sessionExpiresAtMillis());
+            assertThat(c.next()).isSameAs(RawConnection.CLOSED);
+        }
+    }
+
+    @Test
+    void shouldKeepASessionThatRenewsItsTokenOnTheSameConnection() throws Exception {
+        try (RawConnection c = connect()) {
+            // 3 s: enough for the refused renewals below on a loaded machine, short enough to wait out
+            AuthOkFrame first = (AuthOkFrame) authenticate(c, token("alice", 3).kid("rsa").signRs256(rsa.getPrivate()));
+            Thread.sleep(1000);
+            // a token for someone else, or a bad one, is refused and the session keeps its deadline
+            c.send(new AuthFrame(10, "JWT", Bytes.utf8(token("mallory", 60).kid("rsa").signRs256(rsa.getPrivate()))));
+            ErrorFrame other = (ErrorFrame) c.next();
+            assertThat(other.correlationId()).isEqualTo(10);
+            assertThat(other.code()).isEqualTo(ErrorCode.AUTHENTICATION_FAILED.code());
+            c.send(new AuthFrame(11, "JWT", Bytes.utf8(token("alice", 60).kid("rsa").unsecured("none"))));
+            assertThat(((ErrorFrame) c.next()).correlationId()).isEqualTo(11);
+            c.send(new AuthFrame(12, "JWT", Bytes.utf8(token("alice", 5).kid("ec").signEs256(ec.getPrivate()))));
+            AuthOkFrame renewed = (AuthOkFrame) c.next();
+            assertThat(renewed.correlationId()).isEqualTo(12);
+            assertThat(renewed.principal()).isEqualTo("alice");
+            assertThat(renewed.sessionExpiresAtMillis()).isGreaterThan(first.sessionExpiresAtMillis());
+            Thread.sleep(Math.max(0, first.sessionExpiresAtMillis() - System.currentTimeMillis()) + 500);
+            c.send(new PingFrame(13, 13));
+            assertThat(c.next()).isInstanceOf(PongFrame.class);
+            ErrorFrame expired = (ErrorFrame) c.next();
+            assertThat(expired.code()).isEqualTo(ErrorCode.SESSION_EXPIRED.code());
+            assertThat(System.currentTimeMillis()).isGreaterThanOrEqualTo(renewed.sessionExpiresAtMillis());
+        }
+    }
+}
