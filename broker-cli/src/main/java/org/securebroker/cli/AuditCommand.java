@@ -7,7 +7,6 @@ import java.io.PrintWriter;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -224,7 +223,7 @@ final class AuditCommand implements Runnable {
             if (limit < 0) {
                 throw new Cli.UsageException("--limit must not be negative");
             }
-            Instant now = Instant.now();
+            Instant now = Cli.CONTEXT.clock().instant();
             AuditReader.Filter filter = AuditReader.Filter.ALL.withPrincipal(principal).withType(event)
                     .withDecision(decision).withTime(Cli.instant("--since", since, now), Cli.instant("--until", until, now));
             boolean checkpoints = event != null && event.equals("checkpoint");
@@ -272,7 +271,7 @@ final class AuditCommand implements Runnable {
             Path publicKey = audit.publicKey();
             String keyId;
             try {
-                keyId = AuditKeys.create(publicKey, privateKey, new SecureRandom());
+                keyId = AuditKeys.create(publicKey, privateKey, Cli.CONTEXT.random());
             } catch (FileAlreadyExistsException e) {
                 throw new IllegalStateException(e.getFile() + " exists already; the audit key is not replaced (earlier "
                         + "checkpoints stay verifiable only with the key that signed them)");

@@ -4,16 +4,14 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.securebroker.server.auth.User;
 import org.securebroker.server.config.BrokerConfig;
+import org.securebroker.server.identity.PrincipalNames;
 import org.securebroker.server.tls.LocalCa;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -50,7 +48,7 @@ final class CertsCommand implements Runnable {
             throw new IllegalStateException("no local CA in " + dir + " (" + LocalCa.CA_CERT + " and " + LocalCa.CA_KEY
                     + "); create one with 'broker init'");
         }
-        return LocalCa.load(dir, new SecureRandom(), Clock.systemUTC());
+        return LocalCa.load(dir, Cli.CONTEXT.random(), Cli.CONTEXT.clock());
     }
 
     @Command(name = "renew-server", mixinStandardHelpOptions = true,
@@ -169,7 +167,7 @@ final class CertsCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             try {
-                User.validateName(name);
+                PrincipalNames.validate(name);
             } catch (IllegalArgumentException e) {
                 throw new Cli.UsageException(e.getMessage());
             }

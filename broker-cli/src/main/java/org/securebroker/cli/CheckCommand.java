@@ -59,7 +59,7 @@ final class CheckCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     String unusedSince;
 
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock = Cli.CONTEXT.clock();
 
     @Override
     public Integer call() throws IOException {

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.securebroker.server.BrokerContext;
 import org.securebroker.server.auth.jwt.DevTokens;
 import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.server.config.ConfigLoader;
@@ -21,6 +22,9 @@ import picocli.CommandLine.Option;
  * <p>Thread-safety: not thread-safe (command objects are used once).
  */
 final class Cli {
+
+    /** The time, randomness and file system every command uses: the CLI's one reading of the system clock. */
+    static final BrokerContext CONTEXT = BrokerContext.system();
 
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     static final int MIN_PASSWORD = 12;

@@ -1,8 +1,6 @@
 package org.securebroker.cli;
 
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.time.Clock;
 import java.util.concurrent.Callable;
 import org.securebroker.server.Bootstrap;
 import org.securebroker.server.auth.Argon2id;
@@ -25,7 +23,7 @@ final class InitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Bootstrap.Result result = Bootstrap.init(data, Argon2id.OWASP_MINIMUM, new SecureRandom(), Clock.systemUTC());
+        Bootstrap.Result result = Bootstrap.init(data, Argon2id.OWASP_MINIMUM, Cli.CONTEXT.random(), Cli.CONTEXT.clock());
         print(spec.commandLine().getOut(), result);
         return 0;
     }

@@ -1,14 +1,11 @@
 package org.securebroker.cli;
 
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.time.Clock;
 import java.util.concurrent.Callable;
 import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.server.integrity.SigningKeyFiles;
 import org.securebroker.store.crypto.Keyring;
 import org.securebroker.store.crypto.KeyringFile;
-import org.securebroker.store.io.DefaultFileLayer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -60,7 +57,7 @@ final class KeysCommand implements Runnable {
             BrokerConfig config = client.config.load();
             if (key.equals("signing")) {
                 BrokerConfig.Integrity i = config.integrity();
-                SigningKeyFiles.Rotation r = SigningKeyFiles.rotate(i.privateKey(), i.publicKeys(), new SecureRandom());
+                SigningKeyFiles.Rotation r = SigningKeyFiles.rotate(i.privateKey(), i.publicKeys(), Cli.CONTEXT.random());
                 spec.commandLine().getOut().println("new message-signing key " + r.newId()
                         + (r.previousId().isEmpty() ? "" : " (was " + r.previousId() + ")") + " in " + i.privateKey()
                         + "; " + i.publicKeys() + " now lists " + r.publicKeys() + " public key(s), the new one first: "
@@ -79,7 +76,7 @@ final class KeysCommand implements Runnable {
                         + ": add the new key there and restart the broker");
             }
             Path file = config.keys().kekFile();
-            Keyring keyring = KeyringFile.rotate(DefaultFileLayer.INSTANCE, file, new SecureRandom(), Clock.systemUTC());
+            Keyring keyring = KeyringFile.rotate(Cli.CONTEXT.files(), file, Cli.CONTEXT.random(), Cli.CONTEXT.clock());
             var out = spec.commandLine().getOut();
             out.println("added key-encryption key '" + keyring.current().id() + "' to " + file + " (now current; "
                     + keyring.ids().size() + " keys in the file)");
@@ -138,7 +135,7 @@ final class KeysCommand implements Runnable {
             java.nio.file.Path newPub = pub.resolveSibling(pub.getFileName() + ".new");
             java.nio.file.Files.deleteIfExists(newPriv);
             java.nio.file.Files.deleteIfExists(newPub);
-            String newId = org.securebroker.server.audit.AuditKeys.create(newPub, newPriv, new SecureRandom());
+            String newId = org.securebroker.server.audit.AuditKeys.create(newPub, newPriv, Cli.CONTEXT.random());
             java.nio.file.Path retired = pub.resolveSibling("audit-" + oldId + ".pub");
             java.nio.file.Files.copy(pub, retired, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             java.nio.file.Files.move(newPub, pub, java.nio.file.StandardCopyOption.REPLACE_EXISTING,

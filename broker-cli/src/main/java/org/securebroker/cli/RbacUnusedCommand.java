@@ -48,7 +48,7 @@ final class RbacUnusedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Instant now = Instant.now();
+        Instant now = Cli.CONTEXT.clock().instant();
         Instant from = Cli.instant("--since", since, now);
         Policy policy = sources.load();
         Path dir = auditDir != null ? auditDir : sources.brokerConfig().audit().dir();

@@ -1,7 +1,5 @@
 package org.securebroker.cli;
 
-import java.security.SecureRandom;
-import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.securebroker.server.Bootstrap;
@@ -58,12 +56,12 @@ final class ServeCommand implements Callable<Integer> {
             jsonLogs();
         }
         if (options.embedded() && !Bootstrap.isInitialized(options.dataDir())) {
-            Bootstrap.Result result = Bootstrap.init(options.dataDir(), Argon2id.OWASP_MINIMUM, new SecureRandom(),
-                    Clock.systemUTC());
+            Bootstrap.Result result = Bootstrap.init(options.dataDir(), Argon2id.OWASP_MINIMUM, Cli.CONTEXT.random(),
+                    Cli.CONTEXT.clock());
             InitCommand.print(spec.commandLine().getOut(), result);
         }
         BrokerConfig config = options.load();
-        Broker broker = Broker.start(config);
+        Broker broker = Broker.start(config, Cli.CONTEXT);
         if (!options.embedded()) {
             broker.configFile(options.config);
         }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,7 +78,7 @@ final class TokenCommand implements Runnable {
             String token;
             try {
                 token = DevTokens.mint(privateKey,
-                        new DevTokens.Request(issuer, audience, kid, subject, roles, lifetime), Clock.systemUTC());
+                        new DevTokens.Request(issuer, audience, kid, subject, roles, lifetime), Cli.CONTEXT.clock());
             } catch (IllegalArgumentException e) {
                 throw new Cli.UsageException(e.getMessage());
             }

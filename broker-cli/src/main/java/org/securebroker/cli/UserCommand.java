@@ -3,8 +3,6 @@ package org.securebroker.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
-import java.security.SecureRandom;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -14,6 +12,7 @@ import org.securebroker.server.auth.PasswordSecrets;
 import org.securebroker.server.auth.User;
 import org.securebroker.server.auth.UserStore;
 import org.securebroker.server.config.BrokerConfig;
+import org.securebroker.server.identity.PrincipalNames;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -59,7 +58,7 @@ final class UserCommand implements Runnable {
         @Override
         public Integer call() {
             BrokerConfig config = options.load();
-            User.validateName(name);
+            PrincipalNames.validate(name);
             UserStore users = users(config);
             if (users.find(name).isPresent()) {
                 throw new IllegalStateException("user '" + name + "' exists already; use 'broker user passwd'");
@@ -69,7 +68,7 @@ final class UserCommand implements Runnable {
                 if (all.containsKey(name)) {
                     throw new IllegalStateException("user '" + name + "' exists already");
                 }
-                all.put(name, User.of(name, secrets, roles, Instant.now()));
+                all.put(name, User.of(name, secrets, roles, Cli.CONTEXT.clock().instant()));
                 return all;
             });
             spec.commandLine().getOut().println("user '" + name + "' added" + (roles.isEmpty() ? "" : " with roles " + roles));
@@ -90,7 +89,7 @@ final class UserCommand implements Runnable {
         public Integer call() throws Exception {
             BrokerConfig config = options.load();
             UserStore users = users(config);
-            Argon2id current = config.auth().passwordHashing();
+            Argon2id current = Argon2id.of(config.auth().passwordHashing());
             int scramIterations = config.auth().scramIterations();
             PrintWriter out = spec.commandLine().getOut();
             if (output == Cli.Output.JSON) {
@@ -227,8 +226,8 @@ final class UserCommand implements Runnable {
     private static PasswordSecrets newPassword(BrokerConfig config, boolean stdin) {
         char[] password = Cli.readNewPassword(stdin);
         try {
-            return PasswordSecrets.derive(password, config.auth().passwordHashing(), config.auth().scramIterations(),
-                    new SecureRandom());
+            return PasswordSecrets.derive(password, Argon2id.of(config.auth().passwordHashing()), config.auth().scramIterations(),
+                    Cli.CONTEXT.random());
         } finally {
             Arrays.fill(password, '\0');
         }

@@ -36,6 +36,7 @@ import org.securebroker.client.ReconnectPolicy;
 import org.securebroker.client.Subscription;
 import org.securebroker.server.Bootstrap;
 import org.securebroker.server.Broker;
+import org.securebroker.server.BrokerContext;
 import org.securebroker.server.auth.Argon2id;
 import org.securebroker.server.auth.PasswordSecrets;
 import org.securebroker.server.auth.User;
@@ -213,7 +214,7 @@ class AdminIT {
         Path data = dir.resolve("data");
         Bootstrap.init(data, Argon2id.OWASP_MINIMUM, new SecureRandom(), Clock.systemUTC());
         FaultyFileLayer disk = new FaultyFileLayer();
-        try (Broker broker = Broker.start(TestBroker.config(data), disk)) {
+        try (Broker broker = Broker.start(TestBroker.config(data), BrokerContext.system().withFiles(disk))) {
             HttpClient http = https(data.resolve("tls/ca.crt"));
             assertThat(get(http, broker.adminPort(), "/readyz").statusCode()).isEqualTo(200);
             try (BrokerClient admin = BrokerClient.builder().address("localhost", broker.port())

@@ -49,6 +49,7 @@ import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.server.config.BrokerConfig.ClientAuth;
 import org.securebroker.server.config.BrokerConfig.PrincipalRule;
 import org.securebroker.server.config.BrokerConfig.PrincipalSource;
+import org.securebroker.server.config.TlsProvider;
 import org.securebroker.server.session.SessionHandler;
 import org.securebroker.server.tls.ClientCertificateVerifier;
 import org.securebroker.server.tls.ServerTls;
@@ -137,8 +138,8 @@ class MutualTlsIT {
 
     /** Whether the broker's TLS is OpenSSL, as the configured provider (default AUTO) decides. */
     private static boolean usesOpenSsl() {
-        ServerTls.Provider provider = broker.broker().config().tls().provider();
-        return provider == ServerTls.Provider.OPENSSL || provider == ServerTls.Provider.AUTO && OpenSsl.isAvailable();
+        TlsProvider provider = broker.broker().config().tls().provider();
+        return provider == TlsProvider.OPENSSL || provider == TlsProvider.AUTO && OpenSsl.isAvailable();
     }
 
     /** A client that trusts the test CA and presents {@code credential} (none if null). */

@@ -1,39 +1,21 @@
 package org.securebroker.server;
 
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-import org.securebroker.protocol.ErrorCode;
+import java.util.function.LongSupplier;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.securebroker.protocol.integrity.KeyPem;
 import org.securebroker.protocol.integrity.SigningKey;
-import org.securebroker.protocol.integrity.SigningKey;
-import org.securebroker.protocol.frame.ErrorFrame;
-import java.security.cert.X509Certificate;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.List;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.securebroker.server.access.AccessControl;
 import org.securebroker.server.admin.AdminServer;
 import org.securebroker.server.admin.AnomalyDetector;
@@ -42,6 +24,7 @@ import org.securebroker.server.audit.AuditEvent;
 import org.securebroker.server.audit.AuditKeys;
 import org.securebroker.server.audit.AuditLog;
 import org.securebroker.server.audit.AuditSettings;
+import org.securebroker.server.auth.Argon2id;
 import org.securebroker.server.auth.AuthSecrets;
 import org.securebroker.server.auth.Mechanisms;
 import org.securebroker.server.auth.PasswordAuthenticator;
@@ -50,15 +33,15 @@ import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.server.integrity.IntegrityKeys;
 import org.securebroker.server.integrity.ProducerKeys;
 import org.securebroker.server.integrity.SigningKeyFiles;
-import org.securebroker.server.net.ConnectionListener;
+import org.securebroker.server.net.ClientListener;
 import org.securebroker.server.net.Pipeline;
 import org.securebroker.server.queue.EngineSettings;
+import org.securebroker.server.queue.MessageSigner;
+import org.securebroker.server.queue.QueueEngine;
 import org.securebroker.server.rbac.Policy;
 import org.securebroker.server.rbac.PolicyException;
 import org.securebroker.server.rbac.PolicyHolder;
-import org.securebroker.server.queue.MessageSigner;
-import org.securebroker.server.queue.MessageSigner;
-import org.securebroker.server.queue.QueueEngine;
+import org.securebroker.server.session.ConnectionListener;
 import org.securebroker.server.session.SessionHandler;
 import org.securebroker.server.session.SessionSettings;
 import org.securebroker.server.tls.TlsMaterial;
@@ -70,8 +53,6 @@ import org.securebroker.store.StoreException;
 import org.securebroker.store.StoreListener;
 import org.securebroker.store.crypto.Keyring;
 import org.securebroker.store.crypto.KeyringFile;
-import org.securebroker.store.io.DefaultFileLayer;
-import org.securebroker.store.io.FileLayer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,15 +70,10 @@ public final class Broker implements AutoCloseable {
 
     private final LiveReload live;
     private final Store store;
-    private final UserStore users;
     private final PasswordAuthenticator authenticator;
-    private final Mechanisms mechanisms;
     private final QueueEngine engine;
-    private final EventLoopGroup boss;
-    private final EventLoopGroup workers;
-    private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final ClientListener listener;
     private final ScheduledExecutorService housekeeping;
-    private final Channel serverChannel;
     private final TlsMaterial tls;
     private final PolicyHolder policies;
     private final AuditLog audit;
@@ -107,10 +83,10 @@ public final class Broker implements AutoCloseable {
     private volatile AdminServer admin;
     private volatile boolean closed;
 
-    private Broker(BrokerConfig config, Store store, UserStore users, PasswordAuthenticator authenticator,
-                   Mechanisms mechanisms, QueueEngine engine, TlsMaterial tls, PolicyHolder policies, AuditLog audit,
-                   AccessControl access, BrokerMetrics metrics, Keyring keyring, IntegrityKeys integrity)
-            throws InterruptedException {
+    private Broker(BrokerConfig config, BrokerContext context, Store store, UserStore users,
+                   PasswordAuthenticator authenticator, Mechanisms mechanisms, QueueEngine engine, TlsMaterial tls,
+                   PolicyHolder policies, AuditLog audit, AccessControl access, BrokerMetrics metrics, Keyring keyring,
+                   IntegrityKeys integrity) throws InterruptedException {
         this.metrics = metrics;
         this.policies = policies;
         this.audit = audit;
@@ -119,19 +95,12 @@ public final class Broker implements AutoCloseable {
         engine.tamperObserver(brokerAudit::messageTampered);
         this.tls = tls;
         this.store = store;
-        this.users = users;
         this.authenticator = authenticator;
-        this.mechanisms = mechanisms;
         this.engine = engine;
-        this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("broker-accept", true), NioIoHandler.newFactory());
-        this.workers = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()),
-                new DefaultThreadFactory("broker-io", true), NioIoHandler.newFactory());
         BrokerConfig.Listener l = config.listener();
         SessionSettings sessionSettings = new SessionSettings(SERVER_ID, l.handshakeTimeout(), l.authTimeout(),
-                l.maxFrameSize(), l.maxInFlightPublishes());
-        AnomalyDetector anomalies = new AnomalyDetector(config.alerts(), Clock.systemUTC(), access::record);
-        this.live = new LiveReload(config, keyring, tls, mechanisms, policies, store, users, access, anomalies,
-                brokerAudit, channels, audit, integrity);
+                l.maxFrameSize(), l.maxInFlightPublishes(), context.clock());
+        AnomalyDetector anomalies = new AnomalyDetector(config.alerts(), context.clock(), access::record);
         access.addObserver(anomalies::observe);
         access.addTrafficObserver(anomalies::traffic);
         ConnectionListener connections = ConnectionListener.both(brokerAudit,
@@ -139,34 +108,9 @@ public final class Broker implements AutoCloseable {
         Pipeline pipeline = new Pipeline(tls::context, l.handshakeTimeout().toMillis(),
                 () -> new SessionHandler(sessionSettings, mechanisms, engine, connections, this::reload, access),
                 connections);
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(boss, workers)
-                .channel(NioServerSocketChannel.class)
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
-                .childHandler(new io.netty.channel.ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        if (closed || channels.size() >= l.maxConnections() || !access.auditWritable()) {
-                            LOG.warn("refusing a connection from {}: {}", ch.remoteAddress(),
-                                    closed ? "the broker is stopping" : !access.auditWritable()
-                                            ? "the audit log cannot be written, so nothing could be recorded"
-                                            : "the limit of " + l.maxConnections() + " connections is reached");
-                            ch.close();
-                            return;
-                        }
-                        channels.add(ch);
-                        ch.pipeline().addLast(pipeline);
-                    }
-                });
-        try {
-            this.serverChannel = bootstrap.bind(l.host(), l.port()).sync().channel();
-        } catch (RuntimeException | InterruptedException e) {
-            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            throw e;
-        }
+        this.listener = ClientListener.bind(l.host(), l.port(), l.maxConnections(), access::auditWritable, pipeline);
+        this.live = new LiveReload(config, keyring, tls, mechanisms, policies, store, users, access, anomalies,
+                brokerAudit, listener.channels(), audit, integrity);
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "broker-housekeeping");
             t.setDaemon(true);
@@ -185,22 +129,23 @@ public final class Broker implements AutoCloseable {
      *     file with loose permissions, a port in use, ...)
      */
     public static Broker start(BrokerConfig config) {
-        return start(config, DefaultFileLayer.INSTANCE);
+        return start(config, BrokerContext.system());
     }
 
     /**
-     * Starts a broker whose store reaches its files through {@code storeFiles} (tests use one
-     * that fails on demand, to see what the broker does when its disk does).
+     * Starts a broker that reads time, draws randomness and reaches the store's files through
+     * {@code context} (tests drive the clock, or use a disk that fails on demand).
      */
-    public static Broker start(BrokerConfig config, FileLayer storeFiles) {
-        BrokerMetrics metrics = new BrokerMetrics(Clock.systemUTC());
+    public static Broker start(BrokerConfig config, BrokerContext context) {
+        Clock clock = context.clock();
+        BrokerMetrics metrics = new BrokerMetrics(clock);
         Keyring keyring = config.keys().fromEnvironment()
                 ? KeyringFile.fromEnvironment(config.keys().kekEnv(), System.getenv())
                 : KeyringFile.load(config.keys().kekFile());
         BrokerConfig.StoreSettings s = config.store();
         RetentionPolicy retention = new RetentionPolicy(s.retentionMaxAge(), s.retentionMaxBytes());
-        AtomicReference<AuditLog> auditHolder = new AtomicReference<>();
-        MessageSigner signer = messageSigner(config.integrity(), auditHolder, metrics);
+        AuditPosition auditPosition = new AuditPosition();
+        MessageSigner signer = messageSigner(config.integrity(), auditPosition, metrics);
         ProducerKeys producerKeys;
         try {
             producerKeys = ProducerKeys.load(config.integrity().producerKeys());
@@ -214,7 +159,8 @@ public final class Broker implements AutoCloseable {
                 .subscriptionSyncInterval(s.subscriptionSyncInterval())
                 .retention(retention)
                 .listener(metrics.storeListener(new StoreLog()))
-                .fileLayer(storeFiles)
+                .fileLayer(context.files())
+                .clock(clock)
                 .sealer(signer)
                 .build(), keyring);
         UserStore users = null;
@@ -224,12 +170,12 @@ public final class Broker implements AutoCloseable {
         String auditKeyId = null;
         try {
             users = UserStore.load(config.auth().usersFile());
-            PolicyHolder policies = loadPolicy(config.authorization().policyFile());
+            PolicyHolder policies = loadPolicy(config.authorization().policyFile(), clock);
             AccessControl access;
             if (config.authorization().disabledForBenchmarks()) {
                 LOG.warn("authorization.disabledForBenchmarks is on: every authenticated client may do everything and "
                         + "NOTHING IS AUDITED. Only for measuring what authorization and auditing cost; never in use.");
-                access = AccessControl.unenforcedForBenchmarks(policies, users, Clock.systemUTC());
+                access = AccessControl.unenforcedForBenchmarks(policies, users, clock);
             } else {
                 if (!Files.exists(config.audit().privateKey())) {
                     throw new IllegalStateException("the audit signing key " + config.audit().privateKey() + " does not "
@@ -238,23 +184,22 @@ public final class Broker implements AutoCloseable {
                 }
                 Ed25519PrivateKeyParameters auditKey = AuditKeys.loadPrivate(config.audit().privateKey());
                 auditKeyId = AuditKeys.keyId(auditKey);
-                audit = openAudit(config.audit(), auditKey);
-                auditHolder.set(audit);
-                access = AccessControl.enforcing(policies, users, audit, config.audit().allowAggregation(),
-                        Clock.systemUTC());
+                audit = openAudit(config.audit(), auditKey, clock);
+                auditPosition.of(audit);
+                access = AccessControl.enforcing(policies, users, audit, config.audit().allowAggregation(), clock);
             }
             BrokerConfig.Auth a = config.auth();
-            SecureRandom random = new SecureRandom();
-            authenticator = new PasswordAuthenticator(users, a.passwordHashing(), a.scramIterations(), a.hashThreads(),
-                    a.hashQueue(), random);
-            TlsMaterial tls = TlsMaterial.load(config.tls(), Clock.systemUTC());
-            byte[] maskKey = AuthSecrets.loadOrCreate(config.dataDir().resolve(BrokerConfig.Layout.AUTH_SECRET), random);
+            authenticator = new PasswordAuthenticator(users, Argon2id.of(a.passwordHashing()), a.scramIterations(), a.hashThreads(),
+                    a.hashQueue(), context.random());
+            TlsMaterial tls = TlsMaterial.load(config.tls(), clock);
+            byte[] maskKey = AuthSecrets.loadOrCreate(config.dataDir().resolve(BrokerConfig.Layout.AUTH_SECRET),
+                    context.random());
             Mechanisms mechanisms = Mechanisms.standard(a, users, authenticator,
-                    certificate -> tls.principalMapper().principal(certificate), maskKey, Clock.systemUTC(), random);
+                    certificate -> tls.principalMapper().principal(certificate), maskKey, clock, context.random());
             BrokerConfig.Queues q = config.queues();
             engine = QueueEngine.start(store, config.queueCatalog(), new EngineSettings(q.ackTimeout(),
                     q.maxMessageBytes(), q.dedupWindow(), 10_000, Math.max(2, Runtime.getRuntime().availableProcessors())),
-                    Clock.systemUTC(), q.define(), q.autoCreate(), signer != null);
+                    clock, q.define(), q.autoCreate(), signer != null);
             if (q.autoCreate()) {
                 LOG.warn("queues.autoCreate is on: any authenticated client can create queues by publishing or subscribing");
             }
@@ -265,10 +210,9 @@ public final class Broker implements AutoCloseable {
             }
             IntegrityKeys integrity = new IntegrityKeys(config.integrity(), signer == null ? "" : signer.keyId(),
                     signer == null ? null : signer::use, started::brokerKeys, producerKeys, started::producerKeys);
-            Broker broker = new Broker(config, store, users, authenticator, mechanisms, engine, tls, policies, audit,
-                    access, metrics, keyring, integrity);
-            AuditLog auditLog = audit;
-            metrics.bind(broker.channels::size, engine, store, () -> auditLog == null ? 0 : auditLog.lastSequence(),
+            Broker broker = new Broker(config, context, store, users, authenticator, mechanisms, engine, tls, policies,
+                    audit, access, metrics, keyring, integrity);
+            metrics.bind(() -> broker.listener.channels().size(), engine, store, auditPosition,
                     broker::certificates, config.admin().perQueueMetrics());
             try {
                 broker.startAdmin();
@@ -298,7 +242,7 @@ public final class Broker implements AutoCloseable {
     }
 
     /** The signer of stored messages, or null (loudly) when signing is off for a benchmark. */
-    private static MessageSigner messageSigner(BrokerConfig.Integrity config, AtomicReference<AuditLog> audit,
+    private static MessageSigner messageSigner(BrokerConfig.Integrity config, AuditPosition auditPosition,
                                                BrokerMetrics metrics) {
         if (config.disabledForBenchmarks()) {
             LOG.warn("integrity.disabledForBenchmarks is on: messages are stored and delivered UNSIGNED and receipts are "
@@ -308,32 +252,29 @@ public final class Broker implements AutoCloseable {
         try {
             SigningKey key = SigningKeyFiles.loadPrivate(config.privateKey());
             SigningKeyFiles.loadPublic(config.publicKeys(), key);
-            return new MessageSigner(key, () -> {
-                AuditLog log = audit.get();
-                return log == null ? 0 : log.lastSequence();
-            }, metrics::signed);
+            return new MessageSigner(key, auditPosition, metrics::signed);
         } catch (IOException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
     }
 
-    private static PolicyHolder loadPolicy(Path file) {
+    private static PolicyHolder loadPolicy(Path file, Clock clock) {
         if (!Files.exists(file)) {
             throw new IllegalStateException("the authorization policy " + file + " does not exist: 'broker init' creates "
                     + "one that lets the 'admin' role do everything, conf/policy.yaml shows every option");
         }
         try {
-            return PolicyHolder.load(file);
+            return PolicyHolder.load(file, clock);
         } catch (PolicyException e) {
             throw new IllegalStateException("the authorization policy " + file + " cannot be used: "
                     + String.join("; ", e.problems()));
         }
     }
 
-    private static AuditLog openAudit(BrokerConfig.Audit a, Ed25519PrivateKeyParameters key) {
+    private static AuditLog openAudit(BrokerConfig.Audit a, Ed25519PrivateKeyParameters key, Clock clock) {
         return AuditLog.open(AuditSettings.of(a.dir(), key)
                 .withCheckpoints(a.checkpointEntries(), a.checkpointInterval())
-                .withRotation(a.rotateBytes(), a.rotateAge()), Clock.systemUTC());
+                .withRotation(a.rotateBytes(), a.rotateAge()), clock);
     }
 
     private static String describe(Exception e) {
@@ -345,7 +286,7 @@ public final class Broker implements AutoCloseable {
 
     /** The port the listener is bound to. */
     public int port() {
-        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+        return listener.port();
     }
 
     public BrokerConfig config() {
@@ -377,7 +318,7 @@ public final class Broker implements AutoCloseable {
         if (closed) {
             problems.add("the broker is stopping");
         }
-        if (!serverChannel.isActive()) {
+        if (!listener.isActive()) {
             problems.add("the client listener is not bound");
         }
         if (!store.isWritable()) {
@@ -454,11 +395,7 @@ public final class Broker implements AutoCloseable {
         }
         housekeeping.shutdownNow();
         live.close();
-        serverChannel.close().awaitUninterruptibly();
-        channels.writeAndFlush(new ErrorFrame(0, ErrorCode.SHUTTING_DOWN.code(), "the broker is shutting down"));
-        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
-        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        listener.close();
         RuntimeException failed = null;
         try {
             closeAll(null, engine, authenticator, store);
@@ -503,6 +440,25 @@ public final class Broker implements AutoCloseable {
         }
         if (first != null) {
             throw first;
+        }
+    }
+
+    /**
+     * The audit log's last sequence number, which every signed batch records: the signer is made
+     * before the store opens and the audit log after it, so the log is attached once it is open
+     * (0 until then, and without an audit log).
+     */
+    private static final class AuditPosition implements LongSupplier {
+        private volatile AuditLog log;
+
+        void of(AuditLog opened) {
+            log = opened;
+        }
+
+        @Override
+        public long getAsLong() {
+            AuditLog l = log;
+            return l == null ? 0 : l.lastSequence();
         }
     }
 

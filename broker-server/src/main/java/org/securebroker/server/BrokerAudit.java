@@ -9,7 +9,7 @@ import java.util.TreeSet;
 import org.securebroker.server.access.AccessControl;
 import org.securebroker.server.audit.AuditEvent;
 import org.securebroker.server.auth.User;
-import org.securebroker.server.net.ConnectionListener;
+import org.securebroker.server.session.ConnectionListener;
 
 /**
  * What the broker itself writes to the audit log: every authentication and its outcome, failed

@@ -16,7 +16,7 @@ import org.securebroker.server.admin.AnomalyDetector;
 import org.securebroker.server.audit.AuditEvent;
 import org.securebroker.server.audit.AuditKeys;
 import org.securebroker.server.audit.AuditLog;
-import org.securebroker.server.auth.Identity;
+import org.securebroker.server.identity.Identity;
 import org.securebroker.server.auth.Mechanisms;
 import org.securebroker.server.auth.User;
 import org.securebroker.server.auth.UserStore;

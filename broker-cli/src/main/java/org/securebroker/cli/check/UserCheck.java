@@ -62,7 +62,7 @@ public final class UserCheck implements SecurityCheck {
                     + "it", "correct the file or restore it from the backup"));
             return out;
         }
-        Argon2id hashing = context.config().auth().passwordHashing();
+        Argon2id hashing = Argon2id.of(context.config().auth().passwordHashing());
         List<User> enabled = new ArrayList<>();
         for (User u : users.all()) {
             if (u.disabled()) {

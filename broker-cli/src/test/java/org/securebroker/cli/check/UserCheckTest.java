@@ -10,11 +10,11 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.securebroker.server.auth.Argon2id;
 import org.securebroker.server.auth.User;
 import org.securebroker.server.auth.UserStore;
 import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.server.config.BrokerConfig.Layout;
+import org.securebroker.server.config.PasswordHashing;
 
 /** The user check: weak hashes, missing SCRAM credentials, disabled and stale users. */
 class UserCheckTest {
@@ -55,7 +55,7 @@ class UserCheckTest {
     @Test
     void shouldRateAHashWeakerThanConfiguredMedium() throws Exception {
         BrokerConfig.Auth a = config.auth();
-        BrokerConfig stronger = config.withAuth(new BrokerConfig.Auth(a.usersFile(), new Argon2id(64 * 1024, 3, 1),
+        BrokerConfig stronger = config.withAuth(new BrokerConfig.Auth(a.usersFile(), new PasswordHashing(64 * 1024, 3, 1),
                 a.hashThreads(), a.hashQueue(), a.scramIterations(), a.jwt(), a.bruteForce()));
 
         assertThat(CheckFixture.withId(check.run(CheckFixture.context(stronger)), "user-weak-hash")).singleElement()

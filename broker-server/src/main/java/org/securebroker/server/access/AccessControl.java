@@ -7,7 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.securebroker.server.audit.AuditEvent;
 import org.securebroker.server.audit.AuditLog;
-import org.securebroker.server.auth.Identity;
+import org.securebroker.server.identity.Identity;
 import org.securebroker.server.auth.User;
 import org.securebroker.server.auth.UserStore;
 import org.securebroker.server.rbac.Policy;
@@ -138,7 +138,7 @@ public final class AccessControl {
         long now = clock.millis();
         long last = lastLostReport.get();
         if (now - last >= 1000 && lastLostReport.compareAndSet(last, now)) {
-            Throwable cause = org.securebroker.server.Futures.cause(error);
+            Throwable cause = org.securebroker.server.request.Futures.cause(error);
             LOG.error("{} audit entries could not be written so far: {}", count, cause.getMessage());
         }
     }

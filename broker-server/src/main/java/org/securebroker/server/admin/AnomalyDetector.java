@@ -13,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.securebroker.server.audit.AuditEvent;
 import org.securebroker.server.config.BrokerConfig;
-import org.securebroker.server.net.ConnectionListener;
+import org.securebroker.server.session.ConnectionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

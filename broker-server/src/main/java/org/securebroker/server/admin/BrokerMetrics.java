@@ -21,7 +21,7 @@ import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 import org.securebroker.protocol.frame.QueueInfo;
 import org.securebroker.server.audit.AuditEvent;
-import org.securebroker.server.net.ConnectionListener;
+import org.securebroker.server.session.ConnectionListener;
 import org.securebroker.server.queue.QueueEngine;
 import org.securebroker.store.OffsetRange;
 import org.securebroker.store.Store;

@@ -9,6 +9,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
+import org.securebroker.server.config.PasswordHashing;
 
 /**
  * Argon2id password hashing in the PHC string format
@@ -24,11 +25,11 @@ import org.bouncycastle.crypto.params.Argon2Parameters;
 public record Argon2id(int memoryKiB, int iterations, int parallelism) {
 
     /** OWASP minimum memory cost in KiB (19 MiB). */
-    public static final int MIN_MEMORY_KIB = 19 * 1024;
+    public static final int MIN_MEMORY_KIB = PasswordHashing.MIN_MEMORY_KIB;
     /** OWASP minimum time cost. */
-    public static final int MIN_ITERATIONS = 2;
+    public static final int MIN_ITERATIONS = PasswordHashing.MIN_ITERATIONS;
     /** The OWASP minimum: m=19 MiB, t=2, p=1. */
-    public static final Argon2id OWASP_MINIMUM = new Argon2id(MIN_MEMORY_KIB, MIN_ITERATIONS, 1);
+    public static final Argon2id OWASP_MINIMUM = of(PasswordHashing.OWASP_MINIMUM);
 
     private static final int SALT_BYTES = 16;
     private static final int HASH_BYTES = 32;
@@ -37,11 +38,12 @@ public record Argon2id(int memoryKiB, int iterations, int parallelism) {
     private static final Base64.Encoder B64 = Base64.getEncoder().withoutPadding();
 
     public Argon2id {
-        if (memoryKiB < MIN_MEMORY_KIB || iterations < MIN_ITERATIONS || parallelism < 1
-                || parallelism > 16 || memoryKiB < 8 * parallelism || memoryKiB > 4 * 1024 * 1024 || iterations > 100) {
-            throw new IllegalArgumentException("Argon2id parameters m=" + memoryKiB + " KiB, t=" + iterations + ", p="
-                    + parallelism + " are outside what is allowed: m >= 19456 KiB (19 MiB), t >= 2, 1 <= p <= 16");
-        }
+        new PasswordHashing(memoryKiB, iterations, parallelism); // refuses anything below the OWASP minimum
+    }
+
+    /** The hasher for configured parameters. */
+    public static Argon2id of(PasswordHashing parameters) {
+        return new Argon2id(parameters.memoryKiB(), parameters.iterations(), parameters.parallelism());
     }
 
     /** Parsed parameters, salt and hash of a stored PHC string. */

@@ -1,6 +1,7 @@
 package org.securebroker.server.auth;
 
 import org.securebroker.protocol.ErrorCode;
+import org.securebroker.server.identity.Identity;
 
 /**
  * The outcome of one message of an authentication exchange.

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import org.securebroker.server.identity.Identity;
+import org.securebroker.server.identity.MechanismNames;
 
 /**
  * EXTERNAL (RFC 4422 appendix A): the identity is the client certificate the TLS layer verified
@@ -21,7 +23,7 @@ import java.util.function.Function;
  */
 public final class ExternalMechanism implements AuthMechanism {
 
-    public static final String NAME = "EXTERNAL";
+    public static final String NAME = MechanismNames.EXTERNAL;
 
     private final Function<X509Certificate, Optional<String>> mapper;
     private final UserStore users;

@@ -8,6 +8,8 @@ import org.securebroker.server.auth.jwt.JwtRejectedException;
 import org.securebroker.server.auth.jwt.JwtVerifier;
 import org.securebroker.server.auth.jwt.VerifiedToken;
 import org.securebroker.server.config.BrokerConfig;
+import org.securebroker.server.identity.Identity;
+import org.securebroker.server.identity.MechanismNames;
 
 /**
  * JWT bearer tokens: the initial response is a compact JWS, verified by {@link JwtVerifier}
@@ -19,7 +21,7 @@ import org.securebroker.server.config.BrokerConfig;
  */
 public final class JwtMechanism implements AuthMechanism {
 
-    public static final String NAME = "JWT";
+    public static final String NAME = MechanismNames.JWT;
 
     private final BrokerConfig.Jwt config;
     private final Clock clock;

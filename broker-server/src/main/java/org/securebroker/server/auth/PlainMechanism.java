@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import org.securebroker.protocol.ErrorCode;
+import org.securebroker.server.identity.Identity;
+import org.securebroker.server.identity.MechanismNames;
 
 /**
  * PLAIN (RFC 4616) inside TLS, against Argon2id hashes: the brute-force throttle is asked first,
@@ -17,7 +19,7 @@ import org.securebroker.protocol.ErrorCode;
  */
 public final class PlainMechanism implements AuthMechanism {
 
-    public static final String NAME = "PLAIN";
+    public static final String NAME = MechanismNames.PLAIN;
 
     private final PasswordAuthenticator authenticator;
     private final LoginThrottle throttle;

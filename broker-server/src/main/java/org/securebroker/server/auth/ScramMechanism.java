@@ -8,6 +8,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.auth.Scram;
+import org.securebroker.server.identity.Identity;
+import org.securebroker.server.identity.MechanismNames;
+import org.securebroker.server.identity.PrincipalNames;
 
 /**
  * SCRAM-SHA-256 (RFC 5802, RFC 7677) without channel binding: the password never crosses the
@@ -33,7 +36,7 @@ import org.securebroker.protocol.auth.Scram;
  */
 public final class ScramMechanism implements AuthMechanism {
 
-    public static final String NAME = Scram.MECHANISM;
+    public static final String NAME = MechanismNames.SCRAM_SHA_256;
     private static final int NONCE_BYTES = 18;
     private static final int MAX_NONCE_CHARS = 256;
 
@@ -132,7 +135,7 @@ public final class ScramMechanism implements AuthMechanism {
                 return malformed("authorization identity differs from the user name");
             }
             try {
-                User.validateName(name);
+                PrincipalNames.validate(name);
             } catch (IllegalArgumentException e) {
                 return malformed("invalid user name");
             }

@@ -2,8 +2,8 @@ package org.securebroker.server.auth;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.regex.Pattern;
 import org.securebroker.protocol.auth.Scram;
+import org.securebroker.server.identity.PrincipalNames;
 
 /**
  * A user as stored in the users file: a name, an Argon2id PHC hash (for PLAIN), SCRAM-SHA-256
@@ -16,10 +16,8 @@ import org.securebroker.protocol.auth.Scram;
 public record User(String name, String passwordHash, Scram.Credentials scram, List<String> roles, boolean disabled,
                    Instant created) {
 
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,127}");
-
     public User {
-        validateName(name);
+        PrincipalNames.validate(name);
         Argon2id.parse(passwordHash);
         roles = List.copyOf(roles);
     }
@@ -27,14 +25,6 @@ public record User(String name, String passwordHash, Scram.Credentials scram, Li
     /** A user whose password is stored both ways. */
     public static User of(String name, PasswordSecrets secrets, List<String> roles, Instant created) {
         return new User(name, secrets.argon2id(), secrets.scram(), roles, false, created);
-    }
-
-    /** @throws IllegalArgumentException naming what a user name may contain */
-    public static void validateName(String name) {
-        if (name == null || !NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("invalid user name '" + name
-                    + "': use 1-128 characters of letters, digits, '.', '_', '@' or '-', starting with a letter or digit");
-        }
     }
 
     public boolean hasRole(String role) {

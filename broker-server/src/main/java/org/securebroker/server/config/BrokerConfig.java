@@ -3,9 +3,6 @@ package org.securebroker.server.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.securebroker.server.auth.Argon2id;
-import org.securebroker.server.queue.QueueDefinition;
-import org.securebroker.server.tls.ServerTls;
 
 /**
  * The broker's configuration, validated ({@link ConfigLoader}) and immutable. Relative paths in
@@ -28,7 +25,7 @@ public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, 
      * @param crl certificates on this revocation list are refused; null = no list
      * @param principalMapping how a certificate's identity becomes a principal, first match wins
      */
-    public record Tls(Path certificate, Path privateKey, ServerTls.Provider provider, ClientAuth clientAuth, Path clientCa,
+    public record Tls(Path certificate, Path privateKey, TlsProvider provider, ClientAuth clientAuth, Path clientCa,
                       Path crl, List<PrincipalRule> principalMapping) {
         public Tls {
             principalMapping = List.copyOf(principalMapping);
@@ -71,7 +68,7 @@ public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, 
      * @param scramIterations PBKDF2 iterations for new SCRAM-SHA-256 credentials
      * @param jwt JWT bearer tokens; null = the mechanism is not offered
      */
-    public record Auth(Path usersFile, Argon2id passwordHashing, int hashThreads, int hashQueue, int scramIterations,
+    public record Auth(Path usersFile, PasswordHashing passwordHashing, int hashThreads, int hashQueue, int scramIterations,
                        Jwt jwt, BruteForce bruteForce) {
 
         public Auth withJwt(Jwt value) {

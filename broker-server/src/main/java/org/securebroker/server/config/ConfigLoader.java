@@ -14,9 +14,6 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.securebroker.protocol.ProtocolLimits;
-import org.securebroker.server.auth.Argon2id;
-import org.securebroker.server.queue.QueueDefinition;
-import org.securebroker.server.tls.ServerTls;
 
 /**
  * Reads {@code broker.yaml} and validates it as a whole: unknown keys, wrong types, values out
@@ -152,7 +149,7 @@ public final class ConfigLoader {
         BrokerConfig.Tls tls = new BrokerConfig.Tls(
                 t.path("certificate", dataDir.resolve(BrokerConfig.Layout.SERVER_CERT), dataDir),
                 t.path("privateKey", dataDir.resolve(BrokerConfig.Layout.SERVER_KEY), dataDir),
-                t.choice("provider", ServerTls.Provider.AUTO, ServerTls.Provider.class),
+                t.choice("provider", TlsProvider.AUTO, TlsProvider.class),
                 clientAuth, clientCa, t.path("crl", null, dataDir), mapping);
         if (t.has("protocols") || t.has("ciphers")) {
             problems.add(t.where("protocols") + ": protocols and cipher suites are fixed (TLS 1.3 and 1.2 with ECDHE "
@@ -186,12 +183,12 @@ public final class ConfigLoader {
         int memory = (int) (h.size("memory", 19L << 20, 1, 4L << 30) / 1024);
         int iterations = h.integer("iterations", 2, 1, 100);
         int parallelism = h.integer("parallelism", 1, 1, 16);
-        Argon2id hashing = Argon2id.OWASP_MINIMUM;
-        if (memory < Argon2id.MIN_MEMORY_KIB || iterations < Argon2id.MIN_ITERATIONS) {
+        PasswordHashing hashing = PasswordHashing.OWASP_MINIMUM;
+        if (memory < PasswordHashing.MIN_MEMORY_KIB || iterations < PasswordHashing.MIN_ITERATIONS) {
             problems.add(h.where("memory") + ": insecure password hashing (m=" + memory + " KiB, t=" + iterations
                     + "); the minimum is memory 19MiB and iterations 2 (OWASP)");
         } else {
-            hashing = new Argon2id(memory, iterations, parallelism);
+            hashing = new PasswordHashing(memory, iterations, parallelism);
         }
         int hashThreads = h.integer("threads", Math.max(1, Runtime.getRuntime().availableProcessors()), 1, 64);
         int hashQueue = h.integer("queue", 64, 1, 10_000);

@@ -6,6 +6,7 @@ import io.netty.handler.ssl.SslContext;
 import java.util.function.Supplier;
 import org.securebroker.protocol.codec.FrameDecoder;
 import org.securebroker.protocol.codec.FrameEncoder;
+import org.securebroker.server.session.ConnectionListener;
 import org.securebroker.server.session.SessionHandler;
 
 /**

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.codec.FrameCodec;
 import org.securebroker.protocol.frame.ErrorFrame;
+import org.securebroker.server.session.ConnectionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

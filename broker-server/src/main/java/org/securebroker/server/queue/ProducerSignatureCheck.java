@@ -7,7 +7,8 @@ import org.securebroker.protocol.integrity.Canonical;
 import org.securebroker.protocol.integrity.IntegrityException;
 import org.securebroker.protocol.integrity.KeySet;
 import org.securebroker.protocol.integrity.ProducerSignature;
-import org.securebroker.server.RequestException;
+import org.securebroker.server.config.QueueDefinition;
+import org.securebroker.server.request.RequestException;
 
 /**
  * Checks the producer signatures of a publish before anything of it is stored: every signature

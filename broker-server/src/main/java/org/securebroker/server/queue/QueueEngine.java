@@ -20,7 +20,8 @@ import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.PublishMessage;
 import org.securebroker.protocol.frame.PublishResult;
 import org.securebroker.protocol.frame.QueueInfo;
-import org.securebroker.server.RequestException;
+import org.securebroker.server.config.QueueDefinition;
+import org.securebroker.server.request.RequestException;
 import org.securebroker.protocol.integrity.IntegrityException;
 import org.securebroker.protocol.integrity.KeySet;
 import org.securebroker.protocol.integrity.MessageVerifier;
@@ -231,15 +232,6 @@ public final class QueueEngine implements AutoCloseable {
 
     BrokerQueue queueOrNull(String name) {
         return queues.get(name);
-    }
-
-    private BrokerQueue require(String name) {
-        BrokerQueue q = queues.get(name);
-        if (q != null) {
-            return q;
-        }
-        throw new RequestException(ErrorCode.QUEUE_NOT_FOUND, "queue '" + name + "' does not exist"
-                + (autoCreate ? "" : "; create it first ('broker queue create " + name + "')"));
     }
 
     private CompletableFuture<BrokerQueue> requireOrCreate(String name) {

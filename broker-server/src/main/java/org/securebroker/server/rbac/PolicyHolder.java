@@ -10,6 +10,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -58,16 +60,8 @@ public final class PolicyHolder {
 
     /** A holder of a policy that never changes (the built-in {@link Policy#defaults()} without a file). */
     public static PolicyHolder fixed(Policy policy) {
-        return new PolicyHolder(null, Clock.systemUTC(), Objects.requireNonNull(policy, "policy"));
-    }
-
-    /**
-     * Loads the policy file.
-     *
-     * @throws PolicyException listing every problem if it is missing or invalid
-     */
-    public static PolicyHolder load(Path file) {
-        return load(file, Clock.systemUTC());
+        // no file is ever read, so no time is ever asked for
+        return new PolicyHolder(null, Clock.fixed(Instant.EPOCH, ZoneOffset.UTC), Objects.requireNonNull(policy, "policy"));
     }
 
     /**

@@ -9,10 +9,10 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.regex.Pattern;
-import org.securebroker.server.auth.User;
 import org.securebroker.server.config.ConfigException;
 import org.securebroker.server.config.ConfigNode;
 import org.securebroker.server.config.YamlReader;
+import org.securebroker.server.identity.PrincipalNames;
 
 /**
  * Binds a policy file's YAML tree to a {@link Policy}, collecting every problem (with its line,
@@ -299,7 +299,7 @@ final class PolicyParser {
     /** Certificate principals come out of the principal mapping, which only yields user names. */
     private static String certificateProblem(String name) {
         try {
-            User.validateName(name);
+            PrincipalNames.validate(name);
             return null;
         } catch (IllegalArgumentException e) {
             return "a client certificate never maps to this principal: " + e.getMessage();

@@ -2,9 +2,8 @@ package org.securebroker.server.rbac;
 
 import java.util.List;
 import java.util.Objects;
-import org.securebroker.server.auth.ExternalMechanism;
-import org.securebroker.server.auth.Identity;
-import org.securebroker.server.auth.JwtMechanism;
+import org.securebroker.server.identity.Identity;
+import org.securebroker.server.identity.MechanismNames;
 
 /**
  * Who is asking, as authentication established it; {@link Policy#rolesOf(Subject)} turns it into
@@ -35,11 +34,11 @@ public record Subject(String principal, String mechanism, List<String> assertedR
 
     /** Whether the asserted roles are token claim values rather than configured roles. */
     public boolean fromToken() {
-        return JwtMechanism.NAME.equals(mechanism);
+        return MechanismNames.JWT.equals(mechanism);
     }
 
     /** Whether the principal was mapped from a client certificate. */
     public boolean fromCertificate() {
-        return ExternalMechanism.NAME.equals(mechanism);
+        return MechanismNames.EXTERNAL.equals(mechanism);
     }
 }

@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,9 +24,8 @@ import org.securebroker.protocol.frame.ErrorFrame;
 import org.securebroker.server.auth.AuthMechanism;
 import org.securebroker.server.auth.AuthStep;
 import org.securebroker.server.auth.ConnectionInfo;
-import org.securebroker.server.auth.Identity;
+import org.securebroker.server.identity.Identity;
 import org.securebroker.server.auth.Mechanisms;
-import org.securebroker.server.net.ConnectionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +67,7 @@ final class SessionAuthentication {
     private final ConnectionListener listener;
     private final ChannelHandlerContext ctx;
     private final Outcome outcome;
+    private final Clock clock;
     private ConnectionInfo connection;
     private AuthMechanism.Exchange exchange;
     private AuthMechanism mechanism;
@@ -76,11 +77,13 @@ final class SessionAuthentication {
     private volatile Identity identity;
     private ScheduledFuture<?> deadline;
 
-    SessionAuthentication(Mechanisms mechanisms, ConnectionListener listener, ChannelHandlerContext ctx, Outcome outcome) {
+    SessionAuthentication(Mechanisms mechanisms, ConnectionListener listener, ChannelHandlerContext ctx, Clock clock,
+                          Outcome outcome) {
         this.mechanisms = mechanisms;
         this.listener = listener;
         this.ctx = ctx;
         this.outcome = outcome;
+        this.clock = clock;
     }
 
     /** Who the session is authenticated as; null before AUTH_OK. */
@@ -257,7 +260,7 @@ final class SessionAuthentication {
         if (at == 0) {
             return;
         }
-        long delay = Math.max(0, at - System.currentTimeMillis());
+        long delay = Math.max(0, at - clock.millis());
         deadline = ctx.executor().schedule(() -> {
             Identity who = identity;
             LOG.info("{}: session of '{}' expired at {} without re-authentication; closing", ctx.channel().remoteAddress(),

@@ -44,15 +44,13 @@ import org.securebroker.protocol.frame.SubscribeFrame;
 import org.securebroker.protocol.frame.SubscribeOkFrame;
 import org.securebroker.protocol.frame.UnsubscribeFrame;
 import org.securebroker.protocol.frame.CancelFrame;
-import org.securebroker.server.Futures;
-import org.securebroker.server.RequestException;
+import org.securebroker.server.request.Futures;
+import org.securebroker.server.request.RequestException;
 import org.securebroker.server.access.AccessControl;
 import org.securebroker.server.access.SessionAccess;
 import org.securebroker.server.audit.AuditEvent;
-import org.securebroker.server.auth.Identity;
+import org.securebroker.server.identity.Identity;
 import org.securebroker.server.auth.Mechanisms;
-import org.securebroker.server.net.ConnectionListener;
-import org.securebroker.server.net.Pipeline;
 import org.securebroker.server.queue.Consumer;
 import org.securebroker.server.queue.QueueEngine;
 import org.securebroker.server.rbac.Action;
@@ -136,12 +134,12 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 ctx.channel().id().asShortText(), this::identity, ctx.executor());
         this.replies = new Replies(ctx);
         this.admin = new AdminCommands(ctx, engine, access, reloader, replies);
-        this.auth = new SessionAuthentication(mechanisms, listener, ctx, new SessionAuthentication.Outcome() {
+        this.auth = new SessionAuthentication(mechanisms, listener, ctx, settings.clock(), new SessionAuthentication.Outcome() {
             @Override
             public void opened(Identity identity) {
                 disarm();
                 state = State.OPEN;
-                ((FrameDecoder) ctx.pipeline().get(Pipeline.FRAME_DECODER)).setMaxFrameSize(maxFrameSize);
+                ctx.pipeline().get(FrameDecoder.class).setMaxFrameSize(maxFrameSize);
             }
 
             @Override

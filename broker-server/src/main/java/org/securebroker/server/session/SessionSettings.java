@@ -1,5 +1,6 @@
 package org.securebroker.server.session;
 
+import java.time.Clock;
 import java.time.Duration;
 
 /**
@@ -13,7 +14,8 @@ import java.time.Duration;
  * @param maxFrameSize the largest frame the broker accepts after authentication
  * @param maxInFlightPublishes messages a connection may have waiting for the disk before the
  *     broker stops reading from it
+ * @param clock what session deadlines (a token's expiry) are measured against
  */
 public record SessionSettings(String serverId, Duration helloTimeout, Duration authTimeout, int maxFrameSize,
-                              int maxInFlightPublishes) {
+                              int maxInFlightPublishes, Clock clock) {
 }

@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import javax.security.auth.x500.X500Principal;
-import org.securebroker.server.auth.User;
 import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.server.config.BrokerConfig.PrincipalRule;
+import org.securebroker.server.identity.PrincipalNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * Group 1 of the match is the principal. A rule whose group 1 is absent or is not a valid user
- * name ({@link User#validateName}) does not match, and the next rule is tried. The mapper does
+ * name ({@link PrincipalNames#validate}) does not match, and the next rule is tried. The mapper does
  * not verify the certificate: {@link ClientCertificateVerifier} did that in the handshake.
  *
  * <p>Thread-safety: immutable.
@@ -98,7 +98,7 @@ public final class CertificatePrincipalMapper {
         }
         String principal = m.group(1);
         try {
-            User.validateName(principal);
+            PrincipalNames.validate(principal);
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }

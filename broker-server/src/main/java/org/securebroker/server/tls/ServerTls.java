@@ -12,6 +12,7 @@ import java.util.List;
 import javax.net.ssl.SSLException;
 import org.securebroker.protocol.TlsPolicy;
 import org.securebroker.server.config.BrokerConfig;
+import org.securebroker.server.config.TlsProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,11 +29,6 @@ public final class ServerTls {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServerTls.class);
 
-    /** Which TLS implementation to use. */
-    public enum Provider {
-        AUTO, OPENSSL, JDK
-    }
-
     private ServerTls() {
     }
 
@@ -46,7 +42,7 @@ public final class ServerTls {
      * @throws SSLException if the key or chain is unusable, or OpenSSL was required and does
      *     not load
      */
-    public static SslContext serverContext(PrivateKey key, List<X509Certificate> chain, Provider provider,
+    public static SslContext serverContext(PrivateKey key, List<X509Certificate> chain, TlsProvider provider,
                                            BrokerConfig.ClientAuth clientAuth, ClientCertificateVerifier clientVerifier)
             throws SSLException {
         if (clientAuth != BrokerConfig.ClientAuth.NONE && clientVerifier == null) {
@@ -82,7 +78,7 @@ public final class ServerTls {
         return context;
     }
 
-    static SslProvider choose(Provider provider) throws SSLException {
+    static SslProvider choose(TlsProvider provider) throws SSLException {
         switch (provider) {
             case JDK:
                 return SslProvider.JDK;

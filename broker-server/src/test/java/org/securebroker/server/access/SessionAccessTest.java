@@ -17,12 +17,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.securebroker.protocol.ErrorCode;
-import org.securebroker.server.RequestException;
+import org.securebroker.server.request.RequestException;
 import org.securebroker.server.audit.AuditEntry;
 import org.securebroker.server.audit.AuditLog;
 import org.securebroker.server.audit.AuditLogs;
 import org.securebroker.server.audit.AuditReader;
-import org.securebroker.server.auth.Identity;
+import org.securebroker.server.identity.Identity;
 import org.securebroker.server.auth.UserStore;
 import org.securebroker.server.rbac.Action;
 import org.securebroker.server.rbac.PolicyHolder;
@@ -57,7 +57,7 @@ class SessionAccessTest {
     void setUp() throws Exception {
         policyFile = dir.resolve("policy.yaml");
         Files.writeString(policyFile, POLICY);
-        policies = PolicyHolder.load(policyFile);
+        policies = PolicyHolder.load(policyFile, Clock.systemUTC());
         users = UserStore.create(dir.resolve("users.json"), List.of());
     }
 

@@ -33,7 +33,7 @@ class ConfigLoaderTest {
         BrokerConfig c = ConfigLoader.defaults(dir.resolve("data"));
         assertThat(c.listener().host()).isEqualTo("127.0.0.1");
         assertThat(c.listener().port()).isEqualTo(7443);
-        assertThat(c.tls().provider()).isEqualTo(ServerTls.Provider.AUTO);
+        assertThat(c.tls().provider()).isEqualTo(TlsProvider.AUTO);
         assertThat(c.keys().kekFile()).isEqualTo(dir.resolve("data/secrets/kek.keys"));
         assertThat(c.auth().passwordHashing().memoryKiB()).isEqualTo(19 * 1024);
         assertThat(c.queues().autoCreate()).isFalse();
@@ -76,7 +76,7 @@ class ConfigLoaderTest {
         assertThat(c.listener().authTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(c.listener().maxFrameSize()).isEqualTo(2 * 1024 * 1024);
         assertThat(c.tls().certificate()).isEqualTo(Path.of("/srv/broker/certs/server.pem"));
-        assertThat(c.tls().provider()).isEqualTo(ServerTls.Provider.JDK);
+        assertThat(c.tls().provider()).isEqualTo(TlsProvider.JDK);
         assertThat(c.keys().fromEnvironment()).isTrue();
         assertThat(c.keys().kekEnv()).isEqualTo("MY_KEK");
         assertThat(c.store().segmentBytes()).isEqualTo(128 * 1024 * 1024);

@@ -19,6 +19,7 @@ import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.DeliverFrame;
 import org.securebroker.protocol.frame.PublishMessage;
+import org.securebroker.server.config.QueueDefinition;
 import org.securebroker.store.Store;
 import org.securebroker.store.StoreConfig;
 import org.securebroker.store.TestStores;

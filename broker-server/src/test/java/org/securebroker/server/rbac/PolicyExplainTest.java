@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.securebroker.server.auth.Identity;
+import org.securebroker.server.identity.Identity;
 
 /** An explanation names the deciding rule, every role with its origin and every covering grant. */
 class PolicyExplainTest {

@@ -45,7 +45,7 @@ import org.securebroker.server.auth.PasswordAuthenticator;
 import org.securebroker.server.auth.User;
 import org.securebroker.server.auth.UserStore;
 import org.securebroker.server.config.BrokerConfig;
-import org.securebroker.server.net.ConnectionListener;
+import org.securebroker.server.session.ConnectionListener;
 import org.securebroker.server.net.Pipeline;
 
 /** The session state machine without sockets. */
@@ -73,7 +73,7 @@ class SessionHandlerTest {
         byte[] mask = AuthSecrets.loadOrCreate(dir.resolve("auth.key"), random);
         Mechanisms mechanisms = new Mechanisms(List.of(new ScramMechanism(users, authenticator, throttle, mask, 4096, random),
                 new PlainMechanism(authenticator, throttle)), null);
-        SessionSettings settings = new SessionSettings("test", Duration.ofSeconds(5), Duration.ofSeconds(5), 1 << 20, 100);
+        SessionSettings settings = new SessionSettings("test", Duration.ofSeconds(5), Duration.ofSeconds(5), 1 << 20, 100, Clock.systemUTC());
         channel = new EmbeddedChannel();
         channel.pipeline().addLast(Pipeline.FRAME_DECODER, new FrameDecoder())
                 .addLast(Pipeline.SESSION, new SessionHandler(settings, mechanisms, null, ConnectionListener.NONE,

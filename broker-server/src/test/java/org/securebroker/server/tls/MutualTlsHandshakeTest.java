@@ -36,6 +36,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.securebroker.server.config.BrokerConfig.ClientAuth;
+import org.securebroker.server.config.TlsProvider;
 
 /**
  * Real TLS handshakes on loopback: a Netty server using {@link TlsMaterial#context()} (read per
@@ -56,7 +57,7 @@ class MutualTlsHandshakeTest {
     }
 
     static Stream<Arguments> providersAndProtocols() {
-        return Stream.of(ServerTls.Provider.JDK, ServerTls.Provider.OPENSSL)
+        return Stream.of(TlsProvider.JDK, TlsProvider.OPENSSL)
                 .flatMap(p -> Stream.of(Arguments.of(p, "TLSv1.3"), Arguments.of(p, "TLSv1.2")));
     }
 
@@ -70,8 +71,8 @@ class MutualTlsHandshakeTest {
         }
     }
 
-    private TestPki start(ServerTls.Provider provider, ClientAuth clientAuth) throws InterruptedException {
-        assumeTrue(provider != ServerTls.Provider.OPENSSL || OpenSsl.isAvailable(), "OpenSSL does not load here");
+    private TestPki start(TlsProvider provider, ClientAuth clientAuth) throws InterruptedException {
+        assumeTrue(provider != TlsProvider.OPENSSL || OpenSsl.isAvailable(), "OpenSSL does not load here");
         TestPki pki = TestPki.create(dir);
         TlsMaterial material = TlsMaterial.load(pki.tlsConfig(clientAuth, provider), java.time.Clock.systemUTC());
         startServer(material);
@@ -173,7 +174,7 @@ class MutualTlsHandshakeTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("providersAndProtocols")
-    void shouldAdmitAGoodClientCertificate(ServerTls.Provider provider, String protocol) throws Exception {
+    void shouldAdmitAGoodClientCertificate(TlsProvider provider, String protocol) throws Exception {
         TestPki pki = start(provider, ClientAuth.REQUIRED);
         try (SSLSocket socket = connect(pki, pki.good(), protocol)) {
             assertThat(admitted(socket)).isTrue();
@@ -186,7 +187,7 @@ class MutualTlsHandshakeTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("providersAndProtocols")
-    void shouldRefuseARevokedCertificate(ServerTls.Provider provider, String protocol) throws Exception {
+    void shouldRefuseARevokedCertificate(TlsProvider provider, String protocol) throws Exception {
         TestPki pki = start(provider, ClientAuth.REQUIRED);
         try (SSLSocket socket = connect(pki, pki.revoked(), protocol)) {
             assertThat(admitted(socket)).isFalse();
@@ -196,7 +197,7 @@ class MutualTlsHandshakeTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("providersAndProtocols")
-    void shouldRefuseACertificateOfAnotherCa(ServerTls.Provider provider, String protocol) throws Exception {
+    void shouldRefuseACertificateOfAnotherCa(TlsProvider provider, String protocol) throws Exception {
         TestPki pki = start(provider, ClientAuth.REQUIRED);
         try (SSLSocket socket = connect(pki, pki.untrusted(), protocol)) {
             assertThat(admitted(socket)).isFalse();
@@ -206,7 +207,7 @@ class MutualTlsHandshakeTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("providersAndProtocols")
-    void shouldRefuseAClientWithoutCertificateWhenRequired(ServerTls.Provider provider, String protocol)
+    void shouldRefuseAClientWithoutCertificateWhenRequired(TlsProvider provider, String protocol)
             throws Exception {
         TestPki pki = start(provider, ClientAuth.REQUIRED);
         try (SSLSocket socket = connect(pki, null, protocol)) {
@@ -218,7 +219,7 @@ class MutualTlsHandshakeTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("providersAndProtocols")
     void shouldAdmitAClientWithoutCertificateWhenOptionalButStillCheckOnesThatArePresented(
-            ServerTls.Provider provider, String protocol) throws Exception {
+            TlsProvider provider, String protocol) throws Exception {
         TestPki pki = start(provider, ClientAuth.OPTIONAL);
         try (SSLSocket socket = connect(pki, null, protocol)) {
             assertThat(admitted(socket)).isTrue();
@@ -232,7 +233,7 @@ class MutualTlsHandshakeTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("providersAndProtocols")
-    void shouldApplyARevocationToNewConnectionsAndLeaveExistingOnesAlone(ServerTls.Provider provider, String protocol)
+    void shouldApplyARevocationToNewConnectionsAndLeaveExistingOnesAlone(TlsProvider provider, String protocol)
             throws Exception {
         TestPki pki = start(provider, ClientAuth.REQUIRED);
         try (SSLSocket before = connect(pki, pki.good(), protocol)) {

@@ -48,6 +48,7 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.securebroker.server.config.BrokerConfig;
+import org.securebroker.server.config.TlsProvider;
 
 /**
  * A throw-away PKI for mutual-TLS tests, written as PEM files to a directory:
@@ -281,7 +282,7 @@ public final class TestPki {
     }
 
     /** The configuration for a listener with the server certificate and this PKI's client CA and CRL. */
-    public BrokerConfig.Tls tlsConfig(BrokerConfig.ClientAuth clientAuth, ServerTls.Provider provider) {
+    public BrokerConfig.Tls tlsConfig(BrokerConfig.ClientAuth clientAuth, TlsProvider provider) {
         return new BrokerConfig.Tls(server.certFile(), server.keyFile(), provider, clientAuth, caFile(), crlFile(),
                 List.of(new BrokerConfig.PrincipalRule(BrokerConfig.PrincipalSource.SUBJECT,
                         Pattern.compile("CN=([^,]+)(,.*)?"))));

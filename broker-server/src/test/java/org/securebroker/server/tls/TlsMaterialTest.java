@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.server.config.BrokerConfig.ClientAuth;
+import org.securebroker.server.config.TlsProvider;
 
 class TlsMaterialTest {
 
@@ -33,7 +34,7 @@ class TlsMaterialTest {
     }
 
     private TlsMaterial load() {
-        return TlsMaterial.load(pki.tlsConfig(ClientAuth.REQUIRED, ServerTls.Provider.JDK), clock);
+        return TlsMaterial.load(pki.tlsConfig(ClientAuth.REQUIRED, TlsProvider.JDK), clock);
     }
 
     private static void replace(Path target, Path with) throws Exception {
@@ -187,7 +188,7 @@ class TlsMaterialTest {
     void shouldNotReadClientCaOrCrlWhenClientCertificatesAreOff() throws Exception {
         Files.delete(pki.crlFile());
         Files.delete(pki.caFile());
-        TlsMaterial material = TlsMaterial.load(pki.tlsConfig(ClientAuth.NONE, ServerTls.Provider.JDK), clock);
+        TlsMaterial material = TlsMaterial.load(pki.tlsConfig(ClientAuth.NONE, TlsProvider.JDK), clock);
         assertThat(material.clientVerifier()).isEmpty();
         assertThat(material.reloadIfChanged()).isFalse();
     }
@@ -279,17 +280,17 @@ class TlsMaterialTest {
 
     @Test
     void shouldBuildWithBothProviders() {
-        assertThatCode(() -> TlsMaterial.load(pki.tlsConfig(ClientAuth.OPTIONAL, ServerTls.Provider.JDK), clock))
+        assertThatCode(() -> TlsMaterial.load(pki.tlsConfig(ClientAuth.OPTIONAL, TlsProvider.JDK), clock))
                 .doesNotThrowAnyException();
         if (io.netty.handler.ssl.OpenSsl.isAvailable()) {
-            TlsMaterial material = TlsMaterial.load(pki.tlsConfig(ClientAuth.OPTIONAL, ServerTls.Provider.OPENSSL), clock);
+            TlsMaterial material = TlsMaterial.load(pki.tlsConfig(ClientAuth.OPTIONAL, TlsProvider.OPENSSL), clock);
             assertThat(material.context().getClass().getSimpleName()).contains("OpenSsl");
         }
     }
 
     @Test
     void shouldTellWhichSettingIsMissing() {
-        BrokerConfig.Tls tls = pki.tlsConfig(ClientAuth.REQUIRED, ServerTls.Provider.JDK);
+        BrokerConfig.Tls tls = pki.tlsConfig(ClientAuth.REQUIRED, TlsProvider.JDK);
         BrokerConfig.Tls noCa = new BrokerConfig.Tls(tls.certificate(), tls.privateKey(), tls.provider(), tls.clientAuth(),
                 null, null, tls.principalMapping());
         assertThatThrownBy(() -> TlsMaterial.load(noCa, clock)).hasMessageContaining("tls.clientCa is not set");

@@ -1,4 +1,4 @@
-package org.securebroker.server;
+package org.securebroker.server.request;
 
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.store.StoreException;

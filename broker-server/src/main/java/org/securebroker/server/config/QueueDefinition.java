@@ -1,4 +1,4 @@
-package org.securebroker.server.queue;
+package org.securebroker.server.config;
 
 import java.time.Duration;
 import org.securebroker.store.Store;

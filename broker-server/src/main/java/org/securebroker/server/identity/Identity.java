@@ -1,4 +1,4 @@
-package org.securebroker.server.auth;
+package org.securebroker.server.identity;
 
 import java.util.List;
 

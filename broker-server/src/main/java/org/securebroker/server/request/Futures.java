@@ -1,4 +1,4 @@
-package org.securebroker.server;
+package org.securebroker.server.request;
 
 import java.util.concurrent.CompletionException;
 

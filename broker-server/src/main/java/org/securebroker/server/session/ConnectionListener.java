@@ -1,4 +1,4 @@
-package org.securebroker.server.net;
+package org.securebroker.server.session;
 
 import io.netty.channel.Channel;
 

@@ -1,0 +1,117 @@
+package org.securebroker.server.net;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.frame.ErrorFrame;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bound client listener: the accept and I/O event loops, the set of open connections and the
+ * gate every new connection passes before it gets a {@link Pipeline}: refused while the broker
+ * stops, at the connection limit, or while nothing could be audited.
+ *
+ * <p>Thread-safety: thread-safe.
+ */
+public final class ClientListener implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClientListener.class);
+
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final Channel serverChannel;
+    private volatile boolean closed;
+
+    /**
+     * Binds {@code host:port}.
+     *
+     * @param maxConnections connections beyond this many are closed as they arrive
+     * @param auditWritable false while the audit log cannot be written: connections are refused then
+     * @throws InterruptedException if interrupted while binding
+     * @throws RuntimeException if the address cannot be bound (a {@link java.net.BindException} for a port in use)
+     */
+    public static ClientListener bind(String host, int port, int maxConnections, BooleanSupplier auditWritable,
+                                      Pipeline pipeline) throws InterruptedException {
+        return new ClientListener(host, port, maxConnections, auditWritable, pipeline);
+    }
+
+    private ClientListener(String host, int port, int maxConnections, BooleanSupplier auditWritable, Pipeline pipeline)
+            throws InterruptedException {
+        this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("broker-accept", true),
+                NioIoHandler.newFactory());
+        this.workers = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                new DefaultThreadFactory("broker-io", true), NioIoHandler.newFactory());
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        boolean writable = auditWritable.getAsBoolean();
+                        if (closed || channels.size() >= maxConnections || !writable) {
+                            LOG.warn("refusing a connection from {}: {}", ch.remoteAddress(),
+                                    closed ? "the broker is stopping" : !writable
+                                            ? "the audit log cannot be written, so nothing could be recorded"
+                                            : "the limit of " + maxConnections + " connections is reached");
+                            ch.close();
+                            return;
+                        }
+                        channels.add(ch);
+                        ch.pipeline().addLast(pipeline);
+                    }
+                });
+        try {
+            this.serverChannel = bootstrap.bind(host, port).sync().channel();
+        } catch (RuntimeException | InterruptedException e) {
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    /** The port the listener is bound to. */
+    public int port() {
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    /** Whether the listening socket is bound and open. */
+    public boolean isActive() {
+        return serverChannel.isActive();
+    }
+
+    /** The open client connections. */
+    public ChannelGroup channels() {
+        return channels;
+    }
+
+    /** Stops accepting, tells every connection the broker is shutting down, closes them and stops the event loops. */
+    @Override
+    public void close() {
+        closed = true;
+        serverChannel.close().awaitUninterruptibly();
+        channels.writeAndFlush(new ErrorFrame(0, ErrorCode.SHUTTING_DOWN.code(), "the broker is shutting down"));
+        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+}
