@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.concurrent.Callable;
 import org.securebroker.protocol.integrity.KeyPem;
 import org.securebroker.protocol.integrity.KeySet;
@@ -138,7 +137,7 @@ final class ProducerKeysCommand implements Runnable {
             if (!force && (Files.exists(priv) || Files.exists(pub))) {
                 throw new FileAlreadyExistsException(priv + " or " + pub, null, "use --force to overwrite");
             }
-            SigningKey key = SigningKey.generate(new SecureRandom());
+            SigningKey key = SigningKey.generate(Cli.CONTEXT.random());
             SigningKeyFiles.writePrivate(priv, key);
             Files.writeString(pub, KeyPem.publicKeyPem(key.publicKey()));
             spec.commandLine().getOut().println("producer key " + key.id() + ": " + priv + " (private), " + pub

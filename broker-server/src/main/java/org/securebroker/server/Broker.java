@@ -161,6 +161,7 @@ public final class Broker implements AutoCloseable {
                 .listener(metrics.storeListener(new StoreLog()))
                 .fileLayer(context.files())
                 .clock(clock)
+                .random(context.random())
                 .sealer(signer)
                 .build(), keyring);
         UserStore users = null;

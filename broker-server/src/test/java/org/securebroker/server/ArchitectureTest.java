@@ -19,7 +19,7 @@ class ArchitectureTest {
                 .layer("session")
                 .layer("net", "admin")
                 .layer("")
-                .clockReadOnlyIn(BrokerContext.class.getName());
+                .timeAndRandomnessOnlyIn(BrokerContext.class.getName());
     }
 
     @Test

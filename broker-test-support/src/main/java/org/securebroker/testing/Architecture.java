@@ -25,8 +25,9 @@ import java.util.TreeSet;
  * source line. A package missing from the table fails too, so every new package is placed on
  * purpose. The layer tables are the ones docs/architecture.md draws.
  *
- * <p>It also checks that wall-clock time is read in one place only (the module's composition
- * root), so everything else takes an injected {@link java.time.Clock}.
+ * <p>It also checks that wall-clock time is read, and a {@link java.security.SecureRandom}
+ * made, in one place only (the module's composition root), so everything else takes an injected
+ * {@link java.time.Clock} and random source.
  *
  * <pre>{@code
  * Architecture.of("org.securebroker.store")
@@ -40,8 +41,12 @@ import java.util.TreeSet;
  */
 public final class Architecture {
 
-    /** Calls that read the wall clock: {@code owner#name} of parameterless methods. */
-    private static final Set<String> CLOCK_READS = Set.of(
+    /**
+     * Calls that read the wall clock or make a random source of their own: {@code owner#name} of
+     * parameterless methods and constructors.
+     */
+    private static final Set<String> SYSTEM_SOURCES = Set.of(
+            "java.security.SecureRandom#<init>",
             "java.lang.System#currentTimeMillis",
             "java.time.Clock#systemUTC", "java.time.Clock#systemDefaultZone",
             "java.time.Instant#now", "java.time.LocalDate#now", "java.time.LocalDateTime#now",
@@ -50,7 +55,7 @@ public final class Architecture {
 
     private final String root;
     private final Map<String, Integer> layerOf = new LinkedHashMap<>();
-    private final Set<String> clockReaders = new TreeSet<>();
+    private final Set<String> systemSourceOwners = new TreeSet<>();
     private Path compiled = Path.of("target", "classes");
     private int layers;
     private JavaClasses classes;
@@ -79,9 +84,12 @@ public final class Architecture {
         return this;
     }
 
-    /** Classes (fully qualified) that may read the wall clock; by default none may. */
-    public Architecture clockReadOnlyIn(String... classNames) {
-        clockReaders.addAll(List.of(classNames));
+    /**
+     * Classes (fully qualified) that may read the wall clock and make a {@code SecureRandom}; by
+     * default none may.
+     */
+    public Architecture timeAndRandomnessOnlyIn(String... classNames) {
+        systemSourceOwners.addAll(List.of(classNames));
         return this;
     }
 
@@ -125,12 +133,12 @@ public final class Architecture {
         return problems;
     }
 
-    /** Every read of the wall clock outside the classes allowed to; empty when none. */
-    public List<String> clockViolations() {
+    /** Every wall-clock read and every new {@code SecureRandom} outside the classes allowed them; empty when none. */
+    public List<String> systemSourceViolations() {
         List<String> problems = new ArrayList<>();
         for (JavaClass c : classes()) {
             String top = c.getName().contains("$") ? c.getName().substring(0, c.getName().indexOf('$')) : c.getName();
-            if (clockReaders.contains(top)) {
+            if (systemSourceOwners.contains(top)) {
                 continue;
             }
             for (JavaMethodCall call : c.getMethodCallsFromSelf()) {
@@ -154,9 +162,9 @@ public final class Architecture {
      */
     public void check() {
         List<String> problems = new ArrayList<>(layerViolations());
-        for (String p : clockViolations()) {
-            problems.add("reads the wall clock outside " + (clockReaders.isEmpty() ? "an injected Clock" : clockReaders)
-                    + ": " + p);
+        for (String p : systemSourceViolations()) {
+            problems.add("reads the wall clock or makes a SecureRandom outside "
+                    + (systemSourceOwners.isEmpty() ? "what is injected" : systemSourceOwners) + ": " + p);
         }
         if (classes().isEmpty()) {
             problems.add("no classes found under " + root);
@@ -168,7 +176,7 @@ public final class Architecture {
     }
 
     private static boolean isClockRead(String owner, String method, int parameters) {
-        return parameters == 0 && CLOCK_READS.contains(owner + "#" + method);
+        return parameters == 0 && SYSTEM_SOURCES.contains(owner + "#" + method);
     }
 
     private boolean inModule(String pkg) {

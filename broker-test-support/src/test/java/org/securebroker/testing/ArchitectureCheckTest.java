@@ -42,17 +42,18 @@ class ArchitectureCheckTest {
     }
 
     @Test
-    void shouldReportWallClockReadsOutsideTheAllowedClass() {
-        assertThat(fixture().clockViolations()).singleElement().asString()
-                .contains("High.value()").contains("System.currentTimeMillis()");
-        assertThat(fixture().clockReadOnlyIn(ROOT + ".high.High").clockViolations()).isEmpty();
+    void shouldReportWallClockReadsAndNewRandomSourcesOutsideTheAllowedClass() {
+        assertThat(fixture().systemSourceViolations()).hasSize(2)
+                .anyMatch(p -> p.contains("High.value()") && p.contains("System.currentTimeMillis()"))
+                .anyMatch(p -> p.contains("High.random()") && p.contains("SecureRandom.<init>()"));
+        assertThat(fixture().timeAndRandomnessOnlyIn(ROOT + ".high.High").systemSourceViolations()).isEmpty();
     }
 
     @Test
     void shouldFailTheCheckListingEveryProblem() {
         assertThatThrownBy(() -> fixture().layer("low").layer("peer").layer("high").check())
                 .isInstanceOf(AssertionError.class)
-                .hasMessageContaining("2 architecture problem(s)")
-                .hasMessageContaining("a back-edge").hasMessageContaining("reads the wall clock");
+                .hasMessageContaining("3 architecture problem(s)")
+                .hasMessageContaining("a back-edge").hasMessageContaining("reads the wall clock or makes a SecureRandom");
     }
 }

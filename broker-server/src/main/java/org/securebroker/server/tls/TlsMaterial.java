@@ -2,6 +2,7 @@ package org.securebroker.server.tls;
 
 import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -12,7 +13,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
@@ -61,7 +61,8 @@ public final class TlsMaterial {
     private static final int MAX_CRL_BYTES = 64 << 20;
     private static final String SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
     private static final String ANY_PURPOSE = "2.5.29.37.0";
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /** What {@link #keyMatches} signs: any fixed bytes do, a key pair either verifies them or not. */
+    private static final byte[] KEY_PAIR_CHALLENGE = "securebroker key pair check".getBytes(StandardCharsets.US_ASCII);
 
     /** The configuration settings that name files, with their keys for messages. */
     enum Setting {
@@ -384,8 +385,8 @@ public final class TlsMaterial {
     }
 
     /**
-     * Whether {@code key} is the private half of {@code publicKey}: a fresh random challenge
-     * signed with the one must verify with the other.
+     * Whether {@code key} is the private half of {@code publicKey}: a challenge signed with the
+     * one must verify with the other.
      */
     public static boolean keyMatches(PrivateKey key, PublicKey publicKey) {
         String algorithm = signatureAlgorithm(key);
@@ -393,8 +394,7 @@ public final class TlsMaterial {
             return false;
         }
         try {
-            byte[] challenge = new byte[32];
-            RANDOM.nextBytes(challenge);
+            byte[] challenge = KEY_PAIR_CHALLENGE;
             Signature signer = Signature.getInstance(algorithm);
             signer.initSign(key);
             signer.update(challenge);
