@@ -2,6 +2,8 @@ package org.securebroker.protocol.integrity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
@@ -41,6 +43,10 @@ class CanonicalVectorsTest {
 
     private static byte[] contentDigest(Headers headers, String payload, Bytes producerSignature) {
         return Canonical.contentDigest(headers, Canonical.payloadDigest(Bytes.utf8(payload)), producerSignature);
+    }
+
+    private static ByteBuffer utf8(String s) {
+        return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
     }
 
     private static Headers c2Headers() {
@@ -89,6 +95,14 @@ class CanonicalVectorsTest {
     void leafWithNonAsciiQueueAndExtremeNumbersMatchesL2() {
         byte[] leaf = Canonical.leaf("bestellungen-\u00fc", Long.parseUnsignedLong("18446744073709551615"), -1,
                 "bob@example", "p-0123456789abcdef", Long.parseUnsignedLong("9223372036854775808"), HEX.parseHex(C2));
+        assertThat(HEX.formatHex(leaf)).isEqualTo(L2);
+    }
+
+    @Test
+    void leafHashedFromUtf8BuffersWithACallersDigestMatchesL2() {
+        byte[] leaf = Canonical.leaf(Canonical.newSha256(), utf8("bestellungen-\u00fc"),
+                Long.parseUnsignedLong("18446744073709551615"), -1, utf8("bob@example"), utf8("p-0123456789abcdef"),
+                Long.parseUnsignedLong("9223372036854775808"), ByteBuffer.wrap(HEX.parseHex(C2)));
         assertThat(HEX.formatHex(leaf)).isEqualTo(L2);
     }
 
