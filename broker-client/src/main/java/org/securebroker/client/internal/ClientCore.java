@@ -39,6 +39,7 @@ import org.securebroker.client.SubscribeOptions;
 import org.securebroker.client.Subscription;
 import org.securebroker.client.internal.auth.TokenSource;
 import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.codec.WireSizes;
 import org.securebroker.protocol.frame.CreateQueueFrame;
 import org.securebroker.protocol.frame.DeleteQueueFrame;
 import org.securebroker.protocol.frame.CancelFrame;

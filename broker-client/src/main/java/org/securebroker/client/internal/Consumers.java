@@ -17,6 +17,7 @@ import org.securebroker.client.BrokerException;
 import org.securebroker.client.MessageHandler;
 import org.securebroker.client.SubscribeOptions;
 import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.codec.WireSizes;
 import org.securebroker.protocol.frame.AckFrame;
 import org.securebroker.protocol.frame.CreditFrame;
 import org.securebroker.protocol.frame.CancelFrame;

@@ -17,6 +17,8 @@ import org.securebroker.client.BrokerException;
 import org.securebroker.client.Message;
 import org.securebroker.client.SendBufferPolicy;
 import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.Utf8;
+import org.securebroker.protocol.codec.WireSizes;
 
 /**
  * The publish path: the bounded send buffer, sequence numbers, batching into PUBLISH frames,
@@ -66,7 +68,7 @@ final class Publisher {
               Executor completions, ClientIntegrity integrity) {
         this.integrity = integrity;
         this.producerId = producerId;
-        this.producerIdUtf8Length = WireSizes.utf8Length(producerId);
+        this.producerIdUtf8Length = Utf8.length(producerId);
         this.maxInFlight = maxInFlight;
         this.permits = new Semaphore(maxInFlight);
         this.policy = policy;
@@ -91,7 +93,8 @@ final class Publisher {
      */
     PendingPublish enqueue(String queue, Message message, int maxFrameSize) {
         long start = System.nanoTime();
-        long size = WireSizes.publishMessageSize(producerIdUtf8Length, message) + integrity.signatureBytes();
+        long size = WireSizes.publishMessageSize(producerIdUtf8Length, message.headers(), message.payloadSize())
+                + integrity.signatureBytes();
         long frameSize = WireSizes.publishFrameOverhead(queue) + size;
         if (frameSize > maxFrameSize) {
             throw new BrokerException(ErrorCode.MESSAGE_TOO_LARGE, "a message of " + message.payloadSize()

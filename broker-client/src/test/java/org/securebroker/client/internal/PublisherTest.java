@@ -16,8 +16,10 @@ import org.securebroker.client.Message;
 import org.securebroker.client.SendBufferPolicy;
 import org.securebroker.client.SendReceipt;
 import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.codec.WireSizes;
 import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.protocol.frame.Frame;
+import org.securebroker.protocol.frame.Headers;
 import org.securebroker.protocol.frame.PublishFrame;
 import org.securebroker.protocol.frame.PublishMessage;
 import org.securebroker.protocol.frame.PublishOkFrame;
@@ -97,7 +99,7 @@ class PublisherTest {
     void shouldAcceptAMessageThatExactlyFillsAFrameAndRefuseOneByteMore() {
         int maxFrameSize = 4096;
         int overhead = WireSizes.publishFrameOverhead("q")
-                + (int) WireSizes.publishMessageSize(PRODUCER.length(), Message.of(new byte[0]));
+                + (int) WireSizes.publishMessageSize(PRODUCER.length(), Headers.EMPTY, 0);
         Message exact = Message.of(new byte[maxFrameSize - overhead]);
         Message tooBig = Message.of(new byte[maxFrameSize - overhead + 1]);
         EmbeddedSession s = new EmbeddedSession(maxFrameSize);

@@ -1,16 +1,23 @@
-package org.securebroker.client.internal;
+package org.securebroker.protocol.codec;
 
 import java.util.Objects;
-import org.securebroker.client.Message;
 import org.securebroker.protocol.ProtocolLimits;
 import org.securebroker.protocol.Utf8;
-import org.securebroker.protocol.codec.FrameCodec;
 import org.securebroker.protocol.frame.Headers;
 
 /**
- * Encoded sizes of what the client sends, computed exactly so that PUBLISH and ACK frames are
- * sized to the negotiated frame limit before they are encoded, and argument checks that keep
- * strings encodable. Follows the layouts of docs/protocol.md, section 5.
+ * Encoded sizes of what a sender puts in PUBLISH and ACK frames, computed exactly and without
+ * encoding, so that a sender can fill frames up to the negotiated frame size; and the argument
+ * checks that keep strings encodable. The layouts are those of {@link FrameCodec} and
+ * docs/protocol.md, section 5 (sizes count the bytes after the u32 length field, as the frame
+ * size does):
+ *
+ * <pre>
+ * PUBLISH  type u8 | flags u8 | correlationId u32 | str queue | u16 count | count x message
+ * message  u8 flags | str producerId | u64 sequence | i64 ttlMillis
+ *          | u16 headerCount | (str key | bytes value)* | bytes payload | bytes producerSignature
+ * ACK      type u8 | flags u8 | correlationId u32 | u32 consumerId | u16 count | count x u64 offset
+ * </pre>
  *
  * <p>Thread-safety: stateless.
  */
@@ -28,15 +35,6 @@ public final class WireSizes {
     }
 
     /**
-     * The UTF-8 length of {@code value}.
-     *
-     * @throws IllegalArgumentException if it contains an unpaired surrogate (not encodable)
-     */
-    public static int utf8Length(String value) {
-        return Utf8.length(value);
-    }
-
-    /**
      * Checks that {@code value} fits a protocol {@code string} field.
      *
      * @throws IllegalArgumentException naming {@code field} if it is not valid UTF-16 or longer
@@ -46,7 +44,7 @@ public final class WireSizes {
         Objects.requireNonNull(value, field);
         int length;
         try {
-            length = utf8Length(value);
+            length = Utf8.length(value);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(field + " " + e.getMessage(), e);
         }
@@ -69,18 +67,22 @@ public final class WireSizes {
         checkString("queue name", queue);
     }
 
-    /** Bytes a PUBLISH frame's length field counts before its first message. */
+    /** Bytes a PUBLISH frame to {@code queue} counts in its length before its first message. */
     public static int publishFrameOverhead(String queue) {
-        return FrameCodec.FIXED_HEADER_SIZE + STRING_PREFIX + utf8Length(queue) + 2;
+        return FrameCodec.FIXED_HEADER_SIZE + STRING_PREFIX + Utf8.length(queue) + 2;
     }
 
-    /** Bytes one message adds to a PUBLISH frame (without producer signature). */
-    public static long publishMessageSize(int producerIdUtf8Length, Message message) {
-        Headers headers = message.headers();
+    /**
+     * Bytes one message adds to a PUBLISH frame, without its producer signature's bytes (their
+     * u32 length is counted).
+     *
+     * @param producerIdUtf8Length the UTF-8 length of the producer id
+     */
+    public static long publishMessageSize(int producerIdUtf8Length, Headers headers, int payloadLength) {
         long size = MESSAGE_FIXED + STRING_PREFIX + producerIdUtf8Length
-                + BYTES_PREFIX + message.payloadSize() + BYTES_PREFIX;
+                + BYTES_PREFIX + payloadLength + BYTES_PREFIX;
         for (int i = 0; i < headers.size(); i++) {
-            size += STRING_PREFIX + utf8Length(headers.keyAt(i)) + BYTES_PREFIX
+            size += STRING_PREFIX + Utf8.length(headers.keyAt(i)) + BYTES_PREFIX
                     + headers.valueAt(i).length();
         }
         return size;
