@@ -363,7 +363,8 @@ public final class BrokerClientBuilder {
         }
         Authentication authentication;
         if (password != null) {
-            authentication = new PasswordAuthentication(new PasswordCredentials(username, password), passwordMechanism);
+            authentication = new PasswordAuthentication(new PasswordCredentials(username, password),
+                    mechanisms(passwordMechanism));
             password = null; // ownership passes to the client, which wipes it
         } else if (tokenSupplier != null) {
             authentication = new TokenAuthentication(new TokenSource(tokenSupplier));
@@ -406,6 +407,15 @@ public final class BrokerClientBuilder {
         }
         return new ClientIntegrity(Optional.ofNullable(pinned).map(MessageVerifier::new),
                 verificationDisabled && pinned == null, Optional.ofNullable(signing), verifyReceipts && pinned != null);
+    }
+
+    /** The mechanisms {@code choice} allows, by their names on the wire, in order of preference. */
+    private static List<String> mechanisms(PasswordMechanism choice) {
+        return switch (choice) {
+            case AUTO -> List.of(PasswordAuthentication.SCRAM, PasswordAuthentication.PLAIN);
+            case SCRAM_SHA_256 -> List.of(PasswordAuthentication.SCRAM);
+            case PLAIN -> List.of(PasswordAuthentication.PLAIN);
+        };
     }
 
     /** What is wrong with the choice of how to authenticate, or null. */

@@ -17,6 +17,7 @@ import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import org.securebroker.client.BrokerException;
+import org.securebroker.client.internal.auth.AuthException;
 import org.securebroker.client.internal.auth.AuthExchange;
 import org.securebroker.client.internal.auth.Authentication;
 import org.securebroker.protocol.ErrorCode;
@@ -174,7 +175,7 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
         AuthExchange started;
         try {
             started = authentication.start(offered);
-        } catch (BrokerException e) {
+        } catch (AuthException e) {
             closeWith(ctx, authFailure(e));
             return;
         }
@@ -255,7 +256,7 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
         AuthOkFrame ok = (AuthOkFrame) frame;
         try {
             exchange.verifySuccess(ok);
-        } catch (BrokerException e) {
+        } catch (AuthException e) {
             refuse(ctx, authFailure(e));
             return;
         } finally {
@@ -271,9 +272,8 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
     private BrokerException authFailure(Throwable error) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         String prefix = address + ": authentication " + authentication.describe() + " failed: ";
-        if (cause instanceof BrokerException e) {
-            return new BrokerException(e.code().orElse(ErrorCode.INTERNAL_ERROR), e.retriable(),
-                    prefix + e.detail(), e.getCause());
+        if (cause instanceof AuthException e) {
+            return new BrokerException(e.code(), e.retriable(), prefix + e.detail(), e.getCause());
         }
         return new BrokerException(ErrorCode.INTERNAL_ERROR, false, prefix + cause, cause);
     }
