@@ -17,19 +17,13 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
-import org.securebroker.client.internal.BrokerAddress;
-import org.securebroker.client.internal.ClientCertificate;
-import org.securebroker.client.internal.ClientConfig;
-import org.securebroker.client.internal.ClientCore;
-import org.securebroker.client.internal.ClientIntegrity;
-import org.securebroker.client.internal.TlsProvider;
-import org.securebroker.client.internal.WireSizes;
 import org.securebroker.client.internal.auth.Authentication;
 import org.securebroker.client.internal.auth.CertificateAuthentication;
 import org.securebroker.client.internal.auth.PasswordAuthentication;
 import org.securebroker.client.internal.auth.PasswordCredentials;
 import org.securebroker.client.internal.auth.TokenAuthentication;
 import org.securebroker.client.internal.auth.TokenSource;
+import org.securebroker.protocol.codec.WireSizes;
 import org.securebroker.protocol.integrity.KeyPem;
 import org.securebroker.protocol.integrity.KeySet;
 import org.securebroker.protocol.integrity.MessageVerifier;
@@ -363,7 +357,8 @@ public final class BrokerClientBuilder {
         }
         Authentication authentication;
         if (password != null) {
-            authentication = new PasswordAuthentication(new PasswordCredentials(username, password), passwordMechanism);
+            authentication = new PasswordAuthentication(new PasswordCredentials(username, password),
+                    mechanisms(passwordMechanism));
             password = null; // ownership passes to the client, which wipes it
         } else if (tokenSupplier != null) {
             authentication = new TokenAuthentication(new TokenSource(tokenSupplier));
@@ -406,6 +401,15 @@ public final class BrokerClientBuilder {
         }
         return new ClientIntegrity(Optional.ofNullable(pinned).map(MessageVerifier::new),
                 verificationDisabled && pinned == null, Optional.ofNullable(signing), verifyReceipts && pinned != null);
+    }
+
+    /** The mechanisms {@code choice} allows, by their names on the wire, in order of preference. */
+    private static List<String> mechanisms(PasswordMechanism choice) {
+        return switch (choice) {
+            case AUTO -> List.of(PasswordAuthentication.SCRAM, PasswordAuthentication.PLAIN);
+            case SCRAM_SHA_256 -> List.of(PasswordAuthentication.SCRAM);
+            case PLAIN -> List.of(PasswordAuthentication.PLAIN);
+        };
     }
 
     /** What is wrong with the choice of how to authenticate, or null. */

@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
-import org.securebroker.client.internal.WireSizes;
+import org.securebroker.protocol.codec.WireSizes;
 import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.protocol.frame.Headers;
 

@@ -2,7 +2,7 @@ package org.securebroker.client;
 
 import java.time.Duration;
 import java.util.Objects;
-import org.securebroker.client.internal.WireSizes;
+import org.securebroker.protocol.codec.WireSizes;
 
 /**
  * What {@link BrokerClient#createQueue(QueueSpec)} creates.

@@ -10,7 +10,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.securebroker.client.fake.FakeBroker;
 import org.securebroker.client.fake.TestPki;
-import org.securebroker.client.internal.TlsProvider;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.AuthFrame;
 

@@ -11,7 +11,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.securebroker.client.fake.FakeBroker;
 import org.securebroker.client.fake.TestPki;
-import org.securebroker.client.internal.TlsProvider;
 import org.securebroker.protocol.ErrorCode;
 
 /** Server authentication must hold with both TLS implementations the client may pick. */

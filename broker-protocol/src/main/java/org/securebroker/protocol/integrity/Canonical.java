@@ -1,5 +1,6 @@
 package org.securebroker.protocol.integrity;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -25,18 +26,27 @@ import org.securebroker.protocol.frame.Headers;
  *                   | u16 headerCount | (str key | bytes value)* | payloadDigest
  * </pre>
  *
- * <p>Thread-safety: stateless; digests are per thread.
+ * <p>This class is the only place these bytes are put together: the broker's signer, the
+ * client's verifier and the CLI all call it. Digests are computed by feeding the fields to the
+ * digest in order, never by assembling the encoding first; {@link #leaf(MessageDigest,
+ * ByteBuffer, long, long, ByteBuffer, ByteBuffer, long, ByteBuffer)} takes the strings as UTF-8
+ * bytes and a caller's digest, so the broker hashes stored envelopes in place, without copies.
+ * docs/security-model.md ("Test vectors") has known answers for each.
+ *
+ * <p>Thread-safety: stateless; digests are per thread (or the caller's).
  */
 public final class Canonical {
 
     public static final int DIGEST_BYTES = 32;
 
     private static final byte[] CONTENT = ascii("SB-CONTENT-1");
-    private static final byte[] MESSAGE = ascii("SB-MESSAGE-1");
+    private static final byte LEAF_PREFIX = 0x00;
+    /** The leaf's prefix and label together: {@code 0x00 "SB-MESSAGE-1"}. */
+    private static final byte[] LEAF_HEAD = prefixed(LEAF_PREFIX, "SB-MESSAGE-1");
     private static final byte[] BATCH = ascii("SB-BATCH-1");
     private static final byte[] PRODUCER = ascii("SB-PRODUCER-1");
-    private static final byte LEAF_PREFIX = 0x00;
     private static final byte NODE_PREFIX = 0x01;
+    private static final int MAX_STR_BYTES = 0xFFFF;
 
     private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(Canonical::newSha256);
 
@@ -67,30 +77,61 @@ public final class Canonical {
         return d.digest();
     }
 
-    /** The digest of what the producer sent: headers, payload digest and producer signature. */
+    /**
+     * The digest of what the producer sent: headers, payload digest and producer signature.
+     *
+     * @throws IllegalArgumentException if a header key is longer than 65535 UTF-8 bytes
+     */
     public static byte[] contentDigest(Headers headers, byte[] payloadDigest, Bytes producerSignature) {
-        Writer w = new Writer(64 + payloadDigest.length + producerSignature.length());
-        w.raw(CONTENT);
-        headers(w, headers);
-        w.raw(payloadDigest);
-        w.bytes(producerSignature);
-        return w.sha256();
+        Feed f = new Feed(SHA256.get());
+        f.raw(CONTENT);
+        f.u16(headers.size());
+        for (int i = 0; i < headers.size(); i++) {
+            f.str(headers.keyAt(i));
+            f.bytes(headers.valueAt(i));
+        }
+        f.raw(payloadDigest);
+        f.bytes(producerSignature);
+        return f.digest();
     }
 
-    /** The Merkle leaf of one stored message. */
+    /**
+     * The Merkle leaf of one stored message.
+     *
+     * @throws IllegalArgumentException if a string is longer than 65535 UTF-8 bytes or the
+     *     content digest does not have 32 bytes
+     */
     public static byte[] leaf(String queue, long offset, long brokerTimestampMillis, String producerPrincipal,
                               String producerId, long sequence, byte[] contentDigest) {
-        Writer w = new Writer(128);
-        w.u8(LEAF_PREFIX);
-        w.raw(MESSAGE);
-        w.str(queue);
-        w.u64(offset);
-        w.u64(brokerTimestampMillis);
-        w.str(producerPrincipal);
-        w.str(producerId);
-        w.u64(sequence);
-        w.raw(contentDigest);
-        return w.sha256();
+        return leaf(SHA256.get(), utf8(queue), offset, brokerTimestampMillis, utf8(producerPrincipal),
+                utf8(producerId), sequence, ByteBuffer.wrap(contentDigest));
+    }
+
+    /**
+     * The Merkle leaf of one stored message, hashed with {@code digest} (reset first) from fields
+     * as a stored form holds them: {@code queue}, {@code producerPrincipal} and {@code producerId}
+     * are UTF-8 bytes. Each buffer is read from its position to its limit and left as it was;
+     * nothing is copied (the bytes of heap buffers go to the digest straight from their arrays).
+     *
+     * @throws IllegalArgumentException if a string is longer than 65535 bytes or the content
+     *     digest does not have 32 bytes
+     */
+    public static byte[] leaf(MessageDigest digest, ByteBuffer queue, long offset, long brokerTimestampMillis,
+                              ByteBuffer producerPrincipal, ByteBuffer producerId, long sequence,
+                              ByteBuffer contentDigest) {
+        if (contentDigest.remaining() != DIGEST_BYTES) {
+            throw new IllegalArgumentException("a content digest has 32 bytes, not " + contentDigest.remaining());
+        }
+        Feed f = new Feed(digest);
+        f.raw(LEAF_HEAD);
+        f.str(queue);
+        f.u64(offset);
+        f.u64(brokerTimestampMillis); // an i64: the same eight bytes
+        f.str(producerPrincipal);
+        f.str(producerId);
+        f.u64(sequence);
+        f.raw(contentDigest);
+        return f.digest();
     }
 
     /** An inner Merkle node. */
@@ -139,7 +180,91 @@ public final class Canonical {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** Big-endian writer for the encodings above, on a growing array. */
+    private static byte[] prefixed(byte prefix, String label) {
+        byte[] text = ascii(label);
+        byte[] b = new byte[1 + text.length];
+        b[0] = prefix;
+        System.arraycopy(text, 0, b, 1, text.length);
+        return b;
+    }
+
+    private static ByteBuffer utf8(String s) {
+        return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static IllegalArgumentException tooLong(int length) {
+        return new IllegalArgumentException("string of " + length + " bytes is too long for a u16 length");
+    }
+
+    /**
+     * Big-endian fields fed to a digest one after the other, for the encodings that are only
+     * ever hashed: the encoding itself is never assembled.
+     */
+    private static final class Feed {
+        private final MessageDigest digest;
+        private final byte[] scratch = new byte[8];
+
+        Feed(MessageDigest digest) {
+            this.digest = digest;
+            digest.reset();
+        }
+
+        void raw(byte[] b) {
+            digest.update(b);
+        }
+
+        /** The remaining bytes of {@code b}, leaving its position where it was. */
+        void raw(ByteBuffer b) {
+            if (b.hasArray()) {
+                digest.update(b.array(), b.arrayOffset() + b.position(), b.remaining());
+            } else {
+                digest.update(b.duplicate());
+            }
+        }
+
+        void u16(int v) {
+            scratch[0] = (byte) (v >>> 8);
+            scratch[1] = (byte) v;
+            digest.update(scratch, 0, 2);
+        }
+
+        void u32(int v) {
+            for (int i = 0; i < 4; i++) {
+                scratch[i] = (byte) (v >>> (24 - 8 * i));
+            }
+            digest.update(scratch, 0, 4);
+        }
+
+        void u64(long v) {
+            for (int i = 0; i < 8; i++) {
+                scratch[i] = (byte) (v >>> (56 - 8 * i));
+            }
+            digest.update(scratch, 0, 8);
+        }
+
+        void str(String s) {
+            str(utf8(s));
+        }
+
+        void str(ByteBuffer utf8) {
+            if (utf8.remaining() > MAX_STR_BYTES) {
+                throw tooLong(utf8.remaining());
+            }
+            u16(utf8.remaining());
+            raw(utf8);
+        }
+
+        void bytes(Bytes b) {
+            u32(b.length());
+            b.updateDigest(digest);
+        }
+
+        byte[] digest() {
+            return digest.digest();
+        }
+    }
+
+    /** Big-endian writer for the encodings that are signed as bytes (the statements), on a growing array. */
     static final class Writer {
         private byte[] buf;
         private int length;
@@ -158,11 +283,6 @@ public final class Canonical {
             room(b.length);
             System.arraycopy(b, 0, buf, length, b.length);
             length += b.length;
-        }
-
-        void u8(int v) {
-            room(1);
-            buf[length++] = (byte) v;
         }
 
         void u16(int v) {
@@ -186,8 +306,8 @@ public final class Canonical {
 
         void str(String s) {
             byte[] b = s.getBytes(StandardCharsets.UTF_8);
-            if (b.length > 0xFFFF) {
-                throw new IllegalArgumentException("string of " + b.length + " bytes is too long for a u16 length");
+            if (b.length > MAX_STR_BYTES) {
+                throw tooLong(b.length);
             }
             u16(b.length);
             raw(b);
@@ -205,12 +325,5 @@ public final class Canonical {
             return java.util.Arrays.copyOf(buf, length);
         }
 
-        /** SHA-256 of what was written, without copying it. */
-        byte[] sha256() {
-            MessageDigest d = SHA256.get();
-            d.reset();
-            d.update(buf, 0, length);
-            return d.digest();
-        }
     }
 }

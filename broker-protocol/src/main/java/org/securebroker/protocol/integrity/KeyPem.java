@@ -81,7 +81,7 @@ public final class KeyPem {
 
     /** The PEM of a private key (handle the result as a secret). */
     public static byte[] privateKeyPem(SigningKey key) {
-        byte[] secret = key.secretBytes();
+        byte[] secret = key.insecureExportSecretBytes();
         byte[] der = Arrays.copyOf(PKCS8_PREFIX, PKCS8_PREFIX.length + secret.length);
         System.arraycopy(secret, 0, der, PKCS8_PREFIX.length, secret.length);
         Arrays.fill(secret, (byte) 0);

@@ -58,8 +58,13 @@ public final class SigningKey {
         return sig;
     }
 
-    /** A copy of the 32 raw private-key bytes, for writing the key file. */
-    public byte[] secretBytes() {
+    /**
+     * A copy of the 32 raw private-key bytes: the secret itself, out of this type's protection.
+     * Only for writing the key file ({@link KeyPem#privateKeyPem}) and for handing the key to
+     * another Ed25519 implementation that cannot take a {@code SigningKey}; the caller overwrites
+     * the copy as soon as it is done. Named so that review can find every use.
+     */
+    public byte[] insecureExportSecretBytes() {
         return secret.clone();
     }
 

@@ -180,6 +180,7 @@ class IntegrityTest {
         assertThat(KeyPem.readPrivateKey(priv).id()).isEqualTo(broker.id());
         Files.writeString(pub, "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n");
         assertThatThrownBy(() -> KeyPem.readPublicKeys(pub)).hasMessageContaining("not an Ed25519 public key");
-        assertThat(Arrays.equals(KeyPem.readPrivateKey(priv).secretBytes(), broker.secretBytes())).isTrue();
+        assertThat(Arrays.equals(KeyPem.readPrivateKey(priv).insecureExportSecretBytes(),
+                broker.insecureExportSecretBytes())).isTrue();
     }
 }

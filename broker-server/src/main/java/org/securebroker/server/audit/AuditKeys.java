@@ -85,7 +85,7 @@ public final class AuditKeys {
         } catch (StoreException e) {
             throw new IOException("audit " + e.getMessage(), e);
         }
-        byte[] secret = KeyPem.readPrivateKey(file).secretBytes();
+        byte[] secret = KeyPem.readPrivateKey(file).insecureExportSecretBytes();
         try {
             return new Ed25519PrivateKeyParameters(secret, 0);
         } finally {

@@ -29,14 +29,23 @@ import org.securebroker.protocol.integrity.Canonical;
  * </pre>
  *
  * Version 1 (written before messages were signed) lacks the digest and the seal; it is still
- * read, and such messages are delivered unsigned. {@link MessageSigner} reads the fields from
- * {@code brokerTimestampMillis} to {@code contentDigest} straight from the encoded bytes.
+ * read, and such messages are delivered unsigned. {@link #leafFields} reads what the broker's
+ * signature covers of an encoded envelope in place, for {@link MessageSigner}.
  *
  * <p>Thread-safety: immutable.
  */
 public record MessageEnvelope(long brokerTimestampMillis, long expiresAtMillis, String producerPrincipal,
                               String producerId, long sequence, Bytes contentDigest, Headers headers, Bytes payload,
                               Bytes producerSignature, Bytes brokerSeal) {
+
+    /**
+     * The fields of an encoded envelope that its Merkle leaf ({@link Canonical#leaf}) covers,
+     * as slices of the encoding (nothing copied): the strings as their UTF-8 bytes, the content
+     * digest as its 32 bytes. {@code expiresAtMillis} is not among them: the expiry is not signed.
+     */
+    record LeafFields(long brokerTimestampMillis, ByteBuffer producerPrincipal, ByteBuffer producerId, long sequence,
+                      ByteBuffer contentDigest) {
+    }
 
     static final byte VERSION = 2;
     private static final byte VERSION_1 = 1;
@@ -95,6 +104,38 @@ public record MessageEnvelope(long brokerTimestampMillis, long expiresAtMillis, 
         putBytes(buf, payload);
         putBytes(buf, producerSignature);
         return buf.flip();
+    }
+
+    /**
+     * The signed fields of the version-2 envelope in {@code encoded}'s remaining bytes, read in
+     * place; {@code encoded} is left as it was.
+     *
+     * @throws IllegalArgumentException if it is not a version-2 envelope or ends before its
+     *     content digest
+     */
+    static LeafFields leafFields(ByteBuffer encoded) {
+        int start = encoded.position();
+        int end = encoded.limit();
+        try {
+            if (start >= end || encoded.get(start) != VERSION) {
+                throw new IllegalArgumentException("not a version-" + VERSION + " envelope");
+            }
+            long timestamp = encoded.getLong(start + 1);
+            int principalAt = start + 1 + 8 + 8;
+            int principalLength = encoded.getShort(principalAt) & 0xFFFF;
+            int producerIdAt = principalAt + 2 + principalLength;
+            int producerIdLength = encoded.getShort(producerIdAt) & 0xFFFF;
+            int sequenceAt = producerIdAt + 2 + producerIdLength;
+            int digestAt = sequenceAt + 8;
+            if (digestAt + Canonical.DIGEST_BYTES > end) {
+                throw new IllegalArgumentException("truncated message envelope");
+            }
+            return new LeafFields(timestamp, encoded.slice(principalAt + 2, principalLength),
+                    encoded.slice(producerIdAt + 2, producerIdLength), encoded.getLong(sequenceAt),
+                    encoded.slice(digestAt, Canonical.DIGEST_BYTES));
+        } catch (IndexOutOfBoundsException e) {
+            throw new IllegalArgumentException("truncated message envelope", e);
+        }
     }
 
     /**

@@ -22,10 +22,8 @@ import org.securebroker.store.RecordSealer;
  * signature, even when producers publish one message at a time; and no signature ever covers a
  * message that was not stored.
  *
- * <p>The leaf is hashed from the envelope's bytes as they are: its fields from
- * {@code brokerTimestampMillis} to {@code contentDigest} use the encodings the canonical leaf
- * uses ({@link Canonical#leaf}), in the same order apart from {@code expiresAtMillis}, which is
- * skipped.
+ * <p>Each leaf is {@link Canonical#leaf}, hashed with this signer's digest from the envelope's
+ * fields in place ({@link MessageEnvelope#leafFields}): nothing is copied or decoded.
  *
  * <p>Thread-safety: {@link #seal} runs on the store's commit thread only; {@link #use} may be
  * called from any thread (a key rotation).
@@ -35,7 +33,6 @@ public final class MessageSigner implements RecordSealer {
     /** Messages per tree at most, which bounds the proof at 9 hashes. */
     static final int MAX_TREE = 512;
     private static final int MAX_KEY_ID = 16;
-    private static final byte[] LEAF_LABEL = "SB-MESSAGE-1".getBytes(StandardCharsets.US_ASCII);
 
     private final LongSupplier auditPosition;
     private final LongConsumer signedNanos;
@@ -78,7 +75,7 @@ public final class MessageSigner implements RecordSealer {
         SigningKey signer = key;
         byte[] keyId = signer.id().getBytes(StandardCharsets.US_ASCII);
         long position = auditPosition.getAsLong();
-        byte[] queue = log.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer queue = ByteBuffer.wrap(log.getBytes(StandardCharsets.UTF_8));
         ByteBuffer[] seals = new ByteBuffer[records.length];
         for (int from = 0; from < records.length; from += MAX_TREE) {
             int size = Math.min(MAX_TREE, records.length - from);
@@ -101,30 +98,10 @@ public final class MessageSigner implements RecordSealer {
         return seals;
     }
 
-    /** The canonical leaf of the envelope {@code record} stored at {@code offset}. */
-    byte[] leaf(byte[] queue, long offset, ByteBuffer record) {
-        ByteBuffer r = record.duplicate();
-        int start = r.position();
-        if (r.get(start) != MessageEnvelope.VERSION) {
-            throw new IllegalArgumentException("not a version-" + MessageEnvelope.VERSION + " envelope");
-        }
-        int timestampAt = start + 1;
-        int principalAt = timestampAt + 16;
-        int producerIdAt = principalAt + 2 + (r.getShort(principalAt) & 0xFFFF);
-        int sequenceAt = producerIdAt + 2 + (r.getShort(producerIdAt) & 0xFFFF);
-        int end = sequenceAt + 8 + Canonical.DIGEST_BYTES;
-        MessageDigest d = sha256;
-        d.reset();
-        d.update((byte) 0x00);
-        d.update(LEAF_LABEL);
-        d.update((byte) (queue.length >>> 8));
-        d.update((byte) queue.length);
-        d.update(queue);
-        for (int shift = 56; shift >= 0; shift -= 8) {
-            d.update((byte) (offset >>> shift));
-        }
-        d.update(r.limit(timestampAt + 8).position(timestampAt));
-        d.update(r.limit(end).position(principalAt));
-        return d.digest();
+    /** The canonical leaf of the envelope {@code record} stored at {@code offset} in {@code queue} (UTF-8). */
+    byte[] leaf(ByteBuffer queue, long offset, ByteBuffer record) {
+        MessageEnvelope.LeafFields f = MessageEnvelope.leafFields(record);
+        return Canonical.leaf(sha256, queue, offset, f.brokerTimestampMillis(), f.producerPrincipal(), f.producerId(),
+                f.sequence(), f.contentDigest());
     }
 }

@@ -2,7 +2,6 @@ package org.securebroker.client.internal.auth;
 
 import java.util.List;
 import java.util.Optional;
-import org.securebroker.client.BrokerException;
 import org.securebroker.protocol.ErrorCode;
 
 /**
@@ -19,7 +18,7 @@ public sealed interface Authentication
      * Picks this authentication's mechanism among those the broker offers and starts an
      * exchange for one connection attempt.
      *
-     * @throws BrokerException {@code UNSUPPORTED_MECHANISM} (not retriable) if the broker offers
+     * @throws AuthException {@code UNSUPPORTED_MECHANISM} (not retriable) if the broker offers
      *     none that fits
      */
     AuthExchange start(List<String> offeredMechanisms);
@@ -37,8 +36,8 @@ public sealed interface Authentication
     }
 
     /** The error for a broker that offers none of the mechanisms this client may use. */
-    static BrokerException unsupported(List<String> offered, String wanted) {
-        return new BrokerException(ErrorCode.UNSUPPORTED_MECHANISM,
+    static AuthException unsupported(List<String> offered, String wanted) {
+        return new AuthException(ErrorCode.UNSUPPORTED_MECHANISM,
                 "the broker offers " + offered + "; this client is configured for " + wanted);
     }
 }

@@ -1,6 +1,5 @@
 package org.securebroker.client.internal.auth;
 
-import org.securebroker.client.BrokerException;
 import org.securebroker.protocol.ErrorCode;
 
 /**
@@ -14,13 +13,13 @@ final class Exchanges {
     }
 
     /** The client was closed (and forgot the password) while a connection was authenticating. */
-    static BrokerException credentialsGone(IllegalStateException cause) {
-        return new BrokerException(ErrorCode.CLIENT_CLOSED, "credentials are no longer available", cause);
+    static AuthException credentialsGone(IllegalStateException cause) {
+        return new AuthException(ErrorCode.CLIENT_CLOSED, "credentials are no longer available", cause);
     }
 
     /** A challenge for a mechanism that has none. */
-    static BrokerException unexpectedChallenge(String mechanism) {
-        return new BrokerException(ErrorCode.PROTOCOL_ERROR, false,
+    static AuthException unexpectedChallenge(String mechanism) {
+        return new AuthException(ErrorCode.PROTOCOL_ERROR, false,
                 "the broker sent an AUTH_CHALLENGE, which " + mechanism + " does not have", null);
     }
 }

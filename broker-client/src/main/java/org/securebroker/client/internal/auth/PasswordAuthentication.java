@@ -2,53 +2,49 @@ package org.securebroker.client.internal.auth;
 
 import java.util.List;
 import java.util.Objects;
-import org.securebroker.client.PasswordMechanism;
 import org.securebroker.protocol.auth.Scram;
 
 /**
- * Authentication with a username and password, by SCRAM-SHA-256 or PLAIN as the
- * {@link PasswordMechanism} and the broker's offer decide.
+ * Authentication with a username and password, by the first of the allowed mechanisms
+ * (SCRAM-SHA-256, PLAIN) that the broker offers.
  *
  * <p>Thread-safety: thread-safe (the credentials guard the password).
  *
  * @param credentials the username and password, owned by the client
- * @param preference which mechanism may carry them
+ * @param mechanisms which mechanisms may carry them, in order of preference: {@link #SCRAM},
+ *     {@link #PLAIN} or both, each at most once
  */
-public record PasswordAuthentication(PasswordCredentials credentials, PasswordMechanism preference)
+public record PasswordAuthentication(PasswordCredentials credentials, List<String> mechanisms)
         implements Authentication {
 
+    /** SCRAM-SHA-256: the password never leaves the client. */
+    public static final String SCRAM = Scram.MECHANISM;
+    /** PLAIN: the password itself, inside TLS. */
+    public static final String PLAIN = PlainExchange.MECHANISM;
+
+    /**
+     * @throws IllegalArgumentException if {@code mechanisms} is empty, repeats one or names one
+     *     that is not a password mechanism
+     */
     public PasswordAuthentication {
         Objects.requireNonNull(credentials, "credentials");
-        Objects.requireNonNull(preference, "preference");
+        mechanisms = List.copyOf(mechanisms);
+        if (mechanisms.isEmpty() || mechanisms.stream().distinct().count() != mechanisms.size()
+                || !List.of(SCRAM, PLAIN).containsAll(mechanisms)) {
+            throw new IllegalArgumentException("password mechanisms must be " + SCRAM + " and/or " + PLAIN
+                    + ", each at most once, not " + mechanisms);
+        }
     }
 
     @Override
     public AuthExchange start(List<String> offered) {
-        boolean scram = offered.contains(Scram.MECHANISM);
-        boolean plain = offered.contains(PlainExchange.MECHANISM);
-        return switch (preference) {
-            case AUTO -> {
-                if (scram) {
-                    yield new ScramExchange(credentials);
-                }
-                if (plain) {
-                    yield new PlainExchange(credentials);
-                }
-                throw Authentication.unsupported(offered, Scram.MECHANISM + " or " + PlainExchange.MECHANISM);
+        for (String mechanism : mechanisms) {
+            if (offered.contains(mechanism)) {
+                return mechanism.equals(SCRAM) ? new ScramExchange(credentials) : new PlainExchange(credentials);
             }
-            case SCRAM_SHA_256 -> {
-                if (!scram) {
-                    throw Authentication.unsupported(offered, Scram.MECHANISM + " only");
-                }
-                yield new ScramExchange(credentials);
-            }
-            case PLAIN -> {
-                if (!plain) {
-                    throw Authentication.unsupported(offered, PlainExchange.MECHANISM + " only");
-                }
-                yield new PlainExchange(credentials);
-            }
-        };
+        }
+        throw Authentication.unsupported(offered,
+                mechanisms.size() == 1 ? mechanisms.get(0) + " only" : String.join(" or ", mechanisms));
     }
 
     @Override

@@ -10,7 +10,6 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.Map;
-import org.securebroker.client.BrokerException;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.auth.Scram;
 import org.securebroker.protocol.frame.AuthOkFrame;
@@ -157,7 +156,7 @@ final class ScramExchange implements AuthExchange {
         Map<Character, String> attributes;
         try {
             attributes = Scram.attributes(decodeUtf8(serverFinalBytes, "server-final-message"));
-        } catch (IllegalArgumentException | BrokerException e) {
+        } catch (IllegalArgumentException | AuthException e) {
             throw serverNotProven("its SCRAM server-final-message is malformed");
         }
         Iterator<Map.Entry<Character, String>> it = attributes.entrySet().iterator();
@@ -179,8 +178,8 @@ final class ScramExchange implements AuthExchange {
         }
     }
 
-    private static BrokerException serverNotProven(String why) {
-        return new BrokerException(ErrorCode.AUTHENTICATION_FAILED, false,
+    private static AuthException serverNotProven(String why) {
+        return new AuthException(ErrorCode.AUTHENTICATION_FAILED, false,
                 "the broker could not prove that it knows the password: " + why
                         + "; the connection was dropped", null);
     }
@@ -258,7 +257,7 @@ final class ScramExchange implements AuthExchange {
 
     private void expectState(State expected, String step) {
         if (state != expected) {
-            throw new BrokerException(ErrorCode.PROTOCOL_ERROR, false,
+            throw new AuthException(ErrorCode.PROTOCOL_ERROR, false,
                     "the SCRAM exchange received " + step + " out of order", null);
         }
     }
@@ -275,13 +274,13 @@ final class ScramExchange implements AuthExchange {
     }
 
     /** A server-first that does not follow the syntax: the broker is broken or hostile. */
-    private static BrokerException malformed(String detail) {
-        return new BrokerException(ErrorCode.PROTOCOL_ERROR, false, detail, null);
+    private static AuthException malformed(String detail) {
+        return new AuthException(ErrorCode.PROTOCOL_ERROR, false, detail, null);
     }
 
     /** A well-formed server-first the client will not accept. */
-    private static BrokerException refused(String detail) {
-        return new BrokerException(ErrorCode.AUTHENTICATION_FAILED, false, detail, null);
+    private static AuthException refused(String detail) {
+        return new AuthException(ErrorCode.AUTHENTICATION_FAILED, false, detail, null);
     }
 
     private static void wipe(byte[] secret) {

@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.Supplier;
-import org.securebroker.client.BrokerException;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.ProtocolLimits;
 
@@ -38,7 +37,7 @@ public final class TokenSource {
      * A fresh token in UTF-8; the caller overwrites the array after use. Blocks as long as the
      * supplier does.
      *
-     * @throws BrokerException {@code AUTHENTICATION_FAILED}, retriable, if the supplier throws or
+     * @throws AuthException {@code AUTHENTICATION_FAILED}, retriable, if the supplier throws or
      *     returns no token; not retriable if the token is longer than {@code maxBytes}
      */
     public byte[] fetch(int maxBytes) {
@@ -46,18 +45,18 @@ public final class TokenSource {
         try {
             token = supplier.get();
         } catch (RuntimeException e) {
-            throw new BrokerException(ErrorCode.AUTHENTICATION_FAILED, true,
+            throw new AuthException(ErrorCode.AUTHENTICATION_FAILED, true,
                     "the token supplier threw " + e.getClass().getName(), e);
         }
         if (token == null || token.isEmpty()) {
-            throw new BrokerException(ErrorCode.AUTHENTICATION_FAILED, true,
+            throw new AuthException(ErrorCode.AUTHENTICATION_FAILED, true,
                     "the token supplier returned no token", null);
         }
         byte[] utf8 = token.getBytes(StandardCharsets.UTF_8);
         if (utf8.length > maxBytes) {
             int length = utf8.length;
             Arrays.fill(utf8, (byte) 0);
-            throw new BrokerException(ErrorCode.AUTHENTICATION_FAILED, false,
+            throw new AuthException(ErrorCode.AUTHENTICATION_FAILED, false,
                     "the token is " + length + " bytes long; at most " + maxBytes + " fit in an AUTH frame", null);
         }
         return utf8;

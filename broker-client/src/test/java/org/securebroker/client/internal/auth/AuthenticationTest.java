@@ -7,14 +7,12 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.securebroker.client.BrokerException;
-import org.securebroker.client.PasswordMechanism;
 import org.securebroker.protocol.ErrorCode;
 
 class AuthenticationTest {
 
-    private static PasswordAuthentication password(PasswordMechanism preference) {
-        return new PasswordAuthentication(new PasswordCredentials("alice", "s3cret".toCharArray()), preference);
+    private static PasswordAuthentication password(String mechanisms) {
+        return new PasswordAuthentication(new PasswordCredentials("alice", "s3cret".toCharArray()), offered(mechanisms));
     }
 
     private static List<String> offered(String list) {
@@ -23,29 +21,37 @@ class AuthenticationTest {
 
     @ParameterizedTest
     @CsvSource({
-        "AUTO,          PLAIN SCRAM-SHA-256,  SCRAM-SHA-256",
-        "AUTO,          PLAIN,                PLAIN",
-        "AUTO,          SCRAM-SHA-256 JWT,    SCRAM-SHA-256",
-        "SCRAM_SHA_256, PLAIN SCRAM-SHA-256,  SCRAM-SHA-256",
-        "PLAIN,         PLAIN SCRAM-SHA-256,  PLAIN",
+        "SCRAM-SHA-256 PLAIN, PLAIN SCRAM-SHA-256,  SCRAM-SHA-256",
+        "SCRAM-SHA-256 PLAIN, PLAIN,                PLAIN",
+        "SCRAM-SHA-256 PLAIN, SCRAM-SHA-256 JWT,    SCRAM-SHA-256",
+        "SCRAM-SHA-256,       PLAIN SCRAM-SHA-256,  SCRAM-SHA-256",
+        "PLAIN,               PLAIN SCRAM-SHA-256,  PLAIN",
+        "PLAIN SCRAM-SHA-256, PLAIN SCRAM-SHA-256,  PLAIN",
     })
-    void shouldPickThePasswordMechanism(PasswordMechanism preference, String offered, String expected) {
-        assertThat(password(preference).start(offered(offered)).mechanism()).isEqualTo(expected);
+    void shouldPickTheFirstAllowedPasswordMechanismTheBrokerOffers(String allowed, String offered, String expected) {
+        assertThat(password(allowed).start(offered(offered)).mechanism()).isEqualTo(expected);
     }
 
     @ParameterizedTest
     @CsvSource({
-        "AUTO,          JWT EXTERNAL",
-        "AUTO,          ''",
-        "SCRAM_SHA_256, PLAIN",
-        "PLAIN,         SCRAM-SHA-256",
+        "SCRAM-SHA-256 PLAIN, JWT EXTERNAL,  SCRAM-SHA-256 or PLAIN",
+        "SCRAM-SHA-256 PLAIN, '',            SCRAM-SHA-256 or PLAIN",
+        "SCRAM-SHA-256,       PLAIN,         SCRAM-SHA-256 only",
+        "PLAIN,               SCRAM-SHA-256, PLAIN only",
     })
-    void shouldRefuseWhenTheBrokerOffersNoFittingPasswordMechanism(PasswordMechanism preference, String offered) {
-        assertThatThrownBy(() -> password(preference).start(offered(offered)))
-                .isInstanceOfSatisfying(BrokerException.class, e -> {
-                    assertThat(e.code()).contains(ErrorCode.UNSUPPORTED_MECHANISM);
+    void shouldRefuseWhenTheBrokerOffersNoAllowedPasswordMechanism(String allowed, String offered, String wanted) {
+        assertThatThrownBy(() -> password(allowed).start(offered(offered)))
+                .isInstanceOfSatisfying(AuthException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.UNSUPPORTED_MECHANISM);
                     assertThat(e.retriable()).isFalse();
+                    assertThat(e.detail()).endsWith("this client is configured for " + wanted);
                 });
+    }
+
+    @ParameterizedTest
+    @CsvSource({"''", "JWT", "PLAIN PLAIN", "SCRAM-SHA-256 EXTERNAL"})
+    void shouldRefuseAllowedMechanismsThatAreNotPasswordMechanismsOnceEach(String allowed) {
+        assertThatThrownBy(() -> password(allowed)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -55,8 +61,8 @@ class AuthenticationTest {
         assertThat(tokens.start(List.of("PLAIN", "JWT")).mechanism()).isEqualTo("JWT");
         assertThat(tokens.tokenSource()).isPresent();
         assertThat(new CertificateAuthentication().start(List.of("EXTERNAL")).initialResponse()).isEmpty();
-        assertThatThrownBy(() -> tokens.start(List.of("PLAIN"))).isInstanceOf(BrokerException.class);
-        assertThatThrownBy(() -> new CertificateAuthentication().start(List.of("PLAIN"))).isInstanceOf(BrokerException.class);
+        assertThatThrownBy(() -> tokens.start(List.of("PLAIN"))).isInstanceOf(AuthException.class);
+        assertThatThrownBy(() -> new CertificateAuthentication().start(List.of("PLAIN"))).isInstanceOf(AuthException.class);
     }
 
     @Test
@@ -64,8 +70,8 @@ class AuthenticationTest {
         TokenSource source = new TokenSource(() -> "x".repeat(TokenSource.MAX_INITIAL_TOKEN_BYTES + 1));
 
         assertThatThrownBy(() -> source.fetch(TokenSource.MAX_INITIAL_TOKEN_BYTES))
-                .isInstanceOfSatisfying(BrokerException.class, e -> {
-                    assertThat(e.code()).contains(ErrorCode.AUTHENTICATION_FAILED);
+                .isInstanceOfSatisfying(AuthException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.AUTHENTICATION_FAILED);
                     assertThat(e.getMessage()).doesNotContain("xxxx");
                 });
     }
@@ -73,8 +79,8 @@ class AuthenticationTest {
     @Test
     void shouldTreatAMissingTokenAsARetriableFailure() {
         assertThatThrownBy(() -> new TokenSource(() -> null).fetch(100))
-                .isInstanceOfSatisfying(BrokerException.class, e -> assertThat(e.retriable()).isTrue());
+                .isInstanceOfSatisfying(AuthException.class, e -> assertThat(e.retriable()).isTrue());
         assertThatThrownBy(() -> new TokenSource(() -> "").fetch(100))
-                .isInstanceOfSatisfying(BrokerException.class, e -> assertThat(e.retriable()).isTrue());
+                .isInstanceOfSatisfying(AuthException.class, e -> assertThat(e.retriable()).isTrue());
     }
 }

@@ -1,0 +1,96 @@
+package org.securebroker.protocol.codec;
+
+import java.util.Objects;
+import org.securebroker.protocol.ProtocolLimits;
+import org.securebroker.protocol.Utf8;
+import org.securebroker.protocol.frame.Headers;
+
+/**
+ * Encoded sizes of what a sender puts in PUBLISH and ACK frames, computed exactly and without
+ * encoding, so that a sender can fill frames up to the negotiated frame size; and the argument
+ * checks that keep strings encodable. The layouts are those of {@link FrameCodec} and
+ * docs/protocol.md, section 5 (sizes count the bytes after the u32 length field, as the frame
+ * size does):
+ *
+ * <pre>
+ * PUBLISH  type u8 | flags u8 | correlationId u32 | str queue | u16 count | count x message
+ * message  u8 flags | str producerId | u64 sequence | i64 ttlMillis
+ *          | u16 headerCount | (str key | bytes value)* | bytes payload | bytes producerSignature
+ * ACK      type u8 | flags u8 | correlationId u32 | u32 consumerId | u16 count | count x u64 offset
+ * </pre>
+ *
+ * <p>Thread-safety: stateless.
+ */
+public final class WireSizes {
+
+    private static final int STRING_PREFIX = 2;
+    private static final int BYTES_PREFIX = 4;
+    /** flags u8 + sequence u64 + ttlMillis i64 + headers count u16. */
+    private static final int MESSAGE_FIXED = 1 + 8 + 8 + 2;
+    /** consumerId u32 + count u16. */
+    private static final int ACK_FIXED = 4 + 2;
+    private static final int OFFSET = 8;
+
+    private WireSizes() {
+    }
+
+    /**
+     * Checks that {@code value} fits a protocol {@code string} field.
+     *
+     * @throws IllegalArgumentException naming {@code field} if it is not valid UTF-16 or longer
+     *     than 65535 UTF-8 bytes
+     */
+    public static void checkString(String field, String value) {
+        Objects.requireNonNull(value, field);
+        int length;
+        try {
+            length = Utf8.length(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(field + " " + e.getMessage(), e);
+        }
+        if (length > ProtocolLimits.MAX_STRING_BYTES) {
+            throw new IllegalArgumentException(field + " is longer than "
+                    + ProtocolLimits.MAX_STRING_BYTES + " UTF-8 bytes");
+        }
+    }
+
+    /**
+     * Checks a queue name: non-empty and a valid protocol string.
+     *
+     * @throws IllegalArgumentException if not
+     */
+    public static void checkQueueName(String queue) {
+        Objects.requireNonNull(queue, "queue");
+        if (queue.isEmpty()) {
+            throw new IllegalArgumentException("queue name must not be empty");
+        }
+        checkString("queue name", queue);
+    }
+
+    /** Bytes a PUBLISH frame to {@code queue} counts in its length before its first message. */
+    public static int publishFrameOverhead(String queue) {
+        return FrameCodec.FIXED_HEADER_SIZE + STRING_PREFIX + Utf8.length(queue) + 2;
+    }
+
+    /**
+     * Bytes one message adds to a PUBLISH frame, without its producer signature's bytes (their
+     * u32 length is counted).
+     *
+     * @param producerIdUtf8Length the UTF-8 length of the producer id
+     */
+    public static long publishMessageSize(int producerIdUtf8Length, Headers headers, int payloadLength) {
+        long size = MESSAGE_FIXED + STRING_PREFIX + producerIdUtf8Length
+                + BYTES_PREFIX + payloadLength + BYTES_PREFIX;
+        for (int i = 0; i < headers.size(); i++) {
+            size += STRING_PREFIX + Utf8.length(headers.keyAt(i)) + BYTES_PREFIX
+                    + headers.valueAt(i).length();
+        }
+        return size;
+    }
+
+    /** Most offsets one ACK frame may carry under {@code maxFrameSize}. */
+    public static int ackOffsetsPerFrame(int maxFrameSize) {
+        int fit = (maxFrameSize - FrameCodec.FIXED_HEADER_SIZE - ACK_FIXED) / OFFSET;
+        return Math.max(1, Math.min(ProtocolLimits.MAX_ACK_OFFSETS, fit));
+    }
+}
