@@ -355,10 +355,11 @@ public final class BrokerClientBuilder {
             String message = "invalid broker client configuration: " + String.join("; ", problems);
             throw conflict != null ? new IllegalStateException(message) : new IllegalArgumentException(message);
         }
+        ClientContext context = ClientContext.system();
         Authentication authentication;
         if (password != null) {
             authentication = new PasswordAuthentication(new PasswordCredentials(username, password),
-                    mechanisms(passwordMechanism));
+                    mechanisms(passwordMechanism), context.random());
             password = null; // ownership passes to the client, which wipes it
         } else if (tokenSupplier != null) {
             authentication = new TokenAuthentication(new TokenSource(tokenSupplier));
@@ -367,7 +368,7 @@ public final class BrokerClientBuilder {
         }
         ClientConfig config = new ClientConfig(addresses, trusted, authentication, certificate, clientId,
                 connectTimeout, requestTimeout, maxInFlightSends, sendBufferPolicy,
-                reconnectPolicy, Optional.ofNullable(callbackExecutor), tlsProvider, integrity);
+                reconnectPolicy, Optional.ofNullable(callbackExecutor), tlsProvider, integrity, context);
         return ClientCore.connect(config);
     }
 

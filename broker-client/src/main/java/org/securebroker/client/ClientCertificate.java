@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
-import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
@@ -148,11 +147,13 @@ record ClientCertificate(List<X509Certificate> chain, PrivateKey privateKey) {
         return "contains no PEM private key (BEGIN PRIVATE KEY)";
     }
 
+    private static final byte[] KEY_PAIR_CHALLENGE = "securebroker key pair check".getBytes(StandardCharsets.US_ASCII);
+
     /** Whether {@code key} signs what the leaf certificate's public key verifies. */
     private static boolean belongsTo(PrivateKey key, X509Certificate leaf) {
         String algorithm = key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
-        byte[] challenge = new byte[32];
-        new SecureRandom().nextBytes(challenge);
+        // any fixed bytes do: a key pair verifies them or not
+        byte[] challenge = KEY_PAIR_CHALLENGE;
         try {
             Signature signer = Signature.getInstance(algorithm);
             signer.initSign(key);

@@ -27,6 +27,7 @@ import org.securebroker.client.internal.auth.CertificateAuthentication;
  * @param reconnectPolicy delays between reconnect attempts
  * @param callbackExecutor default executor for message handlers; empty = a thread per subscription
  * @param tlsProvider which TLS implementation to use
+ * @param context the clock and random source the client uses
  */
 record ClientConfig(List<BrokerAddress> addresses, List<X509Certificate> trustedCertificates,
                            Authentication authentication, Optional<ClientCertificate> clientCertificate,
@@ -34,7 +35,7 @@ record ClientConfig(List<BrokerAddress> addresses, List<X509Certificate> trusted
                            Duration requestTimeout, int maxInFlightSends,
                            SendBufferPolicy sendBufferPolicy, ReconnectPolicy reconnectPolicy,
                            Optional<Executor> callbackExecutor, TlsProvider tlsProvider,
-                           ClientIntegrity integrity) {
+                           ClientIntegrity integrity, ClientContext context) {
 
     public ClientConfig {
         addresses = List.copyOf(addresses);

@@ -9,7 +9,6 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -103,7 +102,7 @@ final class ClientCore implements BrokerClient {
         this.authWorker = new ThreadPoolExecutor(1, 1, AUTH_IDLE.toMillis(), TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(), ClientThreads.daemon(name + "-auth"));
         this.authWorker.allowCoreThreadTimeOut(true);
-        this.publisher = new Publisher(newProducerId(), config.maxInFlightSends(),
+        this.publisher = new Publisher(newProducerId(config.context().random()), config.maxInFlightSends(),
                 config.sendBufferPolicy(), config.requestTimeout(), completions, config.integrity());
         Wiring wiring = new Wiring();
         this.consumers = new Consumers(wiring, name, config.callbackExecutor(), config.requestTimeout(),
@@ -145,9 +144,9 @@ final class ClientCore implements BrokerClient {
         LOG.debug("{} connected with producer id {}", name, publisher.producerId());
     }
 
-    private static String newProducerId() {
+    private static String newProducerId(SecureRandom source) {
         byte[] random = new byte[8];
-        new SecureRandom().nextBytes(random);
+        source.nextBytes(random);
         return "p-" + HexFormat.of().formatHex(random);
     }
 
@@ -345,7 +344,7 @@ final class ClientCore implements BrokerClient {
                     Instant.ofEpochMilli(expiresAt));
             return;
         }
-        refresher = new TokenRefresher(opened, tokens.get(), loop, authWorker, Clock.systemUTC(),
+        refresher = new TokenRefresher(opened, tokens.get(), loop, authWorker, config.context().clock(),
                 config.requestTimeout(), renewed -> sessionExpiresAtMillis = renewed);
         refresher.start(expiresAt);
     }

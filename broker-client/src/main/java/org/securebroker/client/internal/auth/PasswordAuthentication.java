@@ -1,5 +1,6 @@
 package org.securebroker.client.internal.auth;
 
+import java.security.SecureRandom;
 import java.util.List;
 import java.util.Objects;
 import org.securebroker.protocol.auth.Scram;
@@ -13,8 +14,9 @@ import org.securebroker.protocol.auth.Scram;
  * @param credentials the username and password, owned by the client
  * @param mechanisms which mechanisms may carry them, in order of preference: {@link #SCRAM},
  *     {@link #PLAIN} or both, each at most once
+ * @param random where SCRAM nonces come from
  */
-public record PasswordAuthentication(PasswordCredentials credentials, List<String> mechanisms)
+public record PasswordAuthentication(PasswordCredentials credentials, List<String> mechanisms, SecureRandom random)
         implements Authentication {
 
     /** SCRAM-SHA-256: the password never leaves the client. */
@@ -28,6 +30,7 @@ public record PasswordAuthentication(PasswordCredentials credentials, List<Strin
      */
     public PasswordAuthentication {
         Objects.requireNonNull(credentials, "credentials");
+        Objects.requireNonNull(random, "random");
         mechanisms = List.copyOf(mechanisms);
         if (mechanisms.isEmpty() || mechanisms.stream().distinct().count() != mechanisms.size()
                 || !List.of(SCRAM, PLAIN).containsAll(mechanisms)) {
@@ -40,7 +43,7 @@ public record PasswordAuthentication(PasswordCredentials credentials, List<Strin
     public AuthExchange start(List<String> offered) {
         for (String mechanism : mechanisms) {
             if (offered.contains(mechanism)) {
-                return mechanism.equals(SCRAM) ? new ScramExchange(credentials) : new PlainExchange(credentials);
+                return mechanism.equals(SCRAM) ? new ScramExchange(credentials, random) : new PlainExchange(credentials);
             }
         }
         throw Authentication.unsupported(offered,

@@ -39,7 +39,6 @@ final class ScramExchange implements AuthExchange {
     /** The most PBKDF2 iterations the client computes (the broker accepts up to this, too). */
     static final int MAX_ITERATIONS = 10_000_000;
     static final int NONCE_BYTES = 24;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private enum State { NEW, FIRST_SENT, FINAL_SENT, DONE }
 
@@ -49,8 +48,8 @@ final class ScramExchange implements AuthExchange {
     private String clientFirstBare;
     private byte[] expectedServerSignature;
 
-    ScramExchange(PasswordCredentials credentials) {
-        this(credentials, newNonce());
+    ScramExchange(PasswordCredentials credentials, SecureRandom random) {
+        this(credentials, newNonce(random));
     }
 
     private ScramExchange(PasswordCredentials credentials, String clientNonce) {
@@ -66,9 +65,9 @@ final class ScramExchange implements AuthExchange {
         return new ScramExchange(credentials, clientNonce);
     }
 
-    private static String newNonce() {
+    private static String newNonce(SecureRandom source) {
         byte[] random = new byte[NONCE_BYTES];
-        RANDOM.nextBytes(random);
+        source.nextBytes(random);
         return Base64.getEncoder().encodeToString(random);
     }
 

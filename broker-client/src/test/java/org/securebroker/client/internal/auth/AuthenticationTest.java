@@ -3,6 +3,7 @@ package org.securebroker.client.internal.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.security.SecureRandom;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -12,7 +13,8 @@ import org.securebroker.protocol.ErrorCode;
 class AuthenticationTest {
 
     private static PasswordAuthentication password(String mechanisms) {
-        return new PasswordAuthentication(new PasswordCredentials("alice", "s3cret".toCharArray()), offered(mechanisms));
+        return new PasswordAuthentication(new PasswordCredentials("alice", "s3cret".toCharArray()), offered(mechanisms),
+                new SecureRandom());
     }
 
     private static List<String> offered(String list) {

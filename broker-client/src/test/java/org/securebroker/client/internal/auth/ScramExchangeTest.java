@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.assertThatNoException;
 
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -64,8 +65,8 @@ class ScramExchangeTest {
     @Test
     void shouldMakeARandomBase64NonceOf24BytesForEachExchange() {
         PasswordCredentials credentials = new PasswordCredentials("user", "pencil".toCharArray());
-        String first = new String(new ScramExchange(credentials).initialResponse(), StandardCharsets.UTF_8);
-        String second = new String(new ScramExchange(credentials).initialResponse(), StandardCharsets.UTF_8);
+        String first = new String(new ScramExchange(credentials, new SecureRandom()).initialResponse(), StandardCharsets.UTF_8);
+        String second = new String(new ScramExchange(credentials, new SecureRandom()).initialResponse(), StandardCharsets.UTF_8);
 
         String nonce = first.substring(first.indexOf(",r=") + 3);
         assertThat(Base64.getDecoder().decode(nonce)).hasSize(ScramExchange.NONCE_BYTES);
