@@ -24,7 +24,7 @@ import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.protocol.frame.DeliverFrame;
 import org.securebroker.protocol.frame.Frame;
 import org.securebroker.protocol.frame.Headers;
-import org.securebroker.server.queue.MessageEnvelope;
+import org.securebroker.server.message.MessageEnvelope;
 
 /**
  * Changing any signed field of a stored message, at rest in the segment files (below the

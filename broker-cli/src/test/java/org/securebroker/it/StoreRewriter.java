@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.securebroker.server.config.BrokerConfig;
-import org.securebroker.server.queue.MessageEnvelope;
+import org.securebroker.server.message.MessageEnvelope;
 import org.securebroker.store.Store;
 import org.securebroker.store.StoreConfig;
 import org.securebroker.store.StoredRecord;

@@ -36,7 +36,7 @@ import org.securebroker.server.integrity.SigningKeyFiles;
 import org.securebroker.server.net.ClientListener;
 import org.securebroker.server.net.Pipeline;
 import org.securebroker.server.queue.EngineSettings;
-import org.securebroker.server.queue.MessageSigner;
+import org.securebroker.server.integrity.MessageSigner;
 import org.securebroker.server.queue.QueueEngine;
 import org.securebroker.server.rbac.Policy;
 import org.securebroker.server.rbac.PolicyException;

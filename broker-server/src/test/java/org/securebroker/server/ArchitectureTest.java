@@ -11,7 +11,7 @@ class ArchitectureTest {
 
     static Architecture layers() {
         return Architecture.of("org.securebroker.server")
-                .layer("config", "request", "identity")
+                .layer("config", "request", "identity", "message")
                 .layer("audit", "tls", "rbac", "integrity")
                 .layer("auth.jwt")
                 .layer("auth")

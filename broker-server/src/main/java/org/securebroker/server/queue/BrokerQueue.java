@@ -16,6 +16,7 @@ import org.securebroker.protocol.frame.PublishMessage;
 import org.securebroker.protocol.frame.PublishResult;
 import org.securebroker.protocol.integrity.Receipt;
 import org.securebroker.server.config.QueueDefinition;
+import org.securebroker.server.message.MessageEnvelope;
 import org.securebroker.server.request.Futures;
 import org.securebroker.server.request.RequestException;
 import org.securebroker.store.AppendResult;

@@ -21,6 +21,7 @@ import org.securebroker.protocol.frame.PublishMessage;
 import org.securebroker.protocol.frame.PublishResult;
 import org.securebroker.protocol.frame.QueueInfo;
 import org.securebroker.server.config.QueueDefinition;
+import org.securebroker.server.message.MessageEnvelope;
 import org.securebroker.server.request.RequestException;
 import org.securebroker.protocol.integrity.IntegrityException;
 import org.securebroker.protocol.integrity.KeySet;

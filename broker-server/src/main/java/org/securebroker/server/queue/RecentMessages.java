@@ -1,6 +1,7 @@
 package org.securebroker.server.queue;
 
 import java.util.concurrent.atomic.AtomicLong;
+import org.securebroker.server.message.MessageEnvelope;
 
 /**
  * The most recently stored messages of a queue, already decrypted and decoded, so that consumers

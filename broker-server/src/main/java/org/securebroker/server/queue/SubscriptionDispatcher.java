@@ -16,6 +16,7 @@ import java.util.TreeMap;
 import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.protocol.frame.DeliverFrame;
 import org.securebroker.protocol.frame.Headers;
+import org.securebroker.server.message.MessageEnvelope;
 import org.securebroker.store.OffsetRange;
 import org.securebroker.store.RecordCorruptedException;
 import org.securebroker.store.StoreException;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Test;
 import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.protocol.frame.Headers;
+import org.securebroker.server.message.MessageEnvelope;
 
 class RecentMessagesTest {
 

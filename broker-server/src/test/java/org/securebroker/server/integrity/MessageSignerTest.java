@@ -1,4 +1,4 @@
-package org.securebroker.server.queue;
+package org.securebroker.server.integrity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -19,6 +19,7 @@ import org.securebroker.protocol.integrity.KeySet;
 import org.securebroker.protocol.integrity.MessageVerifier;
 import org.securebroker.protocol.integrity.SignedMessage;
 import org.securebroker.protocol.integrity.SigningKey;
+import org.securebroker.server.message.MessageEnvelope;
 
 /** The broker's signer against the protocol's definition of the leaf and its verifier. */
 class MessageSignerTest {

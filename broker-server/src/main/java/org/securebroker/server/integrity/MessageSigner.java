@@ -1,4 +1,4 @@
-package org.securebroker.server.queue;
+package org.securebroker.server.integrity;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +10,7 @@ import org.securebroker.protocol.integrity.BrokerSeal;
 import org.securebroker.protocol.integrity.Canonical;
 import org.securebroker.protocol.integrity.MerkleTree;
 import org.securebroker.protocol.integrity.SigningKey;
+import org.securebroker.server.message.MessageEnvelope;
 import org.securebroker.store.RecordSealer;
 
 /**

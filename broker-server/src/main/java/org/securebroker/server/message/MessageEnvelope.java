@@ -1,4 +1,4 @@
-package org.securebroker.server.queue;
+package org.securebroker.server.message;
 
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -43,7 +43,7 @@ public record MessageEnvelope(long brokerTimestampMillis, long expiresAtMillis, 
      * as slices of the encoding (nothing copied): the strings as their UTF-8 bytes, the content
      * digest as its 32 bytes. {@code expiresAtMillis} is not among them: the expiry is not signed.
      */
-    record LeafFields(long brokerTimestampMillis, ByteBuffer producerPrincipal, ByteBuffer producerId, long sequence,
+    public record LeafFields(long brokerTimestampMillis, ByteBuffer producerPrincipal, ByteBuffer producerId, long sequence,
                       ByteBuffer contentDigest) {
     }
 
@@ -113,7 +113,7 @@ public record MessageEnvelope(long brokerTimestampMillis, long expiresAtMillis, 
      * @throws IllegalArgumentException if it is not a version-2 envelope or ends before its
      *     content digest
      */
-    static LeafFields leafFields(ByteBuffer encoded) {
+    public static LeafFields leafFields(ByteBuffer encoded) {
         int start = encoded.position();
         int end = encoded.limit();
         try {
