@@ -193,8 +193,10 @@ public final class GroupCommit<R extends CommitRequest<?>> implements AutoClosea
      * Queues a request; its {@link CommitRequest#future() future} completes once a round wrote it
      * and forced it. If the writer has failed, is closing, or the request would exceed the backlog
      * bound, the future is completed exceptionally at once instead.
+     *
+     * @return whether the request was queued (false: refused, its future has failed)
      */
-    public void submit(R request) {
+    public boolean submit(R request) {
         StoreException refused;
         lock.lock();
         try {
@@ -210,7 +212,9 @@ public final class GroupCommit<R extends CommitRequest<?>> implements AutoClosea
         }
         if (refused != null) {
             request.future().completeExceptionally(refused);
+            return false;
         }
+        return true;
     }
 
     private StoreException refusal(R request) {
