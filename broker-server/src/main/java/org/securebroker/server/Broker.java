@@ -33,7 +33,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.List;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.securebroker.server.access.AccessControl;
 import org.securebroker.server.admin.AdminServer;
 import org.securebroker.server.admin.AnomalyDetector;
@@ -236,8 +235,8 @@ public final class Broker implements AutoCloseable {
                             + "exist: 'broker init' creates it on a new data directory, 'broker audit keygen' on an "
                             + "existing one");
                 }
-                Ed25519PrivateKeyParameters auditKey = AuditKeys.loadPrivate(config.audit().privateKey());
-                auditKeyId = AuditKeys.keyId(auditKey);
+                SigningKey auditKey = AuditKeys.loadPrivate(config.audit().privateKey());
+                auditKeyId = auditKey.id();
                 audit = openAudit(config.audit(), auditKey);
                 auditHolder.set(audit);
                 access = AccessControl.enforcing(policies, users, audit, config.audit().allowAggregation(),
@@ -330,7 +329,7 @@ public final class Broker implements AutoCloseable {
         }
     }
 
-    private static AuditLog openAudit(BrokerConfig.Audit a, Ed25519PrivateKeyParameters key) {
+    private static AuditLog openAudit(BrokerConfig.Audit a, SigningKey key) {
         return AuditLog.open(AuditSettings.of(a.dir(), key)
                 .withCheckpoints(a.checkpointEntries(), a.checkpointInterval())
                 .withRotation(a.rotateBytes(), a.rotateAge()), Clock.systemUTC());

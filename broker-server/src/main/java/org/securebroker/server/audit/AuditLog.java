@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.securebroker.protocol.integrity.SigningKey;
 import org.securebroker.store.StoreException;
 import org.securebroker.store.StoreException.Kind;
 import org.securebroker.store.commit.CommitRequest;
@@ -95,13 +95,13 @@ public final class AuditLog implements AutoCloseable {
 
     /** Seal the log under the old key with a checkpoint; sign with {@code key} after it. */
     private static final class KeyChange extends Request {
-        final Ed25519PrivateKeyParameters key;
+        final SigningKey key;
         final String keyId;
 
-        KeyChange(Ed25519PrivateKeyParameters key) {
+        KeyChange(SigningKey key) {
             super(0); // never refused for a full queue
             this.key = key;
-            this.keyId = AuditKeys.keyId(key);
+            this.keyId = key.id();
         }
     }
 
@@ -229,7 +229,7 @@ public final class AuditLog implements AutoCloseable {
      *
      * @return completes with the sequence number of the sealing checkpoint once it is on disk
      */
-    public CompletableFuture<Long> rotateKey(Ed25519PrivateKeyParameters key) {
+    public CompletableFuture<Long> rotateKey(SigningKey key) {
         KeyChange change = new KeyChange(key);
         writer.submit(change);
         return change.future();

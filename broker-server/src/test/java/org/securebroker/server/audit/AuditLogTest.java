@@ -22,7 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.securebroker.protocol.integrity.SigningKey;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +34,7 @@ class AuditLogTest {
     @TempDir
     Path tmp;
     Path dir;
-    Ed25519PrivateKeyParameters key;
+    SigningKey key;
     AuditFixture.TestClock clock;
     AuditSettings settings;
 
@@ -47,7 +47,7 @@ class AuditLogTest {
     }
 
     private AuditVerifier.Report verify() {
-        return AuditVerifier.verify(dir, List.of(key.generatePublicKey()), null, false);
+        return AuditVerifier.verify(dir, List.of(key.publicKey()), null, false);
     }
 
     @Test
@@ -98,7 +98,7 @@ class AuditLogTest {
             }
             assertThat(log.lastSequence()).as("an idle writer checkpoints when the interval is up").isEqualTo(2);
             // the log of a running broker: its last checkpoint is not the final one yet
-            assertThat(AuditVerifier.verify(dir, List.of(key.generatePublicKey()), null, true).ok()).isTrue();
+            assertThat(AuditVerifier.verify(dir, List.of(key.publicKey()), null, true).ok()).isTrue();
         }
     }
 
@@ -173,18 +173,18 @@ class AuditLogTest {
 
     @Test
     void shouldSealTheLogUnderTheOldKeyAndSignWithTheNewOneAfterARotation() throws Exception {
-        Ed25519PrivateKeyParameters next = AuditFixture.newKey();
+        SigningKey next = AuditFixture.newKey();
         try (AuditLog log = AuditLog.open(settings, clock)) {
             log.append(event(1)).join();
             log.append(event(2)).join();
             long sealed = log.rotateKey(next).join();
             assertThat(sealed).isEqualTo(3);
-            assertThat(log.keyId()).isEqualTo(AuditKeys.keyId(next));
+            assertThat(log.keyId()).isEqualTo(next.id());
             log.append(event(3)).join();
         }
         List<AuditEntry> checkpoints = entries(dir).stream().filter(AuditEntry::isCheckpoint).toList();
-        assertThat(checkpoints).extracting(AuditEntry::keyId).containsExactly(AuditKeys.keyId(key), AuditKeys.keyId(next));
-        assertThat(AuditVerifier.verify(dir, List.of(key.generatePublicKey(), next.generatePublicKey()), null, false).ok())
+        assertThat(checkpoints).extracting(AuditEntry::keyId).containsExactly(key.id(), next.id());
+        assertThat(AuditVerifier.verify(dir, List.of(key.publicKey(), next.publicKey()), null, false).ok())
                 .isTrue();
         assertThat(verify().problem().kind()).as("the new key's checkpoints need its public key")
                 .isEqualTo(AuditVerifier.ProblemKind.UNKNOWN_KEY);
