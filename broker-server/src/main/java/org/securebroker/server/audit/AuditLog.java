@@ -1,5 +1,7 @@
 package org.securebroker.server.audit;
 
+import static org.securebroker.store.io.Closeables.closeQuietly;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -192,10 +194,10 @@ public final class AuditLog implements AutoCloseable {
             log.start(tail);
             return log;
         } catch (IOException e) {
-            closeQuietly(log, lockChannel);
+            releaseAfterFailedOpen(log, lockChannel);
             throw new AuditUnavailableException(Kind.FAILED, "cannot open the audit log in " + dir + ": " + e, e);
         } catch (RuntimeException e) {
-            closeQuietly(log, lockChannel);
+            releaseAfterFailedOpen(log, lockChannel);
             throw e;
         }
     }
@@ -258,7 +260,7 @@ public final class AuditLog implements AutoCloseable {
         if (writer.isWriterThread()) {
             return; // closed from a future's callback: the writer finishes after the current round
         }
-        closeQuietly(null, lockChannel);
+        closeQuietly(lockChannel); // releases the lock
         if (failedWhileClosing) {
             failedWhileClosing = false;
             throw (AuditUnavailableException) writer.failure();
@@ -477,21 +479,11 @@ public final class AuditLog implements AutoCloseable {
         encoder.clear();
     }
 
-    private static void closeQuietly(AutoCloseable c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (Exception e) {
-            LOG.debug("closing {} failed", c, e);
-        }
-    }
-
-    private static void closeQuietly(AuditLog log, FileChannel lockChannel) {
+    /** After a failed open: closes the log's file, if it got that far, and releases the lock. */
+    private static void releaseAfterFailedOpen(AuditLog log, FileChannel lockChannel) {
         if (log != null) {
             closeQuietly(log.channel);
         }
-        closeQuietly(lockChannel); // releases the lock
+        closeQuietly(lockChannel);
     }
 }

@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.securebroker.protocol.integrity.VerifyingKey;
 import org.securebroker.store.io.AtomicFiles;
+import org.securebroker.store.io.Closeables;
 import org.securebroker.store.io.DefaultFileLayer;
 
 /**
@@ -265,7 +266,7 @@ public final class AuditVerifier {
             } catch (Stop e) {
                 // problem holds what was found
             } finally {
-                closeQuietly();
+                closeReader();
             }
             return new Report(dir, problem, numbers.length, entries, checkpoints, previous == null ? 0 : previous.seq(),
                     lastCheckpoint, sinceCheckpoint, warnings, keyIds);
@@ -539,7 +540,7 @@ public final class AuditVerifier {
                 } catch (IOException e) {
                     throw stop(name, 0, -1, ProblemKind.UNREADABLE, "cannot read the file: " + e);
                 }
-                closeQuietly();
+                closeReader();
             }
         }
 
@@ -559,15 +560,10 @@ public final class AuditVerifier {
             }
         }
 
-        private void closeQuietly() {
-            if (reader != null) {
-                try {
-                    reader.close();
-                } catch (IOException e) {
-                    // a reader only; nothing is lost
-                }
-                reader = null;
-            }
+        /** Closes the current file's reader; a reader only, so nothing is lost if that fails. */
+        private void closeReader() {
+            Closeables.closeQuietly(reader);
+            reader = null;
         }
     }
 }

@@ -14,6 +14,7 @@ import org.securebroker.store.StoredRecord;
 import org.securebroker.store.crypto.RecordCipher;
 import org.securebroker.store.crypto.SegmentKey;
 import org.securebroker.store.io.AtomicFiles;
+import org.securebroker.store.io.Closeables;
 import org.securebroker.store.io.FileLayer;
 import org.securebroker.store.io.StorageChannel;
 
@@ -117,7 +118,7 @@ public final class Segment implements Closeable {
             channel.writeFully(header.encode(), 0);
             channel.force(true);
         } catch (IOException | RuntimeException e) {
-            closeQuietly(channel);
+            Closeables.closeQuietly(channel);
             Files.deleteIfExists(file);
             throw e;
         }
@@ -476,14 +477,6 @@ public final class Segment implements Closeable {
     @Override
     public void close() throws IOException {
         channel.close();
-    }
-
-    private static void closeQuietly(StorageChannel channel) {
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // cleanup after a failure that is already being reported
-        }
     }
 
     @Override
