@@ -278,14 +278,14 @@ final class CommitLoop implements Committer<CommitLoop.Append>, AutoCloseable {
     }
 
     /**
-     * Makes the log's pending chunk durable, seals the last segment and creates a new one.
+     * Makes the log's pending chunk durable, finishes the last segment and creates a new one.
      *
      * @return the new segment, or null if the append failed (its error is set)
      */
     private Segment roll(LogWrite w, Append a, Round round) {
         Log log = w.log;
         Segment last = log.lastSegment();
-        if (last != null && !last.isSealed() && last.hasRecords()) {
+        if (last != null && !last.isFinished() && last.hasRecords()) {
             if (w.segment == last && !w.chunk.isEmpty()) {
                 if (!writeChunk(w, round)) {
                     a.fail(diskFull(last.path(), null));
@@ -294,7 +294,7 @@ final class CommitLoop implements Committer<CommitLoop.Append>, AutoCloseable {
                 ready.addAll(w.chunk);
             }
             try {
-                last.writeSeal();
+                last.writeEndMarker();
             } catch (IOException e) {
                 ready.removeAll(w.chunk);
                 a.fail(failWrite(w, last, e, round));

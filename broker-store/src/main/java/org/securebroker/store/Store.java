@@ -388,7 +388,7 @@ public final class Store implements AutoCloseable {
     }
 
     /**
-     * Completes every queued append, seals the active segments, flushes subscription state and
+     * Completes every queued append, finishes the active segments, flushes subscription state and
      * releases the directory.
      */
     @Override
@@ -401,10 +401,10 @@ public final class Store implements AutoCloseable {
             retention.shutdownNow();
         }
         ctx.commitLoop.close();
-        boolean seal = ctx.commitLoop.failure() == null;
+        boolean finish = ctx.commitLoop.failure() == null;
         for (Log l : logs.values()) {
             try {
-                l.close(seal);
+                l.close(finish);
             } catch (IOException e) {
                 LOG.warn("closing log '{}' failed: {}", l.name(), e.getMessage());
             }
