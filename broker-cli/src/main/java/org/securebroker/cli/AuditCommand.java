@@ -14,7 +14,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
+import org.securebroker.protocol.integrity.VerifyingKey;
 import org.securebroker.server.audit.AuditEntry;
 import org.securebroker.server.audit.AuditKeys;
 import org.securebroker.server.audit.AuditReader;
@@ -74,7 +74,7 @@ final class AuditCommand implements Runnable {
             if (!Files.isDirectory(dir)) {
                 throw new Cli.UsageException(dir + " is not a directory; name the audit directory, e.g. data/audit");
             }
-            List<Ed25519PublicKeyParameters> keys = new ArrayList<>();
+            List<VerifyingKey> keys = new ArrayList<>();
             for (Path file : keyFiles) {
                 try {
                     keys.add(AuditKeys.loadPublic(file));

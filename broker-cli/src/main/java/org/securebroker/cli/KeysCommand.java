@@ -129,8 +129,7 @@ final class KeysCommand implements Runnable {
         private void rotateAudit(BrokerConfig config) throws java.io.IOException {
             java.nio.file.Path priv = config.audit().privateKey();
             java.nio.file.Path pub = config.audit().publicKey();
-            String oldId = org.securebroker.server.audit.AuditKeys.keyId(
-                    org.securebroker.server.audit.AuditKeys.loadPublic(pub));
+            String oldId = org.securebroker.server.audit.AuditKeys.loadPublic(pub).id();
             java.nio.file.Path newPriv = priv.resolveSibling(priv.getFileName() + ".new");
             java.nio.file.Path newPub = pub.resolveSibling(pub.getFileName() + ".new");
             java.nio.file.Files.deleteIfExists(newPriv);

@@ -294,7 +294,7 @@ class AuthorizationIT {
             return all;
         });
         Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> audit().stream().anyMatch(e ->
-                "admin.user.added".equals(e.type())));
+                "admin.user.added".equals(e.type()) && "carol".equals(e.resource())));
         broker.stop();
 
         List<String> got = new ArrayList<>();

@@ -53,8 +53,8 @@ class KeyRotationIT {
             try (BrokerClient admin = admin(broker)) {
                 admin.createQueue(QueueSpec.named("before"));
             }
-            String oldId = org.securebroker.server.audit.AuditKeys.keyId(org.securebroker.server.audit.AuditKeys
-                    .loadPublic(data.resolve(BrokerConfig.Layout.AUDIT_PUBLIC_KEY)));
+            String oldId = org.securebroker.server.audit.AuditKeys
+                    .loadPublic(data.resolve(BrokerConfig.Layout.AUDIT_PUBLIC_KEY)).id();
             StringWriter out = new StringWriter();
             assertThat(cli(out, "keys", "rotate", "audit", "--data", data.toString(), "--server",
                     "127.0.0.1:" + broker.port())).as(out.toString()).isZero();

@@ -13,7 +13,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.securebroker.protocol.integrity.KeyPem;
 import org.securebroker.protocol.integrity.SigningKey;
 import org.securebroker.server.access.AccessControl;
@@ -183,8 +182,8 @@ public final class Broker implements AutoCloseable {
                             + "exist: 'broker init' creates it on a new data directory, 'broker audit keygen' on an "
                             + "existing one");
                 }
-                Ed25519PrivateKeyParameters auditKey = AuditKeys.loadPrivate(config.audit().privateKey());
-                auditKeyId = AuditKeys.keyId(auditKey);
+                SigningKey auditKey = AuditKeys.loadPrivate(config.audit().privateKey());
+                auditKeyId = auditKey.id();
                 audit = openAudit(config.audit(), auditKey, clock);
                 auditPosition.of(audit);
                 access = AccessControl.enforcing(policies, users, audit, config.audit().allowAggregation(), clock);
@@ -272,7 +271,7 @@ public final class Broker implements AutoCloseable {
         }
     }
 
-    private static AuditLog openAudit(BrokerConfig.Audit a, Ed25519PrivateKeyParameters key, Clock clock) {
+    private static AuditLog openAudit(BrokerConfig.Audit a, SigningKey key, Clock clock) {
         return AuditLog.open(AuditSettings.of(a.dir(), key)
                 .withCheckpoints(a.checkpointEntries(), a.checkpointInterval())
                 .withRotation(a.rotateBytes(), a.rotateAge()), clock);

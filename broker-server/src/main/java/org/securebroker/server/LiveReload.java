@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.ErrorFrame;
+import org.securebroker.protocol.integrity.SigningKey;
 import org.securebroker.server.access.AccessControl;
 import org.securebroker.server.admin.AnomalyDetector;
 import org.securebroker.server.audit.AuditEvent;
@@ -132,14 +132,14 @@ final class LiveReload {
             return;
         }
         Path file = config.audit().privateKey();
-        Ed25519PrivateKeyParameters key;
+        SigningKey key;
         try {
             key = AuditKeys.loadPrivate(file);
         } catch (java.io.IOException e) {
             throw new IllegalStateException("the audit signing key " + file + " cannot be used: " + e.getMessage(), e);
         }
         String previous = audit.keyId();
-        String id = AuditKeys.keyId(key);
+        String id = key.id();
         if (id.equals(previous)) {
             return;
         }

@@ -269,7 +269,7 @@ public final class Log {
         return last;
     }
 
-    /** The last segment, which may need sealing before a roll; null if there is none. */
+    /** The last segment, which may need finishing before a roll; null if there is none. */
     Segment lastSegment() {
         List<Segment> list = segments;
         return list.isEmpty() ? null : list.get(list.size() - 1);
@@ -278,7 +278,7 @@ public final class Log {
     /**
      * Creates the next segment with a fresh data key: the wrapped key is made durable in the key
      * file first, then the segment file, then the directory entry. The previous segment must be
-     * sealed already. An empty previous segment (left by a failed write) is replaced.
+     * finished already. An empty previous segment (left by a failed write) is replaced.
      */
     Segment roll() throws IOException {
         long base = nextOffset;
@@ -342,7 +342,7 @@ public final class Log {
     }
 
     /**
-     * Makes the start offset durable and deletes sealed segments that lie wholly below it or
+     * Makes the start offset durable and deletes finished segments that lie wholly below it or
      * outside the retention policy. The last segment always stays, so the log's end offset
      * survives restarts.
      */
@@ -470,11 +470,11 @@ public final class Log {
         ctx.config.fileLayer().syncDirectory(ctx.trashDir);
     }
 
-    /** Seals the active segment on a clean shutdown and closes every file. */
-    void close(boolean seal) throws IOException {
+    /** Finishes the active segment on a clean shutdown and closes every file. */
+    void close(boolean finish) throws IOException {
         Segment last = lastSegment();
-        if (seal && last != null && last.acceptsAppends()) {
-            last.seal();
+        if (finish && last != null && last.acceptsAppends()) {
+            last.finish();
         }
         for (Segment s : segments) {
             s.close();

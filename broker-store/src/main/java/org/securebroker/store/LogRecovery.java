@@ -14,6 +14,7 @@ import org.securebroker.store.crypto.DataKey;
 import org.securebroker.store.crypto.DataKeyFile;
 import org.securebroker.store.crypto.SegmentKey;
 import org.securebroker.store.crypto.WrappedDataKey;
+import org.securebroker.store.io.Closeables;
 import org.securebroker.store.io.FileLayer;
 import org.securebroker.store.io.StorageChannel;
 import org.securebroker.store.segment.Segment;
@@ -157,13 +158,13 @@ final class LogRecovery {
                     keep = true;
                 } finally {
                     if (!keep) {
-                        closeQuietly(channel);
+                        Closeables.closeQuietly(channel);
                     }
                 }
             }
         } catch (IOException | RuntimeException e) {
             for (Segment s : segments) {
-                closeQuietly(s);
+                Closeables.closeQuietly(s);
             }
             throw e;
         }
@@ -189,11 +190,4 @@ final class LogRecovery {
         return new Result(log, report);
     }
 
-    private static void closeQuietly(java.io.Closeable c) {
-        try {
-            c.close();
-        } catch (IOException ignored) {
-            // cleanup after a failure that is already being reported
-        }
-    }
 }

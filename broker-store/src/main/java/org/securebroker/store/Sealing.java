@@ -54,8 +54,8 @@ final class Sealing {
             } catch (RuntimeException e) {
                 LOG.error("sealing the records of log '{}' failed; they are not stored", log, e);
                 for (Append a : appends.subList(starts[g], appends.size())) {
-                    a.error = new StoreException(StoreException.Kind.IO_ERROR, "the records could not be sealed ("
-                            + e.getClass().getSimpleName() + "); nothing was stored", e);
+                    a.fail(new StoreException(StoreException.Kind.IO_ERROR, "the records could not be sealed ("
+                            + e.getClass().getSimpleName() + "); nothing was stored", e));
                 }
                 return;
             }

@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 import org.securebroker.store.crypto.Keyring;
+import org.securebroker.store.io.Closeables;
 import org.securebroker.store.subscription.SubscriptionStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -160,17 +161,10 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /** Closes what a failed open had opened; the open failure is what gets reported. */
     private static void cleanupFailedOpen(StoreContext ctx, FileChannel lockChannel) {
-        try {
-            if (ctx.subscriptionStore != null) {
-                ctx.subscriptionStore.close();
-            }
-            if (lockChannel != null) {
-                lockChannel.close();
-            }
-        } catch (IOException ignored) {
-            // the open failure is what gets reported
-        }
+        Closeables.closeQuietly(ctx.subscriptionStore);
+        Closeables.closeQuietly(lockChannel);
     }
 
     private static void createPrivateDirectory(Path dir) throws IOException {
@@ -394,7 +388,7 @@ public final class Store implements AutoCloseable {
     }
 
     /**
-     * Completes every queued append, seals the active segments, flushes subscription state and
+     * Completes every queued append, finishes the active segments, flushes subscription state and
      * releases the directory.
      */
     @Override
@@ -407,10 +401,10 @@ public final class Store implements AutoCloseable {
             retention.shutdownNow();
         }
         ctx.commitLoop.close();
-        boolean seal = ctx.commitLoop.failure() == null;
+        boolean finish = ctx.commitLoop.failure() == null;
         for (Log l : logs.values()) {
             try {
-                l.close(seal);
+                l.close(finish);
             } catch (IOException e) {
                 LOG.warn("closing log '{}' failed: {}", l.name(), e.getMessage());
             }

@@ -25,7 +25,7 @@ import org.securebroker.store.segment.RecordFormat;
  * @param maxPendingBytes appends fail fast with {@code OVERLOADED} while more than this many
  *     bytes wait for the disk
  * @param indexInterval one index entry per this many records
- * @param retention age and size limits on sealed segments
+ * @param retention age and size limits on finished segments
  * @param retentionCheckInterval how often retention limits are applied
  * @param subscriptionSyncInterval acks are made durable in groups at most this long after they
  *     are recorded (the at-least-once window after a crash)

@@ -148,7 +148,7 @@ class CorruptionTest {
     }
 
     @Test
-    void shouldReportRecordsMissingFromASealedSegment() throws Exception {
+    void shouldReportRecordsMissingFromAFinishedSegment() throws Exception {
         writeLog("q");
         Path segment = TestStores.segmentFiles(dir, "q").get(0);
         SegmentFiles.Slot slot = SegmentFiles.slots(segment).get(5);

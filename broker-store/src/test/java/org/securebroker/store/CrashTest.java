@@ -171,7 +171,7 @@ class CrashTest {
                     if (h == null) {
                         break;
                     }
-                    if (!h.isSeal()) {
+                    if (!h.isEndMarker()) {
                         int available = Math.min(h.length(), buf.limit() - p) - RecordFormat.HEADER_BYTES;
                         byte[] prefix = new byte[Math.min(32, Math.max(0, available))];
                         buf.get(p + RecordFormat.HEADER_BYTES, prefix);

@@ -150,7 +150,7 @@ class SealerTest {
         Map<Long, Path> segmentOf = new HashMap<>();
         for (Path file : TestStores.segmentFiles(dir, "a")) {
             for (SegmentFiles.Slot slot : SegmentFiles.slots(file)) {
-                if (!slot.seal()) {
+                if (!slot.endMarker()) {
                     segmentOf.put(slot.offset(), file);
                 }
             }

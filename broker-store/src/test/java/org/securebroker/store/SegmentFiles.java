@@ -14,7 +14,7 @@ import org.securebroker.store.segment.SegmentHeader;
 final class SegmentFiles {
 
     /** Where a record sits in a segment file. */
-    record Slot(long offset, int position, int length, boolean seal) {
+    record Slot(long offset, int position, int length, boolean endMarker) {
     }
 
     private SegmentFiles() {
@@ -29,14 +29,14 @@ final class SegmentFiles {
             if (h == null) {
                 break;
             }
-            out.add(new Slot(h.offset(), p, h.length(), h.isSeal()));
+            out.add(new Slot(h.offset(), p, h.length(), h.isEndMarker()));
             p += h.length();
         }
         return out;
     }
 
     static Slot slotOf(Path file, long offset) throws IOException {
-        return slots(file).stream().filter(s -> s.offset() == offset && !s.seal()).findFirst().orElseThrow();
+        return slots(file).stream().filter(s -> s.offset() == offset && !s.endMarker()).findFirst().orElseThrow();
     }
 
     static void flipBit(Path file, long position) throws IOException {

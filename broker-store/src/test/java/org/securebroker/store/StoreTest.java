@@ -182,7 +182,7 @@ class StoreTest {
     }
 
     @Test
-    void shouldApplySizeRetentionToSealedSegmentsOnly() {
+    void shouldApplySizeRetentionToFinishedSegmentsOnly() {
         RetentionPolicy policy = new RetentionPolicy(null, 16 * 1024);
         try (Store store = Store.open(config(dir).segmentBytes(4096).retention(policy).build(), keyring)) {
             Log log = store.createLog("q");

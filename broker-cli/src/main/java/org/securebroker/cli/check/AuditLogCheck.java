@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
+import org.securebroker.protocol.integrity.VerifyingKey;
 import org.securebroker.server.audit.AuditKeys;
 import org.securebroker.server.audit.AuditVerifier;
 import org.securebroker.server.config.BrokerConfig;
@@ -40,7 +40,7 @@ public final class AuditLogCheck implements SecurityCheck {
                     + " does not exist: the audit log's signatures cannot be verified", derive));
             return out;
         }
-        Ed25519PublicKeyParameters publicKey;
+        VerifyingKey publicKey;
         try {
             publicKey = AuditKeys.loadPublic(publicFile);
         } catch (IOException e) {
@@ -75,7 +75,7 @@ public final class AuditLogCheck implements SecurityCheck {
     }
 
     /** The signing key must be the public key's private half; a key the check may not read is left to the key file check. */
-    private static void keyPair(List<Finding> out, BrokerConfig.Audit audit, Ed25519PublicKeyParameters publicKey,
+    private static void keyPair(List<Finding> out, BrokerConfig.Audit audit, VerifyingKey publicKey,
                                 String derive) throws IOException {
         Path privateFile = audit.privateKey();
         if (!Files.exists(privateFile) || !KeyringFile.permissionsIfLoose(privateFile).isEmpty()) {
@@ -83,13 +83,13 @@ public final class AuditLogCheck implements SecurityCheck {
         }
         String signing;
         try {
-            signing = AuditKeys.keyId(AuditKeys.loadPrivate(privateFile));
+            signing = AuditKeys.loadPrivate(privateFile).id();
         } catch (IOException e) {
             out.add(Finding.high("audit-key-invalid", privateFile.toString(), e.getMessage(), "restore "
                     + privateFile + " from the backup of the secrets"));
             return;
         }
-        String verifying = AuditKeys.keyId(publicKey);
+        String verifying = publicKey.id();
         if (!signing.equals(verifying)) {
             out.add(Finding.high("audit-key-mismatch", privateFile.toString(), "the audit signing key " + privateFile
                     + " (key id " + signing + ") is not the private half of " + audit.publicKey() + " (key id "

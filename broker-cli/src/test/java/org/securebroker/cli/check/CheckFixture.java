@@ -7,7 +7,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.securebroker.protocol.integrity.SigningKey;
 import org.securebroker.server.Bootstrap;
 import org.securebroker.server.audit.AuditEvent;
 import org.securebroker.server.audit.AuditKeys;
@@ -50,7 +50,7 @@ final class CheckFixture {
 
     /** Appends events at {@code at} to the data directory's audit log, signed with its audit key. */
     static void audit(BrokerConfig config, Instant at, AuditEvent... events) throws IOException {
-        Ed25519PrivateKeyParameters key = AuditKeys.loadPrivate(config.audit().privateKey());
+        SigningKey key = AuditKeys.loadPrivate(config.audit().privateKey());
         AuditLogs.append(config.audit().dir(), key, at, events);
     }
 

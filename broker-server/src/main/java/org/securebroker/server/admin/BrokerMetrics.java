@@ -39,6 +39,10 @@ import org.securebroker.store.StoreListener;
  * size, audit entries written, and seconds until each certificate expires. Per-queue series are
  * off unless asked for, so the number of series does not grow with the number of queues.
  *
+ * <p>A scrape runs on the admin listener's event loop, so nothing it reads may wait: every gauge
+ * reads a value its owner keeps up to date (unsettled deliveries are each queue's count as of the
+ * last time its thread ran out of work), never a value computed on another thread on demand.
+ *
  * <p>Thread-safety: thread-safe.
  */
 public final class BrokerMetrics implements ConnectionListener {

@@ -9,8 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.Arrays;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
-import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.securebroker.protocol.integrity.KeyPem;
 import org.securebroker.protocol.integrity.KeySet;
 import org.securebroker.protocol.integrity.SigningKey;
@@ -27,8 +25,10 @@ import org.securebroker.store.io.StorageChannel;
  * about the audit log's signatures. Files are PEM that {@code openssl pkey} reads, in the same
  * encoding as every other Ed25519 key of the broker ({@link KeyPem}): the private key PKCS#8
  * ("BEGIN PRIVATE KEY", written readable by its owner only), the public key SubjectPublicKeyInfo
- * ("BEGIN PUBLIC KEY"). A key's id is the first 16 hex characters of the SHA-256 of its raw
- * 32-byte public key, and every checkpoint names the id of the key that signed it.
+ * ("BEGIN PUBLIC KEY"). Keys are the broker's own Ed25519 types ({@link SigningKey},
+ * {@link VerifyingKey}); a key's id ({@link VerifyingKey#id()}) is the first 16 hex characters of
+ * the SHA-256 of its raw 32-byte public key, and every checkpoint names the id of the key that
+ * signed it.
  *
  * <p>Thread-safety: stateless.
  */
@@ -76,7 +76,7 @@ public final class AuditKeys {
      * @throws IOException if the file is missing, accessible by group or others (naming the
      *     {@code chmod} that fixes it), or not an unencrypted PKCS#8 Ed25519 key
      */
-    public static Ed25519PrivateKeyParameters loadPrivate(Path file) throws IOException {
+    public static SigningKey loadPrivate(Path file) throws IOException {
         if (!Files.exists(file)) {
             throw new NoSuchFileException(file.toString(), null, "no audit key file; create one with 'broker audit keygen'");
         }
@@ -85,12 +85,7 @@ public final class AuditKeys {
         } catch (StoreException e) {
             throw new IOException("audit " + e.getMessage(), e);
         }
-        byte[] secret = KeyPem.readPrivateKey(file).insecureExportSecretBytes();
-        try {
-            return new Ed25519PrivateKeyParameters(secret, 0);
-        } finally {
-            Arrays.fill(secret, (byte) 0);
-        }
+        return KeyPem.readPrivateKey(file);
     }
 
     /**
@@ -99,22 +94,12 @@ public final class AuditKeys {
      * @throws IOException if the file is missing or does not hold exactly one Ed25519
      *     SubjectPublicKeyInfo PEM
      */
-    public static Ed25519PublicKeyParameters loadPublic(Path file) throws IOException {
+    public static VerifyingKey loadPublic(Path file) throws IOException {
         KeySet keys = KeyPem.readPublicKeys(file);
         if (keys.size() != 1) {
             throw new IOException("audit public key file " + file + " holds " + keys.size() + " keys; give each key "
                     + "in a file of its own");
         }
-        return new Ed25519PublicKeyParameters(keys.keys().get(0).rawBytes(), 0);
-    }
-
-    /** The first 16 hex characters of the SHA-256 of the raw 32-byte public key. */
-    public static String keyId(Ed25519PublicKeyParameters publicKey) {
-        return VerifyingKey.of(publicKey.getEncoded()).id();
-    }
-
-    /** The id of the private key's public half. */
-    public static String keyId(Ed25519PrivateKeyParameters privateKey) {
-        return keyId(privateKey.generatePublicKey());
+        return keys.keys().get(0);
     }
 }

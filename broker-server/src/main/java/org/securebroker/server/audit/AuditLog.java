@@ -1,5 +1,7 @@
 package org.securebroker.server.audit;
 
+import static org.securebroker.store.io.Closeables.closeQuietly;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -10,17 +12,19 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
-import org.securebroker.server.audit.AuditUnavailableException.Kind;
+import java.util.concurrent.CompletionException;
+import org.securebroker.protocol.integrity.SigningKey;
+import org.securebroker.store.StoreException;
+import org.securebroker.store.StoreException.Kind;
+import org.securebroker.store.commit.CommitRequest;
+import org.securebroker.store.commit.Committer;
+import org.securebroker.store.commit.GroupCommit;
+import org.securebroker.store.commit.Round;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.DefaultFileLayer;
 import org.securebroker.store.io.FileLayer;
@@ -29,20 +33,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The audit log writer. {@link #append} queues an event and returns at once; a single writer
- * thread takes everything queued, gives each entry the next sequence number and the time,
- * encodes the hash-chained lines, writes them with one call, fsyncs once for the whole batch
- * (group commit), and only then completes the appends' futures with their sequence numbers. A
- * signed checkpoint follows every {@link AuditSettings#checkpointEntries()} entries, after
+ * The audit log writer. {@link #append} queues an event and returns at once; the log's
+ * group-commit writer ({@link GroupCommit}, thread "audit-writer") takes everything queued, and
+ * each round gives each entry the next sequence number and the time, encodes the hash-chained
+ * lines, writes them with one call, fsyncs once for the whole batch, and only then completes the
+ * appends' futures with their sequence numbers. A signed checkpoint follows every
+ * {@link AuditSettings#checkpointEntries()} entries, after
  * {@link AuditSettings#checkpointInterval()} if entries are waiting for one, before a file is
  * rotated, and on {@link #close()} (marked final). The format is in {@link AuditFormat} and
  * docs/audit.md.
  *
- * <p>Failure rules: the log fails closed. A write or fsync that fails is never retried: the
- * appends of the batch and every later append complete exceptionally with
- * {@link AuditUnavailableException} of kind {@code FAILED}, {@link #writable()} turns false,
- * and the log never writes again in this process (callers refuse the operations they can no
- * longer record). A full queue refuses with kind {@code OVERLOADED}.
+ * <p>Failure rules: the log fails closed, by the group commit's fail-stop rule. A write or fsync
+ * that fails is never retried: the appends of the batch and every later append complete
+ * exceptionally with {@link AuditUnavailableException} of kind {@code FAILED}, {@link #writable()}
+ * turns false, and the log never writes again in this process (callers refuse the operations
+ * they can no longer record). A full queue refuses with kind {@code OVERLOADED}.
  *
  * <p>Opening continues an existing log: the sequence and the chain go on from the last line of
  * the last file. A partial last line (a crash during a write; its entries were never
@@ -63,10 +68,43 @@ public final class AuditLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
     private static final int MAX_BATCH = 4096;
     /** How often an idle writer wakes to see whether a time-based checkpoint is due. */
-    private static final long IDLE_WAKE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    private static final Duration IDLE_WAKE = Duration.ofMillis(200);
     private static final String LOCK_FILE = "audit.lock";
 
-    private record Pending(AuditEvent event, CompletableFuture<Long> future) {
+    /** What the writer is asked to do, in order: record an event, or switch signing keys. */
+    private abstract static class Request extends CommitRequest<Long> {
+        /** The sequence number the future completes with, set by the round. */
+        long seq = -1;
+
+        Request(long weight) {
+            super(weight);
+        }
+
+        @Override
+        protected Long result() {
+            return seq;
+        }
+    }
+
+    private static final class Entry extends Request {
+        final AuditEvent event;
+
+        Entry(AuditEvent event) {
+            super(1);
+            this.event = event;
+        }
+    }
+
+    /** Seal the log under the old key with a checkpoint; sign with {@code key} after it. */
+    private static final class KeyChange extends Request {
+        final SigningKey key;
+        final String keyId;
+
+        KeyChange(SigningKey key) {
+            super(0); // never refused for a full queue
+            this.key = key;
+            this.keyId = key.id();
+        }
     }
 
     private final AuditSettings settings;
@@ -75,20 +113,15 @@ public final class AuditLog implements AutoCloseable {
     private final Path dir;
     /** Holds the directory's lock while the log is open; closing it releases the lock. */
     private final FileChannel lockChannel;
+    private final GroupCommit<Request> writer;
 
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition wake = lock.newCondition();
-    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
-    private volatile boolean closing; // written under lock
-    private volatile AuditUnavailableException failure;
+    private volatile boolean closing;
     private volatile boolean failedWhileClosing;
     private volatile long lastSequence;
-    private final Thread writer;
+    private volatile String keyId;
 
     // the writer thread's state (the opening thread's until the writer starts)
     private final EntryEncoder encoder;
-    private KeyChange keyChange; // under lock
-    private volatile String keyId;
     private int fileNumber;
     private Path file;
     private StorageChannel channel;
@@ -104,9 +137,8 @@ public final class AuditLog implements AutoCloseable {
      */
     private boolean lastIsCheckpoint;
     private Instant lastCheckpoint;
-    private String doing = "writing";
-    private final List<Pending> batch = new ArrayList<>();
-    private long[] batchSeqs = new long[64];
+    /** The signing key's id once the round that changed it is durable. */
+    private String roundKeyId;
 
     private AuditLog(AuditSettings settings, Clock clock, FileLayer layer, FileChannel lockChannel, LogTail tail,
                      Path dir) {
@@ -125,11 +157,14 @@ public final class AuditLog implements AutoCloseable {
         }
         this.encoder = new EntryEncoder(settings.signingKey(), settings.keyId(), lastHash);
         this.keyId = settings.keyId();
+        this.roundKeyId = keyId;
         this.sinceCheckpoint = tail.sinceCheckpoint();
         this.lastCheckpoint = now;
         this.lastSequence = seq;
-        this.writer = new Thread(this::run, "audit-writer");
-        this.writer.setDaemon(true);
+        this.writer = new GroupCommit<>(GroupCommit.Settings.named("audit-writer")
+                .maxBatch(Long.MAX_VALUE, MAX_BATCH)
+                .maxBacklog(settings.maxPending(), GroupCommit.Backlog.QUEUED)
+                .idleRounds(IDLE_WAKE), new Writer());
     }
 
     /**
@@ -159,10 +194,10 @@ public final class AuditLog implements AutoCloseable {
             log.start(tail);
             return log;
         } catch (IOException e) {
-            closeQuietly(log, lockChannel);
+            releaseAfterFailedOpen(log, lockChannel);
             throw new AuditUnavailableException(Kind.FAILED, "cannot open the audit log in " + dir + ": " + e, e);
         } catch (RuntimeException e) {
-            closeQuietly(log, lockChannel);
+            releaseAfterFailedOpen(log, lockChannel);
             throw e;
         }
     }
@@ -175,77 +210,36 @@ public final class AuditLog implements AutoCloseable {
      */
     public CompletableFuture<Long> append(AuditEvent event) {
         Objects.requireNonNull(event, "event");
-        CompletableFuture<Long> future = new CompletableFuture<>();
         if (event.type().equals(AuditFormat.CHECKPOINT) || event.type().startsWith("audit.")) {
-            future.completeExceptionally(new IllegalArgumentException("events of type '" + event.type()
+            return CompletableFuture.failedFuture(new IllegalArgumentException("events of type '" + event.type()
                     + "' are written by the audit log itself"));
-            return future;
         }
-        lock.lock();
-        try {
-            AuditUnavailableException refused = refusal();
-            if (refused != null) {
-                future.completeExceptionally(refused);
-                return future;
-            }
-            queue.add(new Pending(event, future));
-            wake.signal();
-        } finally {
-            lock.unlock();
-        }
-        return future;
-    }
-
-    private AuditUnavailableException refusal() {
-        if (failure != null) {
-            return failure;
-        }
-        if (closing) {
-            return new AuditUnavailableException(Kind.CLOSED, "the audit log in " + dir + " is closed");
-        }
-        if (queue.size() >= settings.maxPending()) {
-            return new AuditUnavailableException(Kind.OVERLOADED, settings.maxPending() + " audit entries are already "
-                    + "waiting for the disk (" + dir + "); retry when earlier ones complete");
-        }
-        return null;
+        Entry entry = new Entry(event);
+        writer.submit(entry);
+        return entry.future();
     }
 
     /** False once a write or fsync failed (for good), or the log was closed. */
     public boolean writable() {
-        return failure == null && !closing;
+        return !writer.failed() && !closing;
     }
 
     /**
-     * Signs with another key from now on: the writer first seals everything so far with a
+     * Signs with another key from now on: the writer first seals everything queued before with a
      * checkpoint under the old key, then signs later checkpoints with {@code key}. Verifying the
      * log then takes both public keys.
      *
      * @return completes with the sequence number of the sealing checkpoint once it is on disk
      */
-    public CompletableFuture<Long> rotateKey(Ed25519PrivateKeyParameters key) {
-        CompletableFuture<Long> done = new CompletableFuture<>();
-        lock.lock();
-        try {
-            AuditUnavailableException refused = failure != null ? failure : closing
-                    ? new AuditUnavailableException(Kind.CLOSED, "the audit log in " + dir + " is closed") : null;
-            if (refused != null) {
-                done.completeExceptionally(refused);
-                return done;
-            }
-            keyChange = new KeyChange(key, AuditKeys.keyId(key), done);
-            wake.signal();
-        } finally {
-            lock.unlock();
-        }
-        return done;
+    public CompletableFuture<Long> rotateKey(SigningKey key) {
+        KeyChange change = new KeyChange(key);
+        writer.submit(change);
+        return change.future();
     }
 
     /** The id of the key that signs checkpoints now. */
     public String keyId() {
         return keyId;
-    }
-
-    private record KeyChange(Ed25519PrivateKeyParameters key, String keyId, CompletableFuture<Long> done) {
     }
 
     /** The sequence number of the last entry (or checkpoint) that is on disk; 0 for an empty log. */
@@ -261,31 +255,15 @@ public final class AuditLog implements AutoCloseable {
      */
     @Override
     public void close() {
-        lock.lock();
-        try {
-            closing = true;
-            wake.signal();
-        } finally {
-            lock.unlock();
+        closing = true;
+        writer.close();
+        if (writer.isWriterThread()) {
+            return; // closed from a future's callback: the writer finishes after the current round
         }
-        if (Thread.currentThread() == writer) {
-            return; // closed from a future's callback: the writer finishes after the current batch
-        }
-        boolean interrupted = false;
-        while (writer.isAlive()) {
-            try {
-                writer.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        closeQuietly(null, lockChannel);
+        closeQuietly(lockChannel); // releases the lock
         if (failedWhileClosing) {
             failedWhileClosing = false;
-            throw failure;
+            throw (AuditUnavailableException) writer.failure();
         }
     }
 
@@ -330,6 +308,7 @@ public final class AuditLog implements AutoCloseable {
         }
         channel = layer.open(file, false);
         position = channel.size();
+        writer.start();
         if (saved != null) {
             AuditEvent recovered = AuditEvent.of(AuditFormat.RECOVERED)
                     .reason("the last line of " + file.getFileName() + " was incomplete (a crash during a write); its "
@@ -338,13 +317,18 @@ public final class AuditLog implements AutoCloseable {
                     .detail("bytesCut", tail.tornBytes())
                     .detail("savedTo", saved)
                     .build();
-            batch.add(new Pending(recovered, new CompletableFuture<>()));
-            writeBatch(false);
-            batch.clear();
+            Entry entry = new Entry(recovered);
+            writer.submit(entry);
+            long recordedAt;
+            try {
+                recordedAt = entry.future().join();
+            } catch (CompletionException e) {
+                writer.close();
+                throw e.getCause() instanceof RuntimeException r ? r : e;
+            }
             LOG.warn("audit log {}: moved a torn last line of {} bytes to {} and recorded it as seq {}", dir,
-                    tail.tornBytes(), saved, seq);
+                    tail.tornBytes(), saved, recordedAt);
         }
-        writer.start();
     }
 
     private void createFile(Path path) throws IOException {
@@ -354,106 +338,91 @@ public final class AuditLog implements AutoCloseable {
 
     // ---- the writer thread
 
-    private void run() {
-        try {
-            while (true) {
-                boolean last;
-                KeyChange change;
-                lock.lock();
+    /** Encodes each round's entries, checkpoints and rotations; the group commit writes and forces them. */
+    private final class Writer implements Committer<Request> {
+
+        @Override
+        public void commit(List<Request> batch, Round round) throws IOException {
+            for (Request r : batch) {
+                Instant now = clock.instant();
+                if (r instanceof KeyChange change) {
+                    changeKey(change, now);
+                    continue;
+                }
+                Entry entry = (Entry) r;
+                maybeRotate(now, round);
                 try {
-                    if (queue.isEmpty() && !closing) {
-                        wake.awaitNanos(IDLE_WAKE_NANOS);
-                    }
-                    for (int i = 0; i < MAX_BATCH && !queue.isEmpty(); i++) {
-                        batch.add(queue.poll());
-                    }
-                    last = closing && queue.isEmpty();
-                    change = keyChange;
-                    keyChange = null;
-                } finally {
-                    lock.unlock();
+                    encoder.entry(seq + 1, now, entry.event);
+                } catch (IOException | RuntimeException e) {
+                    entry.fail(new IllegalArgumentException("the audit event of type " + entry.event.type()
+                            + " cannot be encoded: " + e.getMessage(), e));
+                    continue;
                 }
-                if (change != null) {
-                    changeKey(change);
-                }
-                writeBatch(last);
-                batch.clear();
-                if (last) {
-                    closeQuietly(channel);
-                    closeQuietly(lockChannel);
-                    return;
+                entry.seq = ++seq;
+                fileLines++;
+                sinceCheckpoint++;
+                lastIsCheckpoint = false;
+                if (sinceCheckpoint >= settings.checkpointEntries()) {
+                    checkpoint(now, false);
                 }
             }
-        } catch (IOException | RuntimeException | Error e) {
-            fail(e);
-        } catch (InterruptedException e) {
-            fail(new IOException("the audit writer was interrupted", e));
-        }
-    }
-
-    /** Seals the log under the old key, makes it durable, and signs with the new key from now on. */
-    private void changeKey(KeyChange change) throws IOException {
-        try {
-            checkpoint(clock.instant(), false);
-            flush();
-            force();
-            lastSequence = seq;
-        } catch (IOException | RuntimeException e) {
-            change.done().completeExceptionally(e);
-            throw e;
-        }
-        String previous = encoder.keyId();
-        encoder.rekey(change.key(), change.keyId());
-        keyId = change.keyId();
-        LOG.info("audit checkpoints are signed with key {} from seq {} on (was {})", change.keyId(), seq + 1, previous);
-        change.done().complete(seq);
-    }
-
-    /**
-     * Encodes the batch (with the checkpoints and rotations it calls for), writes it, forces it
-     * once, then completes the futures.
-     */
-    private void writeBatch(boolean last) throws IOException {
-        if (batchSeqs.length < batch.size()) {
-            batchSeqs = new long[Math.max(batch.size(), batchSeqs.length * 2)];
-        }
-        for (int i = 0; i < batch.size(); i++) {
             Instant now = clock.instant();
-            maybeRotate(now);
-            try {
-                encoder.entry(seq + 1, now, batch.get(i).event());
-            } catch (IOException | RuntimeException e) {
-                batchSeqs[i] = -1;
-                batch.get(i).future().completeExceptionally(new IllegalArgumentException("the audit event of type "
-                        + batch.get(i).event().type() + " cannot be encoded: " + e.getMessage(), e));
-                continue;
-            }
-            batchSeqs[i] = ++seq;
-            fileLines++;
-            sinceCheckpoint++;
-            lastIsCheckpoint = false;
-            if (sinceCheckpoint >= settings.checkpointEntries()) {
+            if (round.last()) {
+                checkpoint(now, true);
+            } else if (sinceCheckpoint > 0
+                    && now.compareTo(lastCheckpoint.plus(settings.checkpointInterval())) >= 0) {
                 checkpoint(now, false);
             }
+            flush(round);
         }
-        Instant now = clock.instant();
-        if (last) {
-            checkpoint(now, true);
-        } else if (sinceCheckpoint > 0
-                && now.compareTo(lastCheckpoint.plus(settings.checkpointInterval())) >= 0) {
-            checkpoint(now, false);
+
+        @Override
+        public void durable(List<Request> batch, int filesForced) {
+            lastSequence = seq;
+            keyId = roundKeyId;
         }
-        if (encoder.size() == 0) {
-            return;
+
+        @Override
+        public StoreException failure(String doing, Path failedFile, Throwable cause) {
+            String what = Round.FSYNC.equals(doing) ? "syncing (fsync)" : Round.WRITING.equals(doing) ? "writing" : doing;
+            return new AuditUnavailableException(Kind.FAILED, "the audit log failed " + what + " "
+                    + (failedFile != null ? failedFile : file) + ": " + cause + "; it refuses every append until the "
+                    + "broker is restarted", cause);
         }
-        flush();
-        force();
-        lastSequence = seq;
-        for (int i = 0; i < batch.size(); i++) {
-            if (batchSeqs[i] > 0) {
-                batch.get(i).future().complete(batchSeqs[i]);
-            }
+
+        @Override
+        public void failed(StoreException failure) {
+            failedWhileClosing = closing;
+            LOG.error("{}", failure.getMessage(), failure.getCause());
+            closeQuietly(channel);
         }
+
+        @Override
+        public StoreException closed() {
+            return new AuditUnavailableException(Kind.CLOSED, "the audit log in " + dir + " is closed");
+        }
+
+        @Override
+        public StoreException overloaded(Request request) {
+            return new AuditUnavailableException(Kind.OVERLOADED, settings.maxPending() + " audit entries are already "
+                    + "waiting for the disk (" + dir + "); retry when earlier ones complete");
+        }
+
+        @Override
+        public void stopped() {
+            closeQuietly(channel);
+            closeQuietly(lockChannel); // releases the lock
+        }
+    }
+
+    /** Seals the log so far with a checkpoint under the old key, and signs with the new key after it. */
+    private void changeKey(KeyChange change, Instant now) throws IOException {
+        checkpoint(now, false);
+        change.seq = seq;
+        String previous = encoder.keyId();
+        encoder.rekey(change.key, change.keyId);
+        roundKeyId = change.keyId;
+        LOG.info("audit checkpoints are signed with key {} from seq {} on (was {})", change.keyId, seq + 1, previous);
     }
 
     private void checkpoint(Instant now, boolean last) throws IOException {
@@ -469,7 +438,7 @@ public final class AuditLog implements AutoCloseable {
      * Closes a full or old file with a checkpoint (unless it ends with a non-final one) and starts the next;
      * the new file's first entry chains to the old file's last line.
      */
-    private void maybeRotate(Instant now) throws IOException {
+    private void maybeRotate(Instant now, Round round) throws IOException {
         if (fileLines == 0) {
             fileStarted = now;
             return;
@@ -482,71 +451,39 @@ public final class AuditLog implements AutoCloseable {
         if (!lastIsCheckpoint) {
             checkpoint(now, false);
         }
-        flush();
-        force();
+        flush(round);
+        round.force(channel, file, false);
         closeQuietly(channel);
         channel = null;
         fileNumber++;
         file = dir.resolve(AuditFormat.fileName(fileNumber));
-        doing = "creating";
-        createFile(file);
-        channel = layer.open(file, false);
+        try {
+            createFile(file);
+            channel = layer.open(file, false);
+        } catch (IOException e) {
+            throw round.fail("creating", file, e);
+        }
         position = 0;
         fileLines = 0;
         fileStarted = now;
         LOG.info("audit log rotated to {}", file);
     }
 
-    private void flush() throws IOException {
-        doing = "writing";
-        channel.writeFully(ByteBuffer.wrap(encoder.bytes(), 0, encoder.size()), position);
+    /** Writes what the encoder holds; the round forces it before any of it is acknowledged. */
+    private void flush(Round round) throws IOException {
+        if (encoder.size() == 0) {
+            return;
+        }
+        round.write(channel, file, ByteBuffer.wrap(encoder.bytes(), 0, encoder.size()), position);
         position += encoder.size();
         encoder.clear();
     }
 
-    private void force() throws IOException {
-        doing = "syncing (fsync)";
-        channel.force(false);
-        doing = "writing";
-    }
-
-    /** Stops writing for good and fails every append not yet acknowledged. */
-    private void fail(Throwable cause) {
-        AuditUnavailableException failed = new AuditUnavailableException(Kind.FAILED, "the audit log failed " + doing
-                + " " + file + ": " + cause + "; it refuses every append until the broker is restarted", cause);
-        List<Pending> refused = new ArrayList<>(batch);
-        lock.lock();
-        try {
-            failure = failed;
-            failedWhileClosing = closing;
-            refused.addAll(queue);
-            queue.clear();
-        } finally {
-            lock.unlock();
-        }
-        LOG.error("{}", failed.getMessage(), cause);
-        closeQuietly(channel);
-        for (Pending p : refused) {
-            p.future().completeExceptionally(failed);
-        }
-        batch.clear();
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (Exception e) {
-            LOG.debug("closing {} failed", c, e);
-        }
-    }
-
-    private static void closeQuietly(AuditLog log, FileChannel lockChannel) {
+    /** After a failed open: closes the log's file, if it got that far, and releases the lock. */
+    private static void releaseAfterFailedOpen(AuditLog log, FileChannel lockChannel) {
         if (log != null) {
             closeQuietly(log.channel);
         }
-        closeQuietly(lockChannel); // releases the lock
+        closeQuietly(lockChannel);
     }
 }

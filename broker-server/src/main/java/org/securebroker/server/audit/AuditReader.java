@@ -12,6 +12,7 @@ import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
+import org.securebroker.store.io.Closeables;
 
 /**
  * Reads the entries of an audit directory in order (file by file, line by line), for queries
@@ -86,7 +87,7 @@ public final class AuditReader {
         }
         Entries entries = new Entries(dir, AuditFormat.fileNumbers(dir));
         Stream<AuditEntry> all = StreamSupport.stream(Spliterators.spliteratorUnknownSize(entries,
-                Spliterator.ORDERED | Spliterator.NONNULL), false).onClose(entries::closeQuietly);
+                Spliterator.ORDERED | Spliterator.NONNULL), false).onClose(entries::closeReader);
         return filter == null || filter.equals(Filter.ALL) ? all : all.filter(filter::matches);
     }
 
@@ -126,13 +127,13 @@ public final class AuditReader {
                 }
                 return true;
             } catch (IOException e) {
-                closeQuietly();
+                closeReader();
                 throw new UncheckedIOException(e);
             }
         }
 
         private boolean openNext() throws IOException {
-            closeQuietly();
+            closeReader();
             if (++index >= numbers.length) {
                 return false;
             }
@@ -151,15 +152,10 @@ public final class AuditReader {
             return e;
         }
 
-        void closeQuietly() {
-            if (reader != null) {
-                try {
-                    reader.close();
-                } catch (IOException e) {
-                    // nothing was written; closing a reader cannot lose data
-                }
-                reader = null;
-            }
+        /** Closes the current file's reader; nothing was written, so closing it cannot lose data. */
+        void closeReader() {
+            Closeables.closeQuietly(reader);
+            reader = null;
         }
     }
 }

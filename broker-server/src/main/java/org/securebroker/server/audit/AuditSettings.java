@@ -3,18 +3,18 @@ package org.securebroker.server.audit;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.securebroker.protocol.integrity.SigningKey;
 
 /**
  * Where the audit log lives, the key that signs its checkpoints, and when it checkpoints and
- * rotates. Start from {@link #of(Path, Ed25519PrivateKeyParameters)} and change what differs
+ * rotates. Start from {@link #of(Path, SigningKey)} and change what differs
  * from the defaults with the {@code with...} methods.
  *
  * <p>Thread-safety: immutable.
  *
  * @param dir the directory of the audit files (created, owner-only, if missing)
  * @param signingKey the Ed25519 key that signs checkpoints
- * @param keyId the key's id, {@link AuditKeys#keyId(Ed25519PrivateKeyParameters)}
+ * @param keyId the key's id, {@link SigningKey#id()}
  * @param checkpointEntries a checkpoint follows at the latest after this many entries
  * @param checkpointInterval ... or once this much time has passed since the last checkpoint and
  *     there are entries it does not cover
@@ -23,7 +23,7 @@ import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
  * @param rotateAge ... as is a file whose first entry is this old
  * @param maxPending appends waiting for the disk beyond this many are refused
  */
-public record AuditSettings(Path dir, Ed25519PrivateKeyParameters signingKey, String keyId, int checkpointEntries,
+public record AuditSettings(Path dir, SigningKey signingKey, String keyId, int checkpointEntries,
                             Duration checkpointInterval, long rotateBytes, Duration rotateAge, int maxPending) {
 
     public static final int DEFAULT_CHECKPOINT_ENTRIES = 1000;
@@ -38,9 +38,9 @@ public record AuditSettings(Path dir, Ed25519PrivateKeyParameters signingKey, St
     public AuditSettings {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(signingKey, "signingKey");
-        if (!AuditKeys.keyId(signingKey).equals(keyId)) {
+        if (!signingKey.id().equals(keyId)) {
             throw new IllegalArgumentException("the audit key id '" + keyId + "' is not the signing key's id ("
-                    + AuditKeys.keyId(signingKey) + ")");
+                    + signingKey.id() + ")");
         }
         if (checkpointEntries < 1) {
             throw new IllegalArgumentException("checkpointEntries must be at least 1, not " + checkpointEntries);
@@ -60,8 +60,8 @@ public record AuditSettings(Path dir, Ed25519PrivateKeyParameters signingKey, St
     }
 
     /** The defaults: a checkpoint every 1000 entries or 60 s, a new file at 64 MiB or after a day. */
-    public static AuditSettings of(Path dir, Ed25519PrivateKeyParameters signingKey) {
-        return new AuditSettings(dir, signingKey, AuditKeys.keyId(signingKey), DEFAULT_CHECKPOINT_ENTRIES,
+    public static AuditSettings of(Path dir, SigningKey signingKey) {
+        return new AuditSettings(dir, signingKey, signingKey.id(), DEFAULT_CHECKPOINT_ENTRIES,
                 DEFAULT_CHECKPOINT_INTERVAL, DEFAULT_ROTATE_BYTES, DEFAULT_ROTATE_AGE, DEFAULT_MAX_PENDING);
     }
 

@@ -1,51 +1,38 @@
 package org.securebroker.server.audit;
 
+import org.securebroker.store.StoreException;
+
 /**
  * The audit log cannot record an event. A caller that must record an operation refuses the
  * operation instead. The message names the file and the cause where there is one.
  *
+ * <p>The audit log is written by the store's group-commit writer, so its failures are store
+ * failures with the store's categories and retriable flags: {@link Kind#FAILED} (a write or fsync
+ * failed; every append is refused until the broker restarts), {@link Kind#OVERLOADED} (too many
+ * appends are waiting for the disk; retry when earlier ones complete) and {@link Kind#CLOSED}.
+ * This subclass only says that it was the audit log that refused, so the broker answers
+ * {@code AUDIT_UNAVAILABLE} rather than a message store's error code.
+ *
  * <p>Thread-safety: immutable.
  */
-public final class AuditUnavailableException extends RuntimeException {
+public final class AuditUnavailableException extends StoreException {
 
-    /** Why the event was not recorded, with whether a later append can succeed. */
-    public enum Kind {
-        /** A write or fsync failed: the log refuses every append until the broker restarts. */
-        FAILED(false),
-        /** Too many appends are waiting for the disk; retry when earlier ones complete. */
-        OVERLOADED(true),
-        /** The log was closed. */
-        CLOSED(false);
-
-        private final boolean retriable;
-
-        Kind(boolean retriable) {
-            this.retriable = retriable;
-        }
-
-        public boolean retriable() {
-            return retriable;
-        }
-    }
-
-    private final Kind kind;
-
+    /**
+     * @throws IllegalArgumentException for a kind other than {@code FAILED}, {@code OVERLOADED}
+     *     or {@code CLOSED}
+     */
     public AuditUnavailableException(Kind kind, String message) {
-        super(message);
-        this.kind = kind;
+        super(auditKind(kind), message);
     }
 
     public AuditUnavailableException(Kind kind, String message, Throwable cause) {
-        super(message, cause);
-        this.kind = kind;
+        super(auditKind(kind), message, cause);
     }
 
-    public Kind kind() {
+    private static Kind auditKind(Kind kind) {
+        if (kind != Kind.FAILED && kind != Kind.OVERLOADED && kind != Kind.CLOSED) {
+            throw new IllegalArgumentException("the audit log fails with FAILED, OVERLOADED or CLOSED, not " + kind);
+        }
         return kind;
-    }
-
-    /** Whether the same append may succeed later without a restart. */
-    public boolean retriable() {
-        return kind.retriable();
     }
 }

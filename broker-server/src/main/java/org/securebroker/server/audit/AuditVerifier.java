@@ -20,9 +20,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
-import org.bouncycastle.crypto.signers.Ed25519Signer;
+import org.securebroker.protocol.integrity.VerifyingKey;
 import org.securebroker.store.io.AtomicFiles;
+import org.securebroker.store.io.Closeables;
 import org.securebroker.store.io.DefaultFileLayer;
 
 /**
@@ -194,7 +194,7 @@ public final class AuditVerifier {
      * @param allowUnsignedTail whether entries after the last checkpoint, and an incomplete last
      *     line, are warnings (a running broker's log) rather than problems
      */
-    public static Report verify(Path dir, List<Ed25519PublicKeyParameters> keys, Anchor anchor,
+    public static Report verify(Path dir, List<VerifyingKey> keys, Anchor anchor,
                                 boolean allowUnsignedTail) {
         return new Run(dir, keys, anchor, allowUnsignedTail).verify();
     }
@@ -229,11 +229,10 @@ public final class AuditVerifier {
     /** One verification's state. */
     private static final class Run {
         private final Path dir;
-        private final Map<String, Ed25519PublicKeyParameters> keys = new LinkedHashMap<>();
+        private final Map<String, VerifyingKey> keys = new LinkedHashMap<>();
         private final Anchor anchor;
         private final boolean allowUnsignedTail;
         private final MessageDigest digest = AuditFormat.sha256();
-        private final Ed25519Signer verifier = new Ed25519Signer();
         private final List<String> warnings = new ArrayList<>();
         private final Set<String> keyIds = new LinkedHashSet<>();
         private final Deque<Line> ahead = new ArrayDeque<>();
@@ -249,9 +248,9 @@ public final class AuditVerifier {
         private boolean anchorSeen;
         private Line previous;
 
-        Run(Path dir, List<Ed25519PublicKeyParameters> keys, Anchor anchor, boolean allowUnsignedTail) {
+        Run(Path dir, List<VerifyingKey> keys, Anchor anchor, boolean allowUnsignedTail) {
             this.dir = dir;
-            keys.forEach(k -> this.keys.put(AuditKeys.keyId(k), k));
+            keys.forEach(k -> this.keys.put(k.id(), k));
             this.anchor = anchor;
             this.allowUnsignedTail = allowUnsignedTail;
         }
@@ -267,7 +266,7 @@ public final class AuditVerifier {
             } catch (Stop e) {
                 // problem holds what was found
             } finally {
-                closeQuietly();
+                closeReader();
             }
             return new Report(dir, problem, numbers.length, entries, checkpoints, previous == null ? 0 : previous.seq(),
                     lastCheckpoint, sinceCheckpoint, warnings, keyIds);
@@ -366,15 +365,13 @@ public final class AuditVerifier {
         private void checkpoint(Line line) throws Stop {
             AuditEntry e = line.entry;
             String keyId = e.keyId();
-            Ed25519PublicKeyParameters key = keys.get(keyId);
+            VerifyingKey key = keys.get(keyId);
             if (key == null) {
                 throw stop(line, ProblemKind.UNKNOWN_KEY, "the checkpoint is signed with key id "
                         + AuditFormat.quote(keyId) + ", which none of the given keys has (" + String.join(", ",
                         keys.keySet()) + "); pass that key's public key with --key, if it is a genuine audit key");
             }
-            verifier.init(false, key);
-            verifier.update(line.signed, 0, line.signed.length);
-            if (!verifier.verifySignature(AuditFormat.decodeSignature(e.sig()))) {
+            if (!key.verify(AuditFormat.decodeSignature(e.sig()), line.signed)) {
                 throw stop(line, ProblemKind.BAD_SIGNATURE, "the checkpoint's signature does not verify with key "
                         + AuditFormat.quote(keyId) + ": the checkpoint line was changed after it was signed, or forged");
             }
@@ -543,7 +540,7 @@ public final class AuditVerifier {
                 } catch (IOException e) {
                     throw stop(name, 0, -1, ProblemKind.UNREADABLE, "cannot read the file: " + e);
                 }
-                closeQuietly();
+                closeReader();
             }
         }
 
@@ -563,15 +560,10 @@ public final class AuditVerifier {
             }
         }
 
-        private void closeQuietly() {
-            if (reader != null) {
-                try {
-                    reader.close();
-                } catch (IOException e) {
-                    // a reader only; nothing is lost
-                }
-                reader = null;
-            }
+        /** Closes the current file's reader; a reader only, so nothing is lost if that fails. */
+        private void closeReader() {
+            Closeables.closeQuietly(reader);
+            reader = null;
         }
     }
 }

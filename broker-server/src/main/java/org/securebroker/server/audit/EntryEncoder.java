@@ -11,15 +11,14 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Map;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
-import org.bouncycastle.crypto.signers.Ed25519Signer;
+import org.securebroker.protocol.integrity.SigningKey;
 
 /**
  * Encodes entries into lines, keeping the chain: each line's {@code prev} is the hash of the
- * line encoded before it. One per writer thread; it reuses its generator, buffer, digest and
- * signer.
+ * line encoded before it. One per writer thread; it reuses its generator, buffer and digest.
  *
  * <p>Thread-safety: not thread-safe.
  */
@@ -33,20 +32,20 @@ final class EntryEncoder {
 
     private final Buffer buffer = new Buffer();
     private final MessageDigest digest = AuditFormat.sha256();
-    private final Ed25519Signer signer = new Ed25519Signer();
+    private SigningKey key;
     private String keyId;
     private JsonGenerator generator;
     private String lastHash;
 
-    EntryEncoder(Ed25519PrivateKeyParameters key, String keyId, String lastHash) {
+    EntryEncoder(SigningKey key, String keyId, String lastHash) {
+        this.key = key;
         this.keyId = keyId;
         this.lastHash = lastHash;
-        signer.init(true, key);
     }
 
     /** Signs the checkpoints from now on with {@code key}. */
-    void rekey(Ed25519PrivateKeyParameters key, String id) {
-        signer.init(true, key);
+    void rekey(SigningKey key, String id) {
+        this.key = key;
         this.keyId = id;
     }
 
@@ -116,10 +115,8 @@ final class EntryEncoder {
             discard(start);
             throw e;
         }
-        byte[] bytes = buffer.array();
-        signer.reset();
-        signer.update(bytes, start, buffer.size() - start);
-        String sig = BASE64URL.encodeToString(signer.generateSignature());
+        byte[] signed = Arrays.copyOfRange(buffer.array(), start, buffer.size());
+        String sig = BASE64URL.encodeToString(key.sign(signed));
         buffer.truncate(buffer.size() - 1); // the closing brace, written again after sig
         buffer.writeAscii(AuditFormat.SIG_MEMBER);
         buffer.writeAscii(sig);

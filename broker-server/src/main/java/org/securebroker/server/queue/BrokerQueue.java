@@ -46,6 +46,10 @@ final class BrokerQueue {
     private final SerialExecutor executor;
     private final Deduplicator dedup;
     private final Map<String, SubscriptionDispatcher> dispatchers = new HashMap<>();
+    /** Subscriptions whose durable state is being created, and the consumers' wait for it; on the executor. */
+    private final Map<String, CompletableFuture<SubscriptionDispatcher>> opening = new HashMap<>();
+    /** Deliveries in flight, counted whenever the executor runs out of work: readable without waiting. */
+    private volatile int unacknowledged;
     private final AtomicBoolean releaseScheduled = new AtomicBoolean();
     private final RecentMessages recent;
     private final SignatureChecks signatureChecks;
@@ -56,7 +60,7 @@ final class BrokerQueue {
         this.engine = engine;
         this.definition = definition;
         this.log = log;
-        this.executor = new SerialExecutor(engine.workers());
+        this.executor = new SerialExecutor(engine.workers(), this::countUnacknowledged);
         this.dedup = new Deduplicator(engine.settings().dedupWindow(), engine.settings().dedupMaxProducers());
         this.recent = new RecentMessages(engine.recentBudget(), RECENT_PER_QUEUE_BYTES, RECENT_PER_QUEUE_MESSAGES);
         this.signatureChecks = new SignatureChecks(engine.workers());
@@ -276,14 +280,43 @@ final class BrokerQueue {
 
     // ---- delivery, on the executor ----
 
-    SubscriptionDispatcher dispatcher(String subscription) {
+    /**
+     * The subscription's dispatcher, created with the subscription (durably) on first use. The
+     * future completes on the executor, once the subscription is durable; the executor goes on
+     * with other work meanwhile. Consumers arriving for a subscription being created wait for the
+     * same creation.
+     */
+    CompletableFuture<SubscriptionDispatcher> dispatcher(String subscription) {
         SubscriptionDispatcher d = dispatchers.get(subscription);
-        if (d == null) {
-            SubscriptionSnapshot state = log.subscriptions().create(subscription, log.startOffset()).join();
-            d = new SubscriptionDispatcher(this, subscription, state);
-            dispatchers.put(subscription, d);
+        if (d != null) {
+            return CompletableFuture.completedFuture(d);
         }
-        return d;
+        CompletableFuture<SubscriptionDispatcher> pending = opening.get(subscription);
+        if (pending != null) {
+            return pending;
+        }
+        CompletableFuture<SubscriptionSnapshot> created;
+        try {
+            created = log.subscriptions().create(subscription, log.startOffset());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<SubscriptionDispatcher> opened = new CompletableFuture<>();
+        opening.put(subscription, opened);
+        created.whenComplete((state, error) -> executor.execute(() -> {
+            opening.remove(subscription);
+            if (error != null) {
+                opened.completeExceptionally(error);
+            } else if (deleted) {
+                opened.completeExceptionally(new RequestException(ErrorCode.QUEUE_NOT_FOUND, "queue '" + name()
+                        + "' was deleted"));
+            } else {
+                SubscriptionDispatcher made = new SubscriptionDispatcher(this, subscription, state);
+                dispatchers.put(subscription, made);
+                opened.complete(made);
+            }
+        }));
+        return opened;
     }
 
     void dispatchAll() {
@@ -355,17 +388,21 @@ final class BrokerQueue {
         return engine;
     }
 
-    /** Deliveries not yet settled on this queue, counted on its thread. */
-    CompletableFuture<Integer> unacknowledged() {
-        CompletableFuture<Integer> out = new CompletableFuture<>();
-        executor.execute(() -> {
-            int n = 0;
-            for (SubscriptionDispatcher d : dispatchers.values()) {
-                n += d.inFlightCount();
-            }
-            out.complete(n);
-        });
-        return out;
+    /**
+     * Deliveries not yet settled on this queue, as counted when its executor last ran out of work
+     * (so at most the tasks queued since behind); never waits.
+     */
+    int unacknowledged() {
+        return unacknowledged;
+    }
+
+    /** On the executor, whenever it has run every task submitted so far. */
+    private void countUnacknowledged() {
+        int n = 0;
+        for (SubscriptionDispatcher d : dispatchers.values()) {
+            n += d.inFlightCount();
+        }
+        unacknowledged = n;
     }
 
     long depth() {

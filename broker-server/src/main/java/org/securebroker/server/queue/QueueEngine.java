@@ -384,9 +384,13 @@ public final class QueueEngine implements AutoCloseable {
         }
         return requireOrCreate(queue).thenCompose(q -> {
             CompletableFuture<Consumer> result = new CompletableFuture<>();
-            q.executor().execute(() -> {
+            // the dispatcher's future completes on the queue's executor: the consumer is attached there
+            q.executor().execute(() -> q.dispatcher(subscription).whenComplete((d, error) -> {
+                if (error != null) {
+                    result.completeExceptionally(error);
+                    return;
+                }
                 try {
-                    SubscriptionDispatcher d = q.dispatcher(subscription);
                     Consumer c = new Consumer(consumerId, sink, d, credit);
                     onAttached.accept(c);
                     d.add(c);
@@ -394,7 +398,7 @@ public final class QueueEngine implements AutoCloseable {
                 } catch (RuntimeException e) {
                     result.completeExceptionally(e);
                 }
-            });
+            }));
             return result;
         });
     }
@@ -444,26 +448,13 @@ public final class QueueEngine implements AutoCloseable {
     }
 
     /**
-     * Deliveries not yet settled, all queues together, counted on each queue's own thread (so
-     * this waits up to a second; for monitoring, not for the hot path). A queue that does not
-     * answer in time is left out.
+     * Deliveries not yet settled, all queues together: each queue's count as of the last time its
+     * thread ran out of work. Never waits, so an admin event loop may call it on every scrape.
      */
     public long unacknowledged() {
-        List<CompletableFuture<Integer>> parts = new ArrayList<>();
-        for (BrokerQueue q : queues.values()) {
-            parts.add(q.unacknowledged());
-        }
         long total = 0;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-        for (CompletableFuture<Integer> part : parts) {
-            try {
-                total += part.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                // left out
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+        for (BrokerQueue q : queues.values()) {
+            total += q.unacknowledged();
         }
         return total;
     }

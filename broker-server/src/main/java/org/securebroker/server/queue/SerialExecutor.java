@@ -7,7 +7,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs tasks one at a time, in submission order, on a shared pool: each queue owns one, so its
- * state needs no locks while many queues run in parallel.
+ * state needs no locks while many queues run in parallel. Whenever it has run every task
+ * submitted so far, it runs its {@code whenIdle} action (still as one of its tasks), so its owner
+ * can publish what other threads may read without waiting for it.
  *
  * <p>Thread-safety: {@link #execute} is thread-safe.
  */
@@ -16,11 +18,17 @@ final class SerialExecutor implements Executor {
     private static final Logger LOG = LoggerFactory.getLogger(SerialExecutor.class);
 
     private final Executor pool;
+    private final Runnable whenIdle;
     private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
     private boolean running;
 
     SerialExecutor(Executor pool) {
+        this(pool, () -> { });
+    }
+
+    SerialExecutor(Executor pool, Runnable whenIdle) {
         this.pool = pool;
+        this.whenIdle = whenIdle;
     }
 
     @Override
@@ -40,17 +48,27 @@ final class SerialExecutor implements Executor {
             Runnable next;
             synchronized (tasks) {
                 next = tasks.poll();
-                if (next == null) {
-                    running = false;
-                    return;
+            }
+            if (next == null) {
+                run(whenIdle);
+                synchronized (tasks) {
+                    if (tasks.isEmpty()) {
+                        running = false;
+                        return;
+                    }
                 }
+                continue;
             }
-            try {
-                next.run();
-            } catch (RuntimeException e) {
-                LOG.error("queue task failed", e);
-            }
+            run(next);
         }
         pool.execute(this::drain);
+    }
+
+    private static void run(Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            LOG.error("queue task failed", e);
+        }
     }
 }

@@ -10,7 +10,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.securebroker.protocol.integrity.SigningKey;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.securebroker.server.audit.AuditEvent;
@@ -41,7 +41,7 @@ class GrantUsageTest {
     @TempDir
     Path dir;
 
-    private final Ed25519PrivateKeyParameters key = new Ed25519PrivateKeyParameters(new SecureRandom());
+    private final SigningKey key = SigningKey.generate(new SecureRandom());
 
     private static AuditEvent allow(String rule, String policyVersion, int count) {
         return AuditEvent.of("authz.allow").principal("alice").action("publish").resource("orders.eu").decision("allow")

@@ -12,8 +12,8 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
-import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
+import org.securebroker.protocol.integrity.SigningKey;
+import org.securebroker.protocol.integrity.VerifyingKey;
 
 /** Keys, a controllable clock, and helpers to write and tamper with audit files. */
 final class AuditFixture {
@@ -47,12 +47,12 @@ final class AuditFixture {
         }
     }
 
-    static Ed25519PrivateKeyParameters newKey() {
-        return new Ed25519PrivateKeyParameters(RANDOM);
+    static SigningKey newKey() {
+        return SigningKey.generate(RANDOM);
     }
 
-    static Ed25519PublicKeyParameters publicKey(Ed25519PrivateKeyParameters key) {
-        return key.generatePublicKey();
+    static VerifyingKey publicKey(SigningKey key) {
+        return key.publicKey();
     }
 
     static AuditEvent event(int i) {

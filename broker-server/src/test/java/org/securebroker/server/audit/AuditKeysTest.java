@@ -13,10 +13,12 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
-import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
+import org.bouncycastle.crypto.signers.Ed25519Signer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.securebroker.protocol.integrity.SigningKey;
+import org.securebroker.protocol.integrity.VerifyingKey;
 
 /** The audit signing key files. */
 class AuditKeysTest {
@@ -39,11 +41,11 @@ class AuditKeysTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(privateKey))).isEqualTo("rw-------");
         assertThat(Files.readString(privateKey)).startsWith("-----BEGIN PRIVATE KEY-----");
         assertThat(Files.readString(publicKey)).startsWith("-----BEGIN PUBLIC KEY-----");
-        Ed25519PrivateKeyParameters loaded = AuditKeys.loadPrivate(privateKey);
-        Ed25519PublicKeyParameters pub = AuditKeys.loadPublic(publicKey);
-        assertThat(loaded.generatePublicKey().getEncoded()).isEqualTo(pub.getEncoded());
-        assertThat(id).hasSize(16).isEqualTo(AuditKeys.keyId(pub)).isEqualTo(AuditKeys.keyId(loaded));
-        byte[] digest = AuditFormat.sha256().digest(pub.getEncoded());
+        SigningKey loaded = AuditKeys.loadPrivate(privateKey);
+        VerifyingKey pub = AuditKeys.loadPublic(publicKey);
+        assertThat(loaded.publicKey()).isEqualTo(pub);
+        assertThat(id).hasSize(16).isEqualTo(pub.id()).isEqualTo(loaded.id());
+        byte[] digest = AuditFormat.sha256().digest(pub.rawBytes());
         assertThat(id).isEqualTo(HexFormat.of().formatHex(digest).substring(0, 16));
     }
 
@@ -97,6 +99,22 @@ class AuditKeysTest {
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
 
-        assertThat(AuditKeys.keyId(AuditKeys.loadPrivate(key))).hasSize(16);
+        assertThat(AuditKeys.loadPrivate(key).id()).hasSize(16);
+    }
+
+    @Test
+    void shouldSignExactlyAsBouncyCastlesEd25519SignerWithTheSameKeyFile() throws Exception {
+        // checkpoints signed before the switch to SigningKey verify, and new ones are the same bytes
+        AuditKeys.create(publicKey, privateKey, new SecureRandom());
+        SigningKey key = AuditKeys.loadPrivate(privateKey);
+        byte[] message = "{\"seq\":6,\"type\":\"checkpoint\"}".getBytes(StandardCharsets.US_ASCII);
+
+        Ed25519Signer bouncyCastle = new Ed25519Signer();
+        bouncyCastle.init(true, new Ed25519PrivateKeyParameters(key.insecureExportSecretBytes(), 0));
+        bouncyCastle.update(message, 0, message.length);
+        byte[] expected = bouncyCastle.generateSignature();
+
+        assertThat(key.sign(message)).isEqualTo(expected);
+        assertThat(AuditKeys.loadPublic(publicKey).verify(expected, message)).isTrue();
     }
 }

@@ -8,8 +8,6 @@ import static org.securebroker.server.audit.AuditFixture.file;
 import static org.securebroker.server.audit.AuditFixture.hash;
 import static org.securebroker.server.audit.AuditFixture.lines;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,17 +20,13 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.securebroker.protocol.integrity.SigningKey;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.securebroker.store.io.DefaultFileLayer;
 import org.securebroker.store.io.FaultyFileLayer;
-import org.securebroker.store.io.FileLayer;
-import org.securebroker.store.io.StorageChannel;
 
 /** The writer: sequence, chain, checkpoints, rotation, reopening, recovery and failing closed. */
 class AuditLogTest {
@@ -40,7 +34,7 @@ class AuditLogTest {
     @TempDir
     Path tmp;
     Path dir;
-    Ed25519PrivateKeyParameters key;
+    SigningKey key;
     AuditFixture.TestClock clock;
     AuditSettings settings;
 
@@ -53,7 +47,7 @@ class AuditLogTest {
     }
 
     private AuditVerifier.Report verify() {
-        return AuditVerifier.verify(dir, List.of(key.generatePublicKey()), null, false);
+        return AuditVerifier.verify(dir, List.of(key.publicKey()), null, false);
     }
 
     @Test
@@ -104,7 +98,7 @@ class AuditLogTest {
             }
             assertThat(log.lastSequence()).as("an idle writer checkpoints when the interval is up").isEqualTo(2);
             // the log of a running broker: its last checkpoint is not the final one yet
-            assertThat(AuditVerifier.verify(dir, List.of(key.generatePublicKey()), null, true).ok()).isTrue();
+            assertThat(AuditVerifier.verify(dir, List.of(key.publicKey()), null, true).ok()).isTrue();
         }
     }
 
@@ -179,18 +173,18 @@ class AuditLogTest {
 
     @Test
     void shouldSealTheLogUnderTheOldKeyAndSignWithTheNewOneAfterARotation() throws Exception {
-        Ed25519PrivateKeyParameters next = AuditFixture.newKey();
+        SigningKey next = AuditFixture.newKey();
         try (AuditLog log = AuditLog.open(settings, clock)) {
             log.append(event(1)).join();
             log.append(event(2)).join();
             long sealed = log.rotateKey(next).join();
             assertThat(sealed).isEqualTo(3);
-            assertThat(log.keyId()).isEqualTo(AuditKeys.keyId(next));
+            assertThat(log.keyId()).isEqualTo(next.id());
             log.append(event(3)).join();
         }
         List<AuditEntry> checkpoints = entries(dir).stream().filter(AuditEntry::isCheckpoint).toList();
-        assertThat(checkpoints).extracting(AuditEntry::keyId).containsExactly(AuditKeys.keyId(key), AuditKeys.keyId(next));
-        assertThat(AuditVerifier.verify(dir, List.of(key.generatePublicKey(), next.generatePublicKey()), null, false).ok())
+        assertThat(checkpoints).extracting(AuditEntry::keyId).containsExactly(key.id(), next.id());
+        assertThat(AuditVerifier.verify(dir, List.of(key.publicKey(), next.publicKey()), null, false).ok())
                 .isTrue();
         assertThat(verify().problem().kind()).as("the new key's checkpoints need its public key")
                 .isEqualTo(AuditVerifier.ProblemKind.UNKNOWN_KEY);
@@ -384,12 +378,11 @@ class AuditLogTest {
 
     @Test
     void shouldRefuseAppendsBeyondTheQueueBound() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch forcing = new CountDownLatch(1);
-        FileLayer blocking = new BlockingForceLayer(forcing, release);
-        try (AuditLog log = AuditLog.open(settings.withMaxPending(2), clock, blocking)) {
+        FaultyFileLayer layer = new FaultyFileLayer();
+        FaultyFileLayer.Gate gate = layer.holdForces(p -> true);
+        try (AuditLog log = AuditLog.open(settings.withMaxPending(2), clock, layer)) {
             CompletableFuture<Long> first = log.append(event(1));
-            assertThat(forcing.await(5, TimeUnit.SECONDS)).isTrue(); // the writer holds the first in its fsync
+            gate.awaitForcing(); // the writer holds the first in its fsync
             CompletableFuture<Long> second = log.append(event(2));
             CompletableFuture<Long> third = log.append(event(3));
             CompletableFuture<Long> refused = log.append(event(4));
@@ -397,72 +390,9 @@ class AuditLogTest {
             assertThatThrownBy(refused::join).cause().isInstanceOf(AuditUnavailableException.class)
                     .hasMessageContaining("waiting for the disk")
                     .satisfies(e -> assertThat(((AuditUnavailableException) e).retriable()).isTrue());
-            release.countDown();
+            gate.release();
             assertThat(Stream.of(first, second, third).map(CompletableFuture::join)).containsExactly(1L, 2L, 3L);
             assertThat(log.writable()).isTrue();
-        }
-    }
-
-    /** Blocks the first force until released. */
-    private static final class BlockingForceLayer implements FileLayer {
-        private final CountDownLatch forcing;
-        private final CountDownLatch release;
-
-        BlockingForceLayer(CountDownLatch forcing, CountDownLatch release) {
-            this.forcing = forcing;
-            this.release = release;
-        }
-
-        @Override
-        public StorageChannel open(Path path, boolean create) throws IOException {
-            StorageChannel inner = DefaultFileLayer.INSTANCE.open(path, create);
-            return new StorageChannel() {
-                @Override
-                public void writeFully(ByteBuffer src, long position) throws IOException {
-                    inner.writeFully(src, position);
-                }
-
-                @Override
-                public int readFully(ByteBuffer dst, long position) throws IOException {
-                    return inner.readFully(dst, position);
-                }
-
-                @Override
-                public void force(boolean metadata) throws IOException {
-                    forcing.countDown();
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        throw new IOException(e);
-                    }
-                    inner.force(metadata);
-                }
-
-                @Override
-                public void truncate(long size) throws IOException {
-                    inner.truncate(size);
-                }
-
-                @Override
-                public long size() throws IOException {
-                    return inner.size();
-                }
-
-                @Override
-                public void close() throws IOException {
-                    inner.close();
-                }
-            };
-        }
-
-        @Override
-        public StorageChannel openReadOnly(Path path) throws IOException {
-            return DefaultFileLayer.INSTANCE.openReadOnly(path);
-        }
-
-        @Override
-        public void syncDirectory(Path dir) throws IOException {
-            DefaultFileLayer.INSTANCE.syncDirectory(dir);
         }
     }
 }

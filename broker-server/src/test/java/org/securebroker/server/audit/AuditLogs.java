@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.securebroker.protocol.integrity.SigningKey;
 import org.securebroker.store.io.FileLayer;
 
 /** Audit logs for tests of other packages, over a file layer the test controls (to make writes fail). */
@@ -14,7 +14,7 @@ public final class AuditLogs {
     }
 
     public static AuditLog open(Path dir, FileLayer layer) {
-        return AuditLog.open(AuditSettings.of(dir, new Ed25519PrivateKeyParameters(new java.security.SecureRandom())),
+        return AuditLog.open(AuditSettings.of(dir, SigningKey.generate(new java.security.SecureRandom())),
                 Clock.systemUTC(), layer);
     }
 
@@ -22,7 +22,7 @@ public final class AuditLogs {
      * Appends events recorded at {@code at} to the log in {@code dir} (created if missing) and
      * closes it, as a broker run that stops cleanly: the log ends with a final checkpoint.
      */
-    public static void append(Path dir, Ed25519PrivateKeyParameters key, Instant at, AuditEvent... events) {
+    public static void append(Path dir, SigningKey key, Instant at, AuditEvent... events) {
         try (AuditLog log = AuditLog.open(AuditSettings.of(dir, key), Clock.fixed(at, ZoneOffset.UTC))) {
             java.util.concurrent.CompletableFuture<Long> last = null;
             for (AuditEvent e : events) {

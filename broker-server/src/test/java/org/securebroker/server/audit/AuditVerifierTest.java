@@ -14,8 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
-import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
+import org.securebroker.protocol.integrity.SigningKey;
+import org.securebroker.protocol.integrity.VerifyingKey;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +33,7 @@ class AuditVerifierTest {
     Path tmp;
     Path dir;
     Path log;
-    Ed25519PrivateKeyParameters key;
+    SigningKey key;
     AuditFixture.TestClock clock;
     AuditSettings settings;
 
@@ -52,7 +52,7 @@ class AuditVerifierTest {
     }
 
     private Report verify(Path directory, AuditVerifier.Anchor anchor, boolean allowUnsignedTail) {
-        return AuditVerifier.verify(directory, List.of(key.generatePublicKey()), anchor, allowUnsignedTail);
+        return AuditVerifier.verify(directory, List.of(key.publicKey()), anchor, allowUnsignedTail);
     }
 
     private void edit(int line, String from, String to) throws Exception {
@@ -100,13 +100,13 @@ class AuditVerifierTest {
 
     @Test
     void shouldAcceptCheckpointsOfAnEarlierKeyWhenItIsGiven() {
-        Ed25519PrivateKeyParameters next = AuditFixture.newKey();
+        SigningKey next = AuditFixture.newKey();
         AuditFixture.writeLog(AuditSettings.of(dir, next), clock, 3);
-        List<Ed25519PublicKeyParameters> both = List.of(key.generatePublicKey(), next.generatePublicKey());
+        List<VerifyingKey> both = List.of(key.publicKey(), next.publicKey());
 
         Report report = AuditVerifier.verify(dir, both, null, false);
         assertThat(report.ok()).as(String.valueOf(report.problem())).isTrue();
-        assertThat(report.keyIds()).containsExactlyInAnyOrder(settings.keyId(), AuditKeys.keyId(next));
+        assertThat(report.keyIds()).containsExactlyInAnyOrder(settings.keyId(), next.id());
     }
 
     @Test
@@ -337,20 +337,20 @@ class AuditVerifierTest {
 
     @Test
     void shouldDetectCheckpointsSignedWithAnUnknownKey() {
-        Ed25519PrivateKeyParameters other = AuditFixture.newKey();
+        SigningKey other = AuditFixture.newKey();
 
-        Report report = AuditVerifier.verify(dir, List.of(other.generatePublicKey()), null, false);
+        Report report = AuditVerifier.verify(dir, List.of(other.publicKey()), null, false);
         assertProblem(report, ProblemKind.UNKNOWN_KEY, "audit-000001.jsonl", 6, 6, "key id " + settings.keyId(),
-                AuditKeys.keyId(other));
+                other.id());
     }
 
     @Test
     void shouldDetectACheckpointSignedByAnotherKeyUnderTheSameId() throws Exception {
         Path forged = tmp.resolve("forged");
-        Ed25519PrivateKeyParameters attacker = AuditFixture.newKey();
+        SigningKey attacker = AuditFixture.newKey();
         AuditFixture.writeLog(AuditSettings.of(forged, attacker), clock, 2);
         Path file = file(forged, 1);
-        String attackerId = AuditKeys.keyId(attacker);
+        String attackerId = attacker.id();
         writeLines(file, lines(file).stream().map(l -> l.replace(attackerId, settings.keyId())).toList());
 
         Report report = verify(forged, null, false);
@@ -409,7 +409,7 @@ class AuditVerifierTest {
         byte[] sig = java.util.Base64.getUrlDecoder().decode(checkpoint.substring(at + 8, checkpoint.length() - 2));
 
         org.bouncycastle.crypto.signers.Ed25519Signer verifier = new org.bouncycastle.crypto.signers.Ed25519Signer();
-        verifier.init(false, key.generatePublicKey());
+        verifier.init(false, new org.bouncycastle.crypto.params.Ed25519PublicKeyParameters(key.publicKey().rawBytes(), 0));
         verifier.update(signed, 0, signed.length);
         assertThat(verifier.verifySignature(sig)).isTrue();
         List<String> copy = new ArrayList<>(lines(log));

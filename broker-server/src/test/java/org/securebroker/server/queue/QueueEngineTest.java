@@ -1,13 +1,16 @@
 package org.securebroker.server.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
@@ -23,6 +26,7 @@ import org.securebroker.server.config.QueueDefinition;
 import org.securebroker.store.Store;
 import org.securebroker.store.StoreConfig;
 import org.securebroker.store.TestStores;
+import org.securebroker.store.io.FaultyFileLayer;
 
 /** The queue engine without sockets. */
 class QueueEngineTest {
@@ -133,5 +137,81 @@ class QueueEngineTest {
         };
         engine.subscribe("q", "s", 1000, 1, sink, c -> { }).get(10, TimeUnit.SECONDS);
         Awaitility.await().atMost(20, TimeUnit.SECONDS).until(() -> delivered.size() == 200);
+    }
+
+    /** Takes every delivery and never settles one. */
+    private static final class HoardingSink implements ConsumerSink {
+        final Set<Long> delivered = ConcurrentHashMap.newKeySet();
+
+        @Override
+        public boolean isWritable() {
+            return true;
+        }
+
+        @Override
+        public void deliver(DeliverFrame frame) {
+            delivered.add(frame.offset());
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void cancelled(int consumerId, ErrorCode code, String message) {
+        }
+    }
+
+    @Test
+    void shouldKeepRunningAQueueWhileANewSubscriptionIsMadeDurable() throws Exception {
+        FaultyFileLayer layer = new FaultyFileLayer();
+        try (Store held = Store.open(StoreConfig.builder(dir.resolve("held")).fileLayer(layer).build(),
+                TestStores.keyring());
+             QueueEngine heldEngine = QueueEngine.start(held, dir.resolve("held-queues.json"), EngineSettings.DEFAULTS,
+                     Clock.systemUTC(), List.of(QueueDefinition.simple("q")), false)) {
+            FaultyFileLayer.Gate gate = layer.holdForces(f -> f.getFileName().toString().startsWith("journal-"));
+            CompletableFuture<Consumer> first = heldEngine.subscribe("q", "s", 10, 1, new HoardingSink(), c -> { });
+            gate.awaitForcing(); // the subscription's creation waits for its fsync
+            CompletableFuture<Consumer> second = heldEngine.subscribe("q", "s", 10, 2, new HoardingSink(), c -> { });
+
+            CompletableFuture<Void> ran = new CompletableFuture<>();
+            heldEngine.queueOrNull("q").executor().execute(() -> ran.complete(null));
+            ran.get(10, TimeUnit.SECONDS); // the queue's thread is not blocked meanwhile
+            assertThat(first).isNotDone();
+            assertThat(second).isNotDone();
+
+            gate.release();
+            Consumer a = first.get(10, TimeUnit.SECONDS);
+            Consumer b = second.get(10, TimeUnit.SECONDS);
+            assertThat(a.dispatcher).as("one subscription, created once").isSameAs(b.dispatcher);
+        }
+    }
+
+    @Test
+    void shouldCountUnsettledDeliveriesWithoutWaitingForABusyQueue() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            engine.publish("q", "tester", List.of(PublishMessage.of(Bytes.utf8("m" + i)))).join();
+        }
+        HoardingSink sink = new HoardingSink();
+        engine.subscribe("q", "s", 10, 1, sink, c -> { }).get(10, TimeUnit.SECONDS);
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> engine.unacknowledged() == 3);
+
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch busy = new CountDownLatch(1);
+        engine.queueOrNull("q").executor().execute(() -> {
+            busy.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try {
+            assertThat(busy.await(10, TimeUnit.SECONDS)).isTrue();
+            long counted = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> engine.unacknowledged());
+            assertThat(counted).as("the busy queue's last count, not left out").isEqualTo(3);
+        } finally {
+            release.countDown();
+        }
     }
 }

@@ -45,8 +45,8 @@ public final class RecordCipher {
      *
      * @return the number of bytes written: the plaintext length plus {@link #TAG_BYTES}
      */
-    public int seal(SegmentKey key, byte formatVersion, long offset, ByteBuffer plaintext, ByteBuffer dst) {
-        return seal(key, formatVersion, offset, plaintext, null, dst);
+    public int encrypt(SegmentKey key, byte formatVersion, long offset, ByteBuffer plaintext, ByteBuffer dst) {
+        return encrypt(key, formatVersion, offset, plaintext, null, dst);
     }
 
     /**
@@ -54,7 +54,7 @@ public final class RecordCipher {
      *
      * @return the number of bytes written: both lengths plus {@link #TAG_BYTES}
      */
-    public int seal(SegmentKey key, byte formatVersion, long offset, ByteBuffer plaintext, ByteBuffer trailer,
+    public int encrypt(SegmentKey key, byte formatVersion, long offset, ByteBuffer plaintext, ByteBuffer trailer,
                     ByteBuffer dst) {
         prepare(key, formatVersion, offset);
         try {
@@ -76,7 +76,7 @@ public final class RecordCipher {
      * @return the plaintext, or {@code null} if authentication fails (the record was altered,
      *     moved, or belongs to another key)
      */
-    public byte[] open(SegmentKey key, byte formatVersion, long offset, ByteBuffer ciphertextAndTag) {
+    public byte[] decrypt(SegmentKey key, byte formatVersion, long offset, ByteBuffer ciphertextAndTag) {
         int length = ciphertextAndTag.remaining() - TAG_BYTES;
         if (length < 0) {
             return null;

@@ -36,10 +36,11 @@ import org.securebroker.store.crypto.SegmentKey;
  * +---------------------------------------------------------------+
  * </pre>
  *
- * The nonce and associated data are described in {@link RecordCipher}. A <em>seal</em> is a
- * header-only record (flag {@link #FLAG_SEAL}, length 32, no ciphertext) written when a segment
- * is closed for appends: its {@code offset} and {@code synced} are the segment's end offset, so
- * every record before it belongs to the acknowledged prefix.
+ * The nonce and associated data are described in {@link RecordCipher}. An <em>end marker</em>
+ * is a header-only record (flag {@link #FLAG_END}, length 32, no ciphertext) written when a
+ * segment is finished (takes no more appends): its {@code offset} and {@code synced} are the
+ * segment's end offset, so every record before it belongs to the acknowledged prefix. ("Seal"
+ * means only the {@link org.securebroker.store.RecordSealer}'s signature inside a record.)
  *
  * <p>Thread-safety: stateless.
  */
@@ -50,7 +51,8 @@ public final class RecordFormat {
     public static final int HEADER_BYTES = 32;
     /** Bytes a record adds to its payload: header and tag. */
     public static final int OVERHEAD = HEADER_BYTES + RecordCipher.TAG_BYTES;
-    public static final byte FLAG_SEAL = 0x01;
+    /** The flag of a segment's end marker. */
+    public static final byte FLAG_END = 0x01;
 
     static final int LENGTH_AT = 4;
     static final int OFFSET_AT = 8;
@@ -63,8 +65,8 @@ public final class RecordFormat {
 
     /** The header fields of a record. */
     public record Header(byte flags, int length, long offset, long synced, int keyId, int crc) {
-        public boolean isSeal() {
-            return (flags & FLAG_SEAL) != 0;
+        public boolean isEndMarker() {
+            return (flags & FLAG_END) != 0;
         }
     }
 
@@ -94,19 +96,19 @@ public final class RecordFormat {
         int length = recordLength(plaintext.remaining() + (trailer == null ? 0 : trailer.remaining()));
         putHeader(dst, start, (byte) 0, length, offset, synced, key.dataKey().id());
         dst.position(start + HEADER_BYTES);
-        int sealed = cipher.seal(key, VERSION, offset, plaintext, trailer, dst);
-        if (sealed != length - HEADER_BYTES) {
-            throw new IllegalStateException("cipher wrote " + sealed + " bytes, expected " + (length - HEADER_BYTES));
+        int encrypted = cipher.encrypt(key, VERSION, offset, plaintext, trailer, dst);
+        if (encrypted != length - HEADER_BYTES) {
+            throw new IllegalStateException("cipher wrote " + encrypted + " bytes, expected " + (length - HEADER_BYTES));
         }
         dst.putInt(start + CRC_AT, crc(dst, start, length));
         dst.position(start + length);
         return length;
     }
 
-    /** Writes a seal at {@code dst}'s position and advances it. */
-    public static int writeSeal(ByteBuffer dst, int keyId, long nextOffset) {
+    /** Writes an end marker at {@code dst}'s position and advances it. */
+    public static int writeEndMarker(ByteBuffer dst, int keyId, long nextOffset) {
         int start = dst.position();
-        putHeader(dst, start, FLAG_SEAL, HEADER_BYTES, nextOffset, nextOffset, keyId);
+        putHeader(dst, start, FLAG_END, HEADER_BYTES, nextOffset, nextOffset, keyId);
         dst.putInt(start + CRC_AT, crc(dst, start, HEADER_BYTES));
         dst.position(start + HEADER_BYTES);
         return HEADER_BYTES;
@@ -135,7 +137,7 @@ public final class RecordFormat {
         }
         byte flags = buf.get(at + 3);
         int length = buf.getInt(at + LENGTH_AT);
-        if (flags == FLAG_SEAL) {
+        if (flags == FLAG_END) {
             if (length != HEADER_BYTES) {
                 return null;
             }

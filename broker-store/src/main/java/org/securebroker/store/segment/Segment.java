@@ -14,15 +14,16 @@ import org.securebroker.store.StoredRecord;
 import org.securebroker.store.crypto.RecordCipher;
 import org.securebroker.store.crypto.SegmentKey;
 import org.securebroker.store.io.AtomicFiles;
+import org.securebroker.store.io.Closeables;
 import org.securebroker.store.io.FileLayer;
 import org.securebroker.store.io.StorageChannel;
 
 /**
- * One segment file of a log: a header, then records with consecutive offsets, ending with a seal
- * once the segment takes no more appends.
+ * One segment file of a log: a header, then records with consecutive offsets, ending with an end
+ * marker once the segment is <em>finished</em>: it takes no more appends.
  *
  * <p>Thread-safety: the writer methods ({@link #appended}, {@link #publishDurable},
- * {@link #rewindToDurable}, {@link #seal}) are called by one thread, the store's commit thread.
+ * {@link #rewindToDurable}, {@link #finish}) are called by one thread, the store's commit thread.
  * {@link #read} may be called by any number of threads concurrently; it only sees records up to
  * the last published {@link Durable} mark, that is, records whose fsync completed.
  */
@@ -57,7 +58,7 @@ public final class Segment implements Closeable {
     private long writePosition;
     private long writeNextOffset;
     private boolean acceptsAppends;
-    private boolean sealed;
+    private boolean finished;
 
     private Segment(String logName, Path path, SegmentHeader header, SegmentKey key, StorageChannel channel,
                     SparseIndex index, int maxRecordLength, Consumer<Quarantine> quarantineListener,
@@ -74,7 +75,7 @@ public final class Segment implements Closeable {
         this.writePosition = durable.position();
         this.writeNextOffset = durable.nextOffset();
         this.acceptsAppends = acceptsAppends;
-        this.sealed = !acceptsAppends;
+        this.finished = !acceptsAppends;
     }
 
     /** The file name of the segment starting at {@code baseOffset}. */
@@ -117,7 +118,7 @@ public final class Segment implements Closeable {
             channel.writeFully(header.encode(), 0);
             channel.force(true);
         } catch (IOException | RuntimeException e) {
-            closeQuietly(channel);
+            Closeables.closeQuietly(channel);
             Files.deleteIfExists(file);
             throw e;
         }
@@ -126,7 +127,7 @@ public final class Segment implements Closeable {
     }
 
     /**
-     * Scans an existing segment and brings it to a consistent, sealed state. Bad regions in the
+     * Scans an existing segment and brings it to a consistent, finished state. Bad regions in the
      * acknowledged prefix are quarantined; a bad region at the end of the last segment, past
      * every offset that a later record says was durable, is a torn tail and is truncated.
      *
@@ -153,7 +154,7 @@ public final class Segment implements Closeable {
                         region.reason());
             } else if (!last) {
                 addQuarantine(quarantined, region.firstOffset(), Math.max(region.firstOffset(), nextBase),
-                        region.position(), region.length(), region.reason() + " in a sealed segment");
+                        region.position(), region.length(), region.reason() + " in a finished segment");
                 nextOffset = Math.max(region.firstOffset(), nextBase);
             } else if (region.firstOffset() >= scan.maxSynced()) {
                 truncatedRecords = scanner.countRecordStarts(region.position());
@@ -166,22 +167,22 @@ public final class Segment implements Closeable {
                 nextOffset = scan.maxSynced();
             }
         }
-        if (!last && !scan.sealed() && nextOffset < nextBase) {
+        if (!last && !scan.finished() && nextOffset < nextBase) {
             addQuarantine(quarantined, nextOffset, nextBase, end, 0, "the segment ends before the next one begins");
             nextOffset = nextBase;
         }
 
-        boolean sealNow = last && !scan.sealed();
+        boolean finishNow = last && !scan.finished();
         if (truncatedBytes > 0) {
             channel.truncate(end);
         }
-        if (sealNow) {
-            ByteBuffer seal = ByteBuffer.allocate(RecordFormat.HEADER_BYTES);
-            RecordFormat.writeSeal(seal, key.dataKey().id(), nextOffset);
-            channel.writeFully(seal.flip(), end);
+        if (finishNow) {
+            ByteBuffer marker = ByteBuffer.allocate(RecordFormat.HEADER_BYTES);
+            RecordFormat.writeEndMarker(marker, key.dataKey().id(), nextOffset);
+            channel.writeFully(marker.flip(), end);
             end += RecordFormat.HEADER_BYTES;
         }
-        if (truncatedBytes > 0 || sealNow) {
+        if (truncatedBytes > 0 || finishNow) {
             channel.force(true);
         }
         Segment segment = new Segment(logName, file, header, key, channel, index, maxRecordLength, quarantineListener,
@@ -266,7 +267,7 @@ public final class Segment implements Closeable {
     public void rewindToDurable() throws IOException {
         Durable d = durable;
         acceptsAppends = false;
-        sealed = false;
+        finished = false;
         writePosition = d.position();
         writeNextOffset = d.nextOffset();
         channel.truncate(d.position());
@@ -274,28 +275,29 @@ public final class Segment implements Closeable {
     }
 
     /**
-     * Writes the seal after the records written so far; the segment takes no more appends. The
-     * caller forces the file and then calls {@link #publishDurable()}; if the write fails, it
-     * calls {@link #rewindToDurable()}.
+     * Writes the end marker after the records written so far: the segment is finished and takes
+     * no more appends. The caller forces the file and then calls {@link #publishDurable()}; if
+     * the write fails, it calls {@link #rewindToDurable()}.
      */
-    public void writeSeal() throws IOException {
+    public void writeEndMarker() throws IOException {
         acceptsAppends = false;
-        ByteBuffer seal = ByteBuffer.allocate(RecordFormat.HEADER_BYTES);
-        RecordFormat.writeSeal(seal, key.dataKey().id(), writeNextOffset);
-        channel.writeFully(seal.flip(), writePosition);
+        ByteBuffer marker = ByteBuffer.allocate(RecordFormat.HEADER_BYTES);
+        RecordFormat.writeEndMarker(marker, key.dataKey().id(), writeNextOffset);
+        channel.writeFully(marker.flip(), writePosition);
         writePosition += RecordFormat.HEADER_BYTES;
-        sealed = true;
+        finished = true;
     }
 
-    /** Writes the seal, forces it and publishes it. */
-    public void seal() throws IOException {
-        writeSeal();
+    /** Finishes the segment: writes the end marker, forces it and publishes it. */
+    public void finish() throws IOException {
+        writeEndMarker();
         channel.force(true);
         publishDurable();
     }
 
-    public boolean isSealed() {
-        return sealed;
+    /** Whether the segment ends with its end marker: it takes no more appends. */
+    public boolean isFinished() {
+        return finished;
     }
 
     /** Whether any record was ever written to this segment in this process or before. */
@@ -364,7 +366,7 @@ public final class Segment implements Closeable {
                 expected = q.offsets().to();
                 continue;
             }
-            if (h.isSeal()) {
+            if (h.isEndMarker()) {
                 break;
             }
             if (h.offset() != expected) {
@@ -387,7 +389,7 @@ public final class Segment implements Closeable {
             if (!out.isEmpty() && added + payloadLength > maxBytes) {
                 break;
             }
-            byte[] payload = cipher.open(key, RecordFormat.VERSION, h.offset(), RecordFormat.body(chunk, at, h));
+            byte[] payload = cipher.decrypt(key, RecordFormat.VERSION, h.offset(), RecordFormat.body(chunk, at, h));
             if (payload == null) {
                 Quarantine q = new Quarantine(new OffsetRange(h.offset(), h.offset() + 1), position, h.length(),
                         "the record fails authentication (altered, moved, or under another key)");
@@ -476,14 +478,6 @@ public final class Segment implements Closeable {
     @Override
     public void close() throws IOException {
         channel.close();
-    }
-
-    private static void closeQuietly(StorageChannel channel) {
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // cleanup after a failure that is already being reported
-        }
     }
 
     @Override

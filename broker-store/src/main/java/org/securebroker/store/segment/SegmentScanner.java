@@ -24,7 +24,7 @@ final class SegmentScanner {
         }
     }
 
-    record Result(long validEnd, long nextOffset, long maxSynced, boolean sealed, long sealPosition,
+    record Result(long validEnd, long nextOffset, long maxSynced, boolean finished, long endMarkerPosition,
                   int records, List<BadRegion> badRegions) {
     }
 
@@ -48,20 +48,20 @@ final class SegmentScanner {
         long expected = baseOffset;
         long maxSynced = baseOffset;
         long validEnd = position;
-        boolean sealed = false;
-        long sealPosition = -1;
+        boolean finished = false;
+        long endMarkerPosition = -1;
         int records = 0;
         List<BadRegion> bad = new ArrayList<>();
         while (position < size) {
             RecordFormat.Header header = validAt(position);
             if (header != null && header.offset() == expected) {
-                if (header.isSeal()) {
-                    sealed = true;
-                    sealPosition = position;
+                if (header.isEndMarker()) {
+                    finished = true;
+                    endMarkerPosition = position;
                     position += header.length();
                     validEnd = position;
                     if (position < size) {
-                        bad.add(new BadRegion(position, size - position, expected, expected, "bytes after the seal"));
+                        bad.add(new BadRegion(position, size - position, expected, expected, "bytes after the end marker"));
                     }
                     break;
                 }
@@ -89,7 +89,7 @@ final class SegmentScanner {
             expected = resumed.offset();
             position = next;
         }
-        return new Result(validEnd, expected, maxSynced, sealed, sealPosition, records, bad);
+        return new Result(validEnd, expected, maxSynced, finished, endMarkerPosition, records, bad);
     }
 
     /** Counts the record headers that appear one after another from {@code position}, complete or not. */
@@ -145,7 +145,7 @@ final class SegmentScanner {
     }
 
     /**
-     * @return the first position at or after {@code from} where a valid record (or seal) with an
+     * @return the first position at or after {@code from} where a valid record (or end marker) with an
      *     offset of at least {@code expected} starts, or -1 if there is none
      */
     long resync(long from, long expected) throws IOException {

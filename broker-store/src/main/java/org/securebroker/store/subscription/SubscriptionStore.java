@@ -1,7 +1,11 @@
 package org.securebroker.store.subscription;
 
+import static org.securebroker.store.subscription.SubscriptionFormat.ACK;
+import static org.securebroker.store.subscription.SubscriptionFormat.CREATE;
+import static org.securebroker.store.subscription.SubscriptionFormat.DELETE;
+import static org.securebroker.store.subscription.SubscriptionFormat.DELETE_LOG;
+
 import java.io.IOException;
-import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -16,9 +20,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
-import java.util.zip.CRC32C;
-import org.securebroker.store.OffsetRange;
 import org.securebroker.store.StoreException;
+import org.securebroker.store.commit.CommitRequest;
+import org.securebroker.store.commit.Committer;
+import org.securebroker.store.commit.GroupCommit;
+import org.securebroker.store.commit.Round;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.FileLayer;
 import org.securebroker.store.io.StorageChannel;
@@ -27,78 +33,107 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The durable state of every subscription of every log. Changes apply in memory at once and are
- * appended to a journal by a flusher thread that writes and fdatasyncs everything pending at most
+ * appended to a journal by the store's subscription writer ("store-subscriptions", a
+ * {@link GroupCommit}), which writes and fdatasyncs everything pending at most
  * {@code syncInterval} after it arrived (group commit); a change's future completes after that
  * fsync. When the journal grows past {@code compactBytes}, the whole state is written to a new
  * snapshot and a new, empty journal generation starts.
  *
- * <p>Files, in {@code subscriptions/} (big-endian):
- * <pre>
- * snapshot            "BSUB" | u8 version=1 | u64 generation | u32 logs
- *                     | per log: str name | u32 subs
- *                     |   per sub: str name | u64 committed | u32 ranges | ranges x (u64 from, u64 to)
- *                     | u32 CRC32C of all preceding bytes
- * journal-GENERATION  entries: u32 length | u32 CRC32C(body) | body
- *                     body = u8 type | str log | str subscription | u64 a | u64 b
- *                     type 1 CREATE (a = start offset), 2 ACK [a, b), 3 DELETE, 4 DELETE_LOG
- * str = u16 length + UTF-8
- * </pre>
- * On open, the journal is replayed up to its first damaged entry and truncated there: changes
- * lost that way are acknowledgements not yet durable, so at worst messages are delivered again.
+ * <p>The files ({@code snapshot}, {@code journal-GENERATION}) are described in
+ * {@link SubscriptionFormat}. On open, the journal is replayed up to its first damaged entry and
+ * truncated there: changes lost that way are acknowledgements not yet durable, so at worst
+ * messages are delivered again.
+ *
+ * <p>Each change is encoded, and queued to the writer, under the lock that guards the state, so
+ * the journal holds changes in the order they were applied. A snapshot is encoded under that lock
+ * too (it is the state after every change queued before it and before every change queued after
+ * it), but written and forced by the writer thread, which holds no lock an acknowledgement takes:
+ * acknowledgements go on while a snapshot is being written.
+ *
+ * <p>Failure rules: those of {@link GroupCommit}: a failed write or fsync fails every change not
+ * yet durable, and every later one, with {@code FAILED}, and is reported to {@code onFailure}.
  *
  * <p>Thread-safety: thread-safe.
  */
 public final class SubscriptionStore implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SubscriptionStore.class);
-    private static final byte[] SNAPSHOT_MAGIC = "BSUB".getBytes(StandardCharsets.US_ASCII);
     private static final String SNAPSHOT = "snapshot";
     private static final String JOURNAL_PREFIX = "journal-";
-    private static final int MAX_ENTRY = 2 + 2 * (2 + 65535) + 16;
 
-    static final byte CREATE = 1;
-    static final byte ACK = 2;
-    static final byte DELETE = 3;
-    static final byte DELETE_LOG = 4;
+    /** What the writer makes durable: a journal entry, or a whole snapshot. */
+    private abstract static class Change extends CommitRequest<Void> {
+        Change() {
+            super(0);
+        }
+
+        @Override
+        protected Void result() {
+            return null;
+        }
+    }
+
+    /** One encoded journal entry (length, CRC and body). */
+    private static final class Entry extends Change {
+        final byte[] bytes;
+
+        Entry(byte[] bytes) {
+            this.bytes = bytes;
+        }
+    }
+
+    /** The whole state as of the changes queued before it, to start journal generation {@code generation}. */
+    private static final class Snapshot extends Change {
+        final long generation;
+        final ByteBuffer content;
+
+        Snapshot(long generation, ByteBuffer content) {
+            this.generation = generation;
+            this.content = content;
+        }
+    }
 
     private final Path dir;
     private final FileLayer layer;
-    private final long syncNanos;
     private final long compactBytes;
     private final Consumer<StoreException> onFailure;
+    private final GroupCommit<Change> writer;
 
     private final Object lock = new Object();
+    // under lock
     private final Map<String, Map<String, AckSet>> logs = new HashMap<>();
-    private ByteBuffer pending = ByteBuffer.allocate(64 * 1024);
-    private List<CompletableFuture<Void>> waiters = new ArrayList<>();
-    private boolean closing;
-    private volatile StoreException failure;
+    /** Bytes queued for the journal of the newest generation queued, written ones included. */
+    private long journalBytesQueued;
+    /** The generation of the newest snapshot queued (or read on open). */
+    private long generationQueued;
 
+    // the writer thread's (the opening thread's until the writer starts)
     private long generation;
     private StorageChannel journal;
     private long journalSize;
+    private ByteBuffer entries = ByteBuffer.allocate(64 * 1024);
+    private IOException closeFailure;
+
     private final long truncatedBytes;
-    private final Thread flusher;
 
     private SubscriptionStore(Path dir, FileLayer layer, Duration syncInterval, long compactBytes,
                               Consumer<StoreException> onFailure) throws IOException {
         this.dir = dir;
         this.layer = layer;
-        this.syncNanos = syncInterval.toNanos();
         this.compactBytes = compactBytes;
         this.onFailure = onFailure;
         Files.createDirectories(dir);
         Path snapshot = dir.resolve(SNAPSHOT);
         if (Files.exists(snapshot)) {
-            readSnapshot(snapshot);
+            generation = SubscriptionFormat.readSnapshot(snapshot, logs);
         }
-        Path journalFile = dir.resolve(JOURNAL_PREFIX + generation);
+        Path journalFile = journalFile(generation);
         if (!Files.exists(journalFile)) {
             AtomicFiles.createOwnerOnly(journalFile);
             layer.syncDirectory(dir);
         }
         journal = layer.open(journalFile, false);
-        long valid = replay(journal);
+        long valid = SubscriptionFormat.replay(journal, this::apply);
         long size = journal.size();
         truncatedBytes = size - valid;
         if (truncatedBytes > 0) {
@@ -108,10 +143,12 @@ public final class SubscriptionStore implements AutoCloseable {
             journal.force(true);
         }
         journalSize = valid;
+        journalBytesQueued = valid;
+        generationQueued = generation;
         deleteOtherJournals();
-        flusher = new Thread(this::runFlusher, "store-subscriptions");
-        flusher.setDaemon(true);
-        flusher.start();
+        writer = new GroupCommit<>(GroupCommit.Settings.named("store-subscriptions").linger(syncInterval),
+                new JournalCommitter());
+        writer.start();
     }
 
     /** Opens (recovering) the subscription state in {@code dir}. */
@@ -169,6 +206,7 @@ public final class SubscriptionStore implements AutoCloseable {
         synchronized (lock) {
             AckSet set = find(log, name);
             if (!set.ack(from, to)) {
+                StoreException failure = writer.failure();
                 return failure == null ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(failure);
             }
             return record(ACK, log, name, from, to);
@@ -244,36 +282,24 @@ public final class SubscriptionStore implements AutoCloseable {
         }
     }
 
-    /** Appends an entry to the pending buffer; called with the lock held. */
+    /**
+     * Queues a journal entry, and a snapshot once the journal would pass {@code compactBytes};
+     * called with the lock held, right after the change was applied, so the writer gets changes
+     * in the order they were applied and a snapshot of exactly the changes queued before it.
+     */
     private CompletableFuture<Void> record(byte type, String log, String name, long a, long b) {
-        if (failure != null) {
-            return CompletableFuture.failedFuture(failure);
+        Entry change = new Entry(SubscriptionFormat.entry(type, log, name, a, b));
+        if (writer.submit(change)) {
+            journalBytesQueued += change.bytes.length;
+            if (journalBytesQueued > compactBytes) {
+                long next = generationQueued + 1;
+                if (writer.submit(new Snapshot(next, SubscriptionFormat.snapshot(next, logs)))) {
+                    generationQueued = next;
+                    journalBytesQueued = 0;
+                }
+            }
         }
-        if (closing) {
-            return CompletableFuture.failedFuture(new StoreException(StoreException.Kind.CLOSED, "the store is closed"));
-        }
-        byte[] logBytes = log.getBytes(StandardCharsets.UTF_8);
-        byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
-        int body = 1 + 2 + logBytes.length + 2 + nameBytes.length + 16;
-        if (pending.remaining() < 8 + body) {
-            ByteBuffer bigger = ByteBuffer.allocate(Math.max(pending.capacity() * 2, pending.position() + 8 + body));
-            pending.flip();
-            bigger.put(pending);
-            pending = bigger;
-        }
-        int start = pending.position();
-        pending.putInt(body).putInt(0).put(type).putShort((short) logBytes.length).put(logBytes)
-                .putShort((short) nameBytes.length).put(nameBytes).putLong(a).putLong(b);
-        CRC32C crc = new CRC32C();
-        crc.update(pending.array(), start + 8, body);
-        pending.putInt(start + 4, (int) crc.getValue());
-        CompletableFuture<Void> future = new CompletableFuture<>();
-        boolean first = waiters.isEmpty();
-        waiters.add(future);
-        if (first) {
-            lock.notifyAll();
-        }
-        return future;
+        return change.future();
     }
 
     private void apply(byte type, String log, String name, long a, long b) {
@@ -297,217 +323,95 @@ public final class SubscriptionStore implements AutoCloseable {
         }
     }
 
-    // ---- flusher thread ----
+    // ---- the writer thread ----
 
-    private void runFlusher() {
-        while (true) {
-            ByteBuffer batch;
-            List<CompletableFuture<Void>> done;
-            synchronized (lock) {
-                while (waiters.isEmpty() && !closing) {
-                    waitQuietly(0);
-                }
-                if (waiters.isEmpty()) {
-                    return;
-                }
-                if (!closing && syncNanos > 0) {
-                    long deadline = System.nanoTime() + syncNanos;
-                    long left;
-                    while (!closing && (left = deadline - System.nanoTime()) > 0) {
-                        waitQuietly(Math.max(1, left / 1_000_000));
-                    }
-                }
-                batch = pending.flip();
-                pending = ByteBuffer.allocate(Math.max(64 * 1024, Math.min(batch.capacity(), 4 << 20)));
-                done = waiters;
-                waiters = new ArrayList<>();
-                if (journalSize + batch.remaining() > compactBytes) {
-                    compactLocked(done);
-                    continue;
+    /** Writes journal entries, or a snapshot and the entries after it, for each round. */
+    private final class JournalCommitter implements Committer<Change> {
+
+        @Override
+        public void commit(List<Change> batch, Round round) throws IOException {
+            int from = 0;
+            for (int i = batch.size() - 1; i >= 0; i--) {
+                if (batch.get(i) instanceof Snapshot s) {
+                    // it holds every change queued before it: those need no journal entry
+                    compact(s);
+                    from = i + 1;
+                    break;
                 }
             }
-            flush(batch, done);
-        }
-    }
-
-    private void waitQuietly(long millis) {
-        try {
-            lock.wait(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            closing = true;
-        }
-    }
-
-    private void flush(ByteBuffer batch, List<CompletableFuture<Void>> done) {
-        if (failure != null) {
-            done.forEach(f -> f.completeExceptionally(failure));
-            return;
-        }
-        try {
-            int length = batch.remaining();
-            journal.writeFully(batch, journalSize);
-            journal.force(false);
+            entries.clear();
+            for (Change c : batch.subList(from, batch.size())) {
+                if (c instanceof Entry e) {
+                    if (entries.remaining() < e.bytes.length) {
+                        ByteBuffer bigger = ByteBuffer.allocate(Math.max(entries.capacity() * 2,
+                                entries.position() + e.bytes.length));
+                        entries.flip();
+                        entries = bigger.put(entries);
+                    }
+                    entries.put(e.bytes);
+                }
+            }
+            entries.flip();
+            if (!entries.hasRemaining()) {
+                return;
+            }
+            int length = entries.remaining();
+            round.write(journal, journalFile(generation), entries, journalSize);
             journalSize += length;
-            done.forEach(f -> f.complete(null));
-        } catch (IOException e) {
-            fail(e, done);
-        }
-    }
-
-    /** Writes the whole state as a new snapshot generation; called with the lock held. */
-    private void compactLocked(List<CompletableFuture<Void>> done) {
-        if (failure != null) {
-            done.forEach(f -> f.completeExceptionally(failure));
-            return;
-        }
-        long next = generation + 1;
-        try {
-            Path nextJournal = dir.resolve(JOURNAL_PREFIX + next);
-            Files.deleteIfExists(nextJournal);
-            AtomicFiles.createOwnerOnly(nextJournal);
-            AtomicFiles.write(layer, dir.resolve(SNAPSHOT), encodeSnapshot(next));
-            StorageChannel old = journal;
-            journal = layer.open(nextJournal, false);
-            journalSize = 0;
-            generation = next;
-            old.close();
-            Files.deleteIfExists(dir.resolve(JOURNAL_PREFIX + (next - 1)));
-            layer.syncDirectory(dir);
-            done.forEach(f -> f.complete(null));
-        } catch (IOException e) {
-            fail(e, done);
-        }
-    }
-
-    private void fail(IOException e, List<CompletableFuture<Void>> done) {
-        StoreException f = new StoreException(StoreException.Kind.FAILED, "writing subscription state in " + dir
-                + " failed (" + e.getMessage() + "); the store refuses writes until it is restarted", e);
-        failure = f;
-        LOG.error("subscription journal failed", e);
-        onFailure.accept(f);
-        done.forEach(x -> x.completeExceptionally(f));
-    }
-
-    private ByteBuffer encodeSnapshot(long gen) {
-        int size = 4 + 1 + 8 + 4 + 4;
-        for (Map.Entry<String, Map<String, AckSet>> log : logs.entrySet()) {
-            size += 2 + utf8(log.getKey()).length + 4;
-            for (Map.Entry<String, AckSet> sub : log.getValue().entrySet()) {
-                size += 2 + utf8(sub.getKey()).length + 8 + 4 + 16 * sub.getValue().rangeCount();
+            if (entries.capacity() > (4 << 20)) {
+                entries = ByteBuffer.allocate(64 * 1024);
             }
         }
-        ByteBuffer buf = ByteBuffer.allocate(size);
-        buf.put(SNAPSHOT_MAGIC).put((byte) 1).putLong(gen).putInt(logs.size());
-        for (Map.Entry<String, Map<String, AckSet>> log : logs.entrySet()) {
-            putString(buf, log.getKey());
-            buf.putInt(log.getValue().size());
-            for (Map.Entry<String, AckSet> sub : log.getValue().entrySet()) {
-                putString(buf, sub.getKey());
-                buf.putLong(sub.getValue().committed());
-                List<OffsetRange> ranges = sub.getValue().ranges();
-                buf.putInt(ranges.size());
-                for (OffsetRange r : ranges) {
-                    buf.putLong(r.from()).putLong(r.to());
-                }
-            }
-        }
-        CRC32C crc = new CRC32C();
-        crc.update(buf.array(), 0, buf.position());
-        buf.putInt((int) crc.getValue());
-        return buf.flip();
-    }
 
-    private void readSnapshot(Path file) throws IOException {
-        byte[] bytes = AtomicFiles.read(file, Integer.MAX_VALUE - 16);
-        CRC32C crc = new CRC32C();
-        if (bytes.length < 21) {
-            throw damaged(file, "it is truncated");
+        @Override
+        public StoreException failure(String doing, Path file, Throwable cause) {
+            return new StoreException(StoreException.Kind.FAILED, "writing subscription state in " + dir
+                    + " failed (" + cause.getMessage() + "); the store refuses writes until it is restarted", cause);
         }
-        crc.update(bytes, 0, bytes.length - 4);
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        if (buf.getInt(bytes.length - 4) != (int) crc.getValue()
-                || !java.util.Arrays.equals(bytes, 0, 4, SNAPSHOT_MAGIC, 0, 4) || bytes[4] != 1) {
-            throw damaged(file, "its checksum or header does not match");
-        }
-        buf.position(5);
-        try {
-            generation = buf.getLong();
-            int logCount = buf.getInt();
-            for (int i = 0; i < logCount; i++) {
-                String log = getString(buf);
-                int subs = buf.getInt();
-                Map<String, AckSet> map = new LinkedHashMap<>();
-                for (int j = 0; j < subs; j++) {
-                    String name = getString(buf);
-                    AckSet set = new AckSet(buf.getLong());
-                    int ranges = buf.getInt();
-                    for (int k = 0; k < ranges; k++) {
-                        set.ack(buf.getLong(), buf.getLong());
-                    }
-                    map.put(name, set);
-                }
-                logs.put(log, map);
-            }
-        } catch (BufferUnderflowException | IllegalArgumentException e) {
-            throw damaged(file, "an entry is malformed");
-        }
-    }
 
-    private static StoreException damaged(Path file, String why) {
-        return new StoreException(StoreException.Kind.CORRUPTED_METADATA, "subscription snapshot " + file
-                + " is damaged: " + why + "; restore it from backup");
-    }
+        @Override
+        public void failed(StoreException failure) {
+            LOG.error("subscription journal failed", failure.getCause());
+            onFailure.accept(failure);
+        }
 
-    /** Replays the journal; returns the length of its valid prefix. Reads it in large chunks. */
-    private long replay(StorageChannel channel) throws IOException {
-        long size = channel.size();
-        ByteBuffer buf = ByteBuffer.allocate(Math.max(1 << 20, 2 * MAX_ENTRY));
-        long bufStart = 0;
-        buf.limit(0);
-        long position = 0;
-        while (position + 8 <= size) {
-            if (buf.remaining() < 8 || buf.remaining() < 8 + buf.getInt(buf.position())) {
-                // refill from the current position (an entry never exceeds half the buffer)
-                bufStart = position;
-                buf.clear();
-                buf.limit((int) Math.min(buf.capacity(), size - position));
-                channel.readFully(buf, position);
-                buf.flip();
-                if (buf.remaining() < 8) {
-                    break;
-                }
-            }
-            int at = buf.position();
-            int length = buf.getInt(at);
-            int crcValue = buf.getInt(at + 4);
-            if (length < 1 + 2 + 2 + 16 || length > MAX_ENTRY || position + 8 + length > size
-                    || buf.remaining() < 8 + length) {
-                break;
-            }
-            CRC32C crc = new CRC32C();
-            crc.update(buf.array(), at + 8, length);
-            if ((int) crc.getValue() != crcValue) {
-                break;
-            }
-            ByteBuffer body = ByteBuffer.wrap(buf.array(), at + 8, length).slice();
+        @Override
+        public StoreException closed() {
+            return new StoreException(StoreException.Kind.CLOSED, "the store is closed");
+        }
+
+        @Override
+        public void stopped() {
             try {
-                byte type = body.get();
-                String log = getString(body);
-                String name = getString(body);
-                long a = body.getLong();
-                long b = body.getLong();
-                if (body.hasRemaining()) {
-                    break;
-                }
-                apply(type, log, name, a, b);
-            } catch (BufferUnderflowException | IllegalArgumentException e) {
-                break;
+                journal.close();
+            } catch (IOException e) {
+                closeFailure = e;
             }
-            position += 8 + length;
-            buf.position((int) (position - bufStart));
         }
-        return position;
+    }
+
+    /**
+     * Makes {@code snapshot} the state on disk: writes it atomically, starts its (empty) journal
+     * generation and deletes the previous journal.
+     */
+    private void compact(Snapshot snapshot) throws IOException {
+        long next = snapshot.generation;
+        Path nextJournal = journalFile(next);
+        Files.deleteIfExists(nextJournal);
+        AtomicFiles.createOwnerOnly(nextJournal);
+        AtomicFiles.write(layer, dir.resolve(SNAPSHOT), snapshot.content);
+        StorageChannel old = journal;
+        journal = layer.open(nextJournal, false);
+        journalSize = 0;
+        long previous = generation;
+        generation = next;
+        old.close();
+        Files.deleteIfExists(journalFile(previous));
+        layer.syncDirectory(dir);
+    }
+
+    private Path journalFile(long gen) {
+        return dir.resolve(JOURNAL_PREFIX + gen);
     }
 
     private void deleteOtherJournals() throws IOException {
@@ -526,34 +430,12 @@ public final class SubscriptionStore implements AutoCloseable {
         }
     }
 
-    private static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static void putString(ByteBuffer buf, String s) {
-        byte[] b = utf8(s);
-        buf.putShort((short) b.length).put(b);
-    }
-
-    private static String getString(ByteBuffer buf) {
-        int length = buf.getShort() & 0xFFFF;
-        byte[] b = new byte[length];
-        buf.get(b);
-        return new String(b, StandardCharsets.UTF_8);
-    }
-
-    /** Flushes what is pending and stops the flusher. */
+    /** Makes what is pending durable and stops the writer. */
     @Override
     public void close() throws IOException {
-        synchronized (lock) {
-            closing = true;
-            lock.notifyAll();
+        writer.close();
+        if (closeFailure != null && !writer.isWriterThread()) {
+            throw closeFailure;
         }
-        try {
-            flusher.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        journal.close();
     }
 }

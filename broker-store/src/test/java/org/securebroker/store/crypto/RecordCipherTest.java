@@ -24,9 +24,9 @@ class RecordCipherTest {
     private final RecordCipher cipher = new RecordCipher();
     private final SegmentKey key = new SegmentKey(LOG_ID, 1000, new DataKey(0x01020304, KEY));
 
-    private byte[] seal(SegmentKey k, long offset, String text) {
+    private byte[] encrypt(SegmentKey k, long offset, String text) {
         ByteBuffer out = ByteBuffer.allocate(text.length() + RecordCipher.TAG_BYTES);
-        cipher.seal(k, (byte) 1, offset, ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), out);
+        cipher.encrypt(k, (byte) 1, offset, ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), out);
         return out.array();
     }
 
@@ -35,43 +35,43 @@ class RecordCipherTest {
         // Computed independently (Python 'cryptography' AESGCM) from the construction in
         // docs/storage-format.md: nonce = keyId | offset, aad = "BREC" | 1 | logId | base | offset | keyId.
         byte[] expected = HexFormat.of().parseHex("b94b77563c0b8bf000b828a9e4513fdd9b8ff8029a17f0e60e5796ebc4");
-        assertThat(seal(key, 1234, "hello, broker")).isEqualTo(expected);
+        assertThat(encrypt(key, 1234, "hello, broker")).isEqualTo(expected);
     }
 
     @Test
     void shouldRoundTrip() {
-        byte[] sealed = seal(key, 7, "payload");
-        assertThat(cipher.open(key, (byte) 1, 7, ByteBuffer.wrap(sealed))).asString(StandardCharsets.UTF_8).isEqualTo("payload");
+        byte[] ciphertext = encrypt(key, 7, "payload");
+        assertThat(cipher.decrypt(key, (byte) 1, 7, ByteBuffer.wrap(ciphertext))).asString(StandardCharsets.UTF_8).isEqualTo("payload");
     }
 
     @Test
     void shouldRejectEveryFlippedBit() {
-        byte[] sealed = seal(key, 7, "payload");
-        for (int i = 0; i < sealed.length * 8; i++) {
-            byte[] copy = sealed.clone();
+        byte[] ciphertext = encrypt(key, 7, "payload");
+        for (int i = 0; i < ciphertext.length * 8; i++) {
+            byte[] copy = ciphertext.clone();
             copy[i / 8] ^= (byte) (1 << (i % 8));
-            assertThat(cipher.open(key, (byte) 1, 7, ByteBuffer.wrap(copy))).as("bit %d", i).isNull();
+            assertThat(cipher.decrypt(key, (byte) 1, 7, ByteBuffer.wrap(copy))).as("bit %d", i).isNull();
         }
     }
 
     @Test
     void shouldRejectARecordMovedToAnotherOffsetSegmentLogKeyOrVersion() {
-        byte[] sealed = seal(key, 7, "payload");
+        byte[] ciphertext = encrypt(key, 7, "payload");
         byte[] otherLog = LOG_ID.clone();
         otherLog[0] ^= 1;
-        assertThat(cipher.open(key, (byte) 1, 8, ByteBuffer.wrap(sealed))).isNull();
-        assertThat(cipher.open(new SegmentKey(LOG_ID, 1001, key.dataKey()), (byte) 1, 7, ByteBuffer.wrap(sealed))).isNull();
-        assertThat(cipher.open(new SegmentKey(otherLog, 1000, key.dataKey()), (byte) 1, 7, ByteBuffer.wrap(sealed))).isNull();
-        assertThat(cipher.open(new SegmentKey(LOG_ID, 1000, new DataKey(0x01020305, KEY)), (byte) 1, 7,
-                ByteBuffer.wrap(sealed))).isNull();
-        assertThat(cipher.open(key, (byte) 2, 7, ByteBuffer.wrap(sealed))).isNull();
+        assertThat(cipher.decrypt(key, (byte) 1, 8, ByteBuffer.wrap(ciphertext))).isNull();
+        assertThat(cipher.decrypt(new SegmentKey(LOG_ID, 1001, key.dataKey()), (byte) 1, 7, ByteBuffer.wrap(ciphertext))).isNull();
+        assertThat(cipher.decrypt(new SegmentKey(otherLog, 1000, key.dataKey()), (byte) 1, 7, ByteBuffer.wrap(ciphertext))).isNull();
+        assertThat(cipher.decrypt(new SegmentKey(LOG_ID, 1000, new DataKey(0x01020305, KEY)), (byte) 1, 7,
+                ByteBuffer.wrap(ciphertext))).isNull();
+        assertThat(cipher.decrypt(key, (byte) 2, 7, ByteBuffer.wrap(ciphertext))).isNull();
     }
 
     @Test
     void shouldRejectTruncatedCiphertext() {
-        byte[] sealed = seal(key, 7, "payload");
-        assertThat(cipher.open(key, (byte) 1, 7, ByteBuffer.wrap(sealed, 0, 10))).isNull();
-        assertThat(cipher.open(key, (byte) 1, 7, ByteBuffer.wrap(new byte[0]))).isNull();
+        byte[] ciphertext = encrypt(key, 7, "payload");
+        assertThat(cipher.decrypt(key, (byte) 1, 7, ByteBuffer.wrap(ciphertext, 0, 10))).isNull();
+        assertThat(cipher.decrypt(key, (byte) 1, 7, ByteBuffer.wrap(new byte[0]))).isNull();
     }
 
     @Test
