@@ -302,8 +302,9 @@ class AuthorizationIT {
             all.put("carol", user("carol", List.of("orders-producer")));
             return all;
         });
-        Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> audit().stream().anyMatch(e ->
-                "admin.user.added".equals(e.type())));
+        // carol's entry, not the ones the set-up wrote: the broker picks up the users file within a second or so
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> audit().stream().anyMatch(e -> e.seq() > from
+                && "admin.user.added".equals(e.type()) && "carol".equals(e.resource())));
         broker.stop();
 
         List<String> got = new ArrayList<>();
