@@ -43,6 +43,7 @@ import org.securebroker.server.auth.User;
 import org.securebroker.server.auth.UserStore;
 import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.store.io.FaultyFileLayer;
+import org.securebroker.testing.MutableClock;
 
 /**
  * The admin listener through HTTPS: health, readiness that follows the store, and metrics that
@@ -171,8 +172,9 @@ class AdminIT {
 
     @Test
     void shouldRaiseAuditedAlertsForABruteForceAndABurstOfDenials() throws Exception {
+        MutableClock clock = MutableClock.atSystemTime();
         try (TestBroker broker = new TestBroker(dir.resolve("data"), c -> c.withAlerts(new BrokerConfig.Alerts(
-                Duration.ofMinutes(1), 5, 5, 10, true, 10, 1000)))) {
+                Duration.ofMinutes(1), 5, 5, 10, true, 10, 1000)), clock)) {
             UserStore.load(broker.broker().config().auth().usersFile()).update(all -> {
                 all.put("alice", User.of("alice", PasswordSecrets.derive("a long enough password".toCharArray(),
                         Argon2id.OWASP_MINIMUM, 4096, new SecureRandom()), List.of(), Instant.now()));
@@ -183,7 +185,8 @@ class AdminIT {
                         .trustedCertificates(broker.caCert()).brokerSigningKeys(broker.signingKeys()).reconnect(ReconnectPolicy.never())
                         .credentials("alice", "guess guess guess".toCharArray()).connect());
             }
-            Thread.sleep(2100); // the login throttle holds alice back after 5 failures from this address
+            // the login throttle holds alice back from this address for 1 s after 5 failures; the alert window is 1 min
+            clock.advance(Duration.ofSeconds(2));
             try (BrokerClient alice = BrokerClient.builder().address("localhost", broker.port())
                     .trustedCertificates(broker.caCert()).brokerSigningKeys(broker.signingKeys()).reconnect(ReconnectPolicy.never())
                     .credentials("alice", "a long enough password".toCharArray()).connect()) {

@@ -234,7 +234,16 @@ class AuthorizationIT {
             });
 
             alice.send("orders.eu", Message.of("after"));
-            Thread.sleep(300);
+            // the message waits in bob's subscription for a consumer: had bob's cancelled consumer still been
+            // attached, it would have taken (and acknowledged) it, and it would not reach the one attached now
+            List<String> later = new CopyOnWriteArrayList<>();
+            try (BrokerClient admin = client("admin", broker.adminPassword());
+                 Subscription next = admin.subscribe("orders.eu", "s", m -> {
+                     later.add(m.payloadUtf8());
+                     m.ack();
+                 })) {
+                Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> later.contains("after"));
+            }
             assertThat(received).containsExactly("before");
             assertThat(tookMillis).isLessThan(1000);
             System.out.printf("consumer cancelled %d ms after the reload that revoked its grant%n", tookMillis);
@@ -293,8 +302,9 @@ class AuthorizationIT {
             all.put("carol", user("carol", List.of("orders-producer")));
             return all;
         });
-        Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> audit().stream().anyMatch(e ->
-                "admin.user.added".equals(e.type()) && "carol".equals(e.resource())));
+        // carol's entry, not the ones the set-up wrote: the broker picks up the users file within a second or so
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> audit().stream().anyMatch(e -> e.seq() > from
+                && "admin.user.added".equals(e.type()) && "carol".equals(e.resource())));
         broker.stop();
 
         List<String> got = new ArrayList<>();

@@ -7,9 +7,11 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.AfterEach;
@@ -75,6 +77,8 @@ class BruteForceIT {
         try (RawConnection admin = broker.admin()) {
             long hashesBefore = broker.broker().authenticator().hashesComputed();
             InetAddress attacker = loopback(0, 66);
+            CountDownLatch throttled = new CountDownLatch(1);
+            Semaphore guessed = new Semaphore(0);
             Future<int[]> attack = background.submit(() -> {
                 int refusedEarly = 0;
                 int denied = 0;
@@ -83,15 +87,18 @@ class BruteForceIT {
                     ErrorFrame error = (ErrorFrame) answer;
                     if (error.code() == ErrorCode.TOO_MANY_ATTEMPTS.code()) {
                         refusedEarly++;
+                        throttled.countDown();
                     } else {
                         assertThat(error.code()).isEqualTo(ErrorCode.AUTHENTICATION_FAILED.code());
                         denied++;
                     }
+                    guessed.release();
                 }
                 return new int[] {refusedEarly, denied};
             });
             Future<Long> owner = background.submit(() -> {
-                Thread.sleep(1500);
+                // the owner logs in while the attacker is being held back
+                assertThat(throttled.await(60, TimeUnit.SECONDS)).as("the attack was throttled").isTrue();
                 long t0 = System.nanoTime();
                 Object answer = attempt(loopback(0, 7), "alice", PASSWORD);
                 assertThat(answer).isInstanceOf(AuthOkFrame.class);
@@ -99,12 +106,16 @@ class BruteForceIT {
             });
             int seq = 100;
             while (!attack.isDone()) {
+                // one ping after each guess that finished since the last one: samples spread over the whole attack
+                if (!guessed.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                    continue;
+                }
+                guessed.drainPermits();
                 long t0 = System.nanoTime();
                 admin.send(new PingFrame(seq, seq));
                 assertThat(admin.expect(PongFrame.class).correlationId()).isEqualTo(seq);
                 pingMicros.recordValue((System.nanoTime() - t0) / 1000);
                 seq++;
-                Thread.sleep(20);
             }
             int[] outcome = attack.get();
             long ownerMillis = owner.get();

@@ -31,12 +31,14 @@ import org.securebroker.protocol.frame.PingFrame;
 import org.securebroker.protocol.frame.PongFrame;
 import org.securebroker.server.auth.jwt.JwtForge;
 import org.securebroker.server.config.BrokerConfig;
+import org.securebroker.testing.MutableClock;
 import org.slf4j.LoggerFactory;
 
 /**
  * JWT bearer tokens through the real TLS front end: every known attack is refused with its
  * reason in the server log, roles come from the token, and a session lives only as long as its
- * token unless the client renews it on the same connection.
+ * token unless the client renews it on the same connection. The broker runs on a test clock:
+ * tokens are minted on it, and token lifetimes pass when the test advances it.
  */
 class JwtIT {
 
@@ -46,6 +48,7 @@ class JwtIT {
     @TempDir
     static Path dir;
 
+    private static final MutableClock clock = MutableClock.atSystemTime();
     private static TestBroker broker;
     private static KeyPair rsa;
     private static KeyPair ec;
@@ -71,7 +74,7 @@ class JwtIT {
                 Duration.ofHours(1), Duration.ofSeconds(1), "sub", "roles");
         broker = new TestBroker(dir.resolve("data"), c -> {
             return c.withAuth(c.auth().withJwt(jwt));
-        });
+        }, clock);
         log = new ListAppender<>();
         log.start();
         Logger sessions = (Logger) LoggerFactory.getLogger("org.securebroker.server.session.SessionAuthentication");
@@ -86,7 +89,7 @@ class JwtIT {
     }
 
     private static JwtForge.Token token(String subject, long seconds) {
-        return JwtForge.token(ISSUER, AUDIENCE, subject, Instant.now(), seconds);
+        return JwtForge.token(ISSUER, AUDIENCE, subject, clock.instant(), seconds);
     }
 
     /** Each attempt from its own loopback address, so the per-address back-off does not interfere. */
@@ -104,7 +107,7 @@ class JwtIT {
 
     @Test
     void shouldRefuseEveryKnownAttackWithItsReasonInTheLog() throws Exception {
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         String valid = token("alice", 300).kid("rsa").signRs256(rsa.getPrivate());
         Map<String, String> attacks = new LinkedHashMap<>();
         Map<String, String> reasons = new LinkedHashMap<>();
@@ -193,7 +196,7 @@ class JwtIT {
             try (RawConnection c = connect()) {
                 AuthOkFrame ok = (AuthOkFrame) authenticate(c, t.getValue());
                 assertThat(ok.principal()).as(t.getKey()).isEqualTo("alice");
-                assertThat(ok.sessionExpiresAtMillis()).as(t.getKey()).isGreaterThan(System.currentTimeMillis());
+                assertThat(ok.sessionExpiresAtMillis()).as(t.getKey()).isGreaterThan(clock.millis());
                 c.send(new CreateQueueFrame(3, "jwt-queue", 0, "", 0));
                 assertThat(((ErrorFrame) c.next()).code()).isEqualTo(ErrorCode.NOT_AUTHORIZED.code());
             }
@@ -208,16 +211,21 @@ class JwtIT {
     @Test
     void shouldCloseASessionWhoseTokenExpires() throws Exception {
         try (RawConnection c = connect()) {
-            long t0 = System.currentTimeMillis();
+            long t0 = clock.millis();
             AuthOkFrame ok = (AuthOkFrame) authenticate(c, token("alice", 2).kid("rsa").signRs256(rsa.getPrivate()));
             assertThat(ok.sessionExpiresAtMillis()).isBetween(t0 + 1000, t0 + 3000);
             c.send(new PingFrame(3, 3));
             assertThat(c.next()).isInstanceOf(PongFrame.class);
+            // one millisecond before its expiry the session still serves requests, however long that took in real time
+            clock.advanceToMillis(ok.sessionExpiresAtMillis() - 1);
+            c.send(new PingFrame(4, 4));
+            assertThat(c.next()).isInstanceOf(PongFrame.class);
+            // at expiry the broker ends it by itself, without waiting for a request
+            clock.advanceToMillis(ok.sessionExpiresAtMillis());
             ErrorFrame expired = (ErrorFrame) c.next();
             assertThat(expired.code()).isEqualTo(ErrorCode.SESSION_EXPIRED.code());
             assertThat(expired.correlationId()).isZero();
             assertThat(expired.message()).contains("renew it before expiry");
-            assertThat(System.currentTimeMillis()).isGreaterThanOrEqualTo(ok.sessionExpiresAtMillis());
             assertThat(c.next()).isSameAs(RawConnection.CLOSED);
         }
     }
@@ -225,9 +233,8 @@ class JwtIT {
     @Test
     void shouldKeepASessionThatRenewsItsTokenOnTheSameConnection() throws Exception {
         try (RawConnection c = connect()) {
-            // 3 s: enough for the refused renewals below on a loaded machine, short enough to wait out
             AuthOkFrame first = (AuthOkFrame) authenticate(c, token("alice", 3).kid("rsa").signRs256(rsa.getPrivate()));
-            Thread.sleep(1000);
+            clock.advance(Duration.ofSeconds(1));
             // a token for someone else, or a bad one, is refused and the session keeps its deadline
             c.send(new AuthFrame(10, "JWT", Bytes.utf8(token("mallory", 60).kid("rsa").signRs256(rsa.getPrivate()))));
             ErrorFrame other = (ErrorFrame) c.next();
@@ -240,12 +247,20 @@ class JwtIT {
             assertThat(renewed.correlationId()).isEqualTo(12);
             assertThat(renewed.principal()).isEqualTo("alice");
             assertThat(renewed.sessionExpiresAtMillis()).isGreaterThan(first.sessionExpiresAtMillis());
-            Thread.sleep(Math.max(0, first.sessionExpiresAtMillis() - System.currentTimeMillis()) + 500);
+            // past the first token's expiry the renewed session still serves requests
+            clock.advanceToMillis(first.sessionExpiresAtMillis() + 500);
             c.send(new PingFrame(13, 13));
             assertThat(c.next()).isInstanceOf(PongFrame.class);
+            clock.advanceToMillis(renewed.sessionExpiresAtMillis() - 1);
+            c.send(new PingFrame(14, 14));
+            assertThat(c.next()).isInstanceOf(PongFrame.class);
+            // and at the renewed token's expiry it ends: the next request is not served
+            clock.advanceToMillis(renewed.sessionExpiresAtMillis());
+            c.send(new PingFrame(15, 15));
             ErrorFrame expired = (ErrorFrame) c.next();
             assertThat(expired.code()).isEqualTo(ErrorCode.SESSION_EXPIRED.code());
-            assertThat(System.currentTimeMillis()).isGreaterThanOrEqualTo(renewed.sessionExpiresAtMillis());
+            assertThat(expired.correlationId()).isZero();
+            assertThat(c.next()).isSameAs(RawConnection.CLOSED);
         }
     }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.awaitility.Awaitility;
@@ -30,6 +31,9 @@ import org.securebroker.store.crypto.KeyringFile;
  * from before and after the rotation, reads back.
  */
 class KeyRotationIT {
+
+    /** Sends the load keeps open at a time (the client's send buffer holds 1024). */
+    private static final int IN_FLIGHT = 512;
 
     @TempDir
     Path dir;
@@ -87,19 +91,26 @@ class KeyRotationIT {
                     producer.createQueue(QueueSpec.named(q));
                 }
                 AtomicBoolean running = new AtomicBoolean(true);
+                // the load keeps at most this many sends open: paced by the broker's acknowledgements, and
+                // below the client's send buffer, so no send fails OVERLOADED and the loop never spins
+                Semaphore open = new Semaphore(IN_FLIGHT);
                 CompletableFuture<Void> load = CompletableFuture.runAsync(() -> {
                     int i = 0;
                     while (running.get()) {
                         String payload = "m" + i;
                         String queue = List.of("orders", "billing", "audit-trail").get(i % 3);
-                        producer.sendAsync(queue, Message.of(payload)).thenRun(() -> acknowledged.add(queue + "/" + payload));
-                        if (++i % 200 == 0) {
-                            try {
-                                Thread.sleep(5);
-                            } catch (InterruptedException e) {
-                                return;
-                            }
+                        try {
+                            open.acquire();
+                        } catch (InterruptedException e) {
+                            return;
                         }
+                        producer.sendAsync(queue, Message.of(payload)).whenComplete((receipt, error) -> {
+                            if (error == null) {
+                                acknowledged.add(queue + "/" + payload);
+                            }
+                            open.release();
+                        });
+                        i++;
                     }
                 });
                 Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> acknowledged.size() > 2000);
@@ -127,7 +138,8 @@ class KeyRotationIT {
                 Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> acknowledged.size() > atSigning + 1000);
                 running.set(false);
                 load.get(10, TimeUnit.SECONDS);
-                Thread.sleep(500); // the last acknowledgements arrive
+                // every send has its outcome: the acknowledged set is complete
+                assertThat(open.tryAcquire(IN_FLIGHT, 30, TimeUnit.SECONDS)).isTrue();
 
                 assertThat(broker.broker().store().kekIdsInUse()).as("was " + before).containsExactly(current);
                 assertThat(AuditTrail.entries(auditDir, "key.kek")).extracting(AuditEntry::type)

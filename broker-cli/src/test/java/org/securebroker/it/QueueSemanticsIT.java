@@ -23,21 +23,27 @@ import org.securebroker.protocol.frame.Frame;
 import org.securebroker.protocol.frame.Headers;
 import org.securebroker.protocol.frame.NackFrame;
 import org.securebroker.protocol.frame.OkFrame;
-import org.securebroker.protocol.frame.PingFrame;
-import org.securebroker.protocol.frame.PongFrame;
 import org.securebroker.protocol.frame.PublishFrame;
 import org.securebroker.protocol.frame.PublishMessage;
 import org.securebroker.protocol.frame.PublishOkFrame;
 import org.securebroker.protocol.frame.SubscribeFrame;
 import org.securebroker.protocol.frame.SubscribeOkFrame;
 import org.securebroker.server.config.BrokerConfig;
+import org.securebroker.testing.MutableClock;
 
-/** Queue semantics over real TLS connections, frame by frame. */
+/**
+ * Queue semantics over real TLS connections, frame by frame. The broker runs on a test clock:
+ * ack timeouts, NACK delays and TTLs pass when the test advances it, and what has (not) been
+ * delivered is read up to a barrier instead of after a pause.
+ */
 class QueueSemanticsIT {
+
+    private static final Duration ACK_TIMEOUT = Duration.ofSeconds(1);
 
     @TempDir
     Path dir;
 
+    private final MutableClock clock = MutableClock.atSystemTime();
     private TestBroker broker;
     private final List<RawConnection> connections = new ArrayList<>();
     private int correlation = 100;
@@ -45,7 +51,7 @@ class QueueSemanticsIT {
     @BeforeEach
     void start() throws Exception {
         broker = new TestBroker(dir.resolve("data"), c -> c.withQueues(new BrokerConfig.Queues(false,
-                Duration.ofSeconds(1), c.queues().maxMessageBytes(), c.queues().dedupWindow(), List.of())));
+                ACK_TIMEOUT, c.queues().maxMessageBytes(), c.queues().dedupWindow(), List.of())), clock);
     }
 
     @AfterEach
@@ -81,21 +87,59 @@ class QueueSemanticsIT {
         return c.expect(SubscribeOkFrame.class).consumerId();
     }
 
-    /** The deliveries that arrive within the wait, until a PING sent at the end comes back. */
-    private List<DeliverFrame> drain(RawConnection c, long waitMillis) throws Exception {
-        Thread.sleep(waitMillis);
-        c.send(new PingFrame(correlation++, 1));
+    /**
+     * Every delivery the queue has made to this connection so far. SUBSCRIBE_OK is written by
+     * the queue's own thread, and reaches the connection behind every delivery that thread handed
+     * it before; so what arrives ahead of it is all that the requests answered so far
+     * (publishes, subscribes, credit, acks, NACKs) led to, with no pause to guess at. The barrier
+     * consumer is on a subscription of its own and has no credit: it takes no message and starts
+     * no dispatch on the subscriptions under test. (An ERROR or a PONG would not do: they can be
+     * written on the connection's own thread and overtake deliveries still on their way.)
+     */
+    private List<DeliverFrame> deliveredSoFar(RawConnection c, String queue) throws Exception {
+        int barrier = correlation++;
+        c.send(new SubscribeFrame(barrier, queue, "barrier", 0));
         List<DeliverFrame> out = new ArrayList<>();
         while (true) {
             Object o = c.next();
-            if (o instanceof PongFrame) {
-                return out;
-            }
             if (o instanceof DeliverFrame d) {
                 out.add(d);
+            } else if (o instanceof SubscribeOkFrame ok && ok.correlationId() == barrier) {
+                return out;
             } else {
                 throw new AssertionError("unexpected " + o);
             }
+        }
+    }
+
+    /**
+     * Lets the ack timeout pass on the broker's clock and returns what came back to this
+     * consumer meanwhile. The queue looks for missed ack deadlines about once a second, by its
+     * clock; a probe message, delivered here and left unacknowledged, shows that it has looked
+     * since the clock moved: any other delivery past its deadline is taken back in the same pass
+     * and redelivered ahead of the probe or with it.
+     */
+    private List<DeliverFrame> redeliveredAfterTheAckTimeout(RawConnection c, String queue, int consumer) throws Exception {
+        // the queue has taken what was sent on this connection (the acks) before the clock moves
+        List<DeliverFrame> others = new ArrayList<>(deliveredSoFar(c, queue));
+        long probe = publish(connect(), queue, text("probe")).get(0);
+        awaitDelivery(c, probe, 1, others);
+        clock.advance(ACK_TIMEOUT);
+        awaitDelivery(c, probe, 2, others);
+        c.send(new AckFrame(correlation++, consumer, new long[] {probe}));
+        others.addAll(deliveredSoFar(c, queue));
+        return others;
+    }
+
+    /** Reads deliveries until the {@code count}th of {@code offset}, collecting the others. */
+    private static void awaitDelivery(RawConnection c, long offset, int count, List<DeliverFrame> others)
+            throws Exception {
+        while (true) {
+            DeliverFrame d = c.expect(DeliverFrame.class);
+            if (d.offset() == offset && d.deliveryCount() == count) {
+                return;
+            }
+            others.add(d);
         }
     }
 
@@ -116,9 +160,9 @@ class QueueSemanticsIT {
         for (int i = 0; i < 20; i++) {
             publish(producer, "work", text("job-" + i));
         }
-        List<DeliverFrame> toA = drain(a, 500);
-        List<DeliverFrame> toB = drain(b, 0);
-        List<DeliverFrame> toOther = drain(other, 0);
+        List<DeliverFrame> toA = deliveredSoFar(a, "work");
+        List<DeliverFrame> toB = deliveredSoFar(b, "work");
+        List<DeliverFrame> toOther = deliveredSoFar(other, "work");
         Set<String> shared = new HashSet<>();
         toA.forEach(d -> shared.add(payload(d)));
         toB.forEach(d -> shared.add(payload(d)));
@@ -137,9 +181,9 @@ class QueueSemanticsIT {
             publish(c, "q", text("m" + i));
         }
         int consumer = subscribe(c, "q", "s", 2);
-        assertThat(drain(c, 300)).hasSize(2);
+        assertThat(deliveredSoFar(c, "q")).hasSize(2);
         c.send(new CreditFrame(correlation++, consumer, 1));
-        assertThat(drain(c, 300)).hasSize(1);
+        assertThat(deliveredSoFar(c, "q")).hasSize(1);
     }
 
     @Test
@@ -148,16 +192,22 @@ class QueueSemanticsIT {
         createQueue(c, "q", 0, "", 0);
         publish(c, "q", text("retry-me"));
         int consumer = subscribe(c, "q", "s", 10);
-        DeliverFrame first = drain(c, 200).get(0);
+        DeliverFrame first = c.expect(DeliverFrame.class);
         assertThat(first.deliveryCount()).isEqualTo(1);
-        long nacked = System.nanoTime();
         c.send(new NackFrame(correlation++, consumer, first.offset(), 400));
+        // the queue has taken the NACK (and its delay counts from the clock's time now) before the clock moves
+        assertThat(deliveredSoFar(c, "q")).as("redelivered at once").isEmpty();
+        // the delay runs on the broker's clock: 1 ms short of it, a dispatch (for fresh credit) does not redeliver
+        clock.advance(Duration.ofMillis(399));
+        c.send(new CreditFrame(correlation++, consumer, 1));
+        assertThat(deliveredSoFar(c, "q")).as("redelivered before the NACK's delay").isEmpty();
+        // once it has passed, the message comes back by itself
+        clock.advance(Duration.ofMillis(1));
         DeliverFrame again = c.expect(DeliverFrame.class);
-        assertThat((System.nanoTime() - nacked) / 1_000_000).isGreaterThanOrEqualTo(350);
         assertThat(again.offset()).isEqualTo(first.offset());
         assertThat(again.deliveryCount()).isEqualTo(2);
         c.send(new AckFrame(correlation++, consumer, new long[] {again.offset()}));
-        assertThat(drain(c, 1500)).as("acked messages do not come back").isEmpty();
+        assertThat(redeliveredAfterTheAckTimeout(c, "q", consumer)).as("acked messages do not come back").isEmpty();
     }
 
     @Test
@@ -167,17 +217,18 @@ class QueueSemanticsIT {
         publish(producer, "q", text("m"));
         RawConnection first = connect();
         subscribe(first, "q", "s", 10);
-        assertThat(drain(first, 200)).hasSize(1);
+        assertThat(deliveredSoFar(first, "q")).hasSize(1);
         first.close();
         RawConnection second = connect();
         int consumer = subscribe(second, "q", "s", 10);
         DeliverFrame redelivered = second.expect(DeliverFrame.class);
         assertThat(redelivered.deliveryCount()).isEqualTo(2);
-        // no ack: after the 1 s ack timeout it comes again
+        // no ack: once the ack timeout has passed on the broker's clock it comes again
+        clock.advance(ACK_TIMEOUT);
         DeliverFrame afterTimeout = second.expect(DeliverFrame.class);
         assertThat(afterTimeout.deliveryCount()).isEqualTo(3);
         second.send(new AckFrame(correlation++, consumer, new long[] {afterTimeout.offset()}));
-        assertThat(drain(second, 1500)).isEmpty();
+        assertThat(redeliveredAfterTheAckTimeout(second, "q", consumer)).isEmpty();
     }
 
     @Test
@@ -191,7 +242,7 @@ class QueueSemanticsIT {
             assertThat(d.deliveryCount()).isEqualTo(attempt);
             c.send(new NackFrame(correlation++, consumer, d.offset(), 0));
         }
-        assertThat(drain(c, 300)).isEmpty();
+        assertThat(deliveredSoFar(c, "orders")).isEmpty();
         subscribe(c, "orders.dlq", "ops", 10);
         DeliverFrame dead = c.expect(DeliverFrame.class);
         assertThat(payload(dead)).isEqualTo("poison");
@@ -209,13 +260,13 @@ class QueueSemanticsIT {
         PublishMessage lasting = new PublishMessage("", 0, 60_000, Headers.EMPTY, Bytes.utf8("fresh"), Bytes.EMPTY);
         publish(c, "short", brief, lasting);
         publish(c, "kept", brief);
-        Thread.sleep(400);
+        clock.advance(Duration.ofMillis(400));
         int consumer = subscribe(c, "short", "s", 10);
-        List<DeliverFrame> delivered = drain(c, 300);
+        List<DeliverFrame> delivered = deliveredSoFar(c, "short");
         assertThat(delivered).extracting(QueueSemanticsIT::payload).containsExactly("fresh");
         c.send(new AckFrame(correlation++, consumer, new long[] {delivered.get(0).offset()}));
         subscribe(c, "kept", "s", 10);
-        assertThat(drain(c, 300)).isEmpty();
+        assertThat(deliveredSoFar(c, "kept")).isEmpty();
         subscribe(c, "kept.dlq", "s", 10);
         DeliverFrame dead = c.expect(DeliverFrame.class);
         assertThat(dead.headers().getUtf8("x-dead-letter-reason")).contains("expired");
@@ -236,7 +287,7 @@ class QueueSemanticsIT {
             assertThat(r.offset()).isEqualTo(first.results().get(0).offset());
         });
         subscribe(c, "q", "s", 10);
-        assertThat(drain(c, 300)).hasSize(1);
+        assertThat(deliveredSoFar(c, "q")).hasSize(1);
         broker.restart();
         RawConnection after = connect();
         after.send(new PublishFrame(correlation++, "q", List.of(m)));
@@ -251,14 +302,15 @@ class QueueSemanticsIT {
             publish(c, "q", text("m" + i));
         }
         int consumer = subscribe(c, "q", "s", 100);
-        List<DeliverFrame> got = drain(c, 300);
+        List<DeliverFrame> got = deliveredSoFar(c, "q");
         assertThat(got).hasSize(6);
         c.send(new AckFrame(correlation++, consumer, new long[] {got.get(0).offset(), got.get(1).offset(), got.get(4).offset()}));
-        drain(c, 200);
+        // the queue has taken the acks before the restart (which then makes them durable)
+        assertThat(deliveredSoFar(c, "q")).isEmpty();
         broker.restart();
         RawConnection after = connect();
         subscribe(after, "q", "s", 100);
-        assertThat(drain(after, 500)).extracting(QueueSemanticsIT::payload).containsExactly("m2", "m3", "m5");
+        assertThat(deliveredSoFar(after, "q")).extracting(QueueSemanticsIT::payload).containsExactly("m2", "m3", "m5");
     }
 
     @Test
@@ -267,7 +319,7 @@ class QueueSemanticsIT {
         createQueue(c, "q", 0, "", 0);
         publish(c, "q", text("a"), text("b"));
         int consumer = subscribe(c, "q", "s", 1);
-        drain(c, 200);
+        assertThat(deliveredSoFar(c, "q")).hasSize(1);
         c.send(new AckFrame(55, consumer, new long[] {1}));
         Frame reply = (Frame) c.next();
         assertThat(reply).isInstanceOf(ErrorFrame.class);

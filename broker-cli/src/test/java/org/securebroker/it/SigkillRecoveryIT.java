@@ -12,9 +12,14 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.securebroker.protocol.frame.AckFrame;
@@ -22,8 +27,6 @@ import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.protocol.frame.CreateQueueFrame;
 import org.securebroker.protocol.frame.DeliverFrame;
 import org.securebroker.protocol.frame.OkFrame;
-import org.securebroker.protocol.frame.PingFrame;
-import org.securebroker.protocol.frame.PongFrame;
 import org.securebroker.protocol.frame.PublishFrame;
 import org.securebroker.protocol.frame.PublishMessage;
 import org.securebroker.protocol.frame.PublishOkFrame;
@@ -75,14 +78,17 @@ class SigkillRecoveryIT {
                 c.send(new AckFrame(200 + i, consumer, new long[] {d.offset()}));
                 consumedAndAcked.add(new String(d.payload().toByteArray(), StandardCharsets.UTF_8));
             }
-            c.send(new PingFrame(300, 1));
-            c.expect(PongFrame.class);
-            Thread.sleep(300); // past the acknowledgement sync interval (10 ms): those acks are durable
+            // Those acks must be durable before the kill. A new subscription is created durably before its
+            // SUBSCRIBE_OK (the queue's thread waits for the subscription journal's fsync), and the journal is
+            // written in order, behind the acks the queue's thread recorded before: its answer means they are on disk.
+            c.send(new SubscribeFrame(300, "q", "barrier", 0));
+            c.expect(SubscribeOkFrame.class);
         }
-        // a producer pipelining publishes while the broker dies
+        // a producer publishing while the broker dies: killed once it is well under way
+        CountDownLatch underWay = new CountDownLatch(100);
         Thread killer = new Thread(() -> {
             try {
-                Thread.sleep(300);
+                underWay.await();
             } catch (InterruptedException ignored) {
                 Thread.currentThread().interrupt();
             }
@@ -98,6 +104,11 @@ class SigkillRecoveryIT {
                     break;
                 }
                 acked.put(ok.results().get(0).offset(), "late-" + i);
+                underWay.countDown();
+            }
+        } finally {
+            while (underWay.getCount() > 0) { // the producer stopped early: the killer must not wait forever
+                underWay.countDown();
             }
         }
         killer.join();
@@ -108,18 +119,35 @@ class SigkillRecoveryIT {
             c.login("admin", password);
             c.send(new SubscribeFrame(5, "q", "s", 100_000));
             c.expect(SubscribeOkFrame.class);
-            c.send(new PingFrame(6, 1));
             Map<Long, String> delivered = new HashMap<>();
-            Thread.sleep(1000);
-            c.send(new PingFrame(7, 2));
+            Set<Long> expected = new HashSet<>();
+            acked.forEach((offset, payload) -> {
+                if (!consumedAndAcked.contains(payload)) {
+                    expected.add(offset);
+                }
+            });
+            // every acknowledged publish arrives, and then a barrier from the queue's thread (see above) collects
+            // whatever else it has delivered by then
+            while (!delivered.keySet().containsAll(expected)) {
+                DeliverFrame d;
+                try {
+                    d = c.expect(DeliverFrame.class);
+                } catch (AssertionError silence) {
+                    Set<Long> missing = new TreeSet<>(expected);
+                    missing.removeAll(delivered.keySet());
+                    throw new AssertionError("acknowledged publishes not delivered after the restart: offsets " + missing,
+                            silence);
+                }
+                delivered.put(d.offset(), new String(d.payload().toByteArray(), StandardCharsets.UTF_8));
+            }
+            c.send(new SubscribeFrame(6, "q", "barrier", 0));
             while (true) {
                 Object o = c.next();
-                if (o instanceof PongFrame p && p.payload() == 2) {
+                if (o instanceof SubscribeOkFrame ok && ok.correlationId() == 6) {
                     break;
                 }
-                if (o instanceof DeliverFrame d) {
-                    delivered.put(d.offset(), new String(d.payload().toByteArray(), StandardCharsets.UTF_8));
-                }
+                DeliverFrame d = (DeliverFrame) o;
+                delivered.put(d.offset(), new String(d.payload().toByteArray(), StandardCharsets.UTF_8));
             }
             for (Map.Entry<Long, String> e : acked.entrySet()) {
                 if (consumedAndAcked.contains(e.getValue())) {
@@ -142,18 +170,26 @@ class SigkillRecoveryIT {
         pb.redirectErrorStream(true);
         pb.redirectOutput(dir.resolve("broker-" + System.nanoTime() + ".log").toFile());
         Process p = pb.start();
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (System.currentTimeMillis() < deadline) {
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                return p;
-            } catch (IOException notYet) {
-                if (!p.isAlive()) {
-                    throw new AssertionError("the broker exited with " + p.exitValue());
-                }
-                Thread.sleep(100);
-            }
+        try {
+            Awaitility.await("the broker listening on port " + port).atMost(30, TimeUnit.SECONDS)
+                    .pollInterval(100, TimeUnit.MILLISECONDS).until(() -> {
+                        if (!p.isAlive()) {
+                            throw new AssertionError("the broker exited with " + p.exitValue());
+                        }
+                        return listening(port);
+                    });
+        } catch (Throwable e) {
+            p.destroyForcibly();
+            throw e;
         }
-        p.destroyForcibly();
-        throw new AssertionError("the broker did not start listening within 30 s");
+        return p;
+    }
+
+    private static boolean listening(int port) {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            return true;
+        } catch (IOException notYet) {
+            return false;
+        }
     }
 }

@@ -7,24 +7,38 @@ import java.time.Clock;
 import java.util.function.UnaryOperator;
 import org.securebroker.server.Bootstrap;
 import org.securebroker.server.Broker;
+import org.securebroker.server.BrokerContext;
 import org.securebroker.server.auth.Argon2id;
 import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.server.config.ConfigLoader;
 
-/** A bootstrapped data directory and a broker on an ephemeral loopback port. */
+/**
+ * A bootstrapped data directory and a broker on an ephemeral loopback port. The broker reads the
+ * system clock, or a clock the test holds (a {@link org.securebroker.testing.MutableClock}) when
+ * the test needs broker time to pass: it advances that clock instead of sleeping. The data
+ * directory (certificates, keys) is always made with the system clock, since TLS clients check
+ * certificates against real time.
+ */
 public final class TestBroker implements AutoCloseable {
 
     private final Path dataDir;
     private final UnaryOperator<BrokerConfig> tweak;
+    private final Clock clock;
     private Broker broker;
 
-    public TestBroker(Path dataDir, UnaryOperator<BrokerConfig> tweak) throws Exception {
+    /** A broker that reads {@code clock} for all its time, also after {@link #restart()}. */
+    public TestBroker(Path dataDir, UnaryOperator<BrokerConfig> tweak, Clock clock) throws Exception {
         this.dataDir = dataDir;
         this.tweak = tweak;
+        this.clock = clock;
         if (!Bootstrap.isInitialized(dataDir)) {
             Bootstrap.init(dataDir, Argon2id.OWASP_MINIMUM, new SecureRandom(), Clock.systemUTC());
         }
         start();
+    }
+
+    public TestBroker(Path dataDir, UnaryOperator<BrokerConfig> tweak) throws Exception {
+        this(dataDir, tweak, Clock.systemUTC());
     }
 
     public TestBroker(Path dataDir) throws Exception {
@@ -41,7 +55,7 @@ public final class TestBroker implements AutoCloseable {
     }
 
     public void start() {
-        broker = Broker.start(tweak.apply(config(dataDir)));
+        broker = Broker.start(tweak.apply(config(dataDir)), BrokerContext.system().withClock(clock));
     }
 
     public void stop() {

@@ -35,12 +35,17 @@ import org.slf4j.LoggerFactory;
  * re-authentication (AUTH JWT on the open session). Mechanism steps may complete on other
  * threads; their results are handled on the channel's event loop.
  *
+ * <p>Expiry is judged by the injected clock alone: the deadline timer only says when to look,
+ * and every frame on the open session looks too (see {@link #endIfExpired()}).
+ *
  * <p>Thread-safety: not thread-safe; used on the channel's event loop only, except
  * {@link #identity()}, which any thread may read.
  */
 final class SessionAuthentication {
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionAuthentication.class);
+    /** How long a deadline timer that fired before the clock reached the deadline waits, at most, to look again. */
+    static final long RECHECK_MILLIS = 1000;
 
     /** What the session does with the outcomes. */
     interface Outcome {
@@ -260,15 +265,48 @@ final class SessionAuthentication {
         if (at == 0) {
             return;
         }
-        long delay = Math.max(0, at - clock.millis());
-        deadline = ctx.executor().schedule(() -> {
-            Identity who = identity;
-            LOG.info("{}: session of '{}' expired at {} without re-authentication; closing", ctx.channel().remoteAddress(),
-                    who.principal(), Instant.ofEpochMilli(who.expiresAtMillis()));
-            listener.sessionExpired(ctx.channel(), who.principal(), who.mechanism());
-            outcome.expired("the session expired at " + Instant.ofEpochMilli(who.expiresAtMillis())
-                    + "; renew it before expiry by sending AUTH " + mechanism.name() + " with a fresh token");
-        }, delay, TimeUnit.MILLISECONDS);
+        armDeadline(at - clock.millis());
+    }
+
+    private void armDeadline(long delayMillis) {
+        deadline = ctx.executor().schedule(this::deadlineReached, Math.max(0, delayMillis), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The deadline timer fired. The clock, not the timer, decides: the timer counts elapsed time
+     * from when it was armed, while the deadline is a time on the clock (the token's {@code exp}),
+     * and the two part when the wall clock is stepped, or when a test drives the clock. If the
+     * clock has not reached the deadline, the timer looks again when it should have, and at the
+     * latest in {@value #RECHECK_MILLIS} ms, so the session still ends within that of its expiry.
+     */
+    private void deadlineReached() {
+        deadline = null;
+        long at = identity.expiresAtMillis();
+        if (at != 0 && !endIfExpired()) {
+            armDeadline(Math.min(at - clock.millis(), RECHECK_MILLIS));
+        }
+    }
+
+    /**
+     * Ends the session if the clock has reached its deadline. Called by the deadline timer and
+     * for every frame on the open session, so no request is served after expiry even when the
+     * timer runs late.
+     *
+     * @return whether the session expired (it is closing and the frame must be dropped)
+     */
+    boolean endIfExpired() {
+        Identity who = identity;
+        long at = who == null ? 0 : who.expiresAtMillis();
+        if (at == 0 || clock.millis() < at) {
+            return false;
+        }
+        cancel();
+        LOG.info("{}: session of '{}' expired at {} without re-authentication; closing", ctx.channel().remoteAddress(),
+                who.principal(), Instant.ofEpochMilli(at));
+        listener.sessionExpired(ctx.channel(), who.principal(), who.mechanism());
+        outcome.expired("the session expired at " + Instant.ofEpochMilli(at)
+                + "; renew it before expiry by sending AUTH " + mechanism.name() + " with a fresh token");
+        return true;
     }
 
     /** Stops the deadline timer (the connection closed). */

@@ -228,7 +228,12 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                     unexpected(frame, "authenticate first (AUTH)");
                 }
             }
-            case OPEN -> command(frame);
+            case OPEN -> {
+                // the deadline timer may not have run yet: the clock says whether the session is still valid
+                if (!auth.endIfExpired()) {
+                    command(frame);
+                }
+            }
             default -> {
                 // AWAIT_TLS cannot receive frames; CLOSED drops what is still in flight
             }

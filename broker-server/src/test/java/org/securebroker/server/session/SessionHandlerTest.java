@@ -2,6 +2,7 @@ package org.securebroker.server.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +14,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,7 +34,10 @@ import org.securebroker.protocol.frame.ErrorFrame;
 import org.securebroker.protocol.frame.HelloFrame;
 import org.securebroker.protocol.frame.HelloOkFrame;
 import org.securebroker.protocol.frame.PingFrame;
+import org.securebroker.protocol.frame.PongFrame;
 import org.securebroker.server.auth.Argon2id;
+import org.securebroker.server.auth.AuthMechanism;
+import org.securebroker.server.auth.AuthStep;
 import org.securebroker.server.auth.AuthSecrets;
 import org.securebroker.server.auth.LoginThrottle;
 import org.securebroker.server.auth.Mechanisms;
@@ -45,8 +51,10 @@ import org.securebroker.server.auth.PasswordAuthenticator;
 import org.securebroker.server.auth.User;
 import org.securebroker.server.auth.UserStore;
 import org.securebroker.server.config.BrokerConfig;
+import org.securebroker.server.identity.Identity;
 import org.securebroker.server.session.ConnectionListener;
 import org.securebroker.server.net.Pipeline;
+import org.securebroker.testing.MutableClock;
 
 /** The session state machine without sockets. */
 class SessionHandlerTest {
@@ -55,6 +63,7 @@ class SessionHandlerTest {
     Path dir;
 
     private PasswordAuthenticator authenticator;
+    private UserStore users;
     private EmbeddedChannel channel;
 
     @BeforeEach
@@ -64,7 +73,7 @@ class SessionHandlerTest {
             tearDown();
         }
         Path file = dir.resolve("users.json");
-        UserStore users = Files.exists(file) ? UserStore.load(file) : UserStore.create(file, List.of(User.of("alice",
+        users = Files.exists(file) ? UserStore.load(file) : UserStore.create(file, List.of(User.of("alice",
                 PasswordSecrets.derive("alice-password".toCharArray(), Argon2id.OWASP_MINIMUM, 4096, random), List.of(),
                 Instant.now())));
         authenticator = new PasswordAuthenticator(users, Argon2id.OWASP_MINIMUM, 4096, 1, 4, random);
@@ -212,6 +221,101 @@ class SessionHandlerTest {
             channel.writeInbound(new AuthFrame(7, Scram.MECHANISM, Bytes.utf8(first)));
             assertThat(outbound(ErrorFrame.class).code()).as(first).isEqualTo(ErrorCode.AUTHENTICATION_FAILED.code());
         }
+    }
+
+    /** A session that authenticates with a token valid until {@code expiresAt} on {@code clock}; both timer and clock stand still. */
+    private void openTokenSession(MutableClock clock, Instant expiresAt, ConnectionListener listener) {
+        AuthMechanism token = new AuthMechanism() {
+            @Override
+            public String name() {
+                return "TOKEN";
+            }
+
+            @Override
+            public Exchange start(org.securebroker.server.auth.ConnectionInfo connection) {
+                return message -> CompletableFuture.completedFuture(new AuthStep.Success(
+                        new Identity("alice", List.of(), "TOKEN", expiresAt.toEpochMilli(), false), new byte[0]));
+            }
+        };
+        tearDown();
+        authenticator = new PasswordAuthenticator(users, Argon2id.OWASP_MINIMUM, 4096, 1, 4, new SecureRandom());
+        SessionSettings settings = new SessionSettings("test", Duration.ofSeconds(5), Duration.ofSeconds(5), 1 << 20, 100, clock);
+        channel = new EmbeddedChannel();
+        channel.freezeTime();
+        channel.pipeline().addLast(Pipeline.FRAME_DECODER, new FrameDecoder())
+                .addLast(Pipeline.SESSION, new SessionHandler(settings, new Mechanisms(List.of(token), token), null,
+                        listener, () -> { }, AccessControl.unenforcedForBenchmarks(PolicyHolder.fixed(Policy.defaults()),
+                        users, clock)));
+        channel.pipeline().fireUserEventTriggered(SslHandshakeCompletionEvent.SUCCESS);
+        channel.writeInbound(new HelloFrame(1, 1, 1, 1 << 20, "c"));
+        outbound(HelloOkFrame.class);
+        channel.writeInbound(new AuthFrame(2, "TOKEN", Bytes.EMPTY));
+        assertThat(outbound(AuthOkFrame.class).sessionExpiresAtMillis()).isEqualTo(expiresAt.toEpochMilli());
+    }
+
+    private static ConnectionListener countingExpiries(AtomicInteger expiries) {
+        return new ConnectionListener() {
+            @Override
+            public void sessionExpired(Channel channel, String principal, String mechanism) {
+                expiries.incrementAndGet();
+            }
+        };
+    }
+
+    private void assertExpired(AtomicInteger expiries) {
+        ErrorFrame error = outbound(ErrorFrame.class);
+        assertThat(error.code()).isEqualTo(ErrorCode.SESSION_EXPIRED.code());
+        assertThat(error.correlationId()).isZero();
+        assertThat(error.message()).contains("renew it before expiry by sending AUTH TOKEN");
+        channel.runPendingTasks();
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(expiries).hasValue(1);
+    }
+
+    @Test
+    void shouldEndATokenSessionAtItsDeadline() {
+        MutableClock clock = MutableClock.at(Instant.parse("2026-11-28T10:00:00Z"));
+        AtomicInteger expiries = new AtomicInteger();
+        openTokenSession(clock, clock.instant().plusSeconds(60), countingExpiries(expiries));
+        clock.advance(Duration.ofSeconds(60));
+        channel.advanceTimeBy(60, TimeUnit.SECONDS);
+        channel.runPendingTasks();
+        assertExpired(expiries);
+    }
+
+    @Test
+    void shouldKeepASessionWhoseTimerFiresBeforeTheClockReachesTheDeadline() {
+        MutableClock clock = MutableClock.at(Instant.parse("2026-11-28T10:00:00Z"));
+        AtomicInteger expiries = new AtomicInteger();
+        openTokenSession(clock, clock.instant().plusSeconds(60), countingExpiries(expiries));
+        // the timer's 60 s have passed, the clock's have not (a wall clock stepped back, or a test's clock)
+        channel.advanceTimeBy(60, TimeUnit.SECONDS);
+        channel.runPendingTasks();
+        assertThat(channel.isOpen()).isTrue();
+        assertThat(channel.outboundMessages()).isEmpty();
+        channel.writeInbound(new PingFrame(3, 3));
+        assertThat(outbound(PongFrame.class).correlationId()).isEqualTo(3);
+        // once the clock gets there, the timer that looks again ends the session within its recheck interval
+        clock.advance(Duration.ofSeconds(60));
+        channel.advanceTimeBy(SessionAuthentication.RECHECK_MILLIS, TimeUnit.MILLISECONDS);
+        channel.runPendingTasks();
+        assertExpired(expiries);
+    }
+
+    @Test
+    void shouldServeFramesUntilTheLastMillisecondAndRefuseTheFirstOneAfterTheDeadline() {
+        MutableClock clock = MutableClock.at(Instant.parse("2026-11-28T10:00:00Z"));
+        AtomicInteger expiries = new AtomicInteger();
+        Instant deadline = clock.instant().plusSeconds(60);
+        openTokenSession(clock, deadline, countingExpiries(expiries));
+        clock.advanceTo(deadline.minusMillis(1));
+        channel.writeInbound(new PingFrame(3, 3));
+        assertThat(outbound(PongFrame.class).correlationId()).isEqualTo(3);
+        // the clock passes the deadline while the timer has not fired: the next frame is not served
+        clock.advanceTo(deadline);
+        channel.writeInbound(new PingFrame(4, 4));
+        assertExpired(expiries);
+        assertThat(channel.outboundMessages()).as("no PONG after expiry").isEmpty();
     }
 
     private static String utf8(Bytes bytes) {
