@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -27,6 +28,7 @@ import org.securebroker.store.crypto.KeyWrapper;
 import org.securebroker.store.crypto.Keyring;
 import org.securebroker.store.crypto.KeyringFile;
 import org.securebroker.store.crypto.WrappedDataKey;
+import org.securebroker.store.record.StoredRecord;
 import org.securebroker.store.segment.RecordFormat;
 import org.securebroker.store.segment.Segment;
 import org.securebroker.store.segment.SegmentHeader;
@@ -71,7 +73,7 @@ class CrashTest {
                 }
             }
             recordNonces(storeDir, keyring);
-            try (Store store = Store.open(StoreConfig.builder(storeDir).segmentBytes(CrashWorker.SEGMENT_BYTES).build(), keyring)) {
+            try (Store store = Store.open(StoreConfig.builder(storeDir, Clock.systemUTC(), new SecureRandom()).segmentBytes(CrashWorker.SEGMENT_BYTES).build(), keyring)) {
                 RecoveryReport.LogReport report = store.recoveryReport().log("crash");
                 assertThat(report.quarantined()).as("a crash must not look like corruption").isEmpty();
                 tornTails += report.truncatedBytes() > 0 ? 1 : 0;
@@ -134,6 +136,8 @@ class CrashTest {
                 lines.wait(100);
             }
         }
+        // unavoidable: the child must be killed at a random moment of real time while it writes,
+        // which is what the test is about (no clock of ours runs inside the child's fsyncs)
         Thread.sleep(killAfterMillis);
         process.destroyForcibly();
         assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
