@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -110,7 +111,7 @@ public final class StoreBenchmark {
             }
         };
         Result result;
-        try (Store store = Store.open(StoreConfig.builder(storeDir).listener(listener).build(), Keyring.of(Kek.of("bench", kek)))) {
+        try (Store store = Store.open(StoreConfig.builder(storeDir, Clock.systemUTC(), new SecureRandom()).listener(listener).build(), Keyring.of(Kek.of("bench", kek)))) {
             Log log = store.createLog("bench");
             result = run("store", threads, size, warmup, seconds, log::append);
         }

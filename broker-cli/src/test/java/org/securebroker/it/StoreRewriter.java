@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,7 +15,7 @@ import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.server.message.MessageEnvelope;
 import org.securebroker.store.Store;
 import org.securebroker.store.StoreConfig;
-import org.securebroker.store.StoredRecord;
+import org.securebroker.store.record.StoredRecord;
 import org.securebroker.store.crypto.Keyring;
 import org.securebroker.store.crypto.KeyringFile;
 
@@ -33,7 +35,7 @@ final class StoreRewriter {
     StoreRewriter(Path dataDir) {
         this.dataDir = dataDir;
         this.keyring = KeyringFile.load(dataDir.resolve(BrokerConfig.Layout.KEK_FILE));
-        try (Store store = Store.open(StoreConfig.builder(dataDir.resolve("store")).build(), keyring)) {
+        try (Store store = Store.open(StoreConfig.builder(dataDir.resolve("store"), Clock.systemUTC(), new SecureRandom()).build(), keyring)) {
             for (String name : store.logNames()) {
                 List<byte[]> records = new ArrayList<>();
                 long from = store.requireLog(name).startOffset();
@@ -78,7 +80,7 @@ final class StoreRewriter {
     /** Writes every log again, with the changes, in place of the old store. */
     void write() throws IOException {
         Path fresh = dataDir.resolve("store.rewritten");
-        try (Store store = Store.open(StoreConfig.builder(fresh).build(), keyring)) {
+        try (Store store = Store.open(StoreConfig.builder(fresh, Clock.systemUTC(), new SecureRandom()).build(), keyring)) {
             for (Map.Entry<String, List<byte[]>> log : logs.entrySet()) {
                 store.createLog(log.getKey());
                 for (byte[] record : log.getValue()) {

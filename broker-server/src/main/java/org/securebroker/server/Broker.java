@@ -44,11 +44,11 @@ import org.securebroker.server.session.ConnectionListener;
 import org.securebroker.server.session.SessionHandler;
 import org.securebroker.server.session.SessionSettings;
 import org.securebroker.server.tls.TlsMaterial;
-import org.securebroker.store.OffsetRange;
+import org.securebroker.store.record.OffsetRange;
 import org.securebroker.store.RetentionPolicy;
 import org.securebroker.store.Store;
 import org.securebroker.store.StoreConfig;
-import org.securebroker.store.StoreException;
+import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.StoreListener;
 import org.securebroker.store.crypto.Keyring;
 import org.securebroker.store.crypto.KeyringFile;
@@ -151,7 +151,7 @@ public final class Broker implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
-        Store store = Store.open(StoreConfig.builder(config.storeDir())
+        Store store = Store.open(StoreConfig.builder(config.storeDir(), clock, context.random())
                 .segmentBytes(s.segmentBytes())
                 .maxRecordBytes(config.queues().maxMessageBytes())
                 .maxBatchBytes(Math.max(8 << 20, config.queues().maxMessageBytes() * 2))
@@ -159,8 +159,6 @@ public final class Broker implements AutoCloseable {
                 .retention(retention)
                 .listener(metrics.storeListener(new StoreLog()))
                 .fileLayer(context.files())
-                .clock(clock)
-                .random(context.random())
                 .sealer(signer)
                 .build(), keyring);
         UserStore users = null;

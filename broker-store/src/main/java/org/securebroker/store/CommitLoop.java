@@ -14,6 +14,7 @@ import org.securebroker.store.commit.Committer;
 import org.securebroker.store.commit.GroupCommit;
 import org.securebroker.store.commit.Round;
 import org.securebroker.store.crypto.RecordCipher;
+import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.segment.RecordFormat;
 import org.securebroker.store.segment.Segment;
 import org.slf4j.Logger;

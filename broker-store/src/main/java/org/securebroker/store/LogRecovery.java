@@ -14,6 +14,7 @@ import org.securebroker.store.crypto.DataKey;
 import org.securebroker.store.crypto.DataKeyFile;
 import org.securebroker.store.crypto.SegmentKey;
 import org.securebroker.store.crypto.WrappedDataKey;
+import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.io.Closeables;
 import org.securebroker.store.io.FileLayer;
 import org.securebroker.store.io.StorageChannel;

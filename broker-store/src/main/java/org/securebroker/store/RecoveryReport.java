@@ -1,6 +1,7 @@
 package org.securebroker.store;
 
 import java.util.List;
+import org.securebroker.store.record.OffsetRange;
 
 /**
  * What opening the store found and did: per log, the torn tail cut from its last segment and

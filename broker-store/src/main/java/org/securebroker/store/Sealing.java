@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.securebroker.store.CommitLoop.Append;
+import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.segment.RecordFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

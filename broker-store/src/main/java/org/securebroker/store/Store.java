@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 import org.securebroker.store.crypto.Keyring;
+import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.io.Closeables;
 import org.securebroker.store.subscription.SubscriptionStore;
 import org.slf4j.Logger;

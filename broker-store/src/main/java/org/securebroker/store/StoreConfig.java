@@ -55,8 +55,12 @@ public record StoreConfig(
         return sealer == null ? 0 : sealer.maxSealBytes();
     }
 
-    public static Builder builder(Path directory) {
-        return new Builder(directory);
+    /**
+     * A builder for a store in {@code directory} that reads time from {@code clock} (retention,
+     * key ages) and draws keys and nonces from {@code random}: the store has no source of its own.
+     */
+    public static Builder builder(Path directory, Clock clock, SecureRandom random) {
+        return new Builder(directory).clock(clock).random(random);
     }
 
     /** Collects settings; {@link #build()} validates them all at once. */
@@ -72,7 +76,7 @@ public record StoreConfig(
         private Duration subscriptionSyncInterval = Duration.ofMillis(10);
         private long subscriptionCompactBytes = 16L * 1024 * 1024;
         private FileLayer fileLayer = DefaultFileLayer.INSTANCE;
-        private Clock clock = Clock.systemUTC();
+        private Clock clock;
         private SecureRandom random;
         private StoreListener listener = StoreListener.NONE;
         private RecordSealer sealer;
@@ -200,7 +204,7 @@ public record StoreConfig(
             return new StoreConfig(directory, segmentBytes, maxRecordBytes, maxBatchBytes, maxPendingBytes, indexInterval,
                     retention, retentionCheckInterval, subscriptionSyncInterval, subscriptionCompactBytes,
                     Objects.requireNonNull(fileLayer, "fileLayer"), Objects.requireNonNull(clock, "clock"),
-                    random != null ? random : new SecureRandom(), Objects.requireNonNull(listener, "listener"), sealer);
+                    Objects.requireNonNull(random, "random"), Objects.requireNonNull(listener, "listener"), sealer);
         }
     }
 }

@@ -1,6 +1,8 @@
 package org.securebroker.store;
 
 import java.nio.file.Path;
+import org.securebroker.store.failure.StoreException;
+import org.securebroker.store.record.OffsetRange;
 
 /**
  * Events the store reports to its owner (the broker audits and counts them). Callbacks run on

@@ -15,6 +15,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.securebroker.store.crypto.Kek;
 import org.securebroker.store.crypto.Keyring;
+import org.securebroker.store.failure.RecordCorruptedException;
+import org.securebroker.store.failure.StoreException;
+import org.securebroker.store.record.OffsetRange;
+import org.securebroker.store.record.StoredRecord;
 import org.securebroker.store.segment.RecordFormat;
 
 /**

@@ -4,6 +4,8 @@ import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +28,7 @@ public final class CrashWorker {
         Path dir = Path.of(args[0]);
         String run = args[1];
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8);
-        Store store = Store.open(StoreConfig.builder(dir).segmentBytes(SEGMENT_BYTES).build(),
+        Store store = Store.open(StoreConfig.builder(dir, Clock.systemUTC(), new SecureRandom()).segmentBytes(SEGMENT_BYTES).build(),
                 KeyringFile.fromEnvironment(KeyringFile.DEFAULT_ENV_VARIABLE, System.getenv()));
         Log log = store.log("crash").orElseGet(() -> store.createLog("crash"));
         log.subscriptions().create("s", 0).join();

@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.securebroker.store.crypto.Keyring;
+import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.io.FaultyFileLayer;
+import org.securebroker.store.record.StoredRecord;
 
 /** The failure rules: no ack after a failed fsync, fail-stop, and a full disk that corrupts nothing. */
 class FailureTest {

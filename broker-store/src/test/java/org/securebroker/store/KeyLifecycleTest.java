@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.securebroker.store.crypto.Kek;
 import org.securebroker.store.crypto.Keyring;
 import org.securebroker.store.crypto.KeyringFile;
+import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.io.DefaultFileLayer;
 
 /** KEK rotation with rewrap, and crypto-shredding of deleted logs. */

@@ -21,6 +21,8 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.securebroker.store.crypto.Keyring;
+import org.securebroker.store.failure.StoreException;
+import org.securebroker.store.record.StoredRecord;
 
 class SealerTest {
 

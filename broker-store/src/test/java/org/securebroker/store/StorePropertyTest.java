@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.securebroker.store.crypto.Keyring;
+import org.securebroker.store.failure.StoreException;
+import org.securebroker.store.record.StoredRecord;
 import org.securebroker.testing.Gen;
 import org.securebroker.testing.PropertyCheck;
 

@@ -18,6 +18,8 @@ import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.securebroker.store.crypto.Keyring;
+import org.securebroker.store.failure.StoreException;
+import org.securebroker.store.record.StoredRecord;
 import org.securebroker.store.subscription.Subscriptions;
 
 class StoreTest {

@@ -6,11 +6,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import org.securebroker.store.crypto.Kek;
 import org.securebroker.store.crypto.Keyring;
+import org.securebroker.store.record.StoredRecord;
 
 /** Shared helpers for store tests. */
 public final class TestStores {
@@ -31,7 +33,7 @@ public final class TestStores {
     }
 
     public static StoreConfig.Builder config(Path dir) {
-        return StoreConfig.builder(dir).subscriptionSyncInterval(Duration.ofMillis(1));
+        return StoreConfig.builder(dir, Clock.systemUTC(), new SecureRandom()).subscriptionSyncInterval(Duration.ofMillis(1));
     }
 
     public static ByteBuffer utf8(String s) {

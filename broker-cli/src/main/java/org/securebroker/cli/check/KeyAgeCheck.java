@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.server.config.BrokerConfig.Layout;
-import org.securebroker.store.StoreException;
+import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.crypto.Keyring;
 import org.securebroker.store.crypto.KeyringFile;
 

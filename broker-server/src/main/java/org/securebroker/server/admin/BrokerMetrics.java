@@ -23,9 +23,9 @@ import org.securebroker.protocol.frame.QueueInfo;
 import org.securebroker.server.audit.AuditEvent;
 import org.securebroker.server.session.ConnectionListener;
 import org.securebroker.server.queue.QueueEngine;
-import org.securebroker.store.OffsetRange;
+import org.securebroker.store.record.OffsetRange;
 import org.securebroker.store.Store;
-import org.securebroker.store.StoreException;
+import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.StoreListener;
 
 /**

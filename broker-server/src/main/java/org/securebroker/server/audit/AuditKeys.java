@@ -13,7 +13,7 @@ import org.securebroker.protocol.integrity.KeyPem;
 import org.securebroker.protocol.integrity.KeySet;
 import org.securebroker.protocol.integrity.SigningKey;
 import org.securebroker.protocol.integrity.VerifyingKey;
-import org.securebroker.store.StoreException;
+import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.crypto.KeyringFile;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.DefaultFileLayer;

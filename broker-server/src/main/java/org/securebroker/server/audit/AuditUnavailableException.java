@@ -1,6 +1,6 @@
 package org.securebroker.server.audit;
 
-import org.securebroker.store.StoreException;
+import org.securebroker.store.failure.StoreException;
 
 /**
  * The audit log cannot record an event. A caller that must record an operation refuses the

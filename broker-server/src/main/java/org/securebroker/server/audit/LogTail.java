@@ -10,7 +10,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.regex.Pattern;
-import org.securebroker.store.StoreException.Kind;
+import org.securebroker.store.failure.StoreException.Kind;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.FileLayer;
 import org.securebroker.store.io.StorageChannel;

@@ -125,7 +125,7 @@ public final class UserStore {
                     + " or 'broker user add'", e);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read users file " + file + ": " + e.getMessage(), e);
-        } catch (org.securebroker.store.StoreException e) {
+        } catch (org.securebroker.store.failure.StoreException e) {
             throw new IllegalArgumentException(e.getMessage().replace("key file", "users file"), e);
         }
     }

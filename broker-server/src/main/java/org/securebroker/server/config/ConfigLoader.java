@@ -232,7 +232,7 @@ public final class ConfigLoader {
                     problems.add(d.where("name") + ": queue '" + name + "' is defined twice");
                 }
                 define.add(qd);
-            } catch (IllegalArgumentException | org.securebroker.store.StoreException e) {
+            } catch (IllegalArgumentException | org.securebroker.store.failure.StoreException e) {
                 problems.add(d.where("name") + ": " + e.getMessage());
             }
             d.finish();

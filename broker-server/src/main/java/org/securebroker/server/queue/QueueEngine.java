@@ -29,7 +29,7 @@ import org.securebroker.protocol.integrity.MessageVerifier;
 import org.securebroker.protocol.integrity.SignedMessage;
 import org.securebroker.server.integrity.ProducerKeys;
 import org.securebroker.store.Store;
-import org.securebroker.store.StoreException;
+import org.securebroker.store.failure.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,7 +1,7 @@
 package org.securebroker.server.request;
 
 import org.securebroker.protocol.ErrorCode;
-import org.securebroker.store.StoreException;
+import org.securebroker.store.failure.StoreException;
 
 /**
  * A request the broker refuses or cannot complete. It is answered with an ERROR frame carrying

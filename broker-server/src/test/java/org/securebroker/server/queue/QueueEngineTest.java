@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -39,7 +40,7 @@ class QueueEngineTest {
 
     @BeforeEach
     void start() throws Exception {
-        store = Store.open(StoreConfig.builder(dir.resolve("store")).subscriptionSyncInterval(Duration.ofMillis(1)).build(),
+        store = Store.open(StoreConfig.builder(dir.resolve("store"), Clock.systemUTC(), new SecureRandom()).subscriptionSyncInterval(Duration.ofMillis(1)).build(),
                 TestStores.keyring());
         engine = QueueEngine.start(store, dir.resolve("queues.json"), EngineSettings.DEFAULTS, Clock.systemUTC(),
                 List.of(QueueDefinition.simple("q")), false);
@@ -165,7 +166,7 @@ class QueueEngineTest {
     @Test
     void shouldKeepRunningAQueueWhileANewSubscriptionIsMadeDurable() throws Exception {
         FaultyFileLayer layer = new FaultyFileLayer();
-        try (Store held = Store.open(StoreConfig.builder(dir.resolve("held")).fileLayer(layer).build(),
+        try (Store held = Store.open(StoreConfig.builder(dir.resolve("held"), Clock.systemUTC(), new SecureRandom()).fileLayer(layer).build(),
                 TestStores.keyring());
              QueueEngine heldEngine = QueueEngine.start(held, dir.resolve("held-queues.json"), EngineSettings.DEFAULTS,
                      Clock.systemUTC(), List.of(QueueDefinition.simple("q")), false)) {

@@ -3,7 +3,7 @@ package org.securebroker.store.commit;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import org.securebroker.store.StoreException;
+import org.securebroker.store.failure.StoreException;
 
 /**
  * What the owner of a {@link GroupCommit} does with a round: encode its requests and write them

@@ -1,6 +1,6 @@
 package org.securebroker.store.commit;
 
-import org.securebroker.store.StoreException;
+import org.securebroker.store.failure.StoreException;
 
 /**
  * Thrown through a committer's round once the writer has failed for good (by {@link Round#force},

@@ -13,7 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import org.securebroker.store.StoreException;
+import org.securebroker.store.failure.StoreException;
 
 /**
  * A single writer thread that group-commits requests to files. {@link #submit} queues a request

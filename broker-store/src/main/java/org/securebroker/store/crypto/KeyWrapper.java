@@ -8,7 +8,7 @@ import java.util.Arrays;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
-import org.securebroker.store.StoreException;
+import org.securebroker.store.failure.StoreException;
 
 /**
  * Wraps data keys under a KEK and unwraps them: AES-256-GCM with a random 96-bit nonce per wrap

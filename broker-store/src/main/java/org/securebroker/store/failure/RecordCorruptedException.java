@@ -1,4 +1,6 @@
-package org.securebroker.store;
+package org.securebroker.store.failure;
+
+import org.securebroker.store.record.OffsetRange;
 
 /**
  * A read reached records that are quarantined: they failed their checksum or authentication

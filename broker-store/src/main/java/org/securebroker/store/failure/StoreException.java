@@ -1,4 +1,4 @@
-package org.securebroker.store;
+package org.securebroker.store.failure;
 
 /**
  * The one exception type the store throws (or completes futures with). The {@link Kind} says

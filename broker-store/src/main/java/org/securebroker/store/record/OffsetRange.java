@@ -1,4 +1,4 @@
-package org.securebroker.store;
+package org.securebroker.store.record;
 
 /**
  * A half-open range of log offsets {@code [from, to)}.

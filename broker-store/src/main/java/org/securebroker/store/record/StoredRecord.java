@@ -1,4 +1,4 @@
-package org.securebroker.store;
+package org.securebroker.store.record;
 
 import java.util.Arrays;
 

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.securebroker.store.OffsetRange;
+import org.securebroker.store.record.OffsetRange;
 
 /**
  * The acknowledged offsets of one subscription: a committed cursor (everything below is acked)

@@ -10,8 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
-import org.securebroker.store.OffsetRange;
-import org.securebroker.store.StoreException;
+import org.securebroker.store.record.OffsetRange;
+import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.StorageChannel;
 

@@ -1,7 +1,7 @@
 package org.securebroker.store.subscription;
 
 import java.util.List;
-import org.securebroker.store.OffsetRange;
+import org.securebroker.store.record.OffsetRange;
 
 /**
  * The acknowledgement state of one subscription at one moment: every offset below

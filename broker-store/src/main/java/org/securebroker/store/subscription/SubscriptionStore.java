@@ -20,7 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
-import org.securebroker.store.StoreException;
+import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.commit.CommitRequest;
 import org.securebroker.store.commit.Committer;
 import org.securebroker.store.commit.GroupCommit;

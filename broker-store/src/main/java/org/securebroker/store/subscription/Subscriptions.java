@@ -41,7 +41,7 @@ public final class Subscriptions {
     /**
      * Acknowledges one offset. Acknowledging an offset twice is harmless.
      *
-     * @throws org.securebroker.store.StoreException {@code SUBSCRIPTION_NOT_FOUND}
+     * @throws org.securebroker.store.failure.StoreException {@code SUBSCRIPTION_NOT_FOUND}
      */
     public CompletableFuture<Void> ack(String name, long offset) {
         return store.ack(log, name, offset, offset + 1);

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.securebroker.store.StoreException;
+import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.commit.GroupCommit.Backlog;
 import org.securebroker.store.commit.GroupCommit.Settings;
 import org.securebroker.store.io.FaultyFileLayer;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.security.SecureRandom;
 import org.junit.jupiter.api.Test;
-import org.securebroker.store.StoreException;
+import org.securebroker.store.failure.StoreException;
 
 class KeyWrapperTest {
 

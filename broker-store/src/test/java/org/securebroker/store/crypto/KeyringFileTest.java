@@ -15,7 +15,7 @@ import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.securebroker.store.StoreException;
+import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.io.DefaultFileLayer;
 
 class KeyringFileTest {

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.BitSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.securebroker.store.OffsetRange;
+import org.securebroker.store.record.OffsetRange;
 import org.securebroker.testing.Gen;
 import org.securebroker.testing.PropertyCheck;
 

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.securebroker.store.StoreException;
+import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.io.DefaultFileLayer;
 import org.securebroker.store.io.FaultyFileLayer;
 
