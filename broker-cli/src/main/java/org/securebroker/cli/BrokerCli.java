@@ -48,8 +48,8 @@ public final class BrokerCli implements Runnable {
         });
         cli.setParameterExceptionHandler((e, a) -> {
             e.getCommandLine().getErr().println("error: " + e.getMessage());
-            e.getCommandLine().getErr().println("see: broker " + String.join(" ",
-                    e.getCommandLine().getCommandSpec().qualifiedName().replaceFirst("^broker ?", "")) + " --help");
+            e.getCommandLine().getErr().println("see: broker "
+                    + e.getCommandLine().getCommandSpec().qualifiedName().replaceFirst("^broker ?", "") + " --help");
             return 2;
         });
         return cli.execute(args);

@@ -23,6 +23,32 @@ public final class AtomicFiles {
     private AtomicFiles() {
     }
 
+    /**
+     * The directory {@code file} is in: the parent of its absolute path.
+     *
+     * @throws IllegalArgumentException if {@code file} is a file system root, which is no file in a directory
+     */
+    public static Path directoryOf(Path file) {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent == null) {
+            throw new IllegalArgumentException(file + " is a file system root, not a file in a directory");
+        }
+        return parent;
+    }
+
+    /**
+     * The last element of {@code file}'s path, as text.
+     *
+     * @throws IllegalArgumentException if {@code file} has no name (a file system root)
+     */
+    public static String nameOf(Path file) {
+        Path name = file.getFileName();
+        if (name == null) {
+            throw new IllegalArgumentException(file + " is a file system root, not a file in a directory");
+        }
+        return name.toString();
+    }
+
     /** Durably replaces {@code target} with {@code content}; the file is readable by its owner only. */
     public static void write(FileLayer layer, Path target, ByteBuffer content) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
