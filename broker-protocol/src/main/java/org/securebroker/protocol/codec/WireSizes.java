@@ -79,10 +79,12 @@ public final class WireSizes {
      * @param producerIdUtf8Length the UTF-8 length of the producer id
      */
     public static long publishMessageSize(int producerIdUtf8Length, Headers headers, int payloadLength) {
-        long size = MESSAGE_FIXED + STRING_PREFIX + producerIdUtf8Length
+        // Summed in long from the first term: near Integer.MAX_VALUE an int sum would wrap negative
+        // and a message far too large for any frame would look small.
+        long size = (long) MESSAGE_FIXED + STRING_PREFIX + producerIdUtf8Length
                 + BYTES_PREFIX + payloadLength + BYTES_PREFIX;
         for (int i = 0; i < headers.size(); i++) {
-            size += STRING_PREFIX + Utf8.length(headers.keyAt(i)) + BYTES_PREFIX
+            size += (long) STRING_PREFIX + Utf8.length(headers.keyAt(i)) + BYTES_PREFIX
                     + headers.valueAt(i).length();
         }
         return size;
