@@ -229,9 +229,10 @@ public final class Canonical {
         }
 
         void u32(int v) {
-            for (int i = 0; i < 4; i++) {
-                scratch[i] = (byte) (v >>> (24 - 8 * i));
-            }
+            scratch[0] = (byte) (v >>> 24);
+            scratch[1] = (byte) (v >>> 16);
+            scratch[2] = (byte) (v >>> 8);
+            scratch[3] = (byte) v;
             digest.update(scratch, 0, 4);
         }
 
