@@ -21,8 +21,21 @@ final class ProvenBatch {
     /** Larger trees are not remembered (their messages are checked in full); the broker's have at most 512 leaves. */
     static final int MAX_TREE = 4096;
 
-    /** A verified node: its hash, and the sibling and node the verified fold went on with ({@code null} at the root). */
-    private record Node(byte[] hash, byte[] sibling, Node next) {
+    /**
+     * A verified node: its hash, and the sibling and node the verified fold went on with ({@code null} at the root).
+     * A node is known by its identity (the {@link #ROOT} sentinel, the compare-and-set of a slot), so it is a plain
+     * class: a record's value equality would only compare the arrays by reference anyway.
+     */
+    private static final class Node {
+        final byte[] hash;
+        final byte[] sibling;
+        final Node next;
+
+        Node(byte[] hash, byte[] sibling, Node next) {
+            this.hash = hash;
+            this.sibling = sibling;
+            this.next = next;
+        }
     }
 
     private static final Node ROOT = new Node(null, null, null);
