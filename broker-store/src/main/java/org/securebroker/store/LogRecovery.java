@@ -15,6 +15,7 @@ import org.securebroker.store.crypto.DataKeyFile;
 import org.securebroker.store.crypto.SegmentKey;
 import org.securebroker.store.crypto.WrappedDataKey;
 import org.securebroker.store.failure.StoreException;
+import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.Closeables;
 import org.securebroker.store.io.FileLayer;
 import org.securebroker.store.io.StorageChannel;
@@ -51,7 +52,7 @@ final class LogRecovery {
         List<String> notes = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path p : entries) {
-                String fileName = p.getFileName().toString();
+                String fileName = AtomicFiles.nameOf(p);
                 long base = Segment.parseFileName(fileName);
                 if (base >= 0) {
                     segmentFiles.put(base, p);
@@ -70,7 +71,7 @@ final class LogRecovery {
                     + " has segments but no " + LogMetadata.FILE_NAME + "; restore it from backup");
         }
         LogMetadata meta = LogMetadata.read(dir);
-        if (!meta.name().equals(dir.getFileName().toString())) {
+        if (!meta.name().equals(AtomicFiles.nameOf(dir))) {
             throw new StoreException(StoreException.Kind.CORRUPTED_METADATA, "log directory " + dir
                     + " holds the metadata of log '" + meta.name() + "'");
         }
@@ -141,7 +142,7 @@ final class LogRecovery {
                     truncatedBytes += r.truncatedBytes();
                     truncatedRecords += r.truncatedRecords();
                     for (Segment.Quarantine q : r.quarantined()) {
-                        quarantined.add(new RecoveryReport.Quarantined(file.getFileName().toString(), q.offsets(),
+                        quarantined.add(new RecoveryReport.Quarantined(AtomicFiles.nameOf(file), q.offsets(),
                                 q.position(), q.length(), q.reason()));
                         ctx.config.listener().onQuarantine(meta.name(), file, q.offsets(), q.reason());
                     }

@@ -28,6 +28,7 @@ import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 import org.securebroker.store.crypto.Keyring;
 import org.securebroker.store.failure.StoreException;
+import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.Closeables;
 import org.securebroker.store.subscription.SubscriptionStore;
 import org.slf4j.Logger;
@@ -124,7 +125,7 @@ public final class Store implements AutoCloseable {
             List<RecoveryReport.LogReport> reports = new ArrayList<>();
             TreeMap<String, Path> dirs = new TreeMap<>();
             try (DirectoryStream<Path> entries = Files.newDirectoryStream(ctx.logsDir, Files::isDirectory)) {
-                entries.forEach(p -> dirs.put(p.getFileName().toString(), p));
+                entries.forEach(p -> dirs.put(AtomicFiles.nameOf(p), p));
             }
             try {
                 for (Path dir : dirs.values()) {
@@ -192,7 +193,7 @@ public final class Store implements AutoCloseable {
     private static void finishDeletes(StoreContext ctx) throws IOException {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(ctx.trashDir)) {
             for (Path p : entries) {
-                String hex = p.getFileName().toString();
+                String hex = AtomicFiles.nameOf(p);
                 Path keyFile = ctx.keysDir.resolve(hex + ".dek");
                 if (Files.deleteIfExists(keyFile)) {
                     ctx.config.fileLayer().syncDirectory(ctx.keysDir);
@@ -207,12 +208,12 @@ public final class Store implements AutoCloseable {
     private static void removeOrphanKeyFiles(StoreContext ctx, List<Log> logs) throws IOException {
         Set<String> expected = new HashSet<>();
         for (Log l : logs) {
-            expected.add(Log.keyFile(ctx, l.logIdForKeys()).getFileName().toString());
+            expected.add(AtomicFiles.nameOf(Log.keyFile(ctx, l.logIdForKeys())));
         }
         boolean removed = false;
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(ctx.keysDir)) {
             for (Path p : entries) {
-                String name = p.getFileName().toString();
+                String name = AtomicFiles.nameOf(p);
                 if ((name.endsWith(".dek") && !expected.contains(name)) || name.endsWith(".tmp")) {
                     Files.delete(p);
                     removed = true;

@@ -51,8 +51,8 @@ public final class AtomicFiles {
 
     /** Durably replaces {@code target} with {@code content}; the file is readable by its owner only. */
     public static void write(FileLayer layer, Path target, ByteBuffer content) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Path tmp = dir.resolve(target.getFileName() + ".tmp");
+        Path dir = directoryOf(target);
+        Path tmp = dir.resolve(nameOf(target) + ".tmp");
         Files.deleteIfExists(tmp);
         createOwnerOnly(tmp);
         try (StorageChannel channel = layer.open(tmp, false)) {
@@ -77,7 +77,7 @@ public final class AtomicFiles {
      * the file system supports POSIX permissions.
      */
     public static void createOwnerOnly(Path path) throws IOException {
-        Path dir = path.toAbsolutePath().getParent();
+        Path dir = directoryOf(path);
         if (Files.getFileStore(dir).supportsFileAttributeView("posix")) {
             Files.createFile(path, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
         } else {
@@ -88,7 +88,7 @@ public final class AtomicFiles {
     /** Deletes a file if present and syncs its directory so the deletion is durable. */
     public static void deleteDurably(FileLayer layer, Path path) throws IOException {
         if (Files.deleteIfExists(path)) {
-            layer.syncDirectory(path.toAbsolutePath().getParent());
+            layer.syncDirectory(directoryOf(path));
         }
     }
 }

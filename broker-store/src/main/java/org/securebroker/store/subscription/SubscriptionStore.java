@@ -419,7 +419,7 @@ public final class SubscriptionStore implements AutoCloseable {
         boolean deleted = false;
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, JOURNAL_PREFIX + "*")) {
             for (Path p : entries) {
-                if (!p.getFileName().toString().equals(keep)) {
+                if (!AtomicFiles.nameOf(p).equals(keep)) {
                     Files.delete(p);
                     deleted = true;
                 }
