@@ -24,10 +24,22 @@ public abstract class CommitRequest<T> {
      *     for an audit entry); 0 for a request no bound should refuse
      */
     protected CommitRequest(long weight) {
+        // Checked before Object's constructor runs: a refused request never comes into existence,
+        // so no subclass (the class is extended outside its package) can get hold of a half-built
+        // one, through a finalizer or otherwise.
+        this(checkWeight(weight), weight);
+    }
+
+    /** The constructor above, once {@code weight} was checked. */
+    private CommitRequest(Void unused, long weight) {
+        this.weight = weight;
+    }
+
+    private static Void checkWeight(long weight) {
         if (weight < 0) {
             throw new IllegalArgumentException("a request's weight is 0 or more, not " + weight);
         }
-        this.weight = weight;
+        return null;
     }
 
     /** Completes once the round that carried the request is durable, or fails. */
