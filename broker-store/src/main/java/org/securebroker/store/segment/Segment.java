@@ -39,6 +39,11 @@ public final class Segment implements Closeable {
 
     /** What recovering a segment found and did. */
     public record Recovered(Segment segment, long truncatedBytes, int truncatedRecords, List<Quarantine> quarantined) {
+
+        /** {@code quarantined} is kept as an unmodifiable copy (no copy at all if it already is one). */
+        public Recovered {
+            quarantined = List.copyOf(quarantined);
+        }
     }
 
     private static final int READ_CHUNK = 64 * 1024;
@@ -188,7 +193,7 @@ public final class Segment implements Closeable {
         Segment segment = new Segment(logName, file, header, key, channel, index, maxRecordLength, quarantineListener,
                 new Durable(Math.max(end, scan.validEnd()), nextOffset), false);
         segment.quarantine = List.copyOf(quarantined);
-        return new Recovered(segment, truncatedBytes, truncatedRecords, List.copyOf(quarantined));
+        return new Recovered(segment, truncatedBytes, truncatedRecords, segment.quarantine);
     }
 
     private static void addQuarantine(List<Quarantine> list, long from, long to, long position, long length, String reason) {
