@@ -12,7 +12,7 @@ import org.securebroker.store.io.FileLayer;
 import org.securebroker.store.segment.RecordFormat;
 
 /**
- * How a store is laid out and tuned. Built with {@link #builder(Path)}; every value is checked
+ * How a store is laid out and tuned. Built with {@link #builder(Path, Clock, SecureRandom)}; every value is checked
  * when {@link Builder#build()} runs, and all problems are reported together.
  *
  * <p>Thread-safety: immutable.
