@@ -111,7 +111,7 @@ class CorruptionTest {
         }
         Path segment = TestStores.segmentFiles(image, "q").get(0);
         SegmentFiles.Slot last = SegmentFiles.slotOf(segment, 9);
-        long cut = last.position() + last.length() / 2;
+        long cut = (long) last.position() + last.length() / 2;
         try (var ch = java.nio.channels.FileChannel.open(segment, java.nio.file.StandardOpenOption.WRITE)) {
             ch.truncate(cut);
         }

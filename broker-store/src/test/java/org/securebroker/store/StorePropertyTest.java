@@ -102,14 +102,35 @@ class StorePropertyTest {
                 store = step(store, config, keyring, model, action);
                 checkAll(store, model);
             }
-        } finally {
-            store.close();
-            try {
-                Store.deleteTree(dir);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+        } catch (RuntimeException | Error e) {
+            closeAndDelete(store, dir, e);
+            throw e;
         }
+        closeAndDelete(store, dir, null);
+    }
+
+    /**
+     * Closes the run's store and deletes its directory. When the run already failed, a failure
+     * here is added to that one as suppressed: the property's counterexample must not be replaced
+     * by a cleanup error.
+     */
+    private static void closeAndDelete(Store store, Path dir, Throwable runFailure) {
+        RuntimeException cleanupFailure = null;
+        try {
+            store.close();
+            Store.deleteTree(dir);
+        } catch (IOException e) {
+            cleanupFailure = new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            cleanupFailure = e;
+        }
+        if (cleanupFailure == null) {
+            return;
+        }
+        if (runFailure == null) {
+            throw cleanupFailure;
+        }
+        runFailure.addSuppressed(cleanupFailure);
     }
 
     private static Store step(Store store, StoreConfig config, Keyring keyring, Map<String, ModelLog> model, Action action) {
