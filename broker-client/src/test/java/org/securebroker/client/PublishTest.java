@@ -3,6 +3,7 @@ package org.securebroker.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -60,7 +61,7 @@ class PublishTest extends ClientTestSupport {
 
         for (int i = 0; i < futures.size(); i++) {
             SendReceipt r = futures.get(i).orTimeout(10, TimeUnit.SECONDS).join();
-            long sequence = i + 1;
+            long sequence = i + 1L;
             assertThat(r.offset()).isEqualTo(1000 + sequence);
             assertThat(r.duplicate()).isEqualTo(sequence % 7 == 0);
             assertThat(r.receipt()).isEqualTo(Bytes.utf8("receipt-" + sequence));
@@ -85,7 +86,7 @@ class PublishTest extends ClientTestSupport {
                 assertThat(m.producerId()).isEqualTo(client.producerId());
                 sequences.add(m.sequence());
                 payloadsByQueue.computeIfAbsent(f.queue(), q -> new ArrayList<>())
-                        .add(new String(m.payload().toByteArray()));
+                        .add(new String(m.payload().toByteArray(), StandardCharsets.UTF_8));
             }
         }
         assertThat(sequences).doesNotHaveDuplicates().hasSize(2000);
