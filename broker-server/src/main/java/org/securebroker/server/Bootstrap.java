@@ -161,7 +161,7 @@ public final class Bootstrap {
         if (Files.isDirectory(dir)) {
             return;
         }
-        Path parent = dir.toAbsolutePath().getParent();
+        Path parent = AtomicFiles.directoryOf(dir);
         Files.createDirectories(parent);
         if (Files.getFileStore(parent).supportsFileAttributeView("posix")) {
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
