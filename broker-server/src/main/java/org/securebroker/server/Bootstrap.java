@@ -42,6 +42,9 @@ public final class Bootstrap {
 
     /** What was created, for the operator. */
     public record Result(Path dataDir, List<String> created, Path adminPasswordFile) {
+        public Result {
+            created = List.copyOf(created);
+        }
     }
 
     private Bootstrap() {
