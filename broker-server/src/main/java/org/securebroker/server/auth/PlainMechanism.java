@@ -6,6 +6,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.Bytes;
@@ -59,7 +60,7 @@ public final class PlainMechanism implements AuthMechanism {
                             "the broker is busy checking other logins; retry shortly", "hashing pool full", credentials.user());
                 }
                 throttle.failed(credentials.user(), connection.address());
-                return AuthStep.Failure.denied(result.failure().name().toLowerCase().replace('_', ' '), credentials.user());
+                return AuthStep.Failure.denied(result.failure().name().toLowerCase(Locale.ROOT).replace('_', ' '), credentials.user());
             });
         };
     }
