@@ -3,6 +3,7 @@ package org.securebroker.cli;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -29,7 +30,11 @@ public final class BrokerCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        // Text for the terminal goes out in the platform's encoding, as System.out itself encodes on JDK 17
+        // (files, by contrast, are always UTF-8); named here rather than left to the no-charset constructors.
+        Charset terminal = Charset.defaultCharset();
+        System.exit(execute(args, new PrintWriter(System.out, true, terminal),
+                new PrintWriter(System.err, true, terminal)));
     }
 
     /** Runs the CLI with the given streams; returns the exit code. */

@@ -6,6 +6,7 @@ import java.io.BufferedReader;
 import java.io.Console;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,7 +150,7 @@ final class Cli {
         if (fromStdin) {
             password = readLine();
         } else {
-            Console console = System.console();
+            Console console = terminal();
             if (console == null) {
                 throw new UsageException("no terminal to ask for the password; pipe it in with --password-stdin");
             }
@@ -165,6 +166,31 @@ final class Cli {
             throw new UsageException("a password has " + MIN_PASSWORD + " to 256 characters");
         }
         return password;
+    }
+
+    /**
+     * The terminal to ask for a password on, or null when there is none (streams redirected, a
+     * background job). On JDK 17, the release this project is built for, {@code System.console()} is
+     * null exactly then; JDK 22 to 24 return a console for redirected streams too, and only
+     * {@code Console.isTerminal()} (added in JDK 22, so looked up by name) tells the two apart.
+     */
+    @SuppressWarnings("SystemConsoleNull") // the null check is right on JDK 17; isTerminal() covers newer ones
+    private static Console terminal() {
+        Console console = System.console();
+        if (console == null) {
+            return null;
+        }
+        Method isTerminal;
+        try {
+            isTerminal = Console.class.getMethod("isTerminal");
+        } catch (NoSuchMethodException e) {
+            return console; // before JDK 22 every console is a terminal
+        }
+        try {
+            return Boolean.TRUE.equals(isTerminal.invoke(console)) ? console : null;
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot ask the console whether it is a terminal", e);
+        }
     }
 
     private static char[] readLine() {

@@ -78,7 +78,7 @@ class AdminIT {
     /** Sample name (with labels) to value. */
     private static Map<String, Double> samples(String text) {
         Map<String, Double> out = new HashMap<>();
-        for (String line : text.split("\n")) {
+        for (String line : text.lines().toList()) {
             Matcher m = SAMPLE.matcher(line);
             if (!line.startsWith("#") && m.matches()) {
                 out.put(m.group(1), Double.parseDouble(m.group(2)));
@@ -165,7 +165,7 @@ class AdminIT {
             assertThat(m.get("securebroker_store_size_bytes")).isGreaterThan(1000);
             assertThat(m.get("securebroker_audit_entries_total")).isGreaterThan(5);
             assertThat(m.get("securebroker_certificate_expiry_seconds{certificate=\"server\"}"))
-                    .isGreaterThan(Duration.ofDays(300).toSeconds());
+                    .isGreaterThan((double) Duration.ofDays(300).toSeconds());
             assertThat(m.get("securebroker_connections")).isNotNaN().isGreaterThanOrEqualTo(1.0);
         }
     }

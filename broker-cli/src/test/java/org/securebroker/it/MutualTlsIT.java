@@ -139,7 +139,7 @@ class MutualTlsIT {
     /** Whether the broker's TLS is OpenSSL, as the configured provider (default AUTO) decides. */
     private static boolean usesOpenSsl() {
         TlsProvider provider = broker.broker().config().tls().provider();
-        return provider == TlsProvider.OPENSSL || provider == TlsProvider.AUTO && OpenSsl.isAvailable();
+        return provider == TlsProvider.OPENSSL || (provider == TlsProvider.AUTO && OpenSsl.isAvailable());
     }
 
     /** A client that trusts the test CA and presents {@code credential} (none if null). */

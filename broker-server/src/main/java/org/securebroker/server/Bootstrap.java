@@ -42,6 +42,9 @@ public final class Bootstrap {
 
     /** What was created, for the operator. */
     public record Result(Path dataDir, List<String> created, Path adminPasswordFile) {
+        public Result {
+            created = List.copyOf(created);
+        }
     }
 
     private Bootstrap() {
@@ -161,7 +164,7 @@ public final class Bootstrap {
         if (Files.isDirectory(dir)) {
             return;
         }
-        Path parent = dir.toAbsolutePath().getParent();
+        Path parent = AtomicFiles.directoryOf(dir);
         Files.createDirectories(parent);
         if (Files.getFileStore(parent).supportsFileAttributeView("posix")) {
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));

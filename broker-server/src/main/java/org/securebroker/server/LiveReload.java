@@ -1,9 +1,9 @@
 package org.securebroker.server;
 
 import io.netty.channel.Channel;
-import io.netty.channel.group.ChannelGroup;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -57,7 +57,7 @@ final class LiveReload {
     private final AccessControl access;
     private final AnomalyDetector anomalies;
     private final BrokerAudit brokerAudit;
-    private final ChannelGroup channels;
+    private final Collection<Channel> channels;
     private final AuditLog audit;
     private final IntegrityKeys integrity;
     private final ExecutorService rewrapper = Executors.newSingleThreadExecutor(r -> {
@@ -71,7 +71,7 @@ final class LiveReload {
 
     LiveReload(BrokerConfig config, Keyring keyring, TlsMaterial tls, Mechanisms mechanisms, PolicyHolder policies,
                Store store, UserStore users, AccessControl access, AnomalyDetector anomalies, BrokerAudit brokerAudit,
-               ChannelGroup channels, AuditLog audit, IntegrityKeys integrity) {
+               Collection<Channel> channels, AuditLog audit, IntegrityKeys integrity) {
         this.audit = audit;
         this.integrity = integrity;
         this.config = config;

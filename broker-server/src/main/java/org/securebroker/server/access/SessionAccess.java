@@ -6,6 +6,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -164,7 +165,7 @@ public final class SessionAccess {
         Policy current = control.policy();
         long g = control.generation();
         Identity now = who.get();
-        if (current != policy || g != generation || now != identity) {
+        if (current != policy || g != generation || !Objects.equals(now, identity)) {
             flushAllows();
             cache.clear();
             policy = current;

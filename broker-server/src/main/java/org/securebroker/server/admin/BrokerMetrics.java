@@ -229,6 +229,6 @@ public final class BrokerMetrics implements ConnectionListener {
 
     private double secondsLeft(X509Certificate certificate) {
         return certificate == null ? Double.NaN
-                : (certificate.getNotAfter().getTime() - clock.millis()) / 1000.0;
+                : (certificate.getNotAfter().toInstant().toEpochMilli() - clock.millis()) / 1000.0;
     }
 }

@@ -1,6 +1,8 @@
 package org.securebroker.server.audit;
 
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -23,6 +25,10 @@ import java.util.Map;
 public record AuditEntry(String file, long line, long seq, Instant time, String type, String principal, String source,
                          String mechanism, String action, String resource, String decision, String rule, String policy,
                          String reason, Map<String, Object> details, String prev, String sig, String text) {
+
+    public AuditEntry {
+        details = Collections.unmodifiableMap(new LinkedHashMap<>(details)); // keeps the order describe() prints
+    }
 
     public boolean isCheckpoint() {
         return AuditFormat.CHECKPOINT.equals(type);

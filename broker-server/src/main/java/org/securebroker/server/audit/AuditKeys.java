@@ -53,7 +53,7 @@ public final class AuditKeys {
         SigningKey key = SigningKey.generate(random);
         byte[] privatePem = KeyPem.privateKeyPem(key);
         Path privateFile = privateKeyPem.toAbsolutePath();
-        Files.createDirectories(privateFile.getParent());
+        Files.createDirectories(AtomicFiles.directoryOf(privateFile));
         AtomicFiles.createOwnerOnly(privateFile); // fails if it appeared meanwhile
         try (StorageChannel channel = DefaultFileLayer.INSTANCE.open(privateFile, false)) {
             channel.writeFully(ByteBuffer.wrap(privatePem), 0);
@@ -61,10 +61,10 @@ public final class AuditKeys {
         } finally {
             Arrays.fill(privatePem, (byte) 0);
         }
-        DefaultFileLayer.INSTANCE.syncDirectory(privateFile.getParent());
+        DefaultFileLayer.INSTANCE.syncDirectory(AtomicFiles.directoryOf(privateFile));
 
         Path publicFile = publicKeyPem.toAbsolutePath();
-        Files.createDirectories(publicFile.getParent());
+        Files.createDirectories(AtomicFiles.directoryOf(publicFile));
         Files.writeString(publicFile, KeyPem.publicKeyPem(key.publicKey()), StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE);
         return key.id();

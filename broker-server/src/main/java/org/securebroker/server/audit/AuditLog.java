@@ -273,8 +273,9 @@ public final class AuditLog implements AutoCloseable {
         if (Files.isDirectory(dir)) {
             return;
         }
-        Files.createDirectories(dir.getParent());
-        if (Files.getFileStore(dir.getParent()).supportsFileAttributeView("posix")) {
+        Path parent = AtomicFiles.directoryOf(dir);
+        Files.createDirectories(parent);
+        if (Files.getFileStore(parent).supportsFileAttributeView("posix")) {
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } else {
             Files.createDirectory(dir);
@@ -313,7 +314,7 @@ public final class AuditLog implements AutoCloseable {
             AuditEvent recovered = AuditEvent.of(AuditFormat.RECOVERED)
                     .reason("the last line of " + file.getFileName() + " was incomplete (a crash during a write); its "
                             + "bytes were moved aside")
-                    .detail("file", file.getFileName().toString())
+                    .detail("file", AtomicFiles.nameOf(file))
                     .detail("bytesCut", tail.tornBytes())
                     .detail("savedTo", saved)
                     .build();

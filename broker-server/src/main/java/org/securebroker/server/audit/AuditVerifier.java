@@ -155,7 +155,7 @@ public final class AuditVerifier {
             n.put("hash", hash);
             n.put("time", AuditFormat.formatTime(time));
             Path target = path.toAbsolutePath();
-            Files.createDirectories(target.getParent());
+            Files.createDirectories(AtomicFiles.directoryOf(target));
             AtomicFiles.write(DefaultFileLayer.INSTANCE, target,
                     ByteBuffer.wrap((JSON.writeValueAsString(n) + "\n").getBytes(StandardCharsets.UTF_8)));
         }

@@ -103,7 +103,7 @@ record LogTail(int fileNumber, long validLength, long tornBytes, long lines, byt
 
     private static Instant timeOf(Path path, byte[] line) {
         try {
-            return AuditFormat.parse(path.getFileName().toString(), 1, line, line.length).time();
+            return AuditFormat.parse(AtomicFiles.nameOf(path), 1, line, line.length).time();
         } catch (AuditFormat.MalformedEntryException e) {
             return null; // the rotation age then counts from now; the verifier reports the line
         }

@@ -46,8 +46,22 @@ public record Argon2id(int memoryKiB, int iterations, int parallelism) {
         return new Argon2id(parameters.memoryKiB(), parameters.iterations(), parameters.parallelism());
     }
 
-    /** Parsed parameters, salt and hash of a stored PHC string. */
+    /** Parsed parameters, salt and hash of a stored PHC string; the arrays are copied in and out. */
     public record Phc(int memoryKiB, int iterations, int parallelism, byte[] salt, byte[] hash) {
+        public Phc {
+            salt = salt.clone();
+            hash = hash.clone();
+        }
+
+        @Override
+        public byte[] salt() {
+            return salt.clone();
+        }
+
+        @Override
+        public byte[] hash() {
+            return hash.clone();
+        }
     }
 
     /**
@@ -76,8 +90,9 @@ public record Argon2id(int memoryKiB, int iterations, int parallelism) {
     /** Checks a password against a stored PHC string (with that string's parameters), in constant time. */
     public static boolean verify(char[] password, String phc) {
         Phc p = parse(phc);
-        byte[] actual = derive(password, p.salt(), p.memoryKiB(), p.iterations(), p.parallelism(), p.hash().length);
-        return MessageDigest.isEqual(actual, p.hash());
+        byte[] expected = p.hash();
+        byte[] actual = derive(password, p.salt(), p.memoryKiB(), p.iterations(), p.parallelism(), expected.length);
+        return MessageDigest.isEqual(actual, expected);
     }
 
     /** Whether a stored hash uses weaker parameters than these, so the next login should rehash. */
@@ -109,8 +124,9 @@ public record Argon2id(int memoryKiB, int iterations, int parallelism) {
         java.nio.ByteBuffer buf = StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(chars));
         byte[] out = new byte[buf.remaining()];
         buf.get(out);
-        if (buf.hasArray()) {
-            Arrays.fill(buf.array(), (byte) 0);
+        buf.clear(); // wipe the encoder's whole buffer, not only the part that held the password
+        while (buf.hasRemaining()) {
+            buf.put((byte) 0);
         }
         return out;
     }

@@ -36,7 +36,7 @@ public final class AuthSecrets {
     public static byte[] loadOrCreate(Path file, SecureRandom random) {
         try {
             if (!Files.exists(file)) {
-                Files.createDirectories(file.toAbsolutePath().getParent());
+                Files.createDirectories(AtomicFiles.directoryOf(file));
                 byte[] key = new byte[KEY_BYTES];
                 random.nextBytes(key);
                 byte[] text = Base64.getEncoder().encode(key);

@@ -1,6 +1,7 @@
 package org.securebroker.server.auth;
 
 import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.server.identity.Identity;
 
 /**
@@ -11,11 +12,11 @@ import org.securebroker.server.identity.Identity;
 public sealed interface AuthStep permits AuthStep.Challenge, AuthStep.Success, AuthStep.Failure {
 
     /** The mechanism needs another round: send this to the client in AUTH_CHALLENGE. */
-    record Challenge(byte[] data) implements AuthStep {
+    record Challenge(Bytes data) implements AuthStep {
     }
 
     /** Authenticated; {@code additionalData} goes into AUTH_OK (SCRAM's server signature). */
-    record Success(Identity identity, byte[] additionalData) implements AuthStep {
+    record Success(Identity identity, Bytes additionalData) implements AuthStep {
     }
 
     /**

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.server.identity.Identity;
 import org.securebroker.server.identity.MechanismNames;
 
@@ -69,6 +70,6 @@ public final class ExternalMechanism implements AuthMechanism {
             return AuthStep.Failure.denied("user '" + principal + "' (certificate " + subject + ") is disabled", principal);
         }
         List<String> roles = user.map(User::roles).orElse(List.of());
-        return new AuthStep.Success(new Identity(principal, roles, NAME, 0, user.isPresent()), new byte[0]);
+        return new AuthStep.Success(new Identity(principal, roles, NAME, 0, user.isPresent()), Bytes.EMPTY);
     }
 }

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.server.auth.jwt.JwtRejectedException;
 import org.securebroker.server.auth.jwt.JwtVerifier;
 import org.securebroker.server.auth.jwt.VerifiedToken;
@@ -72,7 +73,7 @@ public final class JwtMechanism implements AuthMechanism {
             VerifiedToken verified = current.verify(token);
             throttle.succeeded(null, connection.address());
             return new AuthStep.Success(new Identity(verified.principal(), verified.roles(), NAME,
-                    verified.expiresAtMillis(), false), new byte[0]);
+                    verified.expiresAtMillis(), false), Bytes.EMPTY);
         } catch (JwtRejectedException e) {
             throttle.failed(null, connection.address());
             return AuthStep.Failure.denied("token rejected: " + e.getMessage(), null);

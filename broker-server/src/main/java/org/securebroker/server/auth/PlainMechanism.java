@@ -6,8 +6,10 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.server.identity.Identity;
 import org.securebroker.server.identity.MechanismNames;
 
@@ -51,14 +53,14 @@ public final class PlainMechanism implements AuthMechanism {
                 if (result.succeeded()) {
                     throttle.succeeded(credentials.user(), connection.address());
                     User user = result.user().orElseThrow();
-                    return new AuthStep.Success(new Identity(user.name(), user.roles(), NAME, 0, true), new byte[0]);
+                    return new AuthStep.Success(new Identity(user.name(), user.roles(), NAME, 0, true), Bytes.EMPTY);
                 }
                 if (result.failure() == PasswordAuthenticator.Failure.BUSY) {
                     return new AuthStep.Failure(ErrorCode.TOO_MANY_ATTEMPTS,
                             "the broker is busy checking other logins; retry shortly", "hashing pool full", credentials.user());
                 }
                 throttle.failed(credentials.user(), connection.address());
-                return AuthStep.Failure.denied(result.failure().name().toLowerCase().replace('_', ' '), credentials.user());
+                return AuthStep.Failure.denied(result.failure().name().toLowerCase(Locale.ROOT).replace('_', ' '), credentials.user());
             });
         };
     }

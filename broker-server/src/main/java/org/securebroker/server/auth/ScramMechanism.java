@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.auth.Scram;
+import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.server.identity.Identity;
 import org.securebroker.server.identity.MechanismNames;
 import org.securebroker.server.identity.PrincipalNames;
@@ -157,7 +158,7 @@ public final class ScramMechanism implements AuthMechanism {
             random.nextBytes(serverNonce);
             nonce = clientNonce + Base64.getEncoder().encodeToString(serverNonce);
             serverFirst = "r=" + nonce + ",s=" + Base64.getEncoder().encodeToString(salt) + ",i=" + count;
-            return new AuthStep.Challenge(serverFirst.getBytes(StandardCharsets.US_ASCII));
+            return new AuthStep.Challenge(Bytes.copyOf(serverFirst.getBytes(StandardCharsets.US_ASCII)));
         }
 
         private AuthStep last(String message) {
@@ -194,7 +195,7 @@ public final class ScramMechanism implements AuthMechanism {
             throttle.succeeded(account, connection.address());
             byte[] signature = Scram.hmac(credentials.serverKey(), authMessage);
             byte[] serverFinal = ("v=" + Base64.getEncoder().encodeToString(signature)).getBytes(StandardCharsets.US_ASCII);
-            return new AuthStep.Success(new Identity(user.name(), user.roles(), NAME, 0, true), serverFinal);
+            return new AuthStep.Success(new Identity(user.name(), user.roles(), NAME, 0, true), Bytes.copyOf(serverFinal));
         }
 
         private AuthStep wrong(String reason) {

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.securebroker.protocol.ProtocolLimits;
+import org.securebroker.store.io.AtomicFiles;
 
 /**
  * Reads {@code broker.yaml} and validates it as a whole: unknown keys, wrong types, values out
@@ -72,7 +73,7 @@ public final class ConfigLoader {
         } catch (IOException e) {
             throw new ConfigException(file.toString(), List.of("cannot read it: " + e.getMessage()));
         }
-        Path base = file.toAbsolutePath().getParent();
+        Path base = AtomicFiles.directoryOf(file);
         return parse(text, file.toString(), base.resolve("data"), base);
     }
 

@@ -1,5 +1,6 @@
 package org.securebroker.server.config;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +17,8 @@ public sealed interface ConfigNode permits ConfigNode.MapNode, ConfigNode.ListNo
     /** A mapping; keys keep their order and their own line numbers. */
     record MapNode(int line, Map<String, ConfigNode> entries, Map<String, Integer> keyLines) implements ConfigNode {
         public MapNode {
-            entries = new LinkedHashMap<>(entries);
-            keyLines = new LinkedHashMap<>(keyLines);
+            entries = Collections.unmodifiableMap(new LinkedHashMap<>(entries));
+            keyLines = Collections.unmodifiableMap(new LinkedHashMap<>(keyLines));
         }
     }
 

@@ -134,7 +134,7 @@ public final class ProducerKeys {
                         .append(principal).append('\n');
             }
         });
-        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.createDirectories(AtomicFiles.directoryOf(file));
         AtomicFiles.write(DefaultFileLayer.INSTANCE, file,
                 java.nio.ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8)));
     }

@@ -116,17 +116,17 @@ public final class SigningKeyFiles {
         for (VerifyingKey k : keys) {
             text.append(KeyPem.publicKeyPem(k));
         }
-        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.createDirectories(AtomicFiles.directoryOf(file));
         AtomicFiles.write(DefaultFileLayer.INSTANCE, file,
                 ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.US_ASCII)));
-        if (Files.getFileStore(file.toAbsolutePath().getParent()).supportsFileAttributeView("posix")) {
+        if (Files.getFileStore(AtomicFiles.directoryOf(file)).supportsFileAttributeView("posix")) {
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
         }
     }
 
     /** Writes a private key as PKCS#8 PEM, durably and readable by its owner only. */
     public static void writePrivate(Path file, SigningKey key) throws IOException {
-        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.createDirectories(AtomicFiles.directoryOf(file));
         byte[] pem = KeyPem.privateKeyPem(key);
         try {
             AtomicFiles.write(DefaultFileLayer.INSTANCE, file, ByteBuffer.wrap(pem));

@@ -15,6 +15,8 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.securebroker.protocol.ErrorCode;
@@ -99,9 +101,9 @@ public final class ClientListener implements AutoCloseable {
         return serverChannel.isActive();
     }
 
-    /** The open client connections. */
-    public ChannelGroup channels() {
-        return channels;
+    /** The open client connections: a live, read-only view (only this listener adds and closes them). */
+    public Collection<Channel> channels() {
+        return Collections.unmodifiableCollection(channels);
     }
 
     /** Stops accepting, tells every connection the broker is shutting down, closes them and stops the event loops. */

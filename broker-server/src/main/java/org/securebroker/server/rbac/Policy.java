@@ -14,6 +14,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -80,8 +81,8 @@ public final class Policy {
     private record Rule(ResourcePattern pattern, int order, Decision decision) {
     }
 
-    /** A role's rules by action ordinal, each array in policy order. */
-    private record Compiled(Rule[][] allows, Rule[][] denies) {
+    /** A role's rules by action, each array in policy order. */
+    private record Compiled(Map<Action, Rule[]> allows, Map<Action, Rule[]> denies) {
     }
 
     private final String source;
@@ -107,8 +108,8 @@ public final class Policy {
         this.defaultDeny = Decision.defaultDeny(version);
         int order = 0;
         for (Role r : this.roles.values()) {
-            List<List<Rule>> allows = perAction();
-            List<List<Rule>> denies = perAction();
+            Map<Action, List<Rule>> allows = perAction();
+            Map<Action, List<Rule>> denies = perAction();
             for (Grant g : r.allows()) {
                 add(allows, g, order++);
             }
@@ -251,23 +252,22 @@ public final class Policy {
     public Decision decide(Set<String> roles, Action action, String resource) {
         Objects.requireNonNull(action, "action");
         Objects.requireNonNull(resource, "resource");
-        int a = action.ordinal();
-        Rule deny = first(roles, a, resource, true);
+        Rule deny = first(roles, action, resource, true);
         if (deny != null) {
             return deny.decision();
         }
-        Rule allow = first(roles, a, resource, false);
+        Rule allow = first(roles, action, resource, false);
         return allow != null ? allow.decision() : defaultDeny;
     }
 
-    private Rule first(Set<String> roles, int action, String resource, boolean deny) {
+    private Rule first(Set<String> roles, Action action, String resource, boolean deny) {
         Rule best = null;
         for (String role : roles) {
             Compiled c = compiled.get(role);
             if (c == null) {
                 continue;
             }
-            for (Rule r : deny ? c.denies()[action] : c.allows()[action]) {
+            for (Rule r : (deny ? c.denies() : c.allows()).get(action)) {
                 if (best != null && r.order() > best.order()) {
                     break;
                 }
@@ -417,29 +417,27 @@ public final class Policy {
         }
     }
 
-    private static List<List<Rule>> perAction() {
-        List<List<Rule>> lists = new ArrayList<>();
-        for (int i = 0; i < Action.values().length; i++) {
-            lists.add(new ArrayList<>());
+    private static Map<Action, List<Rule>> perAction() {
+        Map<Action, List<Rule>> lists = new EnumMap<>(Action.class);
+        for (Action a : Action.values()) {
+            lists.put(a, new ArrayList<>());
         }
         return lists;
     }
 
-    private void add(List<List<Rule>> byAction, Grant g, int order) {
+    private void add(Map<Action, List<Rule>> byAction, Grant g, int order) {
         byRuleId.put(g.ruleId(), g);
         Decision decision = Decision.of(g, version);
         for (Action a : g.actions()) {
             for (ResourcePattern p : g.resources()) {
-                byAction.get(a.ordinal()).add(new Rule(p, order, decision));
+                byAction.get(a).add(new Rule(p, order, decision));
             }
         }
     }
 
-    private static Rule[][] toArrays(List<List<Rule>> byAction) {
-        Rule[][] out = new Rule[byAction.size()][];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = byAction.get(i).toArray(new Rule[0]);
-        }
+    private static Map<Action, Rule[]> toArrays(Map<Action, List<Rule>> byAction) {
+        Map<Action, Rule[]> out = new EnumMap<>(Action.class);
+        byAction.forEach((action, rules) -> out.put(action, rules.toArray(new Rule[0])));
         return out;
     }
 

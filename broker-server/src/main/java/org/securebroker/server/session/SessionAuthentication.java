@@ -19,7 +19,6 @@ import org.securebroker.protocol.frame.AuthChallengeFrame;
 import org.securebroker.protocol.frame.AuthFrame;
 import org.securebroker.protocol.frame.AuthOkFrame;
 import org.securebroker.protocol.frame.AuthResponseFrame;
-import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.protocol.frame.ErrorFrame;
 import org.securebroker.server.auth.AuthMechanism;
 import org.securebroker.server.auth.AuthStep;
@@ -178,7 +177,7 @@ final class SessionAuthentication {
                 step = new AuthStep.Failure(ErrorCode.INTERNAL_ERROR, "internal error", "internal error", null);
             }
             if (step instanceof AuthStep.Challenge challenge) {
-                ctx.writeAndFlush(new AuthChallengeFrame(exchangeCorrelationId, Bytes.copyOf(challenge.data())),
+                ctx.writeAndFlush(new AuthChallengeFrame(exchangeCorrelationId, challenge.data()),
                         ctx.voidPromise());
             } else if (step instanceof AuthStep.Success success) {
                 Identity who = success.identity();
@@ -189,7 +188,7 @@ final class SessionAuthentication {
                 scheduleDeadline();
                 outcome.opened(who);
                 ctx.writeAndFlush(new AuthOkFrame(exchangeCorrelationId, who.principal(), who.expiresAtMillis(),
-                        Bytes.copyOf(success.additionalData())), ctx.voidPromise());
+                        success.additionalData()), ctx.voidPromise());
             } else {
                 AuthStep.Failure failure = (AuthStep.Failure) step;
                 logFailure(failure);
@@ -256,7 +255,7 @@ final class SessionAuthentication {
         LOG.info("{}: '{}' re-authenticated, session renewed until {}", ctx.channel().remoteAddress(), fresh.principal(),
                 Instant.ofEpochMilli(fresh.expiresAtMillis()));
         ctx.writeAndFlush(new AuthOkFrame(correlationId, fresh.principal(), fresh.expiresAtMillis(),
-                Bytes.copyOf(success.additionalData())), ctx.voidPromise());
+                success.additionalData()), ctx.voidPromise());
     }
 
     private void scheduleDeadline() {

@@ -318,7 +318,7 @@ public final class ClientCertificateVerifier extends X509ExtendedTrustManager {
             CertPathValidatorException.Reason reason = e.getReason();
             boolean nameMatches = anchorNames.contains(top.getIssuerX500Principal());
             if (reason == PKIXReason.NO_TRUST_ANCHOR || reason == PKIXReason.NAME_CHAINING
-                    || reason == BasicReason.INVALID_SIGNATURE && (index < 0 || index == path.size() - 1)) {
+                    || (reason == BasicReason.INVALID_SIGNATURE && (index < 0 || index == path.size() - 1))) {
                 // a CA that copies the client CA's name is told apart by its key only
                 throw new CertificateException(notOurs + (nameMatches
                         ? "; the name matches but the signature does not verify with the CA's key)" : ")"));

@@ -373,7 +373,7 @@ public final class LocalCa {
                 pem.writeObject(c);
             }
         }
-        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.createDirectories(AtomicFiles.directoryOf(file));
         Files.writeString(file, out.toString(), StandardCharsets.US_ASCII);
     }
 
@@ -383,7 +383,7 @@ public final class LocalCa {
         try (JcaPEMWriter pem = new JcaPEMWriter(out)) {
             pem.writeObject(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(key, null));
         }
-        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.createDirectories(AtomicFiles.directoryOf(file));
         AtomicFiles.write(DefaultFileLayer.INSTANCE, file, ByteBuffer.wrap(out.toString().getBytes(StandardCharsets.US_ASCII)));
     }
 

@@ -26,6 +26,7 @@ import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
+import org.securebroker.store.io.AtomicFiles;
 
 /**
  * Parses PEM certificates, private keys and CRLs from bytes already read, so that what is
@@ -115,8 +116,8 @@ final class PemFiles {
             }
         }
         Path target = file.toAbsolutePath();
-        Files.createDirectories(target.getParent());
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        Files.createDirectories(AtomicFiles.directoryOf(target));
+        Path tmp = target.resolveSibling(AtomicFiles.nameOf(target) + ".tmp");
         Files.writeString(tmp, text.toString(), StandardCharsets.US_ASCII);
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }

@@ -327,7 +327,7 @@ class AuditLogTest {
         assertThat(seqs).hasSize(threads * each);
         AuditVerifier.Report report = verify();
         assertThat(report.ok()).isTrue();
-        assertThat(report.entries()).isEqualTo(threads * each);
+        assertThat(report.entries()).isEqualTo((long) threads * each);
     }
 
     @Test

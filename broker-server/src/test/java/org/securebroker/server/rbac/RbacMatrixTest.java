@@ -131,7 +131,7 @@ class RbacMatrixTest {
 
     private static List<Row> rows() {
         List<Row> rows = new ArrayList<>();
-        for (String line : EXPECTED.strip().split("\n")) {
+        for (String line : EXPECTED.strip().lines().toList()) {
             if (line.isBlank() || line.strip().startsWith("#")) {
                 continue;
             }

@@ -234,7 +234,7 @@ class SessionHandlerTest {
             @Override
             public Exchange start(org.securebroker.server.auth.ConnectionInfo connection) {
                 return message -> CompletableFuture.completedFuture(new AuthStep.Success(
-                        new Identity("alice", List.of(), "TOKEN", expiresAt.toEpochMilli(), false), new byte[0]));
+                        new Identity("alice", List.of(), "TOKEN", expiresAt.toEpochMilli(), false), Bytes.EMPTY));
             }
         };
         tearDown();

@@ -25,6 +25,7 @@ import java.util.List;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.server.tls.LocalCa;
+import org.securebroker.store.io.AtomicFiles;
 
 /**
  * The development token-signing key that {@code broker init} creates, and the tokens
@@ -86,7 +87,7 @@ public final class DevTokens {
         try (JcaPEMWriter pem = new JcaPEMWriter(out)) {
             pem.writeObject(key);
         }
-        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.createDirectories(AtomicFiles.directoryOf(file));
         Files.writeString(file, out.toString(), StandardCharsets.US_ASCII);
     }
 

@@ -296,24 +296,29 @@ public final class JwtVerifier {
 
     private VerifiedToken checkClaims(Claims claims, VerificationKey key) throws JwtRejectedException {
         long now = clock.millis();
-        Date exp = claims.getExpiration();
+        Instant exp = instant(claims.getExpiration());
         if (exp == null) {
             throw new JwtRejectedException("claim 'exp' is missing: tokens must expire");
         }
-        Date iat = claims.getIssuedAt();
-        if (iat != null && iat.getTime() > now + skewMillis) {
-            throw new JwtRejectedException("token is issued in the future: iat is " + iat.toInstant() + " (now "
+        Instant iat = instant(claims.getIssuedAt());
+        if (iat != null && iat.toEpochMilli() > now + skewMillis) {
+            throw new JwtRejectedException("token is issued in the future: iat is " + iat + " (now "
                     + Instant.ofEpochMilli(now) + ", clock skew " + config.clockSkew().toSeconds() + " s)");
         }
-        Date nbf = claims.getNotBefore();
-        long start = iat != null ? iat.getTime() : nbf != null ? nbf.getTime() : now;
-        long lifetime = exp.getTime() - start;
+        Instant nbf = instant(claims.getNotBefore());
+        long start = iat != null ? iat.toEpochMilli() : nbf != null ? nbf.toEpochMilli() : now;
+        long lifetime = exp.toEpochMilli() - start;
         if (lifetime > maxLifetimeMillis) {
             throw new JwtRejectedException("lifetime over the maximum: the token lives " + Duration.ofMillis(lifetime)
                     + " (exp - " + (iat != null ? "iat" : nbf != null ? "nbf" : "now") + "); at most "
                     + config.maxLifetime() + " is allowed");
         }
-        return new VerifiedToken(principal(claims), roles(claims), exp.getTime(), key.kid());
+        return new VerifiedToken(principal(claims), roles(claims), exp.toEpochMilli(), key.kid());
+    }
+
+    /** jjwt hands out the time claims as {@code Date}; everything past this boundary uses {@code Instant}. */
+    private static Instant instant(Date date) {
+        return date == null ? null : date.toInstant();
     }
 
     private String principal(Claims claims) throws JwtRejectedException {
@@ -340,7 +345,7 @@ public final class JwtVerifier {
         }
         List<String> roles = new ArrayList<>();
         if (value instanceof String text) {
-            for (String role : text.strip().split("\\s+")) {
+            for (String role : text.strip().split("\\s+", -1)) { // empty pieces are skipped below
                 if (!role.isEmpty()) {
                     roles.add(role);
                 }
