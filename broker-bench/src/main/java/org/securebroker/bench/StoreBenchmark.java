@@ -89,11 +89,12 @@ public final class StoreBenchmark {
         for (int i = 0; i < results.size(); i += 2) {
             Result s = results.get(i);
             Result p = results.get(i + 1);
-            for (Result r : List.of(s, p)) {
+            for (int row = 0; row < 2; row++) {
+                Result r = row == 0 ? s : p;
                 System.out.printf(Locale.ROOT, "| %d | %s | %,.0f | %.1f | %.2f | %.2f | %s |%n", r.threads(), r.name(),
                         r.recordsPerSecond(), r.megabytesPerSecond(), r.latency().getValueAtPercentile(50) / 1e6,
                         r.latency().getValueAtPercentile(99) / 1e6,
-                        r == s ? String.format(Locale.ROOT, "%.0f%%", 100 * s.recordsPerSecond() / p.recordsPerSecond()) : "");
+                        row == 0 ? String.format(Locale.ROOT, "%.0f%%", 100 * s.recordsPerSecond() / p.recordsPerSecond()) : "");
             }
         }
     }
