@@ -24,10 +24,6 @@ import org.securebroker.server.config.PasswordHashing;
  */
 public record Argon2id(int memoryKiB, int iterations, int parallelism) {
 
-    /** OWASP minimum memory cost in KiB (19 MiB). */
-    public static final int MIN_MEMORY_KIB = PasswordHashing.MIN_MEMORY_KIB;
-    /** OWASP minimum time cost. */
-    public static final int MIN_ITERATIONS = PasswordHashing.MIN_ITERATIONS;
     /** The OWASP minimum: m=19 MiB, t=2, p=1. */
     public static final Argon2id OWASP_MINIMUM = of(PasswordHashing.OWASP_MINIMUM);
 
