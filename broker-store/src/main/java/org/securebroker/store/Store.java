@@ -18,6 +18,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 import org.securebroker.store.crypto.Keyring;
+import org.securebroker.store.crypto.MetadataMac;
 import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.Closeables;
@@ -64,6 +66,8 @@ public final class Store implements AutoCloseable {
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final Map<String, Log> logs = new ConcurrentHashMap<>();
+    private final Map<String, StoreException> unavailable = new ConcurrentHashMap<>();
+    private final Map<String, Long> anchors = new ConcurrentHashMap<>();
     private final RecoveryReport recoveryReport;
     private final ScheduledExecutorService retention;
     private volatile boolean closed;
@@ -371,6 +375,66 @@ public final class Store implements AutoCloseable {
                 LOG.warn("retention of log '{}' failed: {}", l.name(), e.getMessage());
             }
         }
+    }
+
+    /**
+     * The logs that exist but could not be opened because their files do not add up, with the
+     * error that names the file and the offsets concerned. Such a log is not in
+     * {@link #logNames()}; {@link #requireLog} and {@link #createLog} refuse its name with
+     * {@code LOG_UNAVAILABLE} until {@link #repairLog} accepts the loss or it is deleted.
+     */
+    public Map<String, StoreException> unavailableLogs() {
+        return java.util.Collections.unmodifiableMap(new TreeMap<>(unavailable));
+    }
+
+    /**
+     * Accepts the loss that made a log unavailable (an operator's decision, which the caller
+     * audits): what is lost is recorded in the log's manifest for good, the log continues above
+     * every offset it ever handed out, and it becomes available again.
+     *
+     * @throws StoreException {@code INVALID_ARGUMENT} if the log is not unavailable,
+     *     {@code LOG_UNAVAILABLE} if it cannot be repaired (the message says why and what to do)
+     */
+    public RepairReport repairLog(String name) {
+        checkOpen();
+        throw new StoreException(StoreException.Kind.INVALID_ARGUMENT, "log '" + name + "' is not unavailable");
+    }
+
+    /** The metadata key of {@code purpose} under the current KEK, for files the store's owner authenticates. */
+    public MetadataMac metadataMac(String purpose) {
+        return MetadataMac.derive(ctx.keyring().current(), purpose);
+    }
+
+    /** The metadata key of {@code purpose} under the KEK {@code kekId}, if the keyring has it. */
+    public Optional<MetadataMac> metadataMac(String purpose, String kekId) {
+        return MetadataMac.derive(ctx.keyring(), kekId, purpose);
+    }
+
+    /**
+     * A named counter the store keeps for its owner in its authenticated state file, so that
+     * files outside the store (the broker's queue catalog) can be bound to a generation that a
+     * rollback of those files cannot match. Empty if it was never set.
+     */
+    public OptionalLong anchor(String name) {
+        Long v = anchors.get(name);
+        return v == null ? OptionalLong.empty() : OptionalLong.of(v);
+    }
+
+    /** Durably sets a named counter (see {@link #anchor}); returns once it is on disk. */
+    public void setAnchor(String name, long value) {
+        checkOpen();
+        anchors.put(name, value);
+    }
+
+    /** Whether the store can take writes now; a full disk clears by itself once space is freed. */
+    public StoreHealth health() {
+        if (closed) {
+            return StoreHealth.CLOSED;
+        }
+        if (ctx.commitLoop.failure() != null) {
+            return StoreHealth.FAILED;
+        }
+        return StoreHealth.WRITABLE;
     }
 
     /** Whether the store accepts writes (it does not after a failed fsync or once closed). */

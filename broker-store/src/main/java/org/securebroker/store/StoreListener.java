@@ -23,6 +23,14 @@ public interface StoreListener {
     default void onFailure(StoreException failure) {
     }
 
+    /**
+     * The store's health changed: to {@code DISK_FULL} when a write found the disk full, back to
+     * {@code WRITABLE} when writes succeed again, to {@code FAILED} after a failed fsync. Called
+     * once per change, so a listener that logs here logs once per episode.
+     */
+    default void onHealth(StoreHealth health) {
+    }
+
     /** Whole segments were deleted by release or retention; the log now starts at {@code newStartOffset}. */
     default void onSegmentsDeleted(String log, int segments, long newStartOffset) {
     }

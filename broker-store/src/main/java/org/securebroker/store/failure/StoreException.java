@@ -31,6 +31,12 @@ public class StoreException extends RuntimeException {
         CORRUPTED_METADATA(false),
         /** The store is locked by another process or its directory is unusable. */
         UNAVAILABLE(false),
+        /**
+         * The log exists but cannot be opened: its files do not add up (a missing, shortened or
+         * rolled-back segment, a damaged manifest). The message names the file and the offsets;
+         * only an operator's repair (accepting the loss) or a restore from backup brings it back.
+         */
+        LOG_UNAVAILABLE(false),
         /** Reading a file failed. */
         IO_ERROR(false),
         CLOSED(false),
