@@ -43,6 +43,8 @@ final class CommitLoop implements Committer<CommitLoop.Append>, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(CommitLoop.class);
     private static final long SLOW_ROLL_MILLIS = 250;
+    private static final long PROBE_NANOS = 1_000_000_000L;
+    private static final int PROBE_BYTES = 64 * 1024;
 
     static final class Append extends CommitRequest<AppendResult> {
         final Log log;
@@ -100,6 +102,9 @@ final class CommitLoop implements Committer<CommitLoop.Append>, AutoCloseable {
     private final List<Append> ready = new ArrayList<>();
     private final List<LogWrite> written = new ArrayList<>();
     private long started;
+    private volatile boolean full;
+    private final Object probeLock = new Object();
+    private long lastProbe = System.nanoTime() - PROBE_NANOS;
 
     CommitLoop(StoreContext ctx) {
         this.ctx = ctx;
@@ -185,6 +190,9 @@ final class CommitLoop implements Committer<CommitLoop.Append>, AutoCloseable {
         if (batch.isEmpty()) {
             return;
         }
+        if (full && !written.isEmpty()) {
+            writable();
+        }
         for (LogWrite w : written) {
             w.segment.publishDurable();
             w.log.publishDurable();
@@ -210,6 +218,7 @@ final class CommitLoop implements Committer<CommitLoop.Append>, AutoCloseable {
     public void failed(StoreException failure) {
         LOG.error("store failed: {}", failure.getMessage(), failure.getCause());
         ctx.config.listener().onFailure(failure);
+        ctx.config.listener().onHealth(StoreHealth.FAILED);
     }
 
     @Override
@@ -263,6 +272,10 @@ final class CommitLoop implements Committer<CommitLoop.Append>, AutoCloseable {
             w.chunkStart = buffer.position();
             w.chunkEnd = buffer.position();
             w.chunk.clear();
+        }
+        if (log.nextOffset() + a.records.length > log.segmentLimit()) {
+            throw new IllegalStateException("log '" + log.name() + "': offsets up to " + (log.nextOffset()
+                    + a.records.length) + " exceed the active segment's reservation " + log.segmentLimit());
         }
         a.first = log.nextOffset();
         long synced = log.endOffset();
@@ -371,19 +384,26 @@ final class CommitLoop implements Committer<CommitLoop.Append>, AutoCloseable {
             throw round.fail("truncating after a failed write", segment.path(), e);
         }
         round.forget(segment.channel());
-        w.log.rewindTo(segment.durable().nextOffset());
+        // the failed records' offsets are not handed out again (they were sealed, and their bytes
+        // may have reached the disk): the next segment starts above them, and the gap is skipped
         return error;
     }
 
     private StoreException classifyWriteFailure(Path file, IOException e, Round round) {
         if (isDiskFull(e)) {
-            LOG.warn("write to {} failed: the disk is full; appends fail with DISK_FULL until space is freed", file);
             return diskFull(file, e);
         }
         throw round.fail(Round.WRITING, file, e);
     }
 
-    private static StoreException diskFull(Path file, IOException cause) {
+    /** The error of an append refused for a full disk; the first of an episode is logged and reported. */
+    private StoreException diskFull(Path file, IOException cause) {
+        if (!full) {
+            full = true;
+            LOG.warn("a write to {} failed: the disk is full; appends fail with DISK_FULL (retriable) until space is "
+                    + "freed, and the store takes writes again by itself then", file);
+            ctx.config.listener().onHealth(StoreHealth.DISK_FULL);
+        }
         return new StoreException(StoreException.Kind.DISK_FULL, "the disk holding " + file
                 + " is full; nothing was written; retry once space is freed", cause);
     }
@@ -391,6 +411,51 @@ final class CommitLoop implements Committer<CommitLoop.Append>, AutoCloseable {
     static boolean isDiskFull(IOException e) {
         String message = e.getMessage();
         return message != null && (message.contains("No space left on device") || message.contains("Disk quota exceeded"));
+    }
+
+    /** Whether the last write found the disk full (and no write has succeeded since). */
+    boolean diskFull() {
+        return full;
+    }
+
+    /**
+     * While the disk is full: checks, at most once a second, whether a small file can be written
+     * and forced in the data directory now; if so, the store is writable again.
+     */
+    StoreHealth probeSpace() {
+        long now = System.nanoTime();
+        synchronized (probeLock) {
+            if (full && now - lastProbe >= PROBE_NANOS) {
+                lastProbe = now;
+                Path probe = ctx.config.directory().resolve(".space-probe");
+                try {
+                    org.securebroker.store.io.StorageChannel ch = ctx.config.fileLayer().open(probe, true);
+                    try {
+                        ch.writeFully(ByteBuffer.allocate(PROBE_BYTES), 0);
+                        ch.force(false);
+                    } finally {
+                        ch.close();
+                        java.nio.file.Files.deleteIfExists(probe);
+                    }
+                    writable();
+                } catch (IOException e) {
+                    try {
+                        java.nio.file.Files.deleteIfExists(probe);
+                    } catch (IOException ignored) {
+                        // the probe file is removed on the next probe or open
+                    }
+                }
+            }
+        }
+        return full ? StoreHealth.DISK_FULL : StoreHealth.WRITABLE;
+    }
+
+    private void writable() {
+        if (full) {
+            full = false;
+            LOG.info("the store takes writes again: space was freed");
+            ctx.config.listener().onHealth(StoreHealth.WRITABLE);
+        }
     }
 
     /** Stops taking requests, finishes the queued ones and waits for the commit thread to end. */

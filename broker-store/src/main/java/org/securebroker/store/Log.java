@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.securebroker.store.crypto.DataKey;
-import org.securebroker.store.crypto.DataKeyFile;
+import org.securebroker.store.crypto.MetadataMac;
 import org.securebroker.store.crypto.SegmentKey;
 import org.securebroker.store.crypto.WrappedDataKey;
 import org.securebroker.store.failure.RecordCorruptedException;
@@ -36,7 +36,6 @@ public final class Log {
     private final StoreContext ctx;
     private final String name;
     private final byte[] logId;
-    private final long createdMillis;
     private final Path dir;
     private final Path keyFile;
     private final Subscriptions subscriptions;
@@ -46,27 +45,50 @@ public final class Log {
     private volatile long durableEnd;
     private volatile boolean deleted;
 
-    /** Commit-thread state. */
+    /** Commit-thread state: the next offset, and the manifest as last written. */
     private long nextOffset;
-    private List<WrappedDataKey> wrappedKeys;
-    private long persistedStart;
+    private LogManifest manifest;
 
-    Log(StoreContext ctx, LogMetadata meta, Path dir, List<Segment> segments, List<WrappedDataKey> wrappedKeys,
-        long nextOffset) {
+    Log(StoreContext ctx, LogMetadata meta, Path dir, List<Segment> segments, LogManifest manifest, long nextOffset) {
         this.ctx = ctx;
         this.name = meta.name();
         this.logId = meta.logId();
-        this.createdMillis = meta.createdMillis();
         this.dir = dir;
         this.keyFile = keyFile(ctx, logId);
         this.segments = List.copyOf(segments);
-        this.wrappedKeys = List.copyOf(wrappedKeys);
+        this.manifest = manifest;
         this.nextOffset = nextOffset;
         this.durableEnd = nextOffset;
         long first = segments.isEmpty() ? nextOffset : segments.get(0).baseOffset();
-        this.startOffset = Math.min(nextOffset, Math.max(meta.startOffset(), first));
-        this.persistedStart = meta.startOffset();
+        this.startOffset = Math.min(nextOffset, Math.max(manifest.startOffset(), first));
         this.subscriptions = ctx.subscriptionStore.forLog(name);
+    }
+
+    /** How many offsets a segment reserves: more than it can ever hold, so a roll is never forced by count. */
+    static long reservation(StoreConfig config) {
+        return ((long) Math.max(config.segmentBytes(), config.maxBatchBytes()) + config.maxBatchBytes())
+                / RecordFormat.OVERHEAD + 1;
+    }
+
+    /**
+     * The offsets below the end that hold no record and never will: skipped after an unclean
+     * stop (reserved, possibly handed out, never durable), accepted as lost by a repair, or
+     * between segments. Subscriptions treat them as acknowledged.
+     */
+    List<org.securebroker.store.record.OffsetRange> skippedRanges() {
+        LogManifest m = manifest;
+        List<org.securebroker.store.record.OffsetRange> out = new ArrayList<>(m.lost());
+        long at = -1;
+        for (LogManifest.Entry e : m.entries()) {
+            if (at >= 0 && e.base() > at) {
+                out.add(new org.securebroker.store.record.OffsetRange(at, e.base()));
+            }
+            at = e.isOpen() ? -1 : e.end();
+        }
+        if (at >= 0 && nextOffset > at) {
+            out.add(new org.securebroker.store.record.OffsetRange(at, nextOffset));
+        }
+        return LogRecovery.merge(out);
     }
 
     static Path keyFile(StoreContext ctx, byte[] logId) {
@@ -290,10 +312,11 @@ public final class Log {
         if (!list.isEmpty() && list.get(list.size() - 1).baseOffset() == base) {
             replaced = list.remove(list.size() - 1);
         }
+        List<LogManifest.Entry> entries = new ArrayList<>(manifest.entries());
         Set<Integer> taken = new HashSet<>();
-        for (WrappedDataKey k : wrappedKeys) {
-            if (k.segmentBase() != base) {
-                taken.add(k.keyId());
+        for (LogManifest.Entry e : entries) {
+            if (e.base() != base) {
+                taken.add(e.key().keyId());
             }
         }
         int keyId;
@@ -302,11 +325,22 @@ public final class Log {
         } while (taken.contains(keyId));
         DataKey dataKey = DataKey.generate(ctx.config.random(), keyId);
         WrappedDataKey wrapped = ctx.wrapper.wrap(ctx.keyring().current(), dataKey, logId, base);
-        List<WrappedDataKey> keys = new ArrayList<>(wrappedKeys);
-        keys.removeIf(k -> k.segmentBase() == base);
-        keys.add(wrapped);
-        DataKeyFile.write(ctx.config.fileLayer(), keyFile, logId, keys);
-        wrappedKeys = List.copyOf(keys);
+        // the segment being left is finished: the manifest records where it ends and how long it is
+        if (!list.isEmpty()) {
+            Segment previous = list.get(list.size() - 1);
+            for (int i = 0; i < entries.size(); i++) {
+                LogManifest.Entry e = entries.get(i);
+                if (e.base() == previous.baseOffset() && e.isOpen()) {
+                    entries.set(i, e.finished(previous.durable().nextOffset(), previous.durable().position()));
+                }
+            }
+        }
+        if (replaced != null) {
+            // an empty segment left by a failed write: its offsets were never used
+            entries.removeIf(e -> e.base() == base);
+        }
+        entries.add(new LogManifest.Entry(base, base + reservation(ctx.config), LogManifest.OPEN, 0, wrapped));
+        writeManifest(manifest.withEntries(entries));
         if (replaced != null) {
             replaced.close();
             Files.deleteIfExists(replaced.path());
@@ -320,6 +354,17 @@ public final class Log {
         list.add(segment);
         segments = List.copyOf(list);
         return segment;
+    }
+
+    /** The first offset the active segment may not take (its reservation ends there). */
+    long segmentLimit() {
+        List<LogManifest.Entry> entries = manifest.entries();
+        return entries.isEmpty() ? nextOffset : entries.get(entries.size() - 1).limit();
+    }
+
+    private void writeManifest(LogManifest next) throws IOException {
+        manifest = next.write(ctx.config.fileLayer(), keyFile, MetadataMac.derive(ctx.keyring().current(),
+                LogManifest.PURPOSE));
     }
 
     /** Records written with any sealer, or none, stay readable. */
@@ -339,10 +384,6 @@ public final class Log {
         }
     }
 
-    /** Forgets writes that failed, so the next append starts at the durable end in a new segment. */
-    void rewindTo(long offset) {
-        nextOffset = offset;
-    }
 
     /**
      * Makes the start offset durable and deletes finished segments that lie wholly below it or
@@ -388,11 +429,12 @@ public final class Log {
         synchronized (this) {
             startOffset = Math.max(startOffset, newStart);
         }
-        persistStart(startOffset);
-        List<WrappedDataKey> keys = new ArrayList<>(wrappedKeys);
-        keys.removeIf(k -> bases.contains(k.segmentBase()));
-        DataKeyFile.write(ctx.config.fileLayer(), keyFile, logId, keys);
-        wrappedKeys = List.copyOf(keys);
+        List<LogManifest.Entry> kept = new ArrayList<>(manifest.entries());
+        long lastBase = kept.isEmpty() ? -1 : kept.get(kept.size() - 1).base();
+        kept.removeIf(e -> bases.contains(e.base())
+                || (e.base() != lastBase && e.isVacant() && e.end() <= startOffset));
+        writeManifest(new LogManifest(logId, name, manifest.sequence(), startOffset, manifest.clean(), manifest.lost(),
+                kept, false, manifest.kekId()));
         segments = List.copyOf(list.subList(drop, list.size()));
         for (Segment s : dropped) {
             s.close();
@@ -403,11 +445,10 @@ public final class Log {
         ctx.config.listener().onSegmentsDeleted(name, drop, startOffset);
     }
 
-    /** Writes the start offset to log.meta if it moved, so released records stay released after a restart. */
+    /** Writes the start offset to the manifest if it moved, so released records stay released after a restart. */
     private void persistStart(long start) throws IOException {
-        if (start > persistedStart) {
-            new LogMetadata(name, logId, createdMillis, start).write(ctx.config.fileLayer(), dir);
-            persistedStart = start;
+        if (start > manifest.startOffset()) {
+            writeManifest(manifest.withStart(start));
         }
     }
 
@@ -422,24 +463,25 @@ public final class Log {
             return 0;
         }
         String current = ctx.keyring().current().id();
-        List<WrappedDataKey> keys = new ArrayList<>(wrappedKeys.size());
+        List<LogManifest.Entry> entries = new ArrayList<>(manifest.entries().size());
         int moved = 0;
-        for (WrappedDataKey k : wrappedKeys) {
+        for (LogManifest.Entry e : manifest.entries()) {
+            WrappedDataKey k = e.key();
             if (k.kekId().equals(current)) {
-                keys.add(k);
+                entries.add(e);
                 continue;
             }
             DataKey dataKey = ctx.wrapper.unwrap(ctx.keyring(), k, logId, "log '" + name + "' segment " + k.segmentBase());
             try {
-                keys.add(ctx.wrapper.wrap(ctx.keyring().current(), dataKey, logId, k.segmentBase()));
+                entries.add(e.withKey(ctx.wrapper.wrap(ctx.keyring().current(), dataKey, logId, k.segmentBase())));
             } finally {
                 dataKey.destroy();
             }
             moved++;
         }
-        if (moved > 0) {
-            DataKeyFile.write(ctx.config.fileLayer(), keyFile, logId, keys);
-            wrappedKeys = List.copyOf(keys);
+        if (moved > 0 || !current.equals(manifest.kekId())) {
+            writeManifest(new LogManifest(logId, name, manifest.sequence(), manifest.startOffset(), manifest.clean(),
+                    manifest.lost(), entries, false, manifest.kekId()));
         }
         return moved;
     }
@@ -447,8 +489,11 @@ public final class Log {
     /** KEK ids that still wrap at least one of this log's data keys. */
     Set<String> kekIdsInUse() {
         Set<String> ids = new HashSet<>();
-        for (WrappedDataKey k : wrappedKeys) {
-            ids.add(k.kekId());
+        if (manifest.kekId() != null) {
+            ids.add(manifest.kekId());
+        }
+        for (LogManifest.Entry e : manifest.entries()) {
+            ids.add(e.key().kekId());
         }
         return ids;
     }
@@ -458,12 +503,15 @@ public final class Log {
      * then the key file (every wrapped data key) is deleted durably, then the segment files.
      * Once the key file is gone, copies of the segments are ciphertext under destroyed keys.
      */
-    void delete() throws IOException {
+    void delete(IoAction forget) throws IOException {
         deleted = true;
         Path trash = ctx.trashDir.resolve(java.util.HexFormat.of().formatHex(logId));
         Files.move(dir, trash, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         ctx.config.fileLayer().syncDirectory(ctx.logsDir);
         ctx.config.fileLayer().syncDirectory(ctx.trashDir);
+        // once the store state forgets the log, the trash is all that is left of it (a crash
+        // from here is finished on open); before, the state and the trash both name it
+        forget.run();
         AtomicFiles.deleteDurably(ctx.config.fileLayer(), keyFile);
         for (Segment s : segments) {
             s.close();
@@ -473,15 +521,78 @@ public final class Log {
         ctx.config.fileLayer().syncDirectory(ctx.trashDir);
     }
 
+    /** A step that may fail with an I/O error. */
+    @FunctionalInterface
+    interface IoAction {
+        void run() throws IOException;
+    }
+
+    /** The end of the records written durably: what the store state checkpoints. */
+    long recordedEnd() {
+        Segment last = lastSegment();
+        return last == null ? startOffset : last.durable().nextOffset();
+    }
+
+    /**
+     * Acknowledges the skipped offsets ({@link #skippedRanges()}) for every subscription, so
+     * that cursors move past them; nothing to deliver is there.
+     */
+    void settleSkipped() {
+        List<org.securebroker.store.record.OffsetRange> skipped = skippedRanges();
+        if (skipped.isEmpty()) {
+            return;
+        }
+        for (org.securebroker.store.subscription.SubscriptionSnapshot sub : subscriptions.list()) {
+            for (org.securebroker.store.record.OffsetRange r : skipped) {
+                if (r.to() > sub.committed()) {
+                    subscriptions.ackRange(sub.name(), r.from(), r.to());
+                }
+            }
+        }
+    }
+
     /** Finishes the active segment on a clean shutdown and closes every file. */
     void close(boolean finish) throws IOException {
+        try {
+            if (finish && !deleted) {
+                finishCleanly();
+            }
+        } finally {
+            for (Segment s : segments) {
+                s.close();
+            }
+        }
+    }
+
+    /**
+     * Finishes the last segment and records in the manifest exactly where the log ends (the
+     * clean-shutdown record): the next open then finds no torn tail and takes nothing from the
+     * last segment as unacknowledged, and reservations shrink to what was handed out.
+     */
+    private void finishCleanly() throws IOException {
         Segment last = lastSegment();
-        if (finish && last != null && last.acceptsAppends()) {
+        if (last != null && !last.isFinished()) {
+            if (!last.hasRecords()) {
+                return;
+            }
             last.finish();
         }
-        for (Segment s : segments) {
-            s.close();
+        List<LogManifest.Entry> entries = new ArrayList<>(manifest.entries());
+        for (int i = 0; i < entries.size(); i++) {
+            LogManifest.Entry e = entries.get(i);
+            if (e.isOpen()) {
+                if (last == null || e.base() != last.baseOffset()) {
+                    return;
+                }
+                e = e.finished(last.durable().nextOffset(), last.durable().position());
+            }
+            if (i == entries.size() - 1) {
+                e = e.withLimit(Math.max(e.end(), nextOffset));
+            }
+            entries.set(i, e);
         }
+        writeManifest(new LogManifest(logId, name, manifest.sequence(), manifest.startOffset(), true, manifest.lost(),
+                entries, false, manifest.kekId()));
     }
 
     List<Segment> segments() {

@@ -22,16 +22,21 @@ public record RecoveryReport(List<LogReport> logs, long subscriptionJournalTrunc
     /**
      * @param truncatedBytes bytes of a torn tail (never acknowledged) cut from the last segment
      * @param truncatedRecords record starts found in those bytes
+     * @param crashRecovered whether the log had not been closed cleanly (its last segment was
+     *     recovered as after a crash, and the offsets reserved for it are skipped)
+     * @param lost offset ranges an operator's repair accepted as lost during this open
      */
     public record LogReport(String log, int segments, long startOffset, long endOffset, long truncatedBytes,
-                            int truncatedRecords, List<Quarantined> quarantined, List<String> notes) {
+                            int truncatedRecords, List<Quarantined> quarantined, List<String> notes,
+                            boolean crashRecovered, List<OffsetRange> lost) {
         public LogReport {
             quarantined = List.copyOf(quarantined);
             notes = List.copyOf(notes);
+            lost = List.copyOf(lost);
         }
 
         public boolean isClean() {
-            return truncatedBytes == 0 && quarantined.isEmpty() && notes.isEmpty();
+            return truncatedBytes == 0 && quarantined.isEmpty() && notes.isEmpty() && lost.isEmpty();
         }
     }
 

@@ -67,19 +67,32 @@ public final class Store implements AutoCloseable {
     private final FileLock lock;
     private final Map<String, Log> logs = new ConcurrentHashMap<>();
     private final Map<String, StoreException> unavailable = new ConcurrentHashMap<>();
-    private final Map<String, Long> anchors = new ConcurrentHashMap<>();
+    private final Object stateLock = new Object();
+    private final ScheduledExecutorService checkpointer;
+    /** The store state as last written; guarded by {@link #stateLock}. */
+    private StoreState state;
+    private boolean checkpointFailing;
     private final RecoveryReport recoveryReport;
     private final ScheduledExecutorService retention;
     private volatile boolean closed;
 
     private Store(StoreContext ctx, FileChannel lockChannel, FileLock lock, List<Log> recovered,
-                  RecoveryReport report) {
+                  RecoveryReport report, Map<String, StoreException> unavailableLogs, StoreState state) {
         this.ctx = ctx;
         this.lockChannel = lockChannel;
         this.lock = lock;
         recovered.forEach(l -> logs.put(l.name(), l));
+        this.unavailable.putAll(unavailableLogs);
+        this.state = state;
         this.recoveryReport = report;
         ctx.commitLoop.start();
+        this.checkpointer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "store-checkpoint");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = ctx.config.checkpointInterval().toMillis();
+        checkpointer.scheduleWithFixedDelay(this::checkpointQuietly, every, every, TimeUnit.MILLISECONDS);
         if (ctx.config.retention().isUnlimited()) {
             this.retention = null;
         } else {
@@ -121,31 +134,65 @@ public final class Store implements AutoCloseable {
                 throw new StoreException(StoreException.Kind.UNAVAILABLE, "the store in " + root
                         + " is open in another process (or twice in this one)");
             }
+            StoreState state = StoreState.exists(root) ? StoreState.read(root, keyring) : null;
+            if (state == null) {
+                refuseIfStateLost(ctx);
+            }
             ctx.subscriptionStore = SubscriptionStore.open(root.resolve("subscriptions"), config.fileLayer(),
                     config.subscriptionSyncInterval(), config.subscriptionCompactBytes(), config.listener()::onFailure);
             ctx.commitLoop = new CommitLoop(ctx);
-            finishDeletes(ctx);
+            Set<String> shredded = finishDeletes(ctx);
             List<Log> recovered = new ArrayList<>();
             List<RecoveryReport.LogReport> reports = new ArrayList<>();
+            Map<String, StoreException> unavailable = new TreeMap<>();
+            Map<String, StoreState.LogEntry> entries = new TreeMap<>();
             TreeMap<String, Path> dirs = new TreeMap<>();
-            try (DirectoryStream<Path> entries = Files.newDirectoryStream(ctx.logsDir, Files::isDirectory)) {
-                entries.forEach(p -> dirs.put(AtomicFiles.nameOf(p), p));
+            try (DirectoryStream<Path> found = Files.newDirectoryStream(ctx.logsDir, Files::isDirectory)) {
+                found.forEach(p -> dirs.put(AtomicFiles.nameOf(p), p));
+            }
+            Set<String> names = new java.util.TreeSet<>(dirs.keySet());
+            if (state != null) {
+                state.logs().forEach((name, e) -> {
+                    if (!shredded.contains(e.idHex())) {
+                        names.add(name);
+                        entries.put(name, e);
+                    }
+                });
             }
             try {
-                for (Path dir : dirs.values()) {
-                    LogRecovery.Result r = LogRecovery.recover(ctx, dir);
-                    if (r != null) {
-                        recovered.add(r.log());
-                        reports.add(r.report());
+                for (String name : names) {
+                    StoreState.LogEntry expected = entries.get(name);
+                    try {
+                        LogRecovery.Result r = LogRecovery.recover(ctx, name, expected, false);
+                        if (r != null) {
+                            recovered.add(r.log());
+                            reports.add(r.report());
+                            long checkpoint = Math.max(expected == null ? 0 : expected.checkpoint(), r.log().recordedEnd());
+                            entries.put(name, new StoreState.LogEntry(r.log().logIdForKeys(), checkpoint));
+                        } else {
+                            entries.remove(name);
+                        }
+                    } catch (StoreException e) {
+                        if (e.kind() != StoreException.Kind.LOG_UNAVAILABLE) {
+                            throw e;
+                        }
+                        LOG.error("{}", e.getMessage());
+                        unavailable.put(name, e);
                     }
                 }
-                removeOrphanKeyFiles(ctx, recovered);
-                Set<String> names = new HashSet<>();
-                recovered.forEach(l -> names.add(l.name()));
+                removeOrphanKeyFiles(ctx, recovered, entries, unavailable.keySet());
+                Set<String> kept = new HashSet<>(unavailable.keySet());
+                recovered.forEach(l -> kept.add(l.name()));
                 for (String name : ctx.subscriptionStore.logNames()) {
-                    if (!names.contains(name)) {
+                    if (!kept.contains(name)) {
                         ctx.subscriptionStore.deleteLog(name).join();
                     }
+                }
+                StoreState base = state == null ? StoreState.empty() : state;
+                state = base.withLogs(entries).write(config.fileLayer(), root, MetadataMac.derive(keyring.current(),
+                        StoreState.PURPOSE));
+                for (Log l : recovered) {
+                    l.settleSkipped();
                 }
             } catch (IOException | RuntimeException e) {
                 for (Log l : recovered) {
@@ -155,15 +202,36 @@ public final class Store implements AutoCloseable {
             }
             RecoveryReport report = new RecoveryReport(reports, ctx.subscriptionStore.truncatedBytes(),
                     (System.nanoTime() - started) / 1_000_000);
-            LOG.info("store {} opened: {} log(s) recovered in {} ms{}", root, recovered.size(), report.elapsedMillis(),
-                    report.isClean() ? "" : " (see the recovery report: torn tails or quarantined records)");
-            return new Store(ctx, lockChannel, lock, recovered, report);
+            LOG.info("store {} opened: {} log(s) recovered in {} ms{}{}", root, recovered.size(), report.elapsedMillis(),
+                    report.isClean() ? "" : " (see the recovery report: torn tails or quarantined records)",
+                    unavailable.isEmpty() ? "" : "; " + unavailable.size() + " log(s) unavailable: " + unavailable.keySet());
+            return new Store(ctx, lockChannel, lock, recovered, report, unavailable, state);
         } catch (IOException e) {
             cleanupFailedOpen(ctx, lockChannel);
             throw new StoreException(StoreException.Kind.UNAVAILABLE, "cannot open the store in " + root + ": " + e, e);
         } catch (RuntimeException e) {
             cleanupFailedOpen(ctx, lockChannel);
             throw e;
+        }
+    }
+
+    /**
+     * Without a state file, the store must be new or written by an earlier version (whose key
+     * files are version 1): a version-2 manifest means the state file was lost.
+     */
+    private static void refuseIfStateLost(StoreContext ctx) throws IOException {
+        try (DirectoryStream<Path> found = Files.newDirectoryStream(ctx.keysDir, "*.dek")) {
+            for (Path p : found) {
+                byte[] head = new byte[5];
+                try (java.io.InputStream in = Files.newInputStream(p)) {
+                    if (in.readNBytes(head, 0, 5) == 5 && head[4] >= 2) {
+                        throw new StoreException(StoreException.Kind.CORRUPTED_METADATA, "the store state "
+                                + ctx.config.directory().resolve(StoreState.FILE_NAME) + " is missing, but the store "
+                                + "holds logs written with it (" + p.getFileName() + "); without it a missing or "
+                                + "rolled-back log cannot be told from a shorter one: restore it from backup");
+                    }
+                }
+            }
         }
     }
 
@@ -193,8 +261,13 @@ public final class Store implements AutoCloseable {
         return p;
     }
 
-    /** Completes deletions a crash interrupted: the key file goes first, then the segments. */
-    private static void finishDeletes(StoreContext ctx) throws IOException {
+    /**
+     * Completes deletions a crash interrupted: the key file goes first, then the segments.
+     *
+     * @return the ids (hex) of the logs whose deletion was finished
+     */
+    private static Set<String> finishDeletes(StoreContext ctx) throws IOException {
+        Set<String> done = new HashSet<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(ctx.trashDir)) {
             for (Path p : entries) {
                 String hex = AtomicFiles.nameOf(p);
@@ -203,16 +276,32 @@ public final class Store implements AutoCloseable {
                     ctx.config.fileLayer().syncDirectory(ctx.keysDir);
                 }
                 deleteTree(p);
+                done.add(hex);
                 LOG.info("finished deleting log {} left in the trash by an interrupted deletion", hex);
             }
         }
         ctx.config.fileLayer().syncDirectory(ctx.trashDir);
+        return done;
     }
 
-    private static void removeOrphanKeyFiles(StoreContext ctx, List<Log> logs) throws IOException {
+    /**
+     * Removes key files that belong to no log: left by a creation cut short. The manifests of
+     * unavailable logs, and of every log the store state lists, are kept.
+     */
+    private static void removeOrphanKeyFiles(StoreContext ctx, List<Log> logs, Map<String, StoreState.LogEntry> listed,
+                                             Set<String> unavailableNames) throws IOException {
         Set<String> expected = new HashSet<>();
         for (Log l : logs) {
             expected.add(AtomicFiles.nameOf(Log.keyFile(ctx, l.logIdForKeys())));
+        }
+        listed.values().forEach(e -> expected.add(e.idHex() + ".dek"));
+        for (String name : unavailableNames) {
+            try {
+                expected.add(AtomicFiles.nameOf(Log.keyFile(ctx, LogMetadata.read(ctx.logsDir.resolve(name)).logId())));
+            } catch (IOException | StoreException e) {
+                // its metadata is unreadable: keep every key file that might be its
+                return;
+            }
         }
         boolean removed = false;
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(ctx.keysDir)) {
@@ -247,16 +336,32 @@ public final class Store implements AutoCloseable {
             if (logs.containsKey(name)) {
                 throw new StoreException(StoreException.Kind.LOG_EXISTS, "log '" + name + "' exists already");
             }
+            StoreException broken = unavailable.get(name);
+            if (broken != null) {
+                throw broken;
+            }
+            synchronized (stateLock) {
+                if (state.logs().containsKey(name)) {
+                    throw new StoreException(StoreException.Kind.LOG_UNAVAILABLE, "log '" + name + "' is in the store "
+                            + "state but its files are gone; it is not created again with offsets it handed out before");
+                }
+            }
             Path dir = ctx.logsDir.resolve(name);
             byte[] logId = new byte[16];
             ctx.config.random().nextBytes(logId);
             LogMetadata meta = new LogMetadata(name, logId, ctx.config.clock().millis(), 0);
             Files.createDirectory(dir);
             meta.write(ctx.config.fileLayer(), dir);
-            org.securebroker.store.crypto.DataKeyFile.write(ctx.config.fileLayer(), Log.keyFile(ctx, logId), logId, List.of());
+            LogManifest manifest = LogManifest.empty(logId, name, 0).write(ctx.config.fileLayer(), Log.keyFile(ctx, logId),
+                    MetadataMac.derive(ctx.keyring().current(), LogManifest.PURPOSE));
             ctx.config.fileLayer().syncDirectory(ctx.logsDir);
+            updateState(st -> {
+                Map<String, StoreState.LogEntry> m = new TreeMap<>(st.logs());
+                m.put(name, new StoreState.LogEntry(logId, 0));
+                return st.withLogs(m);
+            });
             ctx.subscriptionStore.deleteLog(name).join();
-            Log log = new Log(ctx, meta, dir, List.of(), List.of(), 0);
+            Log log = new Log(ctx, meta, dir, List.of(), manifest, 0);
             logs.put(name, log);
             return log;
         });
@@ -278,6 +383,10 @@ public final class Store implements AutoCloseable {
     public Log requireLog(String name) {
         Log log = logs.get(name);
         if (log == null) {
+            StoreException broken = unavailable.get(name);
+            if (broken != null) {
+                throw new StoreException(StoreException.Kind.LOG_UNAVAILABLE, broken.getMessage());
+            }
             throw new StoreException(StoreException.Kind.LOG_NOT_FOUND, "log '" + name + "' does not exist");
         }
         return log;
@@ -296,15 +405,117 @@ public final class Store implements AutoCloseable {
      */
     public void deleteLog(String name) {
         checkOpen();
-        Log log = requireLog(name);
+        Log log = logs.get(name);
+        if (log == null && unavailable.containsKey(name)) {
+            deleteUnavailable(name);
+            return;
+        }
+        log = requireLog(name);
         ctx.subscriptionStore.deleteLog(name).join();
+        Log deleting = log;
         ctx.commitLoop.runTask(() -> {
-            if (logs.remove(name, log)) {
-                log.delete();
+            if (logs.remove(name, deleting)) {
+                deleting.delete(() -> updateState(st -> withoutLog(st, name)));
             }
             return null;
         });
         LOG.info("log '{}' deleted and its data keys destroyed", name);
+    }
+
+    /** Deletes what is left of an unavailable log: its directory, its manifest, its state entry. */
+    private void deleteUnavailable(String name) {
+        ctx.subscriptionStore.deleteLog(name).join();
+        ctx.commitLoop.runTask(() -> {
+            if (unavailable.remove(name) == null) {
+                return null;
+            }
+            Path dir = ctx.logsDir.resolve(name);
+            byte[] id = null;
+            synchronized (stateLock) {
+                StoreState.LogEntry e = state.logs().get(name);
+                if (e != null) {
+                    id = e.logId();
+                }
+            }
+            if (id == null && Files.exists(dir.resolve(LogMetadata.FILE_NAME))) {
+                try {
+                    id = LogMetadata.read(dir).logId();
+                } catch (StoreException e) {
+                    id = null;
+                }
+            }
+            Path trash = ctx.trashDir.resolve(id != null ? hex(id) : "unavailable-" + name);
+            if (Files.exists(dir)) {
+                Files.move(dir, trash, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                ctx.config.fileLayer().syncDirectory(ctx.logsDir);
+                ctx.config.fileLayer().syncDirectory(ctx.trashDir);
+            }
+            updateState(st -> withoutLog(st, name));
+            if (id != null) {
+                AtomicFiles.deleteDurably(ctx.config.fileLayer(), Log.keyFile(ctx, id));
+            }
+            deleteTree(trash);
+            ctx.config.fileLayer().syncDirectory(ctx.trashDir);
+            return null;
+        });
+        LOG.info("unavailable log '{}' deleted and its data keys destroyed", name);
+    }
+
+    private static StoreState withoutLog(StoreState st, String name) {
+        Map<String, StoreState.LogEntry> m = new TreeMap<>(st.logs());
+        m.remove(name);
+        return st.withLogs(m);
+    }
+
+    /** Changes the store state and writes it, durably, before returning. */
+    void updateState(java.util.function.UnaryOperator<StoreState> change) throws IOException {
+        synchronized (stateLock) {
+            state = change.apply(state).write(ctx.config.fileLayer(), ctx.config.directory(),
+                    MetadataMac.derive(ctx.keyring().current(), StoreState.PURPOSE));
+        }
+    }
+
+    /**
+     * Records every log's durable end (and the subscription state's) in the store state, if any
+     * moved: the checkpoint a later open holds the files to. Runs every
+     * {@link StoreConfig#checkpointInterval()} and on close.
+     */
+    void checkpoint() throws IOException {
+        synchronized (stateLock) {
+            Map<String, StoreState.LogEntry> m = new TreeMap<>(state.logs());
+            boolean changed = false;
+            for (Map.Entry<String, StoreState.LogEntry> e : state.logs().entrySet()) {
+                Log l = logs.get(e.getKey());
+                if (l == null || l.isDeleted()) {
+                    continue;
+                }
+                long end = l.recordedEnd();
+                if (end > e.getValue().checkpoint()) {
+                    m.put(e.getKey(), new StoreState.LogEntry(e.getValue().logId(), end));
+                    changed = true;
+                }
+            }
+            if (changed) {
+                state = state.withLogs(m).write(ctx.config.fileLayer(), ctx.config.directory(),
+                        MetadataMac.derive(ctx.keyring().current(), StoreState.PURPOSE));
+            }
+        }
+    }
+
+    private void checkpointQuietly() {
+        try {
+            checkpoint();
+            if (checkpointFailing) {
+                checkpointFailing = false;
+                LOG.info("the store state checkpoint is written again");
+            }
+        } catch (IOException | RuntimeException e) {
+            if (!checkpointFailing) {
+                checkpointFailing = true;
+                LOG.warn("writing the store state checkpoint failed ({}); retrying every {} ms", e.getMessage(),
+                        ctx.config.checkpointInterval().toMillis());
+            }
+        }
     }
 
     /**
@@ -334,6 +545,10 @@ public final class Store implements AutoCloseable {
 
     private Set<String> kekIdsInUseOnCommitThread() {
         Set<String> ids = new HashSet<>();
+        String stateKek = StoreState.kekIdOf(ctx.config.directory());
+        if (stateKek != null) {
+            ids.add(stateKek);
+        }
         for (Log l : logs.values()) {
             ids.addAll(l.kekIdsInUse());
         }
@@ -355,6 +570,12 @@ public final class Store implements AutoCloseable {
         for (Log l : all) {
             moved += ctx.commitLoop.runTask(l::rewrap);
             progress.accept(++done, all.size());
+        }
+        try {
+            updateState(st -> st);
+        } catch (IOException e) {
+            throw new StoreException(StoreException.Kind.IO_ERROR, "rewriting the store state under the current KEK "
+                    + "failed: " + e.getMessage(), e);
         }
         LOG.info("rewrapped {} data key(s) under KEK '{}'", moved, ctx.keyring().current().id());
         return moved;
@@ -397,7 +618,36 @@ public final class Store implements AutoCloseable {
      */
     public RepairReport repairLog(String name) {
         checkOpen();
-        throw new StoreException(StoreException.Kind.INVALID_ARGUMENT, "log '" + name + "' is not unavailable");
+        StoreException problem = unavailable.get(name);
+        if (problem == null) {
+            throw new StoreException(StoreException.Kind.INVALID_ARGUMENT, "log '" + name + "' is not unavailable; "
+                    + "there is nothing to repair");
+        }
+        RepairReport report = ctx.commitLoop.runTask(() -> {
+            StoreState.LogEntry expected;
+            synchronized (stateLock) {
+                expected = state.logs().get(name);
+            }
+            LogRecovery.Result r = LogRecovery.recover(ctx, name, expected, true);
+            if (r == null) {
+                throw new StoreException(StoreException.Kind.LOG_UNAVAILABLE, "log '" + name + "' had nothing left to "
+                        + "repair; delete it instead");
+            }
+            Log log = r.log();
+            long checkpoint = Math.max(expected == null ? 0 : expected.checkpoint(), log.recordedEnd());
+            updateState(st -> {
+                Map<String, StoreState.LogEntry> m = new TreeMap<>(st.logs());
+                m.put(name, new StoreState.LogEntry(log.logIdForKeys(), checkpoint));
+                return st.withLogs(m);
+            });
+            unavailable.remove(name);
+            logs.put(name, log);
+            log.settleSkipped();
+            return new RepairReport(name, r.lost(), log.endOffset(), problem.getMessage());
+        });
+        LOG.warn("log '{}' repaired by accepting the loss of offsets {}; it continues at offset {}", name, report.lost(),
+                report.nextOffset());
+        return report;
     }
 
     /** The metadata key of {@code purpose} under the current KEK, for files the store's owner authenticates. */
@@ -416,14 +666,25 @@ public final class Store implements AutoCloseable {
      * rollback of those files cannot match. Empty if it was never set.
      */
     public OptionalLong anchor(String name) {
-        Long v = anchors.get(name);
-        return v == null ? OptionalLong.empty() : OptionalLong.of(v);
+        synchronized (stateLock) {
+            Long v = state.anchors().get(name);
+            return v == null ? OptionalLong.empty() : OptionalLong.of(v);
+        }
     }
 
     /** Durably sets a named counter (see {@link #anchor}); returns once it is on disk. */
     public void setAnchor(String name, long value) {
         checkOpen();
-        anchors.put(name, value);
+        try {
+            updateState(st -> {
+                Map<String, Long> m = new TreeMap<>(st.anchors());
+                m.put(name, value);
+                return st.withAnchors(m);
+            });
+        } catch (IOException e) {
+            throw new StoreException(CommitLoop.isDiskFull(e) ? StoreException.Kind.DISK_FULL : StoreException.Kind.IO_ERROR,
+                    "writing the store state failed: " + e.getMessage(), e);
+        }
     }
 
     /** Whether the store can take writes now; a full disk clears by itself once space is freed. */
@@ -434,12 +695,12 @@ public final class Store implements AutoCloseable {
         if (ctx.commitLoop.failure() != null) {
             return StoreHealth.FAILED;
         }
-        return StoreHealth.WRITABLE;
+        return ctx.commitLoop.diskFull() ? ctx.commitLoop.probeSpace() : StoreHealth.WRITABLE;
     }
 
     /** Whether the store accepts writes (it does not after a failed fsync or once closed). */
     public boolean isWritable() {
-        return !closed && ctx.commitLoop.failure() == null;
+        return health() == StoreHealth.WRITABLE;
     }
 
     /** The failure that stopped writes, if any. */
@@ -466,6 +727,7 @@ public final class Store implements AutoCloseable {
         if (retention != null) {
             retention.shutdownNow();
         }
+        checkpointer.shutdownNow();
         ctx.commitLoop.close();
         boolean finish = ctx.commitLoop.failure() == null;
         for (Log l : logs.values()) {
@@ -473,6 +735,13 @@ public final class Store implements AutoCloseable {
                 l.close(finish);
             } catch (IOException e) {
                 LOG.warn("closing log '{}' failed: {}", l.name(), e.getMessage());
+            }
+        }
+        if (finish) {
+            try {
+                checkpoint();
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("writing the final store state checkpoint failed: {}", e.getMessage());
             }
         }
         try {

@@ -30,6 +30,9 @@ import org.securebroker.store.segment.RecordFormat;
  * @param subscriptionSyncInterval acks are made durable in groups at most this long after they
  *     are recorded (the at-least-once window after a crash)
  * @param subscriptionCompactBytes the subscription journal is compacted into a snapshot past this size
+ * @param checkpointInterval how often the store state records every log's durable end (and the
+ *     subscription state's): acknowledged records written after the last checkpoint are the
+ *     ones a truncation or rollback of the files can take without the store noticing
  * @param sealer seals each record once its offset is known (the broker's message signatures);
  *     null = records are stored as given
  */
@@ -44,6 +47,7 @@ public record StoreConfig(
         Duration retentionCheckInterval,
         Duration subscriptionSyncInterval,
         long subscriptionCompactBytes,
+        Duration checkpointInterval,
         FileLayer fileLayer,
         Clock clock,
         SecureRandom random,
@@ -75,6 +79,7 @@ public record StoreConfig(
         private Duration retentionCheckInterval = Duration.ofSeconds(30);
         private Duration subscriptionSyncInterval = Duration.ofMillis(10);
         private long subscriptionCompactBytes = 16L * 1024 * 1024;
+        private Duration checkpointInterval = Duration.ofSeconds(1);
         private FileLayer fileLayer = DefaultFileLayer.INSTANCE;
         private Clock clock;
         private SecureRandom random;
@@ -122,6 +127,11 @@ public record StoreConfig(
 
         public Builder subscriptionSyncInterval(Duration v) {
             subscriptionSyncInterval = v;
+            return this;
+        }
+
+        public Builder checkpointInterval(Duration v) {
+            checkpointInterval = v;
             return this;
         }
 
@@ -198,12 +208,16 @@ public record StoreConfig(
             if (subscriptionCompactBytes < 4096) {
                 problems.add("subscriptionCompactBytes: must be at least 4096, not " + subscriptionCompactBytes);
             }
+            if (checkpointInterval == null || checkpointInterval.toMillis() < 1
+                    || checkpointInterval.compareTo(Duration.ofMinutes(1)) > 0) {
+                problems.add("checkpointInterval: must be between 1ms and 1m");
+            }
             if (!problems.isEmpty()) {
                 throw new IllegalArgumentException("invalid store configuration:\n  " + String.join("\n  ", problems));
             }
             return new StoreConfig(directory, segmentBytes, maxRecordBytes, maxBatchBytes, maxPendingBytes, indexInterval,
                     retention, retentionCheckInterval, subscriptionSyncInterval, subscriptionCompactBytes,
-                    Objects.requireNonNull(fileLayer, "fileLayer"), Objects.requireNonNull(clock, "clock"),
+                    checkpointInterval, Objects.requireNonNull(fileLayer, "fileLayer"), Objects.requireNonNull(clock, "clock"),
                     Objects.requireNonNull(random, "random"), Objects.requireNonNull(listener, "listener"), sealer);
         }
     }

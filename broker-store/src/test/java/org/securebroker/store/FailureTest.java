@@ -89,9 +89,12 @@ class FailureTest {
                 assertThat(kindOf(f)).isEqualTo(StoreException.Kind.DISK_FULL);
                 assertThat(errorOf(f).retriable()).isTrue();
             }
-            assertThat(store.isWritable()).isTrue();
+            assertThat(store.health()).isEqualTo(StoreHealth.DISK_FULL);
+            assertThat(store.isWritable()).isFalse();
             layer.diskFull.set(false);
-            assertThat(log.append(utf8("after")).join().firstOffset()).isEqualTo(3);
+            // the refused appends' offsets are not handed out again
+            assertThat(log.append(utf8("after")).join().firstOffset()).isGreaterThan(3);
+            assertThat(store.health()).isEqualTo(StoreHealth.WRITABLE);
             assertThat(log.read(0, 100, 1 << 20)).extracting(TestStores::text)
                     .containsExactly("before-0", "before-1", "before-2", "after");
         }

@@ -73,6 +73,26 @@ final class SegmentScanner {
                 validEnd = position;
                 continue;
             }
+            if (header != null && !header.isEndMarker()) {
+                // a valid record of another offset: if the sequence goes on right after it, it is
+                // one record out of place (moved or swapped) and only it is withheld
+                RecordFormat.Header after = position + header.length() < size ? validAt(position + header.length()) : null;
+                long afterOffset = after == null ? -1 : after.offset();
+                if (afterOffset == expected + 1 || (after == null && position + header.length() == size)) {
+                    bad.add(new BadRegion(position, header.length(), expected, expected + 1,
+                            "a record of offset " + header.offset() + " is where offset " + expected
+                                    + " belongs (moved or swapped)"));
+                    expected++;
+                    position += header.length();
+                    continue;
+                }
+                if (afterOffset == expected) {
+                    bad.add(new BadRegion(position, header.length(), expected, expected,
+                            "a record of offset " + header.offset() + " was inserted before offset " + expected));
+                    position += header.length();
+                    continue;
+                }
+            }
             if (header != null && header.offset() > expected) {
                 bad.add(new BadRegion(position, 0, expected, header.offset(), "offsets missing from the sequence"));
                 expected = header.offset();
