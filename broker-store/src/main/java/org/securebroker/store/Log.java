@@ -59,7 +59,7 @@ public final class Log {
         this.manifest = manifest;
         this.nextOffset = nextOffset;
         this.durableEnd = nextOffset;
-        long first = segments.isEmpty() ? nextOffset : segments.get(0).baseOffset();
+        long first = segments.isEmpty() ? manifest.startOffset() : segments.get(0).baseOffset();
         this.startOffset = Math.min(nextOffset, Math.max(manifest.startOffset(), first));
         this.subscriptions = ctx.subscriptionStore.forLog(name);
     }
@@ -338,6 +338,14 @@ public final class Log {
         if (replaced != null) {
             // an empty segment left by a failed write: its offsets were never used
             entries.removeIf(e -> e.base() == base);
+        }
+        // every offset handed out so far is below base: earlier reservations end there, and the
+        // new segment's reservation covers what comes next
+        for (int i = 0; i < entries.size(); i++) {
+            LogManifest.Entry e = entries.get(i);
+            if (e.limit() > base) {
+                entries.set(i, e.withLimit(Math.max(base, e.isOpen() ? e.base() : e.end())));
+            }
         }
         entries.add(new LogManifest.Entry(base, base + reservation(ctx.config), LogManifest.OPEN, 0, wrapped));
         writeManifest(manifest.withEntries(entries));

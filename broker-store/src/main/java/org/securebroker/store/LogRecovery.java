@@ -171,7 +171,9 @@ final class LogRecovery {
                 all.addAll(lost);
                 recovered = recovered.withLost(merge(all));
             }
-            long next = recovered.clean() ? end : Math.max(end, recovered.reservedEnd());
+            // a clean stop shrank the last reservation to what was handed out, so this is the exact
+            // end then; after an unclean stop it skips everything reserved before
+            long next = Math.max(end, recovered.reservedEnd());
             next = Math.max(next, checkpoint);
             if (!recovered.clean() && next > end && !recovered.entries().isEmpty()) {
                 notes.add("offsets [" + end + ", " + next + ") were reserved before an unclean stop and are skipped, "
