@@ -122,7 +122,7 @@ public final class Store implements AutoCloseable {
                         + " is open in another process (or twice in this one)");
             }
             ctx.subscriptionStore = SubscriptionStore.open(root.resolve("subscriptions"), config.fileLayer(),
-                    config.subscriptionSyncInterval(), config.subscriptionCompactBytes(), config.listener()::onFailure);
+                    config.subscriptionSyncInterval(), config.subscriptionCompactBytes(), config.listener()::onFailure, keyring, null);
             ctx.commitLoop = new CommitLoop(ctx);
             finishDeletes(ctx);
             List<Log> recovered = new ArrayList<>();
