@@ -139,7 +139,7 @@ public final class Store implements AutoCloseable {
                 refuseIfStateLost(ctx);
             }
             ctx.subscriptionStore = SubscriptionStore.open(root.resolve("subscriptions"), config.fileLayer(),
-                    config.subscriptionSyncInterval(), config.subscriptionCompactBytes(), config.listener()::onFailure);
+                    config.subscriptionSyncInterval(), config.subscriptionCompactBytes(), config.listener()::onFailure, keyring, null);
             ctx.commitLoop = new CommitLoop(ctx);
             Set<String> shredded = finishDeletes(ctx);
             List<Log> recovered = new ArrayList<>();

@@ -8,24 +8,24 @@ import static org.securebroker.store.subscription.SubscriptionFormat.DELETE_LOG;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
-import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.commit.CommitRequest;
 import org.securebroker.store.commit.Committer;
 import org.securebroker.store.commit.GroupCommit;
 import org.securebroker.store.commit.Round;
-import org.securebroker.store.io.AtomicFiles;
+import org.securebroker.store.crypto.Keyring;
+import org.securebroker.store.crypto.MetadataMac;
+import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.io.FileLayer;
 import org.securebroker.store.io.StorageChannel;
 import org.slf4j.Logger;
@@ -36,19 +36,29 @@ import org.slf4j.LoggerFactory;
  * appended to a journal by the store's subscription writer ("store-subscriptions", a
  * {@link GroupCommit}), which writes and fdatasyncs everything pending at most
  * {@code syncInterval} after it arrived (group commit); a change's future completes after that
- * fsync. When the journal grows past {@code compactBytes}, the whole state is written to a new
- * snapshot and a new, empty journal generation starts.
+ * fsync. When the journal grows past {@code compactBytes}, or the keyring's current KEK changes,
+ * the whole state is written to a new snapshot and a new, empty journal generation starts.
  *
  * <p>The files ({@code snapshot}, {@code journal-GENERATION}) are described in
- * {@link SubscriptionFormat}. On open, the journal is replayed up to its first damaged entry and
- * truncated there: changes lost that way are acknowledgements not yet durable, so at worst
- * messages are delivered again.
+ * {@link SubscriptionFormat}: the snapshot carries an HMAC-SHA256 tag under a key derived from a
+ * KEK it names, and each journal entry a truncated tag chained to the one before it, made on the
+ * writer thread, never on the caller's. How open checks them against the checkpoint the store's
+ * state file recorded, and what it refuses, is {@link SubscriptionRecovery}'s comment.
+ *
+ * <p>Checkpoints: {@link #durableCheckpoint()} says how far the state is durable, for the store's
+ * state file to record. On open, the snapshot may be at most one generation ahead of the recorded
+ * checkpoint, so a compaction waits until the generation it leaves behind could be what the state
+ * file holds: once a checkpoint has been handed out ({@code durableCheckpoint}) or given
+ * ({@code expected}), the next generation is started only after {@link #checkpointRecorded} has
+ * reported the current one. Acknowledgements after the last recorded checkpoint can be lost to a
+ * rollback of these files that the checks cannot see; their messages are then delivered again,
+ * the same at-least-once window as a crash.
  *
  * <p>Each change is encoded, and queued to the writer, under the lock that guards the state, so
  * the journal holds changes in the order they were applied. A snapshot is encoded under that lock
  * too (it is the state after every change queued before it and before every change queued after
- * it), but written and forced by the writer thread, which holds no lock an acknowledgement takes:
- * acknowledgements go on while a snapshot is being written.
+ * it), but tagged, written and forced by the writer thread, which holds no lock an acknowledgement
+ * takes: acknowledgements go on while a snapshot is being written.
  *
  * <p>Failure rules: those of {@link GroupCommit}: a failed write or fsync fails every change not
  * yet durable, and every later one, with {@code FAILED}, and is reported to {@code onFailure}.
@@ -58,8 +68,6 @@ import org.slf4j.LoggerFactory;
 public final class SubscriptionStore implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SubscriptionStore.class);
-    private static final String SNAPSHOT = "snapshot";
-    private static final String JOURNAL_PREFIX = "journal-";
 
     /** What the writer makes durable: a journal entry, or a whole snapshot. */
     private abstract static class Change extends CommitRequest<Void> {
@@ -73,93 +81,195 @@ public final class SubscriptionStore implements AutoCloseable {
         }
     }
 
-    /** One encoded journal entry (length, CRC and body). */
+    /** One journal entry's body; the writer frames and tags it. */
     private static final class Entry extends Change {
-        final byte[] bytes;
+        final byte[] body;
 
-        Entry(byte[] bytes) {
-            this.bytes = bytes;
+        Entry(byte[] body) {
+            this.body = body;
         }
     }
 
-    /** The whole state as of the changes queued before it, to start journal generation {@code generation}. */
+    /**
+     * The whole state as of the changes queued before it, to start journal generation
+     * {@code generation} under {@code key}; its tag is not made yet.
+     */
     private static final class Snapshot extends Change {
         final long generation;
-        final ByteBuffer content;
+        final byte[] content;
+        final MetadataMac key;
 
-        Snapshot(long generation, ByteBuffer content) {
+        Snapshot(long generation, byte[] content, MetadataMac key) {
             this.generation = generation;
             this.content = content;
+            this.key = key;
         }
     }
 
-    private final Path dir;
-    private final FileLayer layer;
+    private final SubscriptionFiles files;
     private final long compactBytes;
     private final Consumer<StoreException> onFailure;
     private final GroupCommit<Change> writer;
+    private final long truncatedBytes;
 
     private final Object lock = new Object();
     // under lock
-    private final Map<String, Map<String, AckSet>> logs = new HashMap<>();
-    /** Bytes queued for the journal of the newest generation queued, written ones included. */
+    private final Map<String, Map<String, AckSet>> logs;
+    /** Entry bytes queued for the journal of the newest generation queued, written ones included. */
     private long journalBytesQueued;
-    /** The generation of the newest snapshot queued (or read on open). */
+    /** The generation of the newest snapshot queued (or found on open). */
     private long generationQueued;
+    /** The key of the newest snapshot queued (or found on open). */
+    private MetadataMac keyQueued;
+    /** The metadata key of the keyring's current KEK: the next snapshot's. */
+    private MetadataMac currentKey;
+    /**
+     * The oldest generation a state file may hold now: the last one recorded, or the first one
+     * handed out; -1 while neither happened, and then compactions are not held back.
+     */
+    private long oldestRecordable;
+    /** The generation whose compaction was last reported as held back, to say so once. */
+    private long heldBackReported = -1;
 
     // the writer thread's (the opening thread's until the writer starts)
     private long generation;
     private StorageChannel journal;
     private long journalSize;
+    private EntryChain chain;
     private ByteBuffer entries = ByteBuffer.allocate(64 * 1024);
     private IOException closeFailure;
 
-    private final long truncatedBytes;
+    // written by the writer thread, read by any
+    private volatile SubscriptionCheckpoint durable;
+    /** The key of the files on disk. */
+    private volatile MetadataMac keyOnDisk;
 
     private SubscriptionStore(Path dir, FileLayer layer, Duration syncInterval, long compactBytes,
-                              Consumer<StoreException> onFailure) throws IOException {
-        this.dir = dir;
-        this.layer = layer;
+                              Consumer<StoreException> onFailure, Keyring keyring, SubscriptionCheckpoint expected)
+            throws IOException {
+        this.files = new SubscriptionFiles(dir, layer);
         this.compactBytes = compactBytes;
         this.onFailure = onFailure;
-        Files.createDirectories(dir);
-        Path snapshot = dir.resolve(SNAPSHOT);
-        if (Files.exists(snapshot)) {
-            generation = SubscriptionFormat.readSnapshot(snapshot, logs);
-        }
-        Path journalFile = journalFile(generation);
-        if (!Files.exists(journalFile)) {
-            AtomicFiles.createOwnerOnly(journalFile);
-            layer.syncDirectory(dir);
-        }
-        journal = layer.open(journalFile, false);
-        long valid = SubscriptionFormat.replay(journal, this::apply);
-        long size = journal.size();
-        truncatedBytes = size - valid;
-        if (truncatedBytes > 0) {
-            LOG.warn("subscription journal {}: truncated {} damaged or incomplete bytes at its end; acknowledgements in "
-                    + "them were not durable and their messages will be delivered again", journalFile, truncatedBytes);
-            journal.truncate(valid);
-            journal.force(true);
-        }
-        journalSize = valid;
-        journalBytesQueued = valid;
-        generationQueued = generation;
-        deleteOtherJournals();
+        SubscriptionRecovery.Recovered recovered = SubscriptionRecovery.recover(files, keyring, expected);
+        this.logs = recovered.logs();
+        this.truncatedBytes = recovered.truncatedBytes();
+        this.generation = recovered.generation();
+        this.journal = recovered.journal();
+        this.journalSize = recovered.journalSize();
+        this.chain = recovered.chain();
+        this.durable = new SubscriptionCheckpoint(generation, chain.entries());
+        this.keyOnDisk = recovered.key();
+        this.keyQueued = recovered.key();
+        this.generationQueued = generation;
+        this.journalBytesQueued = journalSize - SubscriptionFormat.JOURNAL_HEADER_BYTES;
+        this.currentKey = MetadataMac.derive(keyring.current(), SubscriptionFormat.PURPOSE);
+        this.oldestRecordable = expected == null ? -1 : expected.generation();
         writer = new GroupCommit<>(GroupCommit.Settings.named("store-subscriptions").linger(syncInterval),
                 new JournalCommitter());
         writer.start();
+        synchronized (lock) {
+            // state under a retired KEK, or a journal left long by held-back compactions
+            maybeCompact();
+        }
     }
 
-    /** Opens (recovering) the subscription state in {@code dir}. */
+    /**
+     * Opens (recovering) the subscription state in {@code dir}, checking it against
+     * {@code expected}; the rules are {@link SubscriptionRecovery}'s.
+     *
+     * @param keyring the KEKs the files may name; new snapshots use its current one
+     * @param expected the checkpoint the store's authenticated state file recorded, or null if the
+     *     store has no state file yet (a new store, or one written by an older version: then
+     *     version-1 files are accepted and rewritten as version 2 at once)
+     * @throws StoreException {@code CORRUPTED_METADATA} if the files are damaged, edited, missing,
+     *     shortened or rolled back (the message names the file and the fix), {@code KEY_ERROR} if
+     *     they name a KEK the keyring lacks
+     */
     public static SubscriptionStore open(Path dir, FileLayer layer, Duration syncInterval, long compactBytes,
-                                         Consumer<StoreException> onFailure) throws IOException {
-        return new SubscriptionStore(dir, layer, syncInterval, compactBytes, onFailure);
+                                         Consumer<StoreException> onFailure, Keyring keyring,
+                                         SubscriptionCheckpoint expected) throws IOException {
+        Objects.requireNonNull(keyring, "keyring");
+        return new SubscriptionStore(dir, layer, syncInterval, compactBytes, onFailure, keyring, expected);
     }
 
-    /** Bytes cut from the journal's end when it was opened. */
+    /** Bytes cut from the journal's end when it was opened: a torn tail. */
     public long truncatedBytes() {
         return truncatedBytes;
+    }
+
+    /**
+     * The generation and number of journal entries that are durable (fdatasynced) now, for the
+     * store's state file to record. From the first call on, a compaction waits until
+     * {@link #checkpointRecorded} reports that the state file holds the generation it leaves
+     * behind (see the class comment).
+     */
+    public SubscriptionCheckpoint durableCheckpoint() {
+        synchronized (lock) {
+            SubscriptionCheckpoint now = durable;
+            if (oldestRecordable < 0) {
+                oldestRecordable = now.generation();
+            }
+            return now;
+        }
+    }
+
+    /**
+     * Tells the store that its state file now durably holds {@code recorded} (a value
+     * {@link #durableCheckpoint()} returned), so that compaction may start the generation after it.
+     *
+     * @throws StoreException {@code INVALID_ARGUMENT} if {@code recorded} was never durable
+     */
+    public void checkpointRecorded(SubscriptionCheckpoint recorded) {
+        Objects.requireNonNull(recorded, "recorded");
+        SubscriptionCheckpoint now = durable;
+        if (recorded.generation() > now.generation()
+                || (recorded.generation() == now.generation() && recorded.entries() > now.entries())) {
+            throw new StoreException(StoreException.Kind.INVALID_ARGUMENT, "subscription checkpoint " + recorded
+                    + " is ahead of the durable state " + now);
+        }
+        synchronized (lock) {
+            oldestRecordable = Math.max(oldestRecordable, recorded.generation());
+            maybeCompact();
+        }
+    }
+
+    /**
+     * The ids of the KEKs that authenticate the subscription files on disk, or a snapshot queued
+     * for them. A KEK leaves this set once a compaction has rewritten the state under another.
+     */
+    public Set<String> kekIdsInUse() {
+        synchronized (lock) {
+            String onDisk = keyOnDisk.kekId();
+            return onDisk.equals(keyQueued.kekId()) ? Set.of(onDisk) : Set.of(onDisk, keyQueued.kekId());
+        }
+    }
+
+    /**
+     * Replaces the keyring: the next snapshot is tagged under its current KEK, and if that KEK is
+     * new, a compaction starts as soon as it may, after which the previous KEK is no longer in use.
+     *
+     * @throws StoreException {@code KEY_ERROR} if {@code keyring} lacks a KEK in use, or holds
+     *     another key under its id (the files could not be verified after a restart); the keyring
+     *     is not replaced then
+     */
+    public void updateKeyring(Keyring keyring) {
+        Objects.requireNonNull(keyring, "keyring");
+        synchronized (lock) {
+            for (MetadataMac inUse : List.of(keyOnDisk, keyQueued)) {
+                MetadataMac offered = MetadataMac.derive(keyring, inUse.kekId(), SubscriptionFormat.PURPOSE)
+                        .orElseThrow(() -> new StoreException(StoreException.Kind.KEY_ERROR, "the new keyring "
+                                + keyring.ids() + " lacks KEK '" + inUse.kekId() + "', which authenticates the "
+                                + "subscription state in " + files.dir() + "; keep it until kekIdsInUse() no longer "
+                                + "names it"));
+                if (!MessageDigest.isEqual(SubscriptionFormat.keyCheck(offered), SubscriptionFormat.keyCheck(inUse))) {
+                    throw new StoreException(StoreException.Kind.KEY_ERROR, "the new keyring holds another key under "
+                            + "KEK id '" + inUse.kekId() + "' than the one that authenticates the subscription state in "
+                            + files.dir());
+                }
+            }
+            currentKey = MetadataMac.derive(keyring.current(), SubscriptionFormat.PURPOSE);
+            maybeCompact();
+        }
     }
 
     /** The per-log view. */
@@ -288,38 +398,40 @@ public final class SubscriptionStore implements AutoCloseable {
      * in the order they were applied and a snapshot of exactly the changes queued before it.
      */
     private CompletableFuture<Void> record(byte type, String log, String name, long a, long b) {
-        Entry change = new Entry(SubscriptionFormat.entry(type, log, name, a, b));
+        Entry change = new Entry(SubscriptionFormat.body(type, log, name, a, b));
         if (writer.submit(change)) {
-            journalBytesQueued += change.bytes.length;
+            journalBytesQueued += SubscriptionFormat.entrySize(change.body.length);
             if (journalBytesQueued > compactBytes) {
-                long next = generationQueued + 1;
-                if (writer.submit(new Snapshot(next, SubscriptionFormat.snapshot(next, logs)))) {
-                    generationQueued = next;
-                    journalBytesQueued = 0;
-                }
+                maybeCompact();
             }
         }
         return change.future();
     }
 
-    private void apply(byte type, String log, String name, long a, long b) {
-        switch (type) {
-            case CREATE -> logs.computeIfAbsent(log, k -> new LinkedHashMap<>()).putIfAbsent(name, new AckSet(a));
-            case ACK -> {
-                Map<String, AckSet> subs = logs.get(log);
-                AckSet set = subs == null ? null : subs.get(name);
-                if (set != null && a < b) {
-                    set.ack(a, b);
-                }
+    /**
+     * Queues a snapshot that starts the next generation if one is due (the journal is past
+     * {@code compactBytes}, or the current KEK is not the one in use) and may start: the state file
+     * may hold the current generation. Called with the lock held.
+     */
+    private void maybeCompact() {
+        if (journalBytesQueued <= compactBytes && currentKey.kekId().equals(keyQueued.kekId())) {
+            return;
+        }
+        if (oldestRecordable >= 0 && oldestRecordable < generationQueued) {
+            if (heldBackReported != generationQueued) {
+                heldBackReported = generationQueued;
+                LOG.warn("subscription journal in {}: compaction held back until the store's state file records "
+                        + "generation {} (it holds generation {}); the journal grows meanwhile", files.dir(),
+                        generationQueued, oldestRecordable);
             }
-            case DELETE -> {
-                Map<String, AckSet> subs = logs.get(log);
-                if (subs != null) {
-                    subs.remove(name);
-                }
-            }
-            case DELETE_LOG -> logs.remove(log);
-            default -> throw new IllegalArgumentException("unknown entry type " + type);
+            return;
+        }
+        long next = generationQueued + 1;
+        Snapshot snapshot = new Snapshot(next, SubscriptionFormat.snapshot(next, currentKey, logs), currentKey);
+        if (writer.submit(snapshot)) {
+            generationQueued = next;
+            keyQueued = currentKey;
+            journalBytesQueued = 0;
         }
     }
 
@@ -342,13 +454,14 @@ public final class SubscriptionStore implements AutoCloseable {
             entries.clear();
             for (Change c : batch.subList(from, batch.size())) {
                 if (c instanceof Entry e) {
-                    if (entries.remaining() < e.bytes.length) {
+                    int size = SubscriptionFormat.entrySize(e.body.length);
+                    if (entries.remaining() < size) {
                         ByteBuffer bigger = ByteBuffer.allocate(Math.max(entries.capacity() * 2,
-                                entries.position() + e.bytes.length));
+                                entries.position() + size));
                         entries.flip();
                         entries = bigger.put(entries);
                     }
-                    entries.put(e.bytes);
+                    chain.append(entries, e.body);
                 }
             }
             entries.flip();
@@ -356,7 +469,7 @@ public final class SubscriptionStore implements AutoCloseable {
                 return;
             }
             int length = entries.remaining();
-            round.write(journal, journalFile(generation), entries, journalSize);
+            round.write(journal, files.journal(generation), entries, journalSize);
             journalSize += length;
             if (entries.capacity() > (4 << 20)) {
                 entries = ByteBuffer.allocate(64 * 1024);
@@ -364,8 +477,16 @@ public final class SubscriptionStore implements AutoCloseable {
         }
 
         @Override
+        public void durable(List<Change> batch, int filesForced) {
+            SubscriptionCheckpoint now = durable;
+            if (now.generation() != generation || now.entries() != chain.entries()) {
+                durable = new SubscriptionCheckpoint(generation, chain.entries());
+            }
+        }
+
+        @Override
         public StoreException failure(String doing, Path file, Throwable cause) {
-            return new StoreException(StoreException.Kind.FAILED, "writing subscription state in " + dir
+            return new StoreException(StoreException.Kind.FAILED, "writing subscription state in " + files.dir()
                     + " failed (" + cause.getMessage() + "); the store refuses writes until it is restarted", cause);
         }
 
@@ -391,43 +512,20 @@ public final class SubscriptionStore implements AutoCloseable {
     }
 
     /**
-     * Makes {@code snapshot} the state on disk: writes it atomically, starts its (empty) journal
-     * generation and deletes the previous journal.
+     * Makes {@code snapshot} the state on disk: tags it, writes it atomically, starts its (empty)
+     * journal generation chained to its tag, and deletes the previous journal.
      */
     private void compact(Snapshot snapshot) throws IOException {
-        long next = snapshot.generation;
-        Path nextJournal = journalFile(next);
-        Files.deleteIfExists(nextJournal);
-        AtomicFiles.createOwnerOnly(nextJournal);
-        AtomicFiles.write(layer, dir.resolve(SNAPSHOT), snapshot.content);
+        byte[] tag = SubscriptionFormat.sign(snapshot.content, snapshot.key);
+        StorageChannel next = files.startGeneration(snapshot.generation, snapshot.content);
         StorageChannel old = journal;
-        journal = layer.open(nextJournal, false);
-        journalSize = 0;
-        long previous = generation;
-        generation = next;
+        journal = next;
+        journalSize = SubscriptionFormat.JOURNAL_HEADER_BYTES;
+        generation = snapshot.generation;
+        chain = new EntryChain(snapshot.key, tag);
         old.close();
-        Files.deleteIfExists(journalFile(previous));
-        layer.syncDirectory(dir);
-    }
-
-    private Path journalFile(long gen) {
-        return dir.resolve(JOURNAL_PREFIX + gen);
-    }
-
-    private void deleteOtherJournals() throws IOException {
-        String keep = JOURNAL_PREFIX + generation;
-        boolean deleted = false;
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, JOURNAL_PREFIX + "*")) {
-            for (Path p : entries) {
-                if (!AtomicFiles.nameOf(p).equals(keep)) {
-                    Files.delete(p);
-                    deleted = true;
-                }
-            }
-        }
-        if (deleted) {
-            layer.syncDirectory(dir);
-        }
+        files.deleteJournalsExcept(generation);
+        keyOnDisk = snapshot.key;
     }
 
     /** Makes what is pending durable and stops the writer. */
