@@ -32,6 +32,7 @@ import org.securebroker.store.crypto.MetadataMac;
 import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.Closeables;
+import org.securebroker.store.subscription.SubscriptionCheckpoint;
 import org.securebroker.store.subscription.SubscriptionStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -138,8 +139,11 @@ public final class Store implements AutoCloseable {
             if (state == null) {
                 refuseIfStateLost(ctx);
             }
+            SubscriptionCheckpoint expectedSubscriptions = state == null || state.subscriptionGeneration() < 0 ? null
+                    : new SubscriptionCheckpoint(state.subscriptionGeneration(), state.subscriptionEntries());
             ctx.subscriptionStore = SubscriptionStore.open(root.resolve("subscriptions"), config.fileLayer(),
-                    config.subscriptionSyncInterval(), config.subscriptionCompactBytes(), config.listener()::onFailure, keyring, null);
+                    config.subscriptionSyncInterval(), config.subscriptionCompactBytes(), config.listener()::onFailure,
+                    keyring, expectedSubscriptions);
             ctx.commitLoop = new CommitLoop(ctx);
             Set<String> shredded = finishDeletes(ctx);
             List<Log> recovered = new ArrayList<>();
@@ -189,8 +193,10 @@ public final class Store implements AutoCloseable {
                     }
                 }
                 StoreState base = state == null ? StoreState.empty() : state;
-                state = base.withLogs(entries).write(config.fileLayer(), root, MetadataMac.derive(keyring.current(),
-                        StoreState.PURPOSE));
+                SubscriptionCheckpoint subs = ctx.subscriptionStore.durableCheckpoint();
+                state = base.withLogs(entries).withSubscriptions(subs.generation(), subs.entries())
+                        .write(config.fileLayer(), root, MetadataMac.derive(keyring.current(), StoreState.PURPOSE));
+                ctx.subscriptionStore.checkpointRecorded(subs);
                 for (Log l : recovered) {
                     l.settleSkipped();
                 }
@@ -495,9 +501,15 @@ public final class Store implements AutoCloseable {
                     changed = true;
                 }
             }
+            SubscriptionCheckpoint subs = ctx.subscriptionStore.durableCheckpoint();
+            if (subs.generation() != state.subscriptionGeneration() || subs.entries() != state.subscriptionEntries()) {
+                changed = true;
+            }
             if (changed) {
-                state = state.withLogs(m).write(ctx.config.fileLayer(), ctx.config.directory(),
+                state = state.withLogs(m).withSubscriptions(subs.generation(), subs.entries()).write(
+                        ctx.config.fileLayer(), ctx.config.directory(),
                         MetadataMac.derive(ctx.keyring().current(), StoreState.PURPOSE));
+                ctx.subscriptionStore.checkpointRecorded(subs);
             }
         }
     }
@@ -533,6 +545,7 @@ public final class Store implements AutoCloseable {
                 throw new StoreException(StoreException.Kind.KEY_ERROR, "the new keyring lacks KEK(s) " + missing
                         + " that still wrap data keys; keep them until 'rewrap' has moved every data key");
             }
+            ctx.subscriptionStore.updateKeyring(keyring);
             ctx.keyring(keyring);
             return null;
         });
@@ -545,6 +558,7 @@ public final class Store implements AutoCloseable {
 
     private Set<String> kekIdsInUseOnCommitThread() {
         Set<String> ids = new HashSet<>();
+        ids.addAll(ctx.subscriptionStore.kekIdsInUse());
         String stateKek = StoreState.kekIdOf(ctx.config.directory());
         if (stateKek != null) {
             ids.add(stateKek);
@@ -573,6 +587,14 @@ public final class Store implements AutoCloseable {
         }
         try {
             updateState(st -> st);
+            // the subscription state moves to the current KEK with its next snapshot, which the
+            // keyring change queued; wait for it (bounded) so the old KEK can be retired at once
+            String current = ctx.keyring().current().id();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!ctx.subscriptionStore.kekIdsInUse().equals(Set.of(current)) && System.nanoTime() < deadline) {
+                checkpoint();
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            }
         } catch (IOException e) {
             throw new StoreException(StoreException.Kind.IO_ERROR, "rewriting the store state under the current KEK "
                     + "failed: " + e.getMessage(), e);

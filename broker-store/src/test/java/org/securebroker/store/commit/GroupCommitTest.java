@@ -258,9 +258,11 @@ class GroupCommitTest {
         Note first = submit("a");
         gate.awaitForcing();
         Note second = submit("b");
-        gate.release();
+        // attached before the release, so it runs where the completion happens
         AtomicReference<String> thread = new AtomicReference<>();
-        await(second.future().thenAccept(v -> thread.set(Thread.currentThread().getName())));
+        var observed = second.future().thenAccept(v -> thread.set(Thread.currentThread().getName()));
+        gate.release();
+        await(observed);
         assertThat(first.future()).isDone();
         assertThat(thread.get()).isEqualTo("test-completions");
     }
