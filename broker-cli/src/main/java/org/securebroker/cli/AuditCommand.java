@@ -44,9 +44,16 @@ final class AuditCommand implements Runnable {
     }
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
-            description = {"Verify an audit directory: files, sequence, hash chain and checkpoint signatures.",
-                "Exit 0 if it verifies, 1 at the first problem (printed as file:line, seq and why), 2 for bad usage."})
+            description = {"Verify an audit directory: files, sequence, hash chain and checkpoint signatures, and "
+                + "report entries that only a later run signed (after an unclean stop) as findings.",
+                "Exit 0 if it verifies without new findings, 1 at the first problem (printed as file:line, seq and "
+                + "why), 2 for bad usage, 3 if it verifies but has findings after the anchor (all findings without "
+                + "--anchor)."})
     static final class Verify implements Callable<Integer> {
+
+        /** The log verifies, and has findings not reported before the anchor. */
+        static final int FINDINGS = 3;
+
         @Spec
         CommandSpec spec;
         @Parameters(paramLabel = "DIR", description = "The audit directory (DATA/audit, or a copy of it).")
@@ -63,8 +70,10 @@ final class AuditCommand implements Runnable {
                         + "broker's host.")
         Path saveAnchor;
         @Option(names = "--allow-unsigned-tail",
-                description = "Entries after the last checkpoint, and an incomplete last line, are warnings rather "
-                        + "than failures (the log of a running broker).")
+                description = "For the live directory of a running broker: entries after the last checkpoint, a last "
+                        + "checkpoint that is not final and an incomplete last line are warnings rather than failures, "
+                        + "but only while a broker holds DIR/audit.lock. A stopped broker's log, or a copy, still "
+                        + "fails.")
         boolean allowUnsignedTail;
         @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text", description = "text or json")
         Cli.Output output;
@@ -106,19 +115,26 @@ final class AuditCommand implements Runnable {
             } else {
                 text(out, report, anchor, saved ? saveAnchor : null);
             }
-            return report.ok() ? 0 : 1;
+            return !report.ok() ? 1 : report.newFindings().isEmpty() ? 0 : FINDINGS;
+        }
+
+        /** {@code OK}, {@code FINDINGS} (verifies, with new findings) or {@code FAILED}. */
+        private static String status(AuditVerifier.Report r) {
+            return !r.ok() ? "FAILED" : r.newFindings().isEmpty() ? "OK" : "FINDINGS";
         }
 
         private static void text(PrintWriter out, AuditVerifier.Report r, AuditVerifier.Anchor anchor, Path saved) {
-            out.println("audit log " + r.dir() + ": " + (r.ok() ? "OK" : "FAILED"));
+            int fresh = r.newFindings().size();
+            out.println("audit log " + r.dir() + ": " + status(r) + (fresh > 0 ? " (verifies, but " + count(fresh,
+                    "finding", "findings") + ": entries signed only by a later run)" : ""));
             if (!r.ok()) {
                 out.println("  " + r.problem());
                 out.println("  (" + r.problem().kind() + "; read before it: " + count(r.entries(), "entry", "entries")
                         + " and " + count(r.checkpoints(), "checkpoint", "checkpoints") + ")");
             } else {
                 out.println("  files:           " + r.files());
-                out.println("  entries:         " + r.entries() + " and " + r.checkpoints() + " checkpoints, seq 1 to "
-                        + r.lastSeq());
+                out.println("  entries:         " + r.entries() + " and " + count(r.checkpoints(), "checkpoint",
+                        "checkpoints") + ", seq 1 to " + r.lastSeq());
                 out.println("  signed by keys:  " + String.join(", ", r.keyIds().stream().sorted().toList()));
                 AuditVerifier.Checkpoint c = r.lastCheckpoint();
                 if (c != null) {
@@ -126,12 +142,21 @@ final class AuditCommand implements Runnable {
                             + ")" + (c.isFinal() ? ", final" : ""));
                 }
                 if (r.unsigned() > 0) {
-                    out.println("  unsigned tail:   " + r.unsigned() + " entries after the last checkpoint");
+                    out.println("  unsigned tail:   " + count(r.unsigned(), "entry", "entries") + " after the last "
+                            + "checkpoint");
+                }
+                if (r.writer() == AuditVerifier.WriterState.RUNNING) {
+                    out.println("  writer:          running (a broker holds " + r.dir().resolve("audit.lock") + ")");
                 }
                 if (anchor != null) {
                     out.println("  anchor:          checkpoint seq " + anchor.seq() + " of " + anchor.time()
                             + " is present and unchanged");
                 }
+                out.println("  findings:        " + findingsSummary(r));
+            }
+            for (AuditVerifier.Finding f : r.findings()) {
+                out.println((f.beforeAnchor() ? "finding (reported before the anchor): " : "FINDING: ") + f + " ("
+                        + f.kind() + ")");
             }
             r.warnings().forEach(w -> out.println("warning: " + w));
             if (saved != null) {
@@ -144,9 +169,22 @@ final class AuditCommand implements Runnable {
             return n + " " + (n == 1 ? one : many);
         }
 
+        /** {@code none}, or how many findings are new and how many entries they concern. */
+        private static String findingsSummary(AuditVerifier.Report r) {
+            if (r.findings().isEmpty()) {
+                return "none";
+            }
+            List<AuditVerifier.Finding> fresh = r.newFindings();
+            long entries = fresh.stream().mapToLong(AuditVerifier.Finding::entries).sum();
+            int before = r.findings().size() - fresh.size();
+            return (fresh.isEmpty() ? "none new" : fresh.size() + " new (" + count(entries, "entry", "entries")
+                    + " signed only by a later run)") + (before > 0 ? ", " + before + " reported before the anchor" : "");
+        }
+
         private static ObjectNode json(AuditVerifier.Report r, AuditVerifier.Anchor anchor, Path saved) {
             ObjectNode n = Cli.JSON.createObjectNode();
             n.put("ok", r.ok());
+            n.put("status", status(r));
             n.put("dir", r.dir().toString());
             n.put("files", r.files());
             n.put("entries", r.entries());
@@ -177,6 +215,24 @@ final class AuditCommand implements Runnable {
                 p.put("kind", r.problem().kind().name());
                 p.put("message", r.problem().message());
             }
+            n.put("writer", r.writer().name());
+            ArrayNode findings = n.putArray("findings");
+            for (AuditVerifier.Finding f : r.findings()) {
+                ObjectNode o = findings.addObject();
+                o.put("file", f.file());
+                o.put("line", f.line());
+                o.put("seq", f.seq());
+                o.put("kind", f.kind().name());
+                o.put("from", f.from());
+                o.put("to", f.to());
+                o.put("entries", f.entries());
+                if (f.stoppedAfter() != null) {
+                    o.put("stoppedAfter", f.stoppedAfter().toString());
+                }
+                o.put("beforeAnchor", f.beforeAnchor());
+                o.put("message", f.message());
+            }
+            n.put("newFindings", r.newFindings().size());
             ArrayNode warnings = n.putArray("warnings");
             r.warnings().forEach(warnings::add);
             if (saved != null) {

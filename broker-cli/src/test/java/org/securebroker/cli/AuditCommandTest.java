@@ -74,14 +74,140 @@ class AuditCommandTest {
         assertThat(again.err()).contains("exists already");
     }
 
+    private AuditSettings settings(Path dir) throws Exception {
+        return AuditSettings.of(dir, AuditKeys.loadPrivate(data.resolve(BrokerConfig.Layout.AUDIT_PRIVATE_KEY)))
+                .withCheckpoints(4, Duration.ofHours(1));
+    }
+
+    /**
+     * The log of a broker killed (SIGKILL) after two more entries, seq 9-10, and started again: its
+     * recovery checkpoint (seq 11) signs them, then seq 12 and the final checkpoint 13.
+     */
+    private Path killedAndRestarted() throws Exception {
+        Path killed = tmp.resolve("killed");
+        try (AuditLog log = AuditLog.open(settings(audit), Clock.systemUTC())) {
+            log.append(AuditEvent.of("broker.start").build()).join();
+            log.append(AuditEvent.of("auth.success").principal("alice").build()).join();
+            Files.createDirectories(killed);
+            Files.copy(audit.resolve("audit-000001.jsonl"), killed.resolve("audit-000001.jsonl"));
+        }
+        try (AuditLog log = AuditLog.open(settings(killed), Clock.systemUTC())) {
+            assertThat(log.recoveryCheckpoint()).isEqualTo(11);
+            log.append(AuditEvent.of("broker.start").build()).join();
+        }
+        return killed;
+    }
+
     @Test
     void shouldVerifyAnIntactLogAndPrintASummary() {
         Run verify = run("audit", "verify", audit.toString(), "--key", publicKey.toString());
 
         assertThat(verify.exit()).as(verify.out() + verify.err()).isZero();
-        assertThat(verify.out()).contains("audit log " + audit + ": OK").contains("files:           1")
+        assertThat(verify.out()).contains("audit log " + audit + ": OK\n").contains("files:           1")
                 .contains("entries:         6 and 2 checkpoints, seq 1 to 8")
-                .containsPattern("last checkpoint: seq 8 at \\S+Z \\(audit-000001.jsonl:8\\), final");
+                .containsPattern("last checkpoint: seq 8 at \\S+Z \\(audit-000001.jsonl:8\\), final")
+                .contains("findings:        none").doesNotContain("FINDING").doesNotContain("warning");
+    }
+
+    @Test
+    void shouldReportTheEntriesARecoveryCheckpointSignedAsAFindingAndExitThree() throws Exception {
+        Path killed = killedAndRestarted();
+
+        Run verify = run("audit", "verify", killed.toString(), "--key", publicKey.toString());
+        assertThat(verify.exit()).as(verify.out() + verify.err()).isEqualTo(3);
+        assertThat(verify.out()).contains("audit log " + killed + ": FINDINGS (verifies, but 1 finding: entries signed "
+                        + "only by a later run)")
+                .contains("entries:         9 and 4 checkpoints, seq 1 to 13")
+                .contains("findings:        1 new (2 entries signed only by a later run)")
+                .containsPattern("FINDING: audit-000001.jsonl:11 seq 11: entries 9-10 \\(2 entries\\) were signed by "
+                        + "the recovery checkpoint at start \\(\\S+Z\\), not by the run that wrote them \\(unclean stop "
+                        + "after \\S+Z\\): while no broker ran, they could have been changed, removed or added without "
+                        + "detection \\(SIGNED_BY_RECOVERY\\)");
+
+        Run json = run("audit", "verify", killed.toString(), "--key", publicKey.toString(), "--output", "json");
+        JsonNode report = Cli.JSON.readTree(json.out());
+        assertThat(json.exit()).isEqualTo(3);
+        assertThat(report.get("ok").asBoolean()).isTrue();
+        assertThat(report.get("status").asText()).isEqualTo("FINDINGS");
+        assertThat(report.get("newFindings").asInt()).isEqualTo(1);
+        JsonNode finding = report.get("findings").get(0);
+        assertThat(finding.get("kind").asText()).isEqualTo("SIGNED_BY_RECOVERY");
+        assertThat(finding.get("seq").asLong()).isEqualTo(11);
+        assertThat(finding.get("from").asLong()).isEqualTo(9);
+        assertThat(finding.get("to").asLong()).isEqualTo(10);
+        assertThat(finding.get("beforeAnchor").asBoolean()).isFalse();
+    }
+
+    @Test
+    void shouldReportAFindingOnceAndThenAsKnownWithTheAnchorSavedAfterIt() throws Exception {
+        Path killed = killedAndRestarted();
+        Path anchor = tmp.resolve("auditor/anchor.json");
+
+        Run first = run("audit", "verify", killed.toString(), "--key", publicKey.toString(), "--save-anchor",
+                anchor.toString());
+        assertThat(first.exit()).as("the log verifies: the anchor is saved, the finding reported").isEqualTo(3);
+        assertThat(first.out()).contains("anchor saved to " + anchor + " (checkpoint seq 13)");
+
+        Run next = run("audit", "verify", killed.toString(), "--key", publicKey.toString(), "--anchor", anchor.toString());
+        assertThat(next.exit()).as(next.out()).isZero();
+        assertThat(next.out()).contains(": OK\n").contains("findings:        none new, 1 reported before the anchor")
+                .contains("finding (reported before the anchor): "
+                + "audit-000001.jsonl:11 seq 11: entries 9-10");
+    }
+
+    @Test
+    void shouldExcuseAnUnsignedTailOnlyWhileABrokerWritesTheLog() throws Exception {
+        try (AuditLog log = AuditLog.open(settings(audit), Clock.systemUTC())) {
+            log.append(AuditEvent.of("broker.start").build()).join();
+            log.append(AuditEvent.of("auth.success").principal("alice").build()).join();
+
+            Run strict = run("audit", "verify", audit.toString(), "--key", publicKey.toString());
+            assertThat(strict.exit()).isEqualTo(1);
+            assertThat(strict.out()).contains("FAILED").contains("audit-000001.jsonl:9 seq 9: 2 entries after the last "
+                    + "checkpoint (seq 8) are not signed").contains("(UNSIGNED_TAIL;");
+
+            Run running = run("audit", "verify", audit.toString(), "--key", publicKey.toString(),
+                    "--allow-unsigned-tail");
+            assertThat(running.exit()).as(running.out()).isZero();
+            assertThat(running.out()).contains(": OK\n").contains("unsigned tail:   2 entries after the last checkpoint")
+                    .contains("writer:          running (a broker holds " + audit.resolve("audit.lock") + ")")
+                    .contains("warning: 2 entries after the last checkpoint (seq 8) are not signed yet (seq 9 to 10): "
+                            + "the running broker's next checkpoint signs them");
+
+            Path copy = Files.createDirectories(tmp.resolve("copy"));
+            Files.copy(audit.resolve("audit-000001.jsonl"), copy.resolve("audit-000001.jsonl"));
+            Run ofCopy = run("audit", "verify", copy.toString(), "--key", publicKey.toString(), "--allow-unsigned-tail");
+            assertThat(ofCopy.exit()).as("a copy proves nothing about a running broker").isEqualTo(1);
+            assertThat(ofCopy.out()).contains("(UNSIGNED_TAIL;").contains("--allow-unsigned-tail does not excuse it: "
+                    + "no broker holds " + copy.resolve("audit.lock"));
+        }
+    }
+
+    @Test
+    void shouldNotExcuseTheUnsignedTailOfAStoppedBroker() throws Exception {
+        Path file = audit.resolve("audit-000001.jsonl");
+        List<String> lines = Files.readAllLines(file);
+        Files.write(file, lines.subList(0, 7)); // killed before its final checkpoint: seq 6-7 unsigned
+
+        Run stopped = run("audit", "verify", audit.toString(), "--key", publicKey.toString(), "--allow-unsigned-tail");
+        assertThat(stopped.exit()).isEqualTo(1);
+        assertThat(stopped.out()).contains("FAILED").contains("audit-000001.jsonl:6 seq 6: 2 entries after the last "
+                + "checkpoint (seq 5) are not signed").contains("no broker holds " + audit.resolve("audit.lock"))
+                .contains("seals the tail with a recovery checkpoint when it starts again");
+    }
+
+    @Test
+    void shouldStillDetectAnEditOfAnEntryARecoveryCheckpointSigned() throws Exception {
+        Path killed = killedAndRestarted();
+        Path file = killed.resolve("audit-000001.jsonl");
+        List<String> lines = Files.readAllLines(file);
+        lines.set(9, lines.get(9).replace("alice", "mallory"));
+        Files.write(file, lines);
+
+        Run verify = run("audit", "verify", killed.toString(), "--key", publicKey.toString());
+        assertThat(verify.exit()).isEqualTo(1);
+        assertThat(verify.out()).contains("FAILED").contains("audit-000001.jsonl:10 seq 10: the entry was changed")
+                .contains("EDITED");
     }
 
     @Test

@@ -40,7 +40,9 @@ import org.securebroker.server.config.BrokerConfig;
 /**
  * Runs the broker as a separate process ({@code broker serve}), kills it with SIGKILL while a
  * producer is publishing, restarts it, and checks that every acknowledged message is delivered
- * and that messages a consumer acknowledged before the kill do not come back.
+ * and that messages a consumer acknowledged before the kill do not come back. Its audit log
+ * fails verification while the killed broker is down, even with {@code --allow-unsigned-tail},
+ * and is sealed by a recovery checkpoint once the broker runs again.
  */
 class SigkillRecoveryIT {
 
@@ -113,8 +115,16 @@ class SigkillRecoveryIT {
         }
         killer.join();
         assertThat(broker.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        CliRun down = verifyAudit(data, "--allow-unsigned-tail");
+        assertThat(down.exit()).as("a killed broker's log is not excused: " + down.out()).isEqualTo(1);
+        assertThat(down.out()).contains("no broker holds");
 
         Process restarted = startBroker(config, port);
+        CliRun up = verifyAudit(data, "--allow-unsigned-tail");
+        assertThat(up.exit()).as("sealed by the restarted broker: " + up.out()).isIn(0, 3);
+        assertThat(AuditTrail.entries(data.resolve(BrokerConfig.Layout.AUDIT_DIR), "checkpoint"))
+                .as("the recovery checkpoint the restart wrote first")
+                .anyMatch(e -> Boolean.TRUE.equals(e.details().get("recovered")));
         try (RawConnection c = RawConnection.tls(port, ca)) {
             c.login("admin", password);
             c.send(new SubscribeFrame(5, "q", "s", 100_000));
@@ -161,6 +171,15 @@ class SigkillRecoveryIT {
             restarted.destroy();
             restarted.waitFor(30, TimeUnit.SECONDS);
         }
+    }
+
+    /** {@code broker audit verify} of the data directory's audit log, in this JVM (the broker runs in its own). */
+    private static CliRun verifyAudit(Path data, String... more) {
+        Path auditDir = data.resolve(BrokerConfig.Layout.AUDIT_DIR);
+        List<String> args = new ArrayList<>(List.of("audit", "verify", auditDir.toString(), "--key",
+                data.resolve(BrokerConfig.Layout.AUDIT_PUBLIC_KEY).toString()));
+        args.addAll(List.of(more));
+        return CliRun.of("", args.toArray(String[]::new));
     }
 
     private Process startBroker(Path config, int port) throws Exception {

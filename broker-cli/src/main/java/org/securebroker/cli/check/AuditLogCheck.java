@@ -13,11 +13,13 @@ import org.securebroker.store.crypto.KeyringFile;
 
 /**
  * The audit log, verified with {@link AuditVerifier} and the configured public key, allowing the
- * unsigned tail a running broker's log has: any problem is high, the verifier's warnings are
- * info. A missing or unusable public key is high (the log cannot be verified), and so is a
- * signing key that is not the public key's private half (new checkpoints would not verify). No
- * log at all is info while the broker has never run, and high once the store exists: the broker
- * has run, so its log was removed.
+ * unsigned tail a running broker's log has (only while a broker holds the log's lock): any
+ * problem is high, each finding (entries that only a later run signed, after an unclean stop) is
+ * medium, the verifier's warnings are info. A stopped broker whose log ends unsigned is high,
+ * with the fix that seals it: start the broker. A missing or unusable public key is high (the
+ * log cannot be verified), and so is a signing key that is not the public key's private half (new
+ * checkpoints would not verify). No log at all is info while the broker has never run, and high
+ * once the store exists: the broker has run, so its log was removed.
  *
  * <p>Thread-safety: stateless.
  */
@@ -56,7 +58,13 @@ public final class AuditLogCheck implements SecurityCheck {
             out.add(noLog(config));
             return out;
         }
-        if (!report.ok()) {
+        if (!report.ok() && unsealedTail(report)) {
+            AuditVerifier.Problem p = report.problem();
+            out.add(Finding.high("audit-log-unsealed", dir.resolve(p.file()).toString(), "no broker is writing the "
+                    + "audit log, and it ends without a final checkpoint: " + p + " (" + p.kind() + ")", "start the "
+                    + "broker: it seals the tail with a recovery checkpoint first (docs/audit.md); if it should have "
+                    + "stopped cleanly, find out why it did not"));
+        } else if (!report.ok()) {
             AuditVerifier.Problem p = report.problem();
             out.add(Finding.high("audit-log-invalid", dir.resolve(p.file()).toString(), "the audit log fails "
                     + "verification at " + p + " (" + p.kind() + ")", "find out what happened before anything else "
@@ -68,10 +76,25 @@ public final class AuditLogCheck implements SecurityCheck {
                     + (report.unsigned() > 0 ? ", " + report.unsigned() + " entries after the last checkpoint" : ""),
                     null));
         }
+        for (AuditVerifier.Finding f : report.findings()) {
+            out.add(Finding.medium("audit-log-signed-late", dir.resolve(f.file()).toString(), f.toString(), "review "
+                    + "those entries against other records (broker audit show --dir " + dir + "); find out why the "
+                    + "broker stopped uncleanly (" + f.kind() + ", docs/audit.md)"));
+        }
         for (String warning : report.warnings()) {
             out.add(Finding.info("audit-log-warning", dir.toString(), warning, null));
         }
         return out;
+    }
+
+    /**
+     * Whether the log failed only at its end, for a tail that no running broker excuses: it was
+     * left by a broker that did not stop cleanly and has not started again.
+     */
+    private static boolean unsealedTail(AuditVerifier.Report report) {
+        AuditVerifier.ProblemKind kind = report.problem().kind();
+        return report.writer() == AuditVerifier.WriterState.NOT_RUNNING && (kind == AuditVerifier.ProblemKind.UNSIGNED_TAIL
+                || kind == AuditVerifier.ProblemKind.NOT_FINAL || kind == AuditVerifier.ProblemKind.TORN_LINE);
     }
 
     /** The signing key must be the public key's private half; a key the check may not read is left to the key file check. */

@@ -75,6 +75,38 @@ class AuditLogCheckTest {
     }
 
     @Test
+    void shouldRateTheUnsignedTailOfAStoppedBrokerHighWithTheFixThatSealsIt() throws Exception {
+        CheckFixture.audit(config, Instant.now(), CheckFixture.login("admin"), CheckFixture.login("alice"));
+        Path file = config.audit().dir().resolve("audit-000001.jsonl");
+        List<String> lines = Files.readAllLines(file);
+        Files.write(file, lines.subList(0, lines.size() - 1)); // killed before its final checkpoint
+
+        assertThat(check.run(CheckFixture.context(config))).singleElement().satisfies(f -> {
+            assertThat(f.severity()).isEqualTo(Severity.HIGH);
+            assertThat(f.id()).isEqualTo("audit-log-unsealed");
+            assertThat(f.finding()).contains("no broker is writing the audit log").contains("UNSIGNED_TAIL");
+            assertThat(f.fix()).startsWith("start the broker: it seals the tail with a recovery checkpoint");
+        });
+    }
+
+    @Test
+    void shouldRateEntriesSignedByARecoveryCheckpointMedium() throws Exception {
+        CheckFixture.audit(config, Instant.now(), CheckFixture.login("admin"), CheckFixture.login("alice"));
+        Path file = config.audit().dir().resolve("audit-000001.jsonl");
+        List<String> lines = Files.readAllLines(file);
+        Files.write(file, lines.subList(0, lines.size() - 1)); // killed before its final checkpoint
+        CheckFixture.audit(config, Instant.now(), CheckFixture.login("bob")); // the next start seals seq 1-2
+
+        List<Finding> findings = check.run(CheckFixture.context(config));
+        assertThat(findings).noneMatch(f -> f.severity() == Severity.HIGH);
+        assertThat(CheckFixture.withId(findings, "audit-log-signed-late")).singleElement().satisfies(f -> {
+            assertThat(f.severity()).isEqualTo(Severity.MEDIUM);
+            assertThat(f.subject()).isEqualTo(file.toString());
+            assertThat(f.finding()).contains("seq 3: entries 1-2 (2 entries) were signed by the recovery checkpoint");
+        });
+    }
+
+    @Test
     void shouldRateATamperedLogHigh() throws Exception {
         CheckFixture.audit(config, Instant.now(), CheckFixture.login("admin"), CheckFixture.login("alice"));
         Path file = config.audit().dir().resolve("audit-000001.jsonl");

@@ -39,6 +39,8 @@ import java.util.stream.Stream;
  * optional members: principal, source, mechanism, action, resource, decision, rule, policy, reason
  * prev     = lowercase hex SHA-256 of the previous line's bytes (without its '\n'); 64 zeros for seq 1
  * checkpoint: type "checkpoint", details {"keyId","entries","final","format"}, then "sig":
+ * recovery checkpoint (the first line after an unclean stop): also "reason", and details
+ *          {..., "final":false, "format":1, "recovered":true[, "from":N, "to":N][, "stoppedAfter":time]}
  * sig      = base64url (no padding) Ed25519 signature of the line's bytes without ',"sig":"..."',
  *            i.e. of the bytes up to the end of the prev member followed by '}'
  * </pre>
@@ -60,6 +62,11 @@ final class AuditFormat {
     static final String ENTRIES = "entries";
     static final String FINAL = "final";
     static final String FORMAT = "format";
+    /** A recovery checkpoint's marks: {@code recovered} true, the range it seals, the stopped run's last time. */
+    static final String RECOVERED_MARK = "recovered";
+    static final String FROM = "from";
+    static final String TO = "to";
+    static final String STOPPED_AFTER = "stoppedAfter";
 
     private static final Pattern FILE_NAME = Pattern.compile("audit-(\\d{6})\\.jsonl");
     private static final Pattern HASH = Pattern.compile("[0-9a-f]{64}");
@@ -266,6 +273,29 @@ final class AuditFormat {
         if (!Long.valueOf(VERSION).equals(details.get(FORMAT))) {
             throw new MalformedEntryException("a checkpoint of format " + details.get(FORMAT) + "; this verifier reads "
                     + "format " + VERSION);
+        }
+        Object recovered = details.get(RECOVERED_MARK);
+        if (recovered == null) {
+            if (details.containsKey(FROM) || details.containsKey(TO) || details.containsKey(STOPPED_AFTER)) {
+                throw new MalformedEntryException("details.from, to and stoppedAfter belong to a recovery checkpoint "
+                        + "(details.recovered true) only");
+            }
+            return;
+        }
+        if (!Boolean.TRUE.equals(recovered) || Boolean.TRUE.equals(details.get(FINAL))) {
+            throw new MalformedEntryException("details.recovered is true or absent, and a recovery checkpoint is never "
+                    + "final");
+        }
+        boolean range = details.get(FROM) instanceof Long from && details.get(TO) instanceof Long to && from >= 1
+                && to >= from;
+        boolean none = !details.containsKey(FROM) && !details.containsKey(TO);
+        if (!range && !none) {
+            throw new MalformedEntryException("a recovery checkpoint names a range of whole numbers details.from <= "
+                    + "details.to, or none");
+        }
+        Object stoppedAfter = details.get(STOPPED_AFTER);
+        if (stoppedAfter != null && !(stoppedAfter instanceof String t && TIME.matcher(t).matches())) {
+            throw new MalformedEntryException("details.stoppedAfter is not a UTC time like 2025-01-31T12:00:00.123Z");
         }
     }
 

@@ -4,12 +4,8 @@ import static org.securebroker.store.io.Closeables.closeQuietly;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
@@ -43,6 +39,16 @@ import org.slf4j.LoggerFactory;
  * rotated, and on {@link #close()} (marked final). The format is in {@link AuditFormat} and
  * docs/audit.md.
  *
+ * <p>Clean and unclean stops: the final checkpoint is the log's clean-stop marker; a log that
+ * does not end with one (entries after the last checkpoint, a last checkpoint that is not final,
+ * or an incomplete last line) was left by a run that did not stop cleanly: killed, crashed, or
+ * failed closed. Opening such a log first writes, before any other entry, a signed
+ * <em>recovery checkpoint</em> ({@code details.recovered} true, with {@code details.from} and
+ * {@code to} naming the entries the previous run left unsigned, and a {@code reason}); it seals
+ * them, so that every entry is covered by a signature once the log is open again, and it says
+ * that their signature came from a later run, which {@link AuditVerifier} reports as a finding.
+ * Nothing is rotated before it, so no ordinary checkpoint can sign that tail first.
+ *
  * <p>Failure rules: the log fails closed, by the group commit's fail-stop rule. A write or fsync
  * that fails is never retried: the appends of the batch and every later append complete
  * exceptionally with {@link AuditUnavailableException} of kind {@code FAILED}, {@link #writable()}
@@ -52,8 +58,9 @@ import org.slf4j.LoggerFactory;
  * <p>Opening continues an existing log: the sequence and the chain go on from the last line of
  * the last file. A partial last line (a crash during a write; its entries were never
  * acknowledged) is not dropped silently: its bytes are moved to {@code FILE.torn-TIMESTAMP}
- * beside the file, the file is cut back to its last complete line, and the first new entry is
- * of type {@code audit.recovered}, naming the file, the number of bytes cut and where they went.
+ * beside the file, the file is cut back to its last complete line, and the first entry after
+ * the recovery checkpoint is of type {@code audit.recovered}, naming the file, the number of
+ * bytes cut and where they went.
  * A last line that is complete but not a valid entry is not repaired: opening fails, because the
  * chain cannot be continued from it (run {@code broker audit verify}).
  *
@@ -69,9 +76,8 @@ public final class AuditLog implements AutoCloseable {
     private static final int MAX_BATCH = 4096;
     /** How often an idle writer wakes to see whether a time-based checkpoint is due. */
     private static final Duration IDLE_WAKE = Duration.ofMillis(200);
-    private static final String LOCK_FILE = "audit.lock";
 
-    /** What the writer is asked to do, in order: record an event, or switch signing keys. */
+    /** What the writer is asked to do, in order: record an event, seal an unclean stop, or switch signing keys. */
     private abstract static class Request extends CommitRequest<Long> {
         /** The sequence number the future completes with, set by the round. */
         long seq = -1;
@@ -95,6 +101,16 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
+    /** Seal what an unclean stop left unsigned with a recovery checkpoint; the first request of a run. */
+    private static final class Recovery extends Request {
+        final UncleanStop stop;
+
+        Recovery(UncleanStop stop) {
+            super(0); // never refused for a full queue
+            this.stop = stop;
+        }
+    }
+
     /** Seal the log under the old key with a checkpoint; sign with {@code key} after it. */
     private static final class KeyChange extends Request {
         final SigningKey key;
@@ -111,14 +127,17 @@ public final class AuditLog implements AutoCloseable {
     private final Clock clock;
     private final FileLayer layer;
     private final Path dir;
-    /** Holds the directory's lock while the log is open; closing it releases the lock. */
-    private final FileChannel lockChannel;
+    /** Held while the log is open; closing it releases the lock. */
+    private final WriterLock lock;
+    /** What the run before left when it did not stop cleanly, or null. */
+    private final UncleanStop uncleanStop;
     private final GroupCommit<Request> writer;
 
     private volatile boolean closing;
     private volatile boolean failedWhileClosing;
     private volatile long lastSequence;
     private volatile String keyId;
+    private volatile long recoverySeq;
 
     // the writer thread's state (the opening thread's until the writer starts)
     private final EntryEncoder encoder;
@@ -140,13 +159,12 @@ public final class AuditLog implements AutoCloseable {
     /** The signing key's id once the round that changed it is durable. */
     private String roundKeyId;
 
-    private AuditLog(AuditSettings settings, Clock clock, FileLayer layer, FileChannel lockChannel, LogTail tail,
-                     Path dir) {
+    private AuditLog(AuditSettings settings, Clock clock, FileLayer layer, WriterLock lock, LogTail tail, Path dir) {
         this.settings = settings;
         this.clock = clock;
         this.layer = layer;
         this.dir = dir;
-        this.lockChannel = lockChannel;
+        this.lock = lock;
         Instant now = clock.instant();
         String lastHash = AuditFormat.ZERO_HASH;
         AuditEntry last = tail.lastEntry(dir);
@@ -155,6 +173,7 @@ public final class AuditLog implements AutoCloseable {
             lastHash = AuditFormat.hash(AuditFormat.sha256(), tail.lastLine(), 0, tail.lastLine().length);
             lastIsCheckpoint = last.isCheckpoint() && !Boolean.TRUE.equals(last.details().get(AuditFormat.FINAL));
         }
+        this.uncleanStop = UncleanStop.of(tail, last);
         this.encoder = new EntryEncoder(settings.signingKey(), settings.keyId(), lastHash);
         this.keyId = settings.keyId();
         this.roundKeyId = keyId;
@@ -183,21 +202,20 @@ public final class AuditLog implements AutoCloseable {
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(clock, "clock");
         Path dir = settings.dir().toAbsolutePath();
-        FileChannel lockChannel = null;
+        WriterLock lock = null;
         AuditLog log = null;
         try {
             createDirectory(dir);
-            lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            lock(lockChannel, dir);
+            lock = WriterLock.acquire(dir);
             LogTail tail = LogTail.find(dir);
-            log = new AuditLog(settings, clock, layer, lockChannel, tail, dir);
+            log = new AuditLog(settings, clock, layer, lock, tail, dir);
             log.start(tail);
             return log;
         } catch (IOException e) {
-            releaseAfterFailedOpen(log, lockChannel);
+            releaseAfterFailedOpen(log, lock);
             throw new AuditUnavailableException(Kind.FAILED, "cannot open the audit log in " + dir + ": " + e, e);
         } catch (RuntimeException e) {
-            releaseAfterFailedOpen(log, lockChannel);
+            releaseAfterFailedOpen(log, lock);
             throw e;
         }
     }
@@ -248,6 +266,14 @@ public final class AuditLog implements AutoCloseable {
     }
 
     /**
+     * The sequence number of the recovery checkpoint written when this log was opened after an
+     * unclean stop; 0 if the previous run stopped cleanly (or the log was new).
+     */
+    public long recoveryCheckpoint() {
+        return recoverySeq;
+    }
+
+    /**
      * Writes what is queued, then a final checkpoint, fsyncs and stops the writer. Appends after
      * this are refused. Calling it again does nothing.
      *
@@ -260,7 +286,7 @@ public final class AuditLog implements AutoCloseable {
         if (writer.isWriterThread()) {
             return; // closed from a future's callback: the writer finishes after the current round
         }
-        closeQuietly(lockChannel); // releases the lock
+        closeQuietly(lock);
         if (failedWhileClosing) {
             failedWhileClosing = false;
             throw (AuditUnavailableException) writer.failure();
@@ -282,19 +308,6 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
-    private static void lock(FileChannel channel, Path dir) throws IOException {
-        FileLock held;
-        try {
-            held = channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            held = null;
-        }
-        if (held == null) {
-            throw new AuditUnavailableException(Kind.FAILED, "the audit log in " + dir + " is already open (in this or "
-                    + "another process); only one writer may append to it");
-        }
-    }
-
     private void start(LogTail tail) throws IOException {
         fileNumber = tail.fileNumber();
         file = dir.resolve(AuditFormat.fileName(fileNumber));
@@ -310,25 +323,40 @@ public final class AuditLog implements AutoCloseable {
         channel = layer.open(file, false);
         position = channel.size();
         writer.start();
+        if (uncleanStop == null) {
+            return;
+        }
+        Recovery recovery = new Recovery(uncleanStop);
+        writer.submit(recovery);
+        Entry torn = null;
         if (saved != null) {
-            AuditEvent recovered = AuditEvent.of(AuditFormat.RECOVERED)
+            torn = new Entry(AuditEvent.of(AuditFormat.RECOVERED)
                     .reason("the last line of " + file.getFileName() + " was incomplete (a crash during a write); its "
                             + "bytes were moved aside")
                     .detail("file", AtomicFiles.nameOf(file))
                     .detail("bytesCut", tail.tornBytes())
                     .detail("savedTo", saved)
-                    .build();
-            Entry entry = new Entry(recovered);
-            writer.submit(entry);
-            long recordedAt;
-            try {
-                recordedAt = entry.future().join();
-            } catch (CompletionException e) {
-                writer.close();
-                throw e.getCause() instanceof RuntimeException r ? r : e;
-            }
+                    .build());
+            writer.submit(torn);
+        }
+        long sealedAt = awaitDurable(recovery);
+        recoverySeq = sealedAt;
+        LOG.warn("audit log {}: the previous run did not stop cleanly; {} entries it left unsigned{} are sealed by the "
+                + "recovery checkpoint seq {}", dir, uncleanStop.entries(), uncleanStop.entries() > 0 ? " (seq "
+                + uncleanStop.from() + " to " + uncleanStop.to() + ")" : "", sealedAt);
+        if (torn != null) {
             LOG.warn("audit log {}: moved a torn last line of {} bytes to {} and recorded it as seq {}", dir,
-                    tail.tornBytes(), saved, recordedAt);
+                    tail.tornBytes(), saved, awaitDurable(torn));
+        }
+    }
+
+    /** Waits while opening for a request the log writes itself; a failure stops the writer and is thrown. */
+    private long awaitDurable(Request request) {
+        try {
+            return request.future().join();
+        } catch (CompletionException e) {
+            writer.close();
+            throw e.getCause() instanceof RuntimeException r ? r : e;
         }
     }
 
@@ -348,6 +376,16 @@ public final class AuditLog implements AutoCloseable {
                 Instant now = clock.instant();
                 if (r instanceof KeyChange change) {
                     changeKey(change, now);
+                    continue;
+                }
+                if (r instanceof Recovery recovery) {
+                    // never after a rotation: a rotation's checkpoint would sign the tail as if its run had
+                    encoder.recoveryCheckpoint(seq + 1, now, recovery.stop);
+                    recovery.seq = ++seq;
+                    fileLines++;
+                    sinceCheckpoint = 0;
+                    lastCheckpoint = now;
+                    lastIsCheckpoint = true;
                     continue;
                 }
                 Entry entry = (Entry) r;
@@ -412,7 +450,7 @@ public final class AuditLog implements AutoCloseable {
         @Override
         public void stopped() {
             closeQuietly(channel);
-            closeQuietly(lockChannel); // releases the lock
+            closeQuietly(lock);
         }
     }
 
@@ -481,10 +519,10 @@ public final class AuditLog implements AutoCloseable {
     }
 
     /** After a failed open: closes the log's file, if it got that far, and releases the lock. */
-    private static void releaseAfterFailedOpen(AuditLog log, FileChannel lockChannel) {
+    private static void releaseAfterFailedOpen(AuditLog log, WriterLock lock) {
         if (log != null) {
             closeQuietly(log.channel);
         }
-        closeQuietly(lockChannel);
+        closeQuietly(lock);
     }
 }

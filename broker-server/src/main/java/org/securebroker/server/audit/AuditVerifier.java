@@ -19,6 +19,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.securebroker.protocol.integrity.VerifyingKey;
 import org.securebroker.store.io.AtomicFiles;
@@ -34,10 +35,28 @@ import org.securebroker.store.io.DefaultFileLayer;
  * off or torn; a signature that does not verify). With an {@link Anchor} saved by an earlier
  * run, it also detects a log rolled back to an older copy or rewritten since.
  *
+ * <p>Findings: a log can verify and still have entries that were not signed by the run that
+ * wrote them. A run that did not stop cleanly leaves its last entries unsigned; the next run
+ * seals them with a recovery checkpoint ({@link AuditLog}). While no broker ran, nothing
+ * protected them, so the verifier lists each such range as a {@link Finding}
+ * ({@link FindingKind#SIGNED_BY_RECOVERY}), as well as the unclean stops an older broker left
+ * unmarked, seen where a {@code broker.start} follows a run that has neither a final nor a
+ * recovery checkpoint ({@link FindingKind#UNMARKED_UNCLEAN_STOP}); {@link RunLedger} keeps that
+ * account. Findings at or before an anchored checkpoint were there when the anchor was saved, so
+ * they are marked as reported before.
+ *
+ * <p>The unsigned tail: entries after the last checkpoint, a last checkpoint that is not final,
+ * and an incomplete last line are problems, unless {@code allowUnsignedTail} is given <em>and</em>
+ * a broker is writing the log now: some process holds the directory's {@code audit.lock} (the
+ * writer's exclusive lock, tested with a momentary shared lock that never blocks a writer).
+ * While that writer runs, the tail is protected by the chain it continues from memory (an edited
+ * or removed line breaks the {@code prev} of its next entry) and its next checkpoint signs it.
+ * A stopped broker's tail has neither protection; on a copy of the directory nobody can tell,
+ * so the tail is never excused there.
+ *
  * <p>What cannot be detected: changes to the entries after the last checkpoint, which no
- * signature covers yet (a running broker's log always has such a tail, hence
- * {@code allowUnsignedTail}), and a log cut back to an earlier checkpoint when no anchor says
- * that a later one existed.
+ * signature covers yet, and a log cut back to an earlier checkpoint when no anchor says that a
+ * later one existed.
  *
  * <p>Thread-safety: stateless.
  */
@@ -92,6 +111,61 @@ public final class AuditVerifier {
         BAD_COUNT,
         /** The anchored checkpoint is missing or different: the log was rolled back or rewritten. */
         ROLLBACK
+    }
+
+    /** What kind of finding: entries a later run signed, not the run that wrote them. */
+    public enum FindingKind {
+        /**
+         * A recovery checkpoint, written when the broker started after an unclean stop, signed
+         * entries the previous run had left unsigned.
+         */
+        SIGNED_BY_RECOVERY,
+        /**
+         * A {@code broker.start} follows a run that ended with neither a final nor a recovery
+         * checkpoint (a log written by a broker before recovery checkpoints existed): that run's
+         * unsigned entries were signed only by a later run's checkpoint.
+         */
+        UNMARKED_UNCLEAN_STOP
+    }
+
+    /**
+     * Entries that the log's signatures cover, but not the signature of the run that wrote them:
+     * between the unclean stop and the next start nothing protected them, so they could have been
+     * changed, removed or added without detection.
+     *
+     * @param file where the evidence is: the recovery checkpoint, or the {@code broker.start}
+     * @param line its line number
+     * @param seq its sequence number
+     * @param from the first entry concerned (seq)
+     * @param to the last entry concerned (seq)
+     * @param stoppedAfter the time of the last line the stopped run wrote
+     * @param beforeAnchor whether it is at or before the anchored checkpoint: the verification
+     *     that saved the anchor reported it already
+     */
+    public record Finding(String file, long line, long seq, FindingKind kind, long from, long to, Instant stoppedAfter,
+                          boolean beforeAnchor, String message) {
+        /** How many entries it concerns. */
+        public long entries() {
+            return to - from + 1;
+        }
+
+        /** {@code file:line seq N: message}. */
+        @Override
+        public String toString() {
+            return file + ":" + line + " seq " + seq + ": " + message;
+        }
+    }
+
+    /** Whether a broker writes the log now, as far as the verifier could tell. */
+    public enum WriterState {
+        /** Not asked: {@code allowUnsignedTail} was not given, or the log ends signed and final. */
+        NOT_CHECKED,
+        /** A process holds the directory's {@code audit.lock}: a broker writes the log now. */
+        RUNNING,
+        /** Nobody holds the lock, or there is none (a copy): no broker writes this log now. */
+        NOT_RUNNING,
+        /** The lock file could not be opened or tested. */
+        UNKNOWN
     }
 
     /**
@@ -172,16 +246,25 @@ public final class AuditVerifier {
      * @param unsigned entries after the last checkpoint
      * @param warnings what is not a problem but worth knowing
      * @param keyIds the ids of the keys that signed the checkpoints read
+     * @param findings entries signed by a later run than the one that wrote them, in log order
+     * @param writer whether a broker writes the log now, if that was asked
      */
     public record Report(Path dir, Problem problem, int files, long entries, long checkpoints, long lastSeq,
-                         Checkpoint lastCheckpoint, long unsigned, List<String> warnings, Set<String> keyIds) {
+                         Checkpoint lastCheckpoint, long unsigned, List<String> warnings, Set<String> keyIds,
+                         List<Finding> findings, WriterState writer) {
         public Report {
             warnings = List.copyOf(warnings);
             keyIds = Set.copyOf(keyIds);
+            findings = List.copyOf(findings);
         }
 
         public boolean ok() {
             return problem == null;
+        }
+
+        /** The findings after the anchored checkpoint (all of them without an anchor). */
+        public List<Finding> newFindings() {
+            return findings.stream().filter(f -> !f.beforeAnchor()).toList();
         }
     }
 
@@ -191,12 +274,28 @@ public final class AuditVerifier {
      * @param keys the public keys whose signatures are accepted (the current audit key and any
      *     earlier ones)
      * @param anchor a checkpoint the log must contain unchanged, or null
-     * @param allowUnsignedTail whether entries after the last checkpoint, and an incomplete last
-     *     line, are warnings (a running broker's log) rather than problems
+     * @param allowUnsignedTail whether entries after the last checkpoint, a last checkpoint that
+     *     is not final and an incomplete last line are warnings rather than problems when a
+     *     broker writes the log now (holds {@code dir/audit.lock}); they are problems whenever it
+     *     does not, whatever this says
      */
     public static Report verify(Path dir, List<VerifyingKey> keys, Anchor anchor,
                                 boolean allowUnsignedTail) {
-        return new Run(dir, keys, anchor, allowUnsignedTail).verify();
+        return verify(dir, keys, anchor, allowUnsignedTail, () -> writerState(dir));
+    }
+
+    /** As above, with the answer to "does a broker write the log now?" given, for tests. */
+    static Report verify(Path dir, List<VerifyingKey> keys, Anchor anchor, boolean allowUnsignedTail,
+                         Supplier<WriterState> writer) {
+        return new Run(dir, keys, anchor, allowUnsignedTail, writer).verify();
+    }
+
+    private static WriterState writerState(Path dir) {
+        return switch (WriterLock.probe(dir)) {
+            case HELD -> WriterState.RUNNING;
+            case FREE -> WriterState.NOT_RUNNING;
+            case UNKNOWN -> WriterState.UNKNOWN;
+        };
     }
 
     /** One line as read, with its hash and (for a checkpoint) the bytes its signature covers. */
@@ -232,8 +331,11 @@ public final class AuditVerifier {
         private final Map<String, VerifyingKey> keys = new LinkedHashMap<>();
         private final Anchor anchor;
         private final boolean allowUnsignedTail;
+        private final Supplier<WriterState> writerProbe;
         private final MessageDigest digest = AuditFormat.sha256();
         private final List<String> warnings = new ArrayList<>();
+        private final RunLedger runs;
+        private WriterState writer = WriterState.NOT_CHECKED;
         private final Set<String> keyIds = new LinkedHashSet<>();
         private final Deque<Line> ahead = new ArrayDeque<>();
         private int[] numbers = new int[0];
@@ -248,11 +350,14 @@ public final class AuditVerifier {
         private boolean anchorSeen;
         private Line previous;
 
-        Run(Path dir, List<VerifyingKey> keys, Anchor anchor, boolean allowUnsignedTail) {
+        Run(Path dir, List<VerifyingKey> keys, Anchor anchor, boolean allowUnsignedTail,
+            Supplier<WriterState> writerProbe) {
             this.dir = dir;
             keys.forEach(k -> this.keys.put(k.id(), k));
             this.anchor = anchor;
             this.allowUnsignedTail = allowUnsignedTail;
+            this.writerProbe = writerProbe;
+            this.runs = new RunLedger(anchor == null ? 0 : anchor.seq(), warnings);
         }
 
         Report verify() {
@@ -269,7 +374,7 @@ public final class AuditVerifier {
                 closeReader();
             }
             return new Report(dir, problem, numbers.length, entries, checkpoints, previous == null ? 0 : previous.seq(),
-                    lastCheckpoint, sinceCheckpoint, warnings, keyIds);
+                    lastCheckpoint, sinceCheckpoint, warnings, keyIds, runs.findings(), writer);
         }
 
         private Stop stop(String file, long line, long seq, ProblemKind kind, String message) {
@@ -353,6 +458,8 @@ public final class AuditVerifier {
             if (e.isCheckpoint()) {
                 checkpoint(line);
             } else {
+                runs.entry(e, firstUnsigned == null ? null : firstUnsigned.entry, previous == null ? null
+                        : previous.entry);
                 entries++;
                 sinceCheckpoint++;
                 if (firstUnsigned == null) {
@@ -380,12 +487,47 @@ public final class AuditVerifier {
                 throw stop(line, ProblemKind.BAD_COUNT, "the checkpoint counts " + counted + " entries since the "
                         + "previous checkpoint, but " + sinceCheckpoint + " precede it");
             }
+            String badRange = runs.checkpoint(e, firstUnsigned == null ? null : firstUnsigned.entry,
+                    previous == null ? null : previous.entry);
+            if (badRange != null) {
+                throw stop(line, ProblemKind.BAD_COUNT, badRange);
+            }
+            boolean isFinal = (Boolean) e.details().get(AuditFormat.FINAL);
             keyIds.add(keyId);
             checkpoints++;
             sinceCheckpoint = 0;
             firstUnsigned = null;
-            lastCheckpoint = new Checkpoint(line.file, line.number, e.seq(), e.time(), line.hash, keyId,
-                    (Boolean) e.details().get(AuditFormat.FINAL));
+            lastCheckpoint = new Checkpoint(line.file, line.number, e.seq(), e.time(), line.hash, keyId, isFinal);
+        }
+
+        /**
+         * Whether an unsigned or torn tail is excused: only with {@code allowUnsignedTail}, and only
+         * while a broker writes the log (asked once, when the first tail is seen).
+         */
+        private boolean tailExcused() {
+            if (!allowUnsignedTail) {
+                return false;
+            }
+            if (writer == WriterState.NOT_CHECKED) {
+                writer = writerProbe.get();
+            }
+            return writer == WriterState.RUNNING;
+        }
+
+        /** Why the tail was not excused, for the problem's message. */
+        private String notExcused() {
+            if (!allowUnsignedTail) {
+                return " (--allow-unsigned-tail makes it a warning while a broker is writing this directory)";
+            }
+            String lock = dir.resolve(WriterLock.FILE).toString();
+            if (writer == WriterState.UNKNOWN) {
+                return "; --allow-unsigned-tail does not excuse it: whether a broker holds " + lock + " cannot be "
+                        + "told (it cannot be opened or locked)";
+            }
+            return "; --allow-unsigned-tail does not excuse it: no broker holds " + lock + ", so none is writing this "
+                    + "log now (the broker is stopped, or this is a copy); a broker that stops cleanly ends its log "
+                    + "with a final checkpoint, and one that did not seals the tail with a recovery checkpoint when "
+                    + "it starts again";
         }
 
         /**
@@ -459,34 +601,36 @@ public final class AuditVerifier {
         private void torn(Line line) throws Stop {
             boolean last = line.fileIndex == numbers.length - 1;
             String what = "the last line of " + line.file + " is incomplete (no newline): a crash or a cut during a write";
-            if (last && allowUnsignedTail) {
-                warnings.add(line.where() + ": " + what + ", or a write in progress; it was not checked");
+            if (last && tailExcused()) {
+                warnings.add(line.where() + ": " + what + ", or a write in progress of the running broker; it was not "
+                        + "checked");
                 return;
             }
-            throw stop(line, ProblemKind.TORN_LINE, what);
+            throw stop(line, ProblemKind.TORN_LINE, what + (last ? notExcused() : ""));
         }
 
         private void checkEnd() throws Stop {
             if (firstUnsigned != null) {
                 String what = sinceCheckpoint + (sinceCheckpoint == 1 ? " entry" : " entries")
                         + (lastCheckpoint == null ? " and no checkpoint: nothing in the log is signed"
-                        : " after the last checkpoint (seq " + lastCheckpoint.seq() + ") are not signed");
-                if (!allowUnsignedTail) {
+                        : " after the last checkpoint (seq " + lastCheckpoint.seq() + ") "
+                        + (sinceCheckpoint == 1 ? "is" : "are") + " not signed");
+                if (!tailExcused()) {
                     throw stop(firstUnsigned, ProblemKind.UNSIGNED_TAIL, what + ": the log was cut after its last "
-                            + "checkpoint, or the broker is running or crashed (use --allow-unsigned-tail for the log "
-                            + "of a running broker)");
+                            + "checkpoint, or the broker is running or stopped uncleanly" + notExcused());
                 }
-                warnings.add(what + " (seq " + firstUnsigned.seq() + " to " + previous.seq() + "); they could have "
-                        + "been changed without detection");
+                warnings.add(what + " yet (" + (sinceCheckpoint == 1 ? "seq " + previous.seq() : "seq "
+                        + firstUnsigned.seq() + " to " + previous.seq()) + "): the running broker's next checkpoint "
+                        + "signs them; until then they are protected only by its chain, and the next verification "
+                        + "checks them");
             } else if (lastCheckpoint != null && !lastCheckpoint.isFinal()) {
                 String what = "the last checkpoint (seq " + lastCheckpoint.seq() + ") is not a final one: entries after "
                         + "it were removed together with the final checkpoint, or the broker is running or did not "
                         + "shut down cleanly";
-                if (!allowUnsignedTail) {
-                    throw stop(previous, ProblemKind.NOT_FINAL, what + " (use --allow-unsigned-tail for the log of a "
-                            + "running broker)");
+                if (!tailExcused()) {
+                    throw stop(previous, ProblemKind.NOT_FINAL, what + notExcused());
                 }
-                warnings.add(what + " (an anchor from a later verification would show a cut)");
+                warnings.add(what + "; a broker is running (an anchor from a later verification would show a cut)");
             }
             if (anchor != null && !anchorSeen) {
                 throw stop(previous == null ? dir.toString() : previous.file, previous == null ? 0 : previous.number,

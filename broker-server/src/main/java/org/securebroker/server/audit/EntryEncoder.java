@@ -101,14 +101,39 @@ final class EntryEncoder {
 
     /** Encodes a signed checkpoint and its '\n'. */
     void checkpoint(long seq, Instant time, long entries, boolean last) throws IOException {
+        checkpoint(seq, time, entries, last, null);
+    }
+
+    /**
+     * Encodes the signed recovery checkpoint that seals what a run that did not stop cleanly left
+     * (its {@code entries} are {@code stop.entries()}), and its '\n'.
+     */
+    void recoveryCheckpoint(long seq, Instant time, UncleanStop stop) throws IOException {
+        checkpoint(seq, time, stop.entries(), false, stop);
+    }
+
+    private void checkpoint(long seq, Instant time, long entries, boolean last, UncleanStop stop) throws IOException {
         int start = buffer.size();
         try {
             JsonGenerator g = begin(seq, time, AuditFormat.CHECKPOINT);
+            if (stop != null) {
+                g.writeStringField("reason", stop.reason());
+            }
             g.writeObjectFieldStart("details");
             g.writeStringField(AuditFormat.KEY_ID, keyId);
             g.writeNumberField(AuditFormat.ENTRIES, entries);
             g.writeBooleanField(AuditFormat.FINAL, last);
             g.writeNumberField(AuditFormat.FORMAT, AuditFormat.VERSION);
+            if (stop != null) {
+                g.writeBooleanField(AuditFormat.RECOVERED_MARK, true);
+                if (stop.entries() > 0) {
+                    g.writeNumberField(AuditFormat.FROM, stop.from());
+                    g.writeNumberField(AuditFormat.TO, stop.to());
+                }
+                if (stop.lastWritten() != null) {
+                    g.writeStringField(AuditFormat.STOPPED_AFTER, AuditFormat.formatTime(stop.lastWritten()));
+                }
+            }
             g.writeEndObject();
             end(g, lastHash);
         } catch (IOException | RuntimeException e) {

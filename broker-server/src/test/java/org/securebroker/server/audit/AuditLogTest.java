@@ -223,18 +223,128 @@ class AuditLogTest {
         Files.write(file(dir, 1), torn, StandardOpenOption.APPEND);
 
         try (AuditLog log = AuditLog.open(settings, clock)) {
-            assertThat(log.lastSequence()).isEqualTo(5);
-            assertThat(log.append(event(1)).join()).isEqualTo(6);
+            assertThat(log.lastSequence()).isEqualTo(6);
+            assertThat(log.append(event(1)).join()).isEqualTo(7);
         }
         List<AuditEntry> entries = entries(dir);
-        AuditEntry recovered = entries.get(4);
+        AuditEntry sealed = entries.get(4);
+        assertThat(sealed.isCheckpoint()).as("a torn line is an unclean stop: the recovery checkpoint comes first")
+                .isTrue();
+        assertThat(sealed.details()).containsEntry("recovered", true).containsEntry("entries", 0L)
+                .doesNotContainKey("from");
+        assertThat(sealed.reason()).contains("its incomplete last line was moved aside");
+        AuditEntry recovered = entries.get(5);
         assertThat(recovered.type()).isEqualTo("audit.recovered");
-        assertThat(recovered.seq()).isEqualTo(5);
+        assertThat(recovered.seq()).isEqualTo(6);
         assertThat(recovered.details()).containsEntry("file", "audit-000001.jsonl")
                 .containsEntry("bytesCut", (long) torn.length)
                 .containsEntry("savedTo", "audit-000001.jsonl.torn-20261127T120000Z");
         assertThat(dir.resolve("audit-000001.jsonl.torn-20261127T120000Z")).hasBinaryContent(torn);
         assertThat(verify().ok()).as(String.valueOf(verify().problem())).isTrue();
+    }
+
+    /**
+     * What a SIGKILL leaves: the files as they are on disk while the log is open, copied aside;
+     * the log itself is then closed, so its lock is free and the copy is what the next run finds.
+     */
+    private Path killedWith(AuditSettings s, int entries) throws Exception {
+        Path killed = tmp.resolve("killed");
+        try (AuditLog log = AuditLog.open(s, clock)) {
+            AuditFixture.appendAll(log, entries);
+            Files.createDirectories(killed);
+            for (int n : AuditFormat.fileNumbers(dir)) {
+                Files.copy(file(dir, n), file(killed, n));
+            }
+        }
+        return killed;
+    }
+
+    @Test
+    void shouldSealTheEntriesAnUncleanStopLeftUnsignedWithASignedRecoveryCheckpointFirst() throws Exception {
+        AuditSettings everyThree = settings.withCheckpoints(3, Duration.ofHours(1));
+        // seq 1-3, checkpoint 4, seq 5-6 unsigned when the process dies
+        Path killed = killedWith(everyThree, 5);
+        List<String> before = lines(file(killed, 1));
+        assertThat(before).hasSize(6);
+        clock.advance(Duration.ofMinutes(5));
+
+        AuditSettings restarted = AuditSettings.of(killed, key).withCheckpoints(3, Duration.ofHours(1));
+        try (AuditLog log = AuditLog.open(restarted, clock)) {
+            assertThat(log.recoveryCheckpoint()).isEqualTo(7);
+            assertThat(log.lastSequence()).isEqualTo(7);
+            List<String> now = lines(file(killed, 1));
+            assertThat(now.subList(0, 6)).as("nothing the killed run wrote is changed").isEqualTo(before);
+            assertThat(now).hasSize(7);
+            String line = now.get(6);
+            assertThat(line).startsWith("{\"seq\":7,\"time\":\"2026-11-27T12:05:00.000Z\",\"type\":\"checkpoint\","
+                    + "\"reason\":\"recovered after an unclean stop: seq 5 to 6 (2 entries) were not signed by the run "
+                    + "that wrote them and are signed by this checkpoint\",\"details\":{\"keyId\":\"" + key.id()
+                    + "\",\"entries\":2,\"final\":false,\"format\":1,\"recovered\":true,\"from\":5,\"to\":6,"
+                    + "\"stoppedAfter\":\"2026-11-27T12:00:00.000Z\"},\"prev\":\"" + hash(before.get(5)) + "\",\"sig\":\"");
+
+            AuditVerifier.Report running = AuditVerifier.verify(killed, List.of(key.publicKey()), null, true);
+            assertThat(running.ok()).as(String.valueOf(running.problem())).isTrue();
+            assertThat(running.unsigned()).as("once started again, every entry is signed").isZero();
+            assertThat(running.findings()).singleElement().satisfies(f -> {
+                assertThat(f.kind()).isEqualTo(AuditVerifier.FindingKind.SIGNED_BY_RECOVERY);
+                assertThat(f.seq()).isEqualTo(7);
+                assertThat(f.from()).isEqualTo(5);
+                assertThat(f.to()).isEqualTo(6);
+            });
+            assertThat(log.append(event(1)).join()).isEqualTo(8);
+        }
+        AuditVerifier.Report report = AuditVerifier.verify(killed, List.of(key.publicKey()), null, false);
+        assertThat(report.ok()).as(String.valueOf(report.problem())).isTrue();
+        assertThat(report.checkpoints()).isEqualTo(3);
+        assertThat(report.findings()).hasSize(1);
+    }
+
+    @Test
+    void shouldRecordAnUncleanStopThatLeftNothingUnsigned() throws Exception {
+        AuditSettings everyTwo = settings.withCheckpoints(2, Duration.ofHours(1));
+        Path killed = killedWith(everyTwo, 4); // seq 1-2, checkpoint 3, seq 4-5, checkpoint 6
+
+        try (AuditLog log = AuditLog.open(AuditSettings.of(killed, key), clock)) {
+            assertThat(log.recoveryCheckpoint()).isEqualTo(7);
+        }
+        AuditEntry sealed = entries(killed).get(6);
+        assertThat(sealed.details()).containsEntry("recovered", true).containsEntry("entries", 0L)
+                .containsEntry("stoppedAfter", "2026-11-27T12:00:00.000Z").doesNotContainKeys("from", "to");
+        assertThat(sealed.reason()).contains("every entry it wrote is signed by its own checkpoints");
+        AuditVerifier.Report report = AuditVerifier.verify(killed, List.of(key.publicKey()), null, false);
+        assertThat(report.ok()).as(String.valueOf(report.problem())).isTrue();
+        assertThat(report.findings()).isEmpty();
+        assertThat(report.warnings()).singleElement().asString().contains("records an unclean stop after "
+                + "2026-11-27T12:00:00.000Z");
+    }
+
+    @Test
+    void shouldStartWithAnOrdinaryEntryAfterACleanStop() throws Exception {
+        AuditFixture.writeLog(settings, clock, 2);
+        try (AuditLog log = AuditLog.open(settings, clock)) {
+            assertThat(log.recoveryCheckpoint()).isZero();
+            assertThat(log.append(AuditEvent.of("broker.start").build()).join()).isEqualTo(4);
+        }
+        assertThat(entries(dir)).filteredOn(AuditEntry::isCheckpoint)
+                .noneMatch(e -> e.details().containsKey("recovered"));
+        assertThat(verify().findings()).isEmpty();
+    }
+
+    @Test
+    void shouldSealAgainAfterAnUncleanStopRightAfterTheRecovery() throws Exception {
+        Path killed = killedWith(settings, 2);
+        AuditSettings first = AuditSettings.of(killed, key);
+        Path twice = tmp.resolve("twice");
+        try (AuditLog log = AuditLog.open(first, clock)) {
+            Files.createDirectories(twice);
+            Files.copy(file(killed, 1), file(twice, 1)); // killed again once the recovery checkpoint is written
+        }
+        try (AuditLog log = AuditLog.open(AuditSettings.of(twice, key), clock)) {
+            assertThat(log.recoveryCheckpoint()).isEqualTo(4);
+        }
+        AuditVerifier.Report report = AuditVerifier.verify(twice, List.of(key.publicKey()), null, false);
+        assertThat(report.ok()).as(String.valueOf(report.problem())).isTrue();
+        assertThat(report.findings()).extracting(AuditVerifier.Finding::seq).containsExactly(3L);
     }
 
     @Test

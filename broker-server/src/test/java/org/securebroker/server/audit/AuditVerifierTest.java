@@ -55,6 +55,11 @@ class AuditVerifierTest {
         return AuditVerifier.verify(directory, List.of(key.publicKey()), anchor, allowUnsignedTail);
     }
 
+    /** With {@code --allow-unsigned-tail}, as if a broker held (or did not hold) the directory's lock. */
+    private Report verifyWithWriter(AuditVerifier.WriterState writer) {
+        return AuditVerifier.verify(dir, List.of(key.publicKey()), null, true, () -> writer);
+    }
+
     private void edit(int line, String from, String to) throws Exception {
         List<String> lines = lines(log);
         assertThat(lines.get(line - 1)).contains(from);
@@ -207,11 +212,55 @@ class AuditVerifierTest {
     void shouldWarnAboutTheUnsignedTailOfARunningBrokersLog() throws Exception {
         writeLines(log, lines(log).subList(0, 22));
 
-        Report report = verify(dir, null, true);
+        Report report = verifyWithWriter(AuditVerifier.WriterState.RUNNING);
         assertThat(report.ok()).isTrue();
         assertThat(report.unsigned()).isEqualTo(4);
+        assertThat(report.writer()).isEqualTo(AuditVerifier.WriterState.RUNNING);
         assertThat(report.warnings()).singleElement().asString()
-                .contains("4 entries after the last checkpoint (seq 18) are not signed");
+                .contains("4 entries after the last checkpoint (seq 18) are not signed yet (seq 19 to 22)");
+    }
+
+    @Test
+    void shouldNotExcuseTheUnsignedTailOfAStoppedBrokersLog() throws Exception {
+        writeLines(log, lines(log).subList(0, 22));
+
+        Report report = verifyWithWriter(AuditVerifier.WriterState.NOT_RUNNING);
+        assertProblem(report, ProblemKind.UNSIGNED_TAIL, "audit-000001.jsonl", 19, 19,
+                "4 entries after the last checkpoint (seq 18) are not signed",
+                "--allow-unsigned-tail does not excuse it: no broker holds " + dir.resolve("audit.lock"),
+                "seals the tail with a recovery checkpoint when it starts again");
+        assertThat(verifyWithWriter(AuditVerifier.WriterState.UNKNOWN).problem().message())
+                .contains("cannot be told");
+    }
+
+    @Test
+    void shouldNotExcuseTheTailWhenNobodyHoldsTheLockOrOfACopy() throws Exception {
+        writeLines(log, lines(log).subList(0, 22));
+        assertThat(dir.resolve("audit.lock")).as("left by the writer that closed").exists();
+
+        Report report = verify(dir, null, true);
+        assertThat(report.writer()).isEqualTo(AuditVerifier.WriterState.NOT_RUNNING);
+        assertThat(report.problem().kind()).isEqualTo(ProblemKind.UNSIGNED_TAIL);
+
+        Path copy = Files.createDirectories(tmp.resolve("copy"));
+        Files.copy(log, file(copy, 1));
+        Report ofCopy = verify(copy, null, true);
+        assertThat(ofCopy.writer()).isEqualTo(AuditVerifier.WriterState.NOT_RUNNING);
+        assertThat(ofCopy.problem().kind()).isEqualTo(ProblemKind.UNSIGNED_TAIL);
+    }
+
+    @Test
+    void shouldExcuseTheTailWhileTheLogIsOpenForWriting() throws Exception {
+        try (AuditLog open = AuditLog.open(settings, clock)) {
+            open.append(AuditFixture.event(1)).join();
+
+            Report report = verify(dir, null, true);
+            assertThat(report.ok()).as(String.valueOf(report.problem())).isTrue();
+            assertThat(report.writer()).isEqualTo(AuditVerifier.WriterState.RUNNING);
+            assertThat(report.unsigned()).isEqualTo(1);
+            assertThat(verify(dir, null, false).problem().kind()).isEqualTo(ProblemKind.UNSIGNED_TAIL);
+        }
+        assertThat(verify(dir, null, true).ok()).as("closed: ends with its final checkpoint").isTrue();
     }
 
     @Test
@@ -222,9 +271,12 @@ class AuditVerifierTest {
         assertThat(report.ok()).isFalse();
         assertThat(report.problem().kind()).isEqualTo(ProblemKind.NOT_FINAL);
         assertThat(report.problem().message()).contains("not a final one");
-        Report running = verify(dir, null, true);
+        Report running = verifyWithWriter(AuditVerifier.WriterState.RUNNING);
         assertThat(running.ok()).isTrue();
         assertThat(running.warnings()).singleElement().asString().contains("not a final one");
+        Report stopped = verifyWithWriter(AuditVerifier.WriterState.NOT_RUNNING);
+        assertThat(stopped.problem().kind()).isEqualTo(ProblemKind.NOT_FINAL);
+        assertThat(stopped.problem().message()).contains("no broker holds");
     }
 
     @Test
@@ -240,9 +292,11 @@ class AuditVerifierTest {
         Files.writeString(log, "{\"seq\":26,\"time\":\"2026-11-27T12:", StandardOpenOption.APPEND);
 
         assertProblem(verify(), ProblemKind.TORN_LINE, "audit-000001.jsonl", 26, -1, "incomplete (no newline)");
-        Report running = verify(dir, null, true);
+        Report running = verifyWithWriter(AuditVerifier.WriterState.RUNNING);
         assertThat(running.ok()).isTrue();
         assertThat(running.warnings()).singleElement().asString().contains("audit-000001.jsonl:26");
+        assertProblem(verifyWithWriter(AuditVerifier.WriterState.NOT_RUNNING), ProblemKind.TORN_LINE,
+                "audit-000001.jsonl", 26, -1, "incomplete (no newline)", "no broker holds");
     }
 
     @Test
