@@ -101,7 +101,7 @@ final class CommitLoop implements Committer<CommitLoop.Append>, AutoCloseable {
     private final RecordCipher cipher = new RecordCipher();
     private final List<Append> ready = new ArrayList<>();
     private final List<LogWrite> written = new ArrayList<>();
-    private long started;
+    private volatile long started;
     private volatile boolean full;
     private final Object probeLock = new Object();
     private long lastProbe = System.nanoTime() - PROBE_NANOS;

@@ -116,20 +116,22 @@ final class LogRecovery {
         }
         logId = meta.logId();
         Path manifestFile = Log.keyFile(ctx, logId);
-        if (!Files.exists(manifestFile)) {
-            if (files.isEmpty() && expected == null) {
+        LogManifest manifest;
+        try {
+            if (Files.exists(manifestFile)) {
+                manifest = LogManifest.read(manifestFile, meta.logId(), name, ctx.keyring());
+            } else if (files.isEmpty() && expected == null) {
                 // the log's creation was interrupted before its manifest was written
-                LogManifest.empty(meta.logId(), name, 0).write(layer, manifestFile, manifestMac());
+                manifest = LogManifest.empty(meta.logId(), name, 0).write(layer, manifestFile, manifestMac());
             } else {
                 throw unavailable("its manifest " + manifestFile + " is missing; it holds the data keys of the log's "
                         + files.size() + " segment file(s), so nothing can be recovered without it: restore it from "
                         + "the key backup, or delete the queue");
             }
-        }
-        LogManifest manifest;
-        try {
-            manifest = LogManifest.read(manifestFile, meta.logId(), name, ctx.keyring());
         } catch (StoreException e) {
+            if (e.kind() == StoreException.Kind.LOG_UNAVAILABLE) {
+                throw e;
+            }
             if (e.kind() == StoreException.Kind.KEY_ERROR) {
                 throw e;
             }
