@@ -45,9 +45,9 @@ public final class Log {
     private volatile long durableEnd;
     private volatile boolean deleted;
 
-    /** Commit-thread state: the next offset, and the manifest as last written. */
+    /** Commit-thread state: the next offset, and the manifest as last written (read by any thread). */
     private long nextOffset;
-    private LogManifest manifest;
+    private volatile LogManifest manifest;
 
     Log(StoreContext ctx, LogMetadata meta, Path dir, List<Segment> segments, LogManifest manifest, long nextOffset) {
         this.ctx = ctx;
@@ -61,7 +61,7 @@ public final class Log {
         this.durableEnd = nextOffset;
         long first = segments.isEmpty() ? manifest.startOffset() : segments.get(0).baseOffset();
         this.startOffset = Math.min(nextOffset, Math.max(manifest.startOffset(), first));
-        this.subscriptions = ctx.subscriptionStore.forLog(name);
+        this.subscriptions = ctx.subscriptionStore.forLog(name, this::skippedRanges);
     }
 
     /** How many offsets a segment reserves: more than it can ever hold, so a roll is never forced by count. */
@@ -85,8 +85,9 @@ public final class Log {
             }
             at = e.isOpen() ? -1 : e.end();
         }
-        if (at >= 0 && nextOffset > at) {
-            out.add(new org.securebroker.store.record.OffsetRange(at, nextOffset));
+        long end = durableEnd;
+        if (at >= 0 && end > at) {
+            out.add(new org.securebroker.store.record.OffsetRange(at, end));
         }
         return LogRecovery.merge(out);
     }

@@ -327,6 +327,9 @@ class LogIntegrityTest {
             assertThat(q.subscriptions().isAcked("s", next - 1)).as("skipped offsets count as acknowledged").isTrue();
             q.subscriptions().ack("s", next).join();
             assertThat(q.subscriptions().lowWaterMark(0)).isEqualTo(next + 1);
+            q.subscriptions().create("late", 0).join();
+            assertThat(q.subscriptions().isAcked("late", next - 1)).as("also for a subscription created later").isTrue();
+            assertThat(q.subscriptions().isAcked("late", 4)).isFalse();
         }
     }
 }

@@ -26,6 +26,7 @@ import org.securebroker.store.commit.Round;
 import org.securebroker.store.crypto.Keyring;
 import org.securebroker.store.crypto.MetadataMac;
 import org.securebroker.store.failure.StoreException;
+import org.securebroker.store.record.OffsetRange;
 import org.securebroker.store.io.FileLayer;
 import org.securebroker.store.io.StorageChannel;
 import org.slf4j.Logger;
@@ -274,7 +275,15 @@ public final class SubscriptionStore implements AutoCloseable {
 
     /** The per-log view. */
     public Subscriptions forLog(String log) {
-        return new Subscriptions(this, log);
+        return new Subscriptions(this, log, List::of);
+    }
+
+    /**
+     * The per-log view of a log with skipped offsets ({@code skipped}: offsets that hold no record
+     * and never will): a subscription created below them counts them as acknowledged at once.
+     */
+    public Subscriptions forLog(String log, java.util.function.Supplier<List<OffsetRange>> skipped) {
+        return new Subscriptions(this, log, skipped);
     }
 
     /** Names of logs that have subscription state. */

@@ -3,6 +3,8 @@ package org.securebroker.store.subscription;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.securebroker.store.record.OffsetRange;
 
 /**
  * The subscriptions of one log: named cursors with individually acknowledged offsets. Every
@@ -17,9 +19,12 @@ public final class Subscriptions {
     private final SubscriptionStore store;
     private final String log;
 
-    Subscriptions(SubscriptionStore store, String log) {
+    private final Supplier<List<OffsetRange>> skipped;
+
+    Subscriptions(SubscriptionStore store, String log, Supplier<List<OffsetRange>> skipped) {
         this.store = store;
         this.log = log;
+        this.skipped = skipped;
     }
 
     /**
@@ -27,7 +32,13 @@ public final class Subscriptions {
      * one of that name unchanged.
      */
     public CompletableFuture<SubscriptionSnapshot> create(String name, long startOffset) {
-        return store.create(log, name, startOffset);
+        CompletableFuture<SubscriptionSnapshot> created = store.create(log, name, startOffset);
+        for (OffsetRange r : skipped.get()) {
+            if (r.to() > startOffset) {
+                store.ack(log, name, Math.max(r.from(), startOffset), r.to());
+            }
+        }
+        return created;
     }
 
     public Optional<SubscriptionSnapshot> get(String name) {
