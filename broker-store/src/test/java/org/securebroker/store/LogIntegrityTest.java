@@ -332,4 +332,36 @@ class LogIntegrityTest {
             assertThat(q.subscriptions().isAcked("late", 4)).isFalse();
         }
     }
+
+    @Test
+    void shouldUpgradeALogWrittenByAnEarlierVersionOnce() throws IOException {
+        Path store = write(false);
+        // what an earlier version left: version-1 key files, no store state, no subscription files
+        for (String name : List.of("q", "other")) {
+            byte[] meta = Files.readAllBytes(store.resolve("logs").resolve(name).resolve("log.meta"));
+            byte[] id = java.util.Arrays.copyOfRange(meta, 8, 24);
+            Path keyFile = store.resolve("keys").resolve(java.util.HexFormat.of().formatHex(id) + ".dek");
+            List<org.securebroker.store.crypto.WrappedDataKey> keys = LogManifest.read(keyFile, id, name, keyring).keys();
+            org.securebroker.store.crypto.DataKeyFile.write(org.securebroker.store.io.DefaultFileLayer.INSTANCE, keyFile,
+                    id, keys);
+        }
+        Files.delete(store.resolve(StoreState.FILE_NAME));
+        Store.deleteTree(store.resolve("subscriptions"));
+        try (Store s = Store.open(cfg(store).build(), keyring)) {
+            assertThat(s.unavailableLogs()).isEmpty();
+            assertThat(s.recoveryReport().log("q").notes()).anyMatch(n -> n.contains("upgraded"));
+            Log q = s.requireLog("q");
+            assertThat(q.read(0, 1000, 1 << 20)).extracting(TestStores::text).containsExactlyElementsOf(acked.values());
+            assertThat(q.append(utf8("after-upgrade")).join().firstOffset()).isEqualTo(RECORDS);
+        }
+        try (Store s = Store.open(cfg(store).build(), keyring)) {
+            assertThat(s.recoveryReport().isClean()).as(s.recoveryReport().toString()).isTrue();
+            assertThat(s.requireLog("q").read(RECORDS, 1, 1 << 20)).extracting(TestStores::text)
+                    .containsExactly("after-upgrade");
+        }
+        // once upgraded, losing the state file is no longer taken for an old store
+        Files.delete(store.resolve(StoreState.FILE_NAME));
+        assertThatThrownBy(() -> Store.open(cfg(store).build(), keyring)).isInstanceOf(StoreException.class)
+                .hasMessageContaining("missing");
+    }
 }
