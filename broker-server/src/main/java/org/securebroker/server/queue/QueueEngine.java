@@ -256,6 +256,7 @@ public final class QueueEngine implements AutoCloseable {
         }
     }
 
+    /** Deletes the queue's log if the store has one, available or not. */
     private void deleteLogIfAny(String name) {
         try {
             store.deleteLog(name);
@@ -263,6 +264,12 @@ public final class QueueEngine implements AutoCloseable {
             if (e.kind() != StoreException.Kind.LOG_NOT_FOUND) {
                 throw e;
             }
+        } catch (java.util.concurrent.CompletionException e) {
+            // the store waits for its subscription state inside deleteLog; its failure arrives wrapped
+            if (Futures.cause(e) instanceof StoreException se) {
+                throw se;
+            }
+            throw e;
         }
     }
 
@@ -686,6 +693,7 @@ public final class QueueEngine implements AutoCloseable {
     }
 
     void published(int count, long payloadBytes) {
+        refusals.stored();
         counter("published").add(count);
         counter("published-bytes").add(payloadBytes);
     }

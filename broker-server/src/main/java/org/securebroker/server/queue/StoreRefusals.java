@@ -18,10 +18,12 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>A full disk is {@code STORE_FULL} (retriable) on every path: a store failure of kind
  *       {@code DISK_FULL}; any failure whose causes include a "No space left on device" I/O error
- *       (a segment roll, a key file, the catalog file); and an {@code IO_ERROR} while the store
- *       reports {@link StoreHealth#DISK_FULL} (an append that followed a disk-full write in the
- *       same group commit, so nothing of it was stored). It is counted, not logged per request:
- *       the broker logs each disk-full episode once, from the store's health changes.
+ *       (a segment roll, a key file, the catalog file); and an {@code IO_ERROR} during a disk-full
+ *       episode, that is while the store reports {@link StoreHealth#DISK_FULL} or since the last
+ *       refusal for a full disk with no append stored after it (an append that followed a
+ *       disk-full write in the same group commit fails so, and nothing of it was stored). It is
+ *       counted, not logged per request: the broker logs each disk-full episode once, from the
+ *       store's health changes.
  *   <li>A failed store is {@code STORE_UNAVAILABLE}; the store logged its failure once.
  *   <li>A log that does not add up is {@code QUEUE_UNAVAILABLE}, naming the queue, never a file.
  *   <li>Anything without a client meaning is {@code INTERNAL_ERROR} and is logged at ERROR here,
@@ -36,6 +38,8 @@ final class StoreRefusals {
 
     private final Store store;
     private final LongAdder storeFull = new LongAdder();
+    /** A write was refused for a full disk and no append was stored since. */
+    private volatile boolean diskFullEpisode;
 
     StoreRefusals(Store store) {
         this.store = store;
@@ -51,7 +55,8 @@ final class StoreRefusals {
         if (cause instanceof RequestException known) {
             r = known;
         } else if (RequestException.isDiskFull(cause) || (cause instanceof StoreException se
-                && se.kind() == StoreException.Kind.IO_ERROR && store.health() == StoreHealth.DISK_FULL)) {
+                && se.kind() == StoreException.Kind.IO_ERROR
+                && (diskFullEpisode || store.health() == StoreHealth.DISK_FULL))) {
             r = new RequestException(ErrorCode.STORE_FULL, RequestException.DISK_FULL_MESSAGE);
         } else if (cause instanceof StoreException se && se.kind() == StoreException.Kind.LOG_UNAVAILABLE) {
             r = unavailable(queue);
@@ -69,9 +74,17 @@ final class StoreRefusals {
             r = new RequestException(ErrorCode.INTERNAL_ERROR, "internal error");
         }
         if (r.code() == ErrorCode.STORE_FULL) {
+            diskFullEpisode = true;
             storeFull.increment();
         }
         return r;
+    }
+
+    /** An append was stored: a disk-full episode, if there was one, is over. */
+    void stored() {
+        if (diskFullEpisode) {
+            diskFullEpisode = false;
+        }
     }
 
     /** What every request on an unavailable queue is told: its name, and that an operator must act. */

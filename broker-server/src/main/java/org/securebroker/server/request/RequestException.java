@@ -65,14 +65,20 @@ public final class RequestException extends RuntimeException {
     }
 
     /**
-     * Whether a failure comes from a full disk (or an exhausted quota): a store failure of kind
-     * {@code DISK_FULL}, or an I/O error saying so, anywhere in its chain of causes.
+     * Whether a failure comes from a full disk (or an exhausted quota) and clears once space is
+     * freed: a store failure of kind {@code DISK_FULL}, or an I/O error saying so, anywhere in its
+     * chain of causes. Not a store that failed for good ({@code FAILED}, for instance an fsync
+     * that reported no space): freeing space does not help that store, only a restart does, so it
+     * is {@code STORE_UNAVAILABLE}.
      */
     public static boolean isDiskFull(Throwable error) {
         Throwable t = error;
         for (int depth = 0; t != null && depth < 16; depth++) {
             if (t instanceof StoreException se && se.kind() == StoreException.Kind.DISK_FULL) {
                 return true;
+            }
+            if (t instanceof StoreException se && se.kind() == StoreException.Kind.FAILED) {
+                return false;
             }
             if (t instanceof IOException) {
                 String m = t.getMessage();
