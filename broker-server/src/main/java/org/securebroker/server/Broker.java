@@ -23,7 +23,6 @@ import org.securebroker.server.admin.Readiness;
 import org.securebroker.server.audit.AuditEvent;
 import org.securebroker.server.audit.AuditKeys;
 import org.securebroker.server.audit.AuditLog;
-import org.securebroker.server.audit.AuditSettings;
 import org.securebroker.server.auth.Argon2id;
 import org.securebroker.server.auth.AuthSecrets;
 import org.securebroker.server.auth.Mechanisms;
@@ -49,12 +48,10 @@ import org.securebroker.server.tls.TlsMaterial;
 import org.securebroker.store.record.OffsetRange;
 import org.securebroker.store.RetentionPolicy;
 import org.securebroker.store.Store;
-import org.securebroker.store.StoreConfig;
 import org.securebroker.store.StoreHealth;
 import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.StoreListener;
 import org.securebroker.store.crypto.Keyring;
-import org.securebroker.store.crypto.KeyringFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -141,11 +138,9 @@ public final class Broker implements AutoCloseable {
     public static Broker start(BrokerConfig config, BrokerContext context) {
         Clock clock = context.clock();
         BrokerMetrics metrics = new BrokerMetrics(clock);
-        Keyring keyring = config.keys().fromEnvironment()
-                ? KeyringFile.fromEnvironment(config.keys().kekEnv(), System.getenv())
-                : KeyringFile.load(config.keys().kekFile());
+        Keyring keyring = Offline.keyring(config, System.getenv());
         BrokerConfig.StoreSettings s = config.store();
-        int maxBatchBytes = maxBatchBytes(config);
+        int maxBatchBytes = Offline.maxBatchBytes(config);
         RetentionPolicy retention = new RetentionPolicy(s.retentionMaxAge(), s.retentionMaxBytes());
         AuditPosition auditPosition = new AuditPosition();
         MessageSigner signer = messageSigner(config.integrity(), auditPosition, metrics);
@@ -155,14 +150,9 @@ public final class Broker implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
-        Store store = Store.open(StoreConfig.builder(config.storeDir(), clock, context.random())
-                .segmentBytes(s.segmentBytes())
-                .maxRecordBytes(config.queues().maxMessageBytes())
-                .maxBatchBytes(maxBatchBytes)
-                .subscriptionSyncInterval(s.subscriptionSyncInterval())
+        Store store = Store.open(Offline.storeConfig(config, context)
                 .retention(retention)
                 .listener(metrics.storeListener(new StoreLog()))
-                .fileLayer(context.files())
                 .sealer(signer)
                 .build(), keyring);
         UserStore users = null;
@@ -186,7 +176,7 @@ public final class Broker implements AutoCloseable {
                 }
                 SigningKey auditKey = AuditKeys.loadPrivate(config.audit().privateKey());
                 auditKeyId = auditKey.id();
-                audit = openAudit(config.audit(), auditKey, clock);
+                audit = Offline.openAudit(config.audit(), auditKey, context);
                 auditPosition.of(audit);
                 access = AccessControl.enforcing(policies, users, audit, config.audit().allowAggregation(), clock);
             }
@@ -248,11 +238,6 @@ public final class Broker implements AutoCloseable {
         }
     }
 
-    /** The store's largest group commit: the batch a failed fsync can leave unknown to producers. */
-    private static int maxBatchBytes(BrokerConfig config) {
-        return Math.max(8 << 20, config.queues().maxMessageBytes() * 2);
-    }
-
     /** The signer of stored messages, or null (loudly) when signing is off for a benchmark. */
     private static MessageSigner messageSigner(BrokerConfig.Integrity config, AuditPosition auditPosition,
                                                BrokerMetrics metrics) {
@@ -281,12 +266,6 @@ public final class Broker implements AutoCloseable {
             throw new IllegalStateException("the authorization policy " + file + " cannot be used: "
                     + String.join("; ", e.problems()));
         }
-    }
-
-    private static AuditLog openAudit(BrokerConfig.Audit a, SigningKey key, Clock clock) {
-        return AuditLog.open(AuditSettings.of(a.dir(), key)
-                .withCheckpoints(a.checkpointEntries(), a.checkpointInterval())
-                .withRotation(a.rotateBytes(), a.rotateAge()), clock);
     }
 
     private static String describe(Exception e) {
