@@ -338,11 +338,6 @@ public final class Broker implements AutoCloseable {
         return new Readiness(problems, notes);
     }
 
-    /** What keeps the broker from taking traffic now; empty when it is ready. */
-    public List<String> unready() {
-        return readiness().problems();
-    }
-
     /** The admin listener's port, or -1 when it is off. */
     public int adminPort() {
         AdminServer a = admin;

@@ -30,9 +30,7 @@ import org.securebroker.protocol.integrity.KeySet;
 import org.securebroker.protocol.integrity.MessageVerifier;
 import org.securebroker.protocol.integrity.SignedMessage;
 import org.securebroker.server.integrity.ProducerKeys;
-import org.securebroker.store.Log;
 import org.securebroker.store.Store;
-import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.io.DefaultFileLayer;
 import org.securebroker.store.io.FileLayer;
 import org.slf4j.Logger;
@@ -45,19 +43,11 @@ import org.slf4j.LoggerFactory;
  * <p>Queues exist only when created (by an admin command or from configuration); publishing to or
  * subscribing on a missing queue is refused unless auto-creation was turned on explicitly.
  *
- * <p>A queue is a definition in the {@link QueueCatalog} plus a log in the store. The engine never
- * guesses one from the other: a queue whose log the store reports unavailable, or a log without
- * a definition, is an {@link UnavailableQueue}, and every request on it but a deletion is refused
- * with {@code QUEUE_UNAVAILABLE} while the other queues work as usual. Structural changes keep an
- * order in which a crash between two writes leaves a state the next start accepts as it is:
- * <ul>
- *   <li>creating: the definition first, then the log (a definition without a log is a creation
- *       the crash interrupted: the log is created at start; the store refuses that with
- *       {@code LOG_UNAVAILABLE} if the log had existed, and the queue is unavailable);</li>
- *   <li>deleting: the definition is replaced by a "deleting" mark, then the log is deleted, then
- *       the mark removed (a mark at start finishes the deletion). With a full disk, where the mark
- *       cannot be written, the log goes first, which frees space, and the definition after it.</li>
- * </ul>
+ * <p>A queue is a definition in the {@link QueueCatalog} plus a log in the store; which queues
+ * exist, and in which order their files are written, is {@link QueueStructure}'s. A queue whose
+ * log the store reports unavailable, or a log without a definition, is an
+ * {@link UnavailableQueue}: every request on it but a deletion is refused with
+ * {@code QUEUE_UNAVAILABLE}, while the other queues work as usual.
  *
  * <p>Thread-safety: thread-safe.
  */
@@ -65,8 +55,7 @@ public final class QueueEngine implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(QueueEngine.class);
 
-    private final Store store;
-    private final QueueCatalog catalog;
+    private final QueueStructure structure;
     private final EngineSettings settings;
     private final Clock clock;
     private final boolean autoCreate;
@@ -74,14 +63,11 @@ public final class QueueEngine implements AutoCloseable {
     private volatile ProducerKeys producerKeys = ProducerKeys.NONE;
     private volatile MessageVerifier storedMessages;
     private volatile TamperObserver tamperObserver = (queue, offset, reason) -> { };
-    /** Guarded by {@code this}, with {@link #unavailable}'s changes, so no queue is reported twice or missed. */
-    private UnavailableObserver unavailableObserver = queue -> { };
     private final StoreRefusals refusals;
     private final ExecutorService workers;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService admin;
     private final Map<String, BrokerQueue> queues = new ConcurrentHashMap<>();
-    private final Map<String, UnavailableQueue> unavailable = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
     private final LongAdder delivered = new LongAdder();
     private final LongAdder deliveredBytes = new LongAdder();
@@ -91,10 +77,9 @@ public final class QueueEngine implements AutoCloseable {
 
     private QueueEngine(Store store, Path catalogFile, FileLayer files, EngineSettings settings, Clock clock,
                         boolean autoCreate, boolean signing) {
-        this.store = store;
         this.signing = signing;
-        this.catalog = new QueueCatalog(catalogFile, files, store);
         this.refusals = new StoreRefusals(store);
+        this.structure = new QueueStructure(store, new QueueCatalog(catalogFile, files, store), refusals);
         this.settings = settings;
         this.clock = clock;
         this.autoCreate = autoCreate;
@@ -142,145 +127,13 @@ public final class QueueEngine implements AutoCloseable {
     }
 
     private void open(List<QueueDefinition> configured) throws IOException {
-        catalog.load();
-        finishDeletions();
-        Map<String, StoreException> broken = store.unavailableLogs();
-        for (QueueDefinition d : List.copyOf(catalog.all())) {
-            if (store.log(d.name()).isPresent()) {
-                continue;
-            }
-            StoreException problem = broken.get(d.name());
-            if (problem == null) {
-                try {
-                    store.createLog(d.name());
-                    LOG.info("queue '{}' had a definition but no log (the broker stopped between writing the two); its "
-                            + "log was created", d.name());
-                    continue;
-                } catch (StoreException e) {
-                    if (e.kind() != StoreException.Kind.LOG_UNAVAILABLE) {
-                        throw e;
-                    }
-                    problem = e;
-                }
-            }
-            markUnavailable(new UnavailableQueue(d.name(), Optional.of(d), problem.getMessage()));
-        }
-        for (String name : store.logNames()) {
-            if (catalog.get(name) == null && !catalog.deleting().contains(name)) {
-                markUnavailable(new UnavailableQueue(name, Optional.empty(), "the store holds a log named '" + name
-                        + "' but the queue catalog " + catalog.file() + " has no definition for it; define it ('broker "
-                        + "queue create " + name + "' with its settings) to serve its messages, or delete it ('broker "
-                        + "queue delete " + name + "')"));
-            }
-        }
-        for (Map.Entry<String, StoreException> e : broken.entrySet()) {
-            if (catalog.get(e.getKey()) == null && !catalog.deleting().contains(e.getKey())) {
-                markUnavailable(new UnavailableQueue(e.getKey(), Optional.empty(), e.getValue().getMessage()
-                        + "; and the queue catalog has no definition for it"));
-            }
-        }
-        for (QueueDefinition d : configured) {
-            applyConfigured(d);
-        }
-        for (QueueDefinition d : catalog.all()) {
-            Optional<Log> log = store.log(d.name());
-            if (log.isPresent() && !unavailable.containsKey(d.name())) {
-                BrokerQueue q = new BrokerQueue(this, d, log.get());
-                q.restoreDeduplication();
-                queues.put(d.name(), q);
-            }
+        for (QueueStructure.Served served : structure.open(configured)) {
+            BrokerQueue q = new BrokerQueue(this, served.definition(), served.log());
+            q.restoreDeduplication();
+            queues.put(served.definition().name(), q);
         }
         scheduler.scheduleWithFixedDelay(() -> queues.values().forEach(q -> q.executor().execute(q::tick)), 1, 1,
                 TimeUnit.SECONDS);
-    }
-
-    /** Finishes the deletions a stop interrupted: the catalog marks them, the log may still be there. */
-    private void finishDeletions() throws IOException {
-        for (String name : List.copyOf(catalog.deleting())) {
-            try {
-                deleteLogIfAny(name);
-            } catch (StoreException e) {
-                LOG.error("queue '{}' was being deleted, but its log cannot be deleted now ({}); the deletion is tried "
-                        + "again at the next start", name, e.getMessage());
-                continue;
-            }
-            catalog.finishDelete(name);
-            LOG.info("finished deleting queue '{}' (its deletion was interrupted by a stop)", name);
-        }
-    }
-
-    /**
-     * A queue of {@code queues.define}: created when missing (with its dead-letter queue),
-     * updated when its settings changed. A log without a definition is adopted: the
-     * configuration names it and says how it behaves. An unavailable queue keeps its state.
-     */
-    private void applyConfigured(QueueDefinition d) throws IOException {
-        UnavailableQueue u = unavailable.get(d.name());
-        if (u != null && (u.defined() || store.log(d.name()).isEmpty())) {
-            LOG.error("queue '{}' of queues.define is unavailable; its settings are not applied until it is repaired",
-                    d.name());
-            return;
-        }
-        QueueDefinition current = catalog.get(d.name());
-        if (current == null) {
-            if (d.hasDeadLetterQueue() && catalog.get(d.deadLetterQueue()) == null
-                    && !unavailable.containsKey(d.deadLetterQueue())) {
-                defineAndCreateLog(QueueDefinition.simple(d.deadLetterQueue()));
-            }
-            defineAndCreateLog(d);
-            if (u != null) {
-                unavailable.remove(d.name());
-                LOG.warn("queue '{}' had a log but no definition; queues.define defines it, so its messages are served "
-                        + "under that definition", d.name());
-            } else {
-                LOG.info("created queue '{}' from the configuration", d.name());
-            }
-        } else if (!current.equals(d)) {
-            catalog.put(d);
-            LOG.info("updated queue '{}' from the configuration", d.name());
-        }
-    }
-
-    /** The definition first, then the log (see the class comment), at start. */
-    private void defineAndCreateLog(QueueDefinition d) throws IOException {
-        catalog.put(d);
-        if (store.log(d.name()).isEmpty()) {
-            try {
-                store.createLog(d.name());
-            } catch (StoreException e) {
-                if (e.kind() != StoreException.Kind.LOG_UNAVAILABLE) {
-                    throw e;
-                }
-                markUnavailable(new UnavailableQueue(d.name(), Optional.of(d), e.getMessage()));
-            }
-        }
-    }
-
-    /** Deletes the queue's log if the store has one, available or not. */
-    private void deleteLogIfAny(String name) {
-        try {
-            store.deleteLog(name);
-        } catch (StoreException e) {
-            if (e.kind() != StoreException.Kind.LOG_NOT_FOUND) {
-                throw e;
-            }
-        } catch (java.util.concurrent.CompletionException e) {
-            // the store waits for its subscription state inside deleteLog; its failure arrives wrapped
-            if (Futures.cause(e) instanceof StoreException se) {
-                throw se;
-            }
-            throw e;
-        }
-    }
-
-    /** Records an unavailable queue: logged once at ERROR, and told to the observer. */
-    private synchronized void markUnavailable(UnavailableQueue queue) {
-        if (unavailable.put(queue.name(), queue) == null) {
-            LOG.error("queue '{}' is unavailable and refuses every request but deletion until an operator repairs it "
-                    + "(restore it from a backup, or 'broker store repair {} --accept-loss' to accept the loss; see "
-                    + "docs/operations.md): {}", queue.name(), queue.name(), queue.problem());
-            unavailableObserver.unavailable(queue);
-        }
     }
 
     /** Something to tell when a queue is found unavailable (the broker audits it). */
@@ -293,16 +146,13 @@ public final class QueueEngine implements AutoCloseable {
      * Tells {@code observer} of every queue unavailable now (those found at start), then of each
      * one found later, each once.
      */
-    public synchronized void unavailableObserver(UnavailableObserver observer) {
-        this.unavailableObserver = java.util.Objects.requireNonNull(observer, "observer");
-        unavailable.values().stream().sorted(Comparator.comparing(UnavailableQueue::name)).forEach(observer::unavailable);
+    public void unavailableObserver(UnavailableObserver observer) {
+        structure.observer(observer);
     }
 
     /** The queues that refuse requests until an operator repairs them, by name. */
     public List<UnavailableQueue> unavailableQueues() {
-        List<UnavailableQueue> out = new ArrayList<>(unavailable.values());
-        out.sort(Comparator.comparing(UnavailableQueue::name));
-        return out;
+        return structure.unavailableQueues();
     }
 
     /** Writes refused with {@code STORE_FULL} (the disk was full) since the engine started. */
@@ -406,7 +256,7 @@ public final class QueueEngine implements AutoCloseable {
         if (q != null) {
             return CompletableFuture.completedFuture(q);
         }
-        if (unavailable.containsKey(name)) {
+        if (structure.isUnavailable(name)) {
             return CompletableFuture.failedFuture(StoreRefusals.unavailable(name));
         }
         if (!autoCreate) {
@@ -421,7 +271,7 @@ public final class QueueEngine implements AutoCloseable {
             if (e != null && Futures.cause(e) instanceof RequestException r && r.code() != ErrorCode.QUEUE_EXISTS) {
                 throw r;
             }
-            throw unavailable.containsKey(name) ? StoreRefusals.unavailable(name) : notFound(name);
+            throw structure.isUnavailable(name) ? StoreRefusals.unavailable(name) : notFound(name);
         });
     }
 
@@ -432,7 +282,7 @@ public final class QueueEngine implements AutoCloseable {
 
     /** Whether the queue exists: it is served, or it is known but unavailable. */
     public boolean exists(String name) {
-        return queues.containsKey(name) || unavailable.containsKey(name);
+        return queues.containsKey(name) || structure.isUnavailable(name);
     }
 
     /** A queue's definition, if the queue exists and has one. */
@@ -441,8 +291,7 @@ public final class QueueEngine implements AutoCloseable {
         if (q != null) {
             return Optional.of(q.definition());
         }
-        UnavailableQueue u = unavailable.get(name);
-        return u == null ? Optional.empty() : u.definition();
+        return structure.unavailable(name).flatMap(UnavailableQueue::definition);
     }
 
     /** Whether publishing or subscribing to a missing queue creates it. */
@@ -461,15 +310,10 @@ public final class QueueEngine implements AutoCloseable {
             if (queues.containsKey(name)) {
                 throw new RequestException(ErrorCode.QUEUE_EXISTS, "queue '" + name + "' exists already");
             }
-            UnavailableQueue u = unavailable.get(name);
-            if (u != null && (u.defined() || store.log(name).isEmpty())) {
-                throw StoreRefusals.unavailable(name);
-            }
+            structure.checkCreatable(name);
             if (definition.hasDeadLetterQueue() && !queues.containsKey(definition.deadLetterQueue())) {
-                if (unavailable.containsKey(definition.deadLetterQueue())) {
-                    throw new RequestException(ErrorCode.QUEUE_UNAVAILABLE, "the dead-letter queue '"
-                            + definition.deadLetterQueue() + "' of queue '" + name + "' is unavailable; an operator "
-                            + "must repair it first");
+                if (structure.isUnavailable(definition.deadLetterQueue())) {
+                    throw QueueStructure.deadLetterQueueUnavailable(name, definition.deadLetterQueue());
                 }
                 createNow(QueueDefinition.simple(definition.deadLetterQueue()));
             }
@@ -477,88 +321,31 @@ public final class QueueEngine implements AutoCloseable {
         }, admin);
     }
 
-    /**
-     * On the admin thread: the definition first, then the log (or the log already there, for a
-     * queue that had none). A log the store cannot create takes the definition back; one it
-     * refuses as unavailable leaves an unavailable queue.
-     */
+    /** On the admin thread: the files ({@link QueueStructure#create}), then the queue that serves them. */
     private void createNow(QueueDefinition definition) {
-        String name = definition.name();
-        try {
-            catalog.put(definition);
-        } catch (IOException e) {
-            throw refusal(name, "writing the queue catalog", e);
-        }
-        Log log;
-        try {
-            log = store.log(name).orElseGet(() -> store.createLog(name));
-        } catch (StoreException e) {
-            if (e.kind() == StoreException.Kind.LOG_UNAVAILABLE) {
-                markUnavailable(new UnavailableQueue(name, Optional.of(definition), e.getMessage()));
-                throw StoreRefusals.unavailable(name);
-            }
-            RequestException refused = refusal(name, "creating the queue's log", e);
-            try {
-                catalog.forget(name);
-            } catch (IOException again) {
-                LOG.warn("queue '{}': its log could not be created and its definition could not be taken back ({}); "
-                        + "the log is created at the next start", name, again.getMessage());
-            }
-            throw refused;
-        }
-        BrokerQueue q = new BrokerQueue(this, definition, log);
-        if (unavailable.remove(name) != null) {
+        QueueStructure.Created created = structure.create(definition);
+        BrokerQueue q = new BrokerQueue(this, definition, created.log());
+        if (created.adopted()) {
             q.restoreDeduplication();
-            LOG.warn("queue '{}' had a log but no definition; it is defined now and its messages are served", name);
-        } else {
-            LOG.info("queue '{}' created", name);
         }
-        queues.put(name, q);
+        queues.put(definition.name(), q);
     }
 
     /**
      * Deletes a queue, available or not: its consumers stop receiving, its messages and data keys
-     * are destroyed (see the class comment for the order of the writes).
+     * are destroyed (in the order {@link QueueStructure#delete} keeps).
      */
     public CompletableFuture<Void> deleteQueue(String name) {
         return CompletableFuture.runAsync(() -> {
-            BrokerQueue q = queues.get(name);
-            if (q == null && !unavailable.containsKey(name)) {
+            if (!queues.containsKey(name) && !structure.isUnavailable(name)) {
                 throw new RequestException(ErrorCode.QUEUE_NOT_FOUND, "queue '" + name + "' does not exist");
             }
-            boolean marked = false;
-            try {
-                catalog.beginDelete(name);
-                marked = true;
-            } catch (IOException e) {
-                if (!RequestException.isDiskFull(e)) {
-                    throw refusal(name, "writing the queue catalog", e);
+            structure.delete(name, () -> {
+                BrokerQueue q = queues.remove(name);
+                if (q != null) {
+                    q.markDeleted();
                 }
-                LOG.warn("queue '{}': the disk is full, so the queue catalog cannot mark the deletion first; the log is "
-                        + "deleted first, which frees space", name);
-            }
-            queues.remove(name);
-            unavailable.remove(name);
-            if (q != null) {
-                q.markDeleted();
-            }
-            try {
-                deleteLogIfAny(name);
-            } catch (StoreException e) {
-                LOG.error("queue '{}' is deleted from the catalog{}, but its log could not be deleted ({}); the deletion "
-                        + "is finished at the next start", name, marked ? "" : " (not yet)", e.getMessage());
-                throw refusal(name, "deleting the queue's log", e);
-            }
-            try {
-                if (marked) {
-                    catalog.finishDelete(name);
-                } else {
-                    catalog.forget(name);
-                }
-            } catch (IOException e) {
-                LOG.warn("queue '{}': its log is deleted, but the queue catalog could not record it yet ({}); that is "
-                        + "done at the next start", name, e.getMessage());
-            }
+            });
             for (BrokerQueue other : queues.values()) {
                 if (other.definition().deadLetterQueue().equals(name)) {
                     LOG.warn("queue '{}' was the dead-letter queue of '{}'; its dead letters are now dropped", name,
@@ -574,14 +361,7 @@ public final class QueueEngine implements AutoCloseable {
      * needed for it (after a KEK rotation's rewrap).
      */
     public CompletableFuture<Void> resealCatalog() {
-        return CompletableFuture.runAsync(() -> {
-            try {
-                catalog.reseal();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException("the queue catalog " + catalog.file()
-                        + " could not be rewritten under the current KEK: " + e.getMessage(), e);
-            }
-        }, admin);
+        return CompletableFuture.runAsync(structure::reseal, admin);
     }
 
     public List<QueueInfo> listQueues() {
