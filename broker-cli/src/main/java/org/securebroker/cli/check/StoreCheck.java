@@ -6,9 +6,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import org.securebroker.server.BrokerContext;
 import org.securebroker.server.Offline;
 import org.securebroker.server.config.BrokerConfig;
@@ -62,37 +64,22 @@ public final class StoreCheck implements SecurityCheck {
             return out;
         }
         Path file = config.queueCatalog();
-        QueueCatalog.Contents catalog = null;
-        if (Files.exists(file)) {
-            try {
-                catalog = QueueCatalog.read(file, kek -> MetadataMac.derive(keyring, kek, QueueCatalog.PURPOSE));
-            } catch (QueueCatalog.CatalogException e) {
-                out.add(Finding.high("queue-catalog-invalid", file.toString(), e.getMessage(), "restore "
-                        + file.getFileName() + " from the backup taken with " + config.storeDir()
-                        + " (docs/operations.md, 'The queue catalog')"));
-                return out;
-            }
-            if (catalog.version() == 1) {
-                out.add(Finding.info("queue-catalog-version-1", file.toString(), "the queue catalog is a version-1 file "
-                        + "without an authentication tag; the broker's next start rewrites it as version 2", null));
-            }
-        }
         Store store;
         try {
             store = Offline.store(config, context, check.environment());
         } catch (IllegalStateException e) {
+            // the broker holds the store: the catalog's tag is all that can be checked, with the KEK directly
+            readCatalog(out, file, config, kek -> MetadataMac.derive(keyring, kek, QueueCatalog.PURPOSE));
             out.add(Finding.info("store-not-checked", config.storeDir().toString(), "the store is in use, so its logs "
                     + "were not checked (a running broker lists unavailable queues on /readyz and in its log): "
                     + e.getMessage(), null));
             return out;
         }
         try (store) {
-            catalogAgainstStore(out, file, catalog, store);
-            Set<String> defined = new TreeSet<>();
-            Set<String> deleting = new TreeSet<>();
-            if (catalog != null) {
-                catalog.queues().forEach(d -> defined.add(d.name()));
-                deleting.addAll(catalog.deleting());
+            QueueCatalog.Contents catalog = readCatalog(out, file, config,
+                    kek -> store.metadataMac(QueueCatalog.PURPOSE, kek));
+            if (catalog != null || !Files.exists(file)) {
+                catalogAgainstStore(out, file, catalog, store);
             }
             for (Map.Entry<String, StoreException> e : store.unavailableLogs().entrySet()) {
                 out.add(Finding.high("queue-unavailable", e.getKey(), "queue '" + e.getKey() + "' is unavailable: "
@@ -100,12 +87,16 @@ public final class StoreCheck implements SecurityCheck {
                         "restore the queue from the backup taken with the store, or accept the loss: broker store "
                         + "repair " + e.getKey() + " --accept-loss (docs/operations.md, 'A queue is unavailable')"));
             }
-            for (String log : store.logNames()) {
-                if (catalog != null && !defined.contains(log) && !deleting.contains(log)) {
-                    out.add(Finding.high("queue-undefined", log, "the store holds a log named '" + log + "' but the "
-                            + "queue catalog has no definition for it; the broker refuses every request on it",
-                            "define it to serve its messages (broker queue create " + log + " with its settings, or "
-                            + "queues.define), or delete it (broker queue delete " + log + ")"));
+            if (catalog != null) {
+                Set<String> known = new TreeSet<>(catalog.deleting());
+                catalog.queues().forEach(d -> known.add(d.name()));
+                for (String log : store.logNames()) {
+                    if (!known.contains(log)) {
+                        out.add(Finding.high("queue-undefined", log, "the store holds a log named '" + log + "' but "
+                                + "the queue catalog has no definition for it; the broker refuses every request on it",
+                                "define it to serve its messages (broker queue create " + log + " with its settings, "
+                                + "or queues.define), or delete it (broker queue delete " + log + ")"));
+                    }
                 }
             }
         } catch (StoreException e) {
@@ -113,6 +104,28 @@ public final class StoreCheck implements SecurityCheck {
                     "fix what the message names; the broker cannot start until then"));
         }
         return out;
+    }
+
+    /** Reads and authenticates the catalog; a finding and null if it cannot be used, null if it is missing. */
+    private static QueueCatalog.Contents readCatalog(List<Finding> out, Path file, BrokerConfig config,
+                                                     Function<String, Optional<MetadataMac>> keys) throws IOException {
+        if (!Files.exists(file)) {
+            return null;
+        }
+        QueueCatalog.Contents catalog;
+        try {
+            catalog = QueueCatalog.read(file, keys);
+        } catch (QueueCatalog.CatalogException e) {
+            out.add(Finding.high("queue-catalog-invalid", file.toString(), e.getMessage(), "restore "
+                    + file.getFileName() + " from the backup taken with " + config.storeDir()
+                    + " (docs/operations.md, 'The queue catalog')"));
+            return null;
+        }
+        if (catalog.version() == 1) {
+            out.add(Finding.info("queue-catalog-version-1", file.toString(), "the queue catalog is a version-1 file "
+                    + "without an authentication tag; the broker's next start rewrites it as version 2", null));
+        }
+        return catalog;
     }
 
     /** The catalog's generation against the store's anchor, and a missing catalog over existing queues. */

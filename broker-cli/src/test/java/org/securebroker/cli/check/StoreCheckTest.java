@@ -88,6 +88,10 @@ class StoreCheckTest {
             assertThat(findings).extracting(Finding::id).containsExactly("store-not-checked");
             assertThat(findings.get(0).severity()).isEqualTo(Severity.INFO);
             assertThat(findings.get(0).finding()).contains("stop it first");
+
+            Path file = config.queueCatalog();
+            Files.writeString(file, Files.readString(file).replace("orders", "ordery"));
+            assertThat(run()).extracting(Finding::id).containsExactly("queue-catalog-invalid", "store-not-checked");
         }
     }
 }
