@@ -17,8 +17,8 @@ import picocli.CommandLine.Command;
         description = "A message broker with security on by default.",
         subcommands = {InitCommand.class, ServeCommand.class, UserCommand.class, QueueCommand.class,
             ProduceCommand.class, ConsumeCommand.class, CertsCommand.class, TokenCommand.class, ReloadCommand.class,
-            RbacCommand.class, AuditCommand.class, KeysCommand.class, VerifyCommand.class, CheckCommand.class,
-            CommandLine.HelpCommand.class})
+            RbacCommand.class, AuditCommand.class, KeysCommand.class, StoreCommand.class, VerifyCommand.class,
+            CheckCommand.class, CommandLine.HelpCommand.class})
 public final class BrokerCli implements Runnable {
 
     @CommandLine.Spec

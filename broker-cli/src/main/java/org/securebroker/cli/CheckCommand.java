@@ -24,8 +24,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code broker check}: the routine security check. It examines the configuration and the data
- * directory offline, whether the broker runs or not, with the checks of
- * {@link SecurityChecks#standard()}, and prints each finding with its severity, id, subject, what
+ * directory offline, whether the broker runs or not (with the broker stopped it also opens the
+ * store, which runs the store's recovery as the next start would: see {@link
+ * org.securebroker.cli.check.StoreCheck}), with the checks of
+ * {@link SecurityChecks#standard}, and prints each finding with its severity, id, subject, what
  * was found and how to fix it.
  *
  * <p>Exit codes: 0 when no finding is high, 1 when one is, 2 for bad usage or configuration
@@ -35,7 +37,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "check", mixinStandardHelpOptions = true,
         description = {"Check the configuration and the data directory for security problems, offline: TLS material, "
-            + "key files and their ages, users, the authorization policy, the audit log and free disk space.",
+            + "key files and their ages, users, the authorization policy, the audit log, the queues' data (the queue "
+            + "catalog; with the broker stopped, the store's logs) and free disk space.",
             "Exits 0 when no finding is high severity, 1 when at least one is, 2 for bad usage or configuration."})
 final class CheckCommand implements Callable<Integer> {
 
@@ -75,7 +78,7 @@ final class CheckCommand implements Callable<Integer> {
         if (!Files.isDirectory(config.dataDir())) {
             throw new Cli.UsageException("the data directory " + config.dataDir() + " does not exist");
         }
-        SecurityChecks.Report report = SecurityChecks.standard().run(new CheckContext(config, now, thresholds,
+        SecurityChecks.Report report = SecurityChecks.standard(Cli.CONTEXT).run(new CheckContext(config, now, thresholds,
                 System.getenv()));
         PrintWriter out = spec.commandLine().getOut();
         if (output == Cli.Output.JSON) {

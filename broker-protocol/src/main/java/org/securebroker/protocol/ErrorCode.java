@@ -56,6 +56,13 @@ public enum ErrorCode {
     UNKNOWN_CONSUMER(34, false, "unknown consumer"),
     /** The message's time to live elapsed before it could be handled. */
     MESSAGE_EXPIRED(35, false, "message expired"),
+    /**
+     * The queue exists but cannot be served: its stored messages do not add up (a part of its
+     * log is missing or damaged) or it has no definition. Every operation on it but DELETE_QUEUE
+     * is refused until an operator repairs it (restores it from a backup or accepts the loss);
+     * retrying does not help. The other queues are not affected.
+     */
+    QUEUE_UNAVAILABLE(36, false, "queue unavailable"),
 
     /** The store cannot accept or serve records right now. */
     STORE_UNAVAILABLE(40, true, "store unavailable"),

@@ -33,6 +33,7 @@ class ErrorCodeTest {
         pin("MESSAGE_TOO_LARGE", 33, false);
         pin("UNKNOWN_CONSUMER", 34, false);
         pin("MESSAGE_EXPIRED", 35, false);
+        pin("QUEUE_UNAVAILABLE", 36, false);
         pin("STORE_UNAVAILABLE", 40, true);
         pin("STORE_FULL", 41, true);
         pin("OVERLOADED", 42, true);

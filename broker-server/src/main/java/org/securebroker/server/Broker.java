@@ -19,10 +19,10 @@ import org.securebroker.server.access.AccessControl;
 import org.securebroker.server.admin.AdminServer;
 import org.securebroker.server.admin.AnomalyDetector;
 import org.securebroker.server.admin.BrokerMetrics;
+import org.securebroker.server.admin.Readiness;
 import org.securebroker.server.audit.AuditEvent;
 import org.securebroker.server.audit.AuditKeys;
 import org.securebroker.server.audit.AuditLog;
-import org.securebroker.server.audit.AuditSettings;
 import org.securebroker.server.auth.Argon2id;
 import org.securebroker.server.auth.AuthSecrets;
 import org.securebroker.server.auth.Mechanisms;
@@ -37,6 +37,7 @@ import org.securebroker.server.net.Pipeline;
 import org.securebroker.server.queue.EngineSettings;
 import org.securebroker.server.integrity.MessageSigner;
 import org.securebroker.server.queue.QueueEngine;
+import org.securebroker.server.queue.UnavailableQueue;
 import org.securebroker.server.rbac.Policy;
 import org.securebroker.server.rbac.PolicyException;
 import org.securebroker.server.rbac.PolicyHolder;
@@ -47,11 +48,10 @@ import org.securebroker.server.tls.TlsMaterial;
 import org.securebroker.store.record.OffsetRange;
 import org.securebroker.store.RetentionPolicy;
 import org.securebroker.store.Store;
-import org.securebroker.store.StoreConfig;
+import org.securebroker.store.StoreHealth;
 import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.StoreListener;
 import org.securebroker.store.crypto.Keyring;
-import org.securebroker.store.crypto.KeyringFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,7 +109,7 @@ public final class Broker implements AutoCloseable {
                 connections);
         this.listener = ClientListener.bind(l.host(), l.port(), l.maxConnections(), access::auditWritable, pipeline);
         this.live = new LiveReload(config, keyring, tls, mechanisms, policies, store, users, access, anomalies,
-                brokerAudit, listener.channels(), audit, integrity);
+                brokerAudit, listener.channels(), audit, integrity, engine);
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "broker-housekeeping");
             t.setDaemon(true);
@@ -138,10 +138,9 @@ public final class Broker implements AutoCloseable {
     public static Broker start(BrokerConfig config, BrokerContext context) {
         Clock clock = context.clock();
         BrokerMetrics metrics = new BrokerMetrics(clock);
-        Keyring keyring = config.keys().fromEnvironment()
-                ? KeyringFile.fromEnvironment(config.keys().kekEnv(), System.getenv())
-                : KeyringFile.load(config.keys().kekFile());
+        Keyring keyring = Offline.keyring(config, System.getenv());
         BrokerConfig.StoreSettings s = config.store();
+        int maxBatchBytes = Offline.maxBatchBytes(config);
         RetentionPolicy retention = new RetentionPolicy(s.retentionMaxAge(), s.retentionMaxBytes());
         AuditPosition auditPosition = new AuditPosition();
         MessageSigner signer = messageSigner(config.integrity(), auditPosition, metrics);
@@ -151,14 +150,9 @@ public final class Broker implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
-        Store store = Store.open(StoreConfig.builder(config.storeDir(), clock, context.random())
-                .segmentBytes(s.segmentBytes())
-                .maxRecordBytes(config.queues().maxMessageBytes())
-                .maxBatchBytes(Math.max(8 << 20, config.queues().maxMessageBytes() * 2))
-                .subscriptionSyncInterval(s.subscriptionSyncInterval())
+        Store store = Store.open(Offline.storeConfig(config, context)
                 .retention(retention)
                 .listener(metrics.storeListener(new StoreLog()))
-                .fileLayer(context.files())
                 .sealer(signer)
                 .build(), keyring);
         UserStore users = null;
@@ -182,7 +176,7 @@ public final class Broker implements AutoCloseable {
                 }
                 SigningKey auditKey = AuditKeys.loadPrivate(config.audit().privateKey());
                 auditKeyId = auditKey.id();
-                audit = openAudit(config.audit(), auditKey, clock);
+                audit = Offline.openAudit(config.audit(), auditKey, context);
                 auditPosition.of(audit);
                 access = AccessControl.enforcing(policies, users, audit, config.audit().allowAggregation(), clock);
             }
@@ -196,8 +190,8 @@ public final class Broker implements AutoCloseable {
                     certificate -> tls.principalMapper().principal(certificate), maskKey, clock, context.random());
             BrokerConfig.Queues q = config.queues();
             engine = QueueEngine.start(store, config.queueCatalog(), new EngineSettings(q.ackTimeout(),
-                    q.maxMessageBytes(), q.dedupWindow(), 10_000, Math.max(2, Runtime.getRuntime().availableProcessors())),
-                    clock, q.define(), q.autoCreate(), signer != null);
+                    q.maxMessageBytes(), q.dedupWindow(), 10_000, Math.max(2, Runtime.getRuntime().availableProcessors()),
+                    maxBatchBytes), clock, q.define(), q.autoCreate(), signer != null, context.files());
             if (q.autoCreate()) {
                 LOG.warn("queues.autoCreate is on: any authenticated client can create queues by publishing or subscribing");
             }
@@ -227,8 +221,13 @@ public final class Broker implements AutoCloseable {
                     .detail("auditKey", auditKeyId)
                     .detail("signingKey", signer == null ? null : signer.keyId())
                     .detail("tlsCertificate", BrokerAudit.certificate(tls.serverCertificate())));
-            LOG.info("broker listening on tls://{}:{} (data in {}, policy {})", config.listener().host(), broker.port(),
-                    config.dataDir(), policies.current().version());
+            started.unavailableObserver(u -> broker.brokerAudit.event(AuditEvent.of("store.log_unavailable")
+                    .resource(u.name())
+                    .reason(u.problem())
+                    .detail("defined", u.defined())));
+            LOG.info("broker listening on tls://{}:{} (data in {}, policy {}){}", config.listener().host(), broker.port(),
+                    config.dataDir(), policies.current().version(), started.unavailableQueues().isEmpty() ? ""
+                            : "; " + started.unavailableQueues().size() + " queue(s) unavailable until repaired");
             return broker;
         } catch (IOException | RuntimeException | InterruptedException e) {
             closeAll(e, engine, authenticator, audit, store);
@@ -269,12 +268,6 @@ public final class Broker implements AutoCloseable {
         }
     }
 
-    private static AuditLog openAudit(BrokerConfig.Audit a, SigningKey key, Clock clock) {
-        return AuditLog.open(AuditSettings.of(a.dir(), key)
-                .withCheckpoints(a.checkpointEntries(), a.checkpointInterval())
-                .withRotation(a.rotateBytes(), a.rotateAge()), clock);
-    }
-
     private static String describe(Exception e) {
         if (e instanceof java.net.BindException) {
             return "cannot listen: " + e.getMessage() + " (is another broker running on that port?)";
@@ -306,12 +299,18 @@ public final class Broker implements AutoCloseable {
     private void startAdmin() throws InterruptedException {
         BrokerConfig.Admin a = config().admin();
         if (a.enabled()) {
-            admin = AdminServer.start(a.host(), a.port(), tls::context, this::unready, metrics);
+            admin = AdminServer.start(a.host(), a.port(), tls::context, this::readiness, metrics);
         }
     }
 
-    /** What keeps the broker from taking traffic now; empty when it is ready. */
-    public List<String> unready() {
+    /**
+     * Whether the broker can take traffic, for {@code /readyz}. Not ready while it stops, while the
+     * client listener is not bound, while the store does not take writes (a full disk: ready again
+     * by itself once space is freed; a failed store: after a restart) and while the audit log
+     * cannot be written. Unavailable queues do not make it unready (every other queue works);
+     * they are listed as notes.
+     */
+    public Readiness readiness() {
         List<String> problems = new ArrayList<>();
         if (closed) {
             problems.add("the broker is stopping");
@@ -319,13 +318,24 @@ public final class Broker implements AutoCloseable {
         if (!listener.isActive()) {
             problems.add("the client listener is not bound");
         }
-        if (!store.isWritable()) {
-            problems.add("the store refuses writes: " + store.failure().map(Throwable::getMessage).orElse("failed"));
+        switch (store.health()) {
+            case WRITABLE -> {
+            }
+            case DISK_FULL -> problems.add("the store's disk is full: writes are refused with STORE_FULL until space is "
+                    + "freed, and the broker is ready again by itself then");
+            case FAILED -> problems.add("the store refuses writes until the broker is restarted: "
+                    + store.failure().map(Throwable::getMessage).orElse("it failed"));
+            case CLOSED -> problems.add("the store is closed");
         }
         if (!access.auditWritable()) {
             problems.add("the audit log cannot be written");
         }
-        return problems;
+        List<String> notes = new ArrayList<>();
+        for (UnavailableQueue u : engine.unavailableQueues()) {
+            notes.add("queue '" + u.name() + "' is unavailable until an operator repairs it (see the server log, "
+                    + "'broker check', docs/operations.md)");
+        }
+        return new Readiness(problems, notes);
     }
 
     /** The admin listener's port, or -1 when it is off. */
@@ -462,6 +472,9 @@ public final class Broker implements AutoCloseable {
 
     /** Writes what the store reports to the log. */
     private static final class StoreLog implements StoreListener {
+        /** The last health reported; the store calls back from its own threads, one change at a time. */
+        private volatile StoreHealth last = StoreHealth.WRITABLE;
+
         @Override
         public void onQuarantine(String log, Path segment, OffsetRange offsets, String reason) {
             LoggerFactory.getLogger(Store.class).error("queue '{}': offsets {} in {} are quarantined: {}", log, offsets,
@@ -472,6 +485,21 @@ public final class Broker implements AutoCloseable {
         public void onFailure(StoreException failure) {
             LoggerFactory.getLogger(Store.class).error("the store failed and refuses writes until restart: {}",
                     failure.getMessage());
+        }
+
+        /** Once per disk-full episode: WARN when it starts, INFO when writes succeed again. */
+        @Override
+        public void onHealth(StoreHealth health) {
+            StoreHealth before = last;
+            last = health;
+            if (health == StoreHealth.DISK_FULL && before != StoreHealth.DISK_FULL) {
+                LoggerFactory.getLogger(Store.class).warn("the disk holding the store is full: publishes and other "
+                        + "writes are refused with STORE_FULL (retriable), nothing is stored meanwhile, and /readyz "
+                        + "says not ready; free space (docs/operations.md, 'The disk is full') and the store takes "
+                        + "writes again by itself");
+            } else if (health == StoreHealth.WRITABLE && before == StoreHealth.DISK_FULL) {
+                LoggerFactory.getLogger(Store.class).info("the store takes writes again: disk space was freed");
+            }
         }
     }
 }

@@ -30,6 +30,8 @@ import org.securebroker.server.rbac.Policy;
 import org.securebroker.server.rbac.PolicyHolder;
 import org.securebroker.server.session.SessionHandler;
 import org.securebroker.server.tls.TlsMaterial;
+import org.securebroker.server.queue.QueueEngine;
+import org.securebroker.server.request.Futures;
 import org.securebroker.store.Store;
 import org.securebroker.store.crypto.Keyring;
 import org.securebroker.store.crypto.KeyringFile;
@@ -52,6 +54,7 @@ final class LiveReload {
     private final TlsMaterial tls;
     private final Mechanisms mechanisms;
     private final PolicyHolder policies;
+    private final QueueEngine engine;
     private final Store store;
     private final UserStore users;
     private final AccessControl access;
@@ -71,8 +74,9 @@ final class LiveReload {
 
     LiveReload(BrokerConfig config, Keyring keyring, TlsMaterial tls, Mechanisms mechanisms, PolicyHolder policies,
                Store store, UserStore users, AccessControl access, AnomalyDetector anomalies, BrokerAudit brokerAudit,
-               Collection<Channel> channels, AuditLog audit, IntegrityKeys integrity) {
+               Collection<Channel> channels, AuditLog audit, IntegrityKeys integrity, QueueEngine engine) {
         this.audit = audit;
+        this.engine = engine;
         this.integrity = integrity;
         this.config = config;
         this.keyring = keyring;
@@ -259,6 +263,12 @@ final class LiveReload {
         brokerAudit.event(AuditEvent.of("key.kek.rotate").decision("allow").resource(fresh.current().id())
                 .detail("previous", old.current().id()));
         rewrapper.execute(() -> {
+            try {
+                engine.resealCatalog().join();
+            } catch (RuntimeException e) {
+                LOG.error("the queue catalog stays authenticated under the previous KEK, so keep that KEK in the key "
+                        + "file: {}", Futures.cause(e).getMessage());
+            }
             try {
                 int moved = store.rewrapDataKeys((done, all) -> {
                     LOG.info("rewrapping data keys under '{}': {} of {} queues done", fresh.current().id(), done, all);

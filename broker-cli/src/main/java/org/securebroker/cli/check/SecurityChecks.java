@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import org.securebroker.server.BrokerContext;
 
 /**
  * Runs checks one after the other and collects their findings, most severe first (in check
@@ -44,10 +45,14 @@ public final class SecurityChecks {
         this.checks = List.copyOf(checks);
     }
 
-    /** Every check, in the order docs/operations.md lists them. */
-    public static SecurityChecks standard() {
+    /**
+     * Every check, in the order docs/operations.md lists them.
+     *
+     * @param context what the store is opened with (the store check opens a stopped broker's store)
+     */
+    public static SecurityChecks standard(BrokerContext context) {
         return new SecurityChecks(List.of(new TlsCheck(), new KeyFileCheck(), new KeyAgeCheck(), new UserCheck(),
-                new PolicyCheck(), new AuditLogCheck(), new DiskCheck()));
+                new PolicyCheck(), new AuditLogCheck(), new StoreCheck(context), new DiskCheck()));
     }
 
     public List<SecurityCheck> checks() {

@@ -73,7 +73,8 @@ class SecurityChecksTest {
 
     @Test
     void shouldRunEveryCheckInTheDocumentedOrder() {
-        assertThat(SecurityChecks.standard().checks()).extracting(SecurityCheck::name)
-                .containsExactly("tls", "key-files", "key-ages", "users", "policy", "audit-log", "disk");
+        assertThat(SecurityChecks.standard(org.securebroker.server.BrokerContext.system()).checks())
+                .extracting(SecurityCheck::name)
+                .containsExactly("tls", "key-files", "key-ages", "users", "policy", "audit-log", "store", "disk");
     }
 }

@@ -28,7 +28,6 @@ import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -41,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code GET /livez}: 200 while the process serves requests;</li>
  *   <li>{@code GET /readyz}: 200 when the broker can take traffic (store writable, listener up,
- *       audit log writable), else 503 listing what is not;</li>
+ *       audit log writable), else 503 listing what is not; either way the body also lists what
+ *       is wrong without making the broker unready (queues that are unavailable), see
+ *       {@link Readiness};</li>
  *   <li>{@code GET /metrics}: the Prometheus text format.</li>
  * </ul>
  *
@@ -67,10 +68,10 @@ public final class AdminServer implements AutoCloseable {
      * Starts listening.
      *
      * @param tls the TLS context to use for each new connection (the current one after a reload)
-     * @param unready what keeps the broker from being ready; empty when it is ready
+     * @param readiness whether the broker is ready, and why not
      * @throws InterruptedException if interrupted while binding
      */
-    public static AdminServer start(String host, int port, Supplier<SslContext> tls, Supplier<List<String>> unready,
+    public static AdminServer start(String host, int port, Supplier<SslContext> tls, Supplier<Readiness> readiness,
                                     BrokerMetrics metrics) throws InterruptedException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("broker-admin", true),
                 NioIoHandler.newFactory());
@@ -82,7 +83,7 @@ public final class AdminServer implements AutoCloseable {
                                 .addLast(tls.get().newHandler(ch.alloc()))
                                 .addLast(new HttpServerCodec(4096, 8192, 8192))
                                 .addLast(new HttpObjectAggregator(8192))
-                                .addLast(new Handler(unready, metrics));
+                                .addLast(new Handler(readiness, metrics));
                     }
                 });
         try {
@@ -107,11 +108,11 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
-        private final Supplier<List<String>> unready;
+        private final Supplier<Readiness> readiness;
         private final BrokerMetrics metrics;
 
-        Handler(Supplier<List<String>> unready, BrokerMetrics metrics) {
-            this.unready = unready;
+        Handler(Supplier<Readiness> readiness, BrokerMetrics metrics) {
+            this.readiness = readiness;
             this.metrics = metrics;
         }
 
@@ -129,13 +130,9 @@ public final class AdminServer implements AutoCloseable {
             switch (path) {
                 case "/livez" -> respond(ctx, HttpResponseStatus.OK, "text/plain; charset=utf-8", "ok\n");
                 case "/readyz" -> {
-                    List<String> problems = unready.get();
-                    if (problems.isEmpty()) {
-                        respond(ctx, HttpResponseStatus.OK, "text/plain; charset=utf-8", "ready\n");
-                    } else {
-                        respond(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
-                                "not ready:\n" + String.join("\n", problems) + "\n");
-                    }
+                    Readiness r = readiness.get();
+                    respond(ctx, r.ready() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                            "text/plain; charset=utf-8", r.body());
                 }
                 case "/metrics" -> respond(ctx, HttpResponseStatus.OK, PROMETHEUS_TEXT, metrics.scrape());
                 default -> respond(ctx, HttpResponseStatus.NOT_FOUND, "text/plain; charset=utf-8",

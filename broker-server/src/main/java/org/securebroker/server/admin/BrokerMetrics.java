@@ -25,6 +25,7 @@ import org.securebroker.server.session.ConnectionListener;
 import org.securebroker.server.queue.QueueEngine;
 import org.securebroker.store.record.OffsetRange;
 import org.securebroker.store.Store;
+import org.securebroker.store.StoreHealth;
 import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.StoreListener;
 
@@ -115,6 +116,11 @@ public final class BrokerMetrics implements ConnectionListener {
             }
 
             @Override
+            public void onHealth(StoreHealth health) {
+                next.onHealth(health);
+            }
+
+            @Override
             public void onSegmentsDeleted(String log, int segments, long newStartOffset) {
                 next.onSegmentsDeleted(log, segments, newStartOffset);
             }
@@ -163,8 +169,15 @@ public final class BrokerMetrics implements ConnectionListener {
                 .description("Bytes of the store's segments").register(registry);
         Gauge.builder("securebroker.store.segments", store, s -> storeTotal(s, false))
                 .description("Segment files of the store").register(registry);
-        Gauge.builder("securebroker.store.writable", store, s -> s.isWritable() ? 1 : 0)
-                .description("1 while the store accepts writes, 0 after a failure").register(registry);
+        Gauge.builder("securebroker.store.writable", store, s -> s.health() == StoreHealth.WRITABLE ? 1 : 0)
+                .description("1 while the store accepts writes; 0 while its disk is full (clears by itself) or after "
+                        + "a failure (until restart)").register(registry);
+        FunctionCounter.builder("securebroker.store.full.refusals", engine, QueueEngine::storeFullRefusals)
+                .description("Writes (publishes, queue creations, dead letters, subscriptions) refused with STORE_FULL "
+                        + "because the disk was full").register(registry);
+        Gauge.builder("securebroker.queues.unavailable", engine, e -> e.unavailableQueues().size())
+                .description("Queues that refuse every request until an operator repairs them (QUEUE_UNAVAILABLE)")
+                .register(registry);
         FunctionCounter.builder("securebroker.audit.entries", auditEntries, s -> s.getAsLong())
                 .description("Entries written to the audit log, checkpoints included").register(registry);
         for (String name : certificates.get().keySet()) {

@@ -21,6 +21,7 @@ import org.securebroker.server.request.Futures;
 import org.securebroker.server.request.RequestException;
 import org.securebroker.store.AppendResult;
 import org.securebroker.store.Log;
+import org.securebroker.store.failure.RecordCorruptedException;
 import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.record.StoredRecord;
 import org.securebroker.store.subscription.SubscriptionSnapshot;
@@ -51,6 +52,10 @@ final class BrokerQueue {
     /** Deliveries in flight, counted whenever the executor runs out of work: readable without waiting. */
     private volatile int unacknowledged;
     private final AtomicBoolean releaseScheduled = new AtomicBoolean();
+    /** Whether a failure to make acknowledgements durable was logged and no write succeeded since. */
+    private final AtomicBoolean ackFailing = new AtomicBoolean();
+    /** Whether the unavailability of the dead-letter queue was logged. */
+    private final AtomicBoolean deadLetterQueueUnavailableLogged = new AtomicBoolean();
     private final RecentMessages recent;
     private final SignatureChecks signatureChecks;
     private volatile QueueDefinition definition;
@@ -104,23 +109,58 @@ final class BrokerQueue {
         return deleted;
     }
 
-    /** Rebuilds the de-duplication window from the last records of the log. */
+    /**
+     * Rebuilds de-duplication from the tail of the log: at least the last {@code dedupWindow}
+     * records, and further back until at least {@code dedupRestoreBytes} of records are read (or
+     * the log's start). The byte bound covers the whole last group commit before a failed fsync
+     * or a crash: its records may be stored although their producers were told nothing (or
+     * {@code STORE_UNAVAILABLE}), and a producer's retry of one of them must be recognized even
+     * when many other producers' records follow it.
+     */
     void restoreDeduplication() {
         long end = log.endOffset();
-        long from = Math.max(log.startOffset(), end - engine.settings().dedupWindow());
-        while (from < end) {
+        long start = log.startOffset();
+        long to = end;
+        long from = Math.max(start, end - engine.settings().dedupWindow());
+        long bytes = 0;
+        long step = Math.max(1, end - from);
+        while (from < to) {
+            bytes += restoreRange(from, to);
+            if (bytes >= engine.settings().dedupRestoreBytes() || from == start) {
+                break;
+            }
+            to = from;
+            step = Math.min(step * 2, 1L << 20);
+            from = Math.max(start, from - step);
+        }
+    }
+
+    /** Feeds the records of [from, to) to de-duplication; returns their payload bytes. */
+    private long restoreRange(long from, long to) {
+        long bytes = 0;
+        long at = from;
+        while (at < to) {
             List<StoredRecord> records;
             try {
-                records = log.read(from, 1024, 4L << 20);
+                records = log.read(at, (int) Math.min(1024, to - at), 4L << 20);
+            } catch (RecordCorruptedException e) {
+                LOG.warn("queue '{}': offsets {} cannot be read to rebuild de-duplication: {}", name(), e.range(),
+                        e.getMessage());
+                at = Math.max(at + 1, e.range().to());
+                continue;
             } catch (StoreException e) {
-                LOG.warn("queue '{}': could not read offset {} to rebuild de-duplication: {}", name(), from, e.getMessage());
-                from++;
+                LOG.warn("queue '{}': could not read offset {} to rebuild de-duplication: {}", name(), at, e.getMessage());
+                at++;
                 continue;
             }
             if (records.isEmpty()) {
                 break;
             }
             for (StoredRecord r : records) {
+                if (r.offset() >= to) {
+                    return bytes;
+                }
+                bytes += r.payload().length;
                 try {
                     MessageEnvelope m = MessageEnvelope.decode(r.payload());
                     if (!m.producerId().isEmpty()) {
@@ -130,8 +170,9 @@ final class BrokerQueue {
                     LOG.warn("queue '{}': offset {} holds no readable message: {}", name(), r.offset(), e.getMessage());
                 }
             }
-            from = records.get(records.size() - 1).offset() + 1;
+            at = records.get(records.size() - 1).offset() + 1;
         }
+        return bytes;
     }
 
     /**
@@ -182,6 +223,7 @@ final class BrokerQueue {
                     continue;
                 }
                 if (verdict instanceof Deduplicator.Pending p) {
+                    // the first copy's failure (already a refusal) is this copy's too
                     waits.add(p.offset().thenCompose(offset -> receiptOf(offset)
                             .thenAccept(r -> results[at] = new PublishResult(offset, true, r))));
                     continue;
@@ -204,15 +246,14 @@ final class BrokerQueue {
             CompletableFuture<AppendResult> append = log.append(records);
             waits.add(append.handle((result, error) -> {
                 if (error != null) {
-                    Throwable cause = Futures.cause(error);
+                    RequestException refused = engine.refusal(name(), "storing " + count + " message(s)", error);
                     for (int j = 0; j < count; j++) {
                         MessageEnvelope e = envelopes[index[j]];
                         if (!e.producerId().isEmpty()) {
-                            dedup.failed(e.producerId(), e.sequence(), cause);
+                            dedup.failed(e.producerId(), e.sequence(), refused);
                         }
                     }
-                    throw cause instanceof StoreException se ? RequestException.fromStore(se)
-                            : new RequestException(ErrorCode.INTERNAL_ERROR, "internal error");
+                    throw refused;
                 }
                 List<ByteBuffer> seals = result.seals();
                 for (int j = 0; j < count; j++) {
@@ -299,14 +340,16 @@ final class BrokerQueue {
         try {
             created = log.subscriptions().create(subscription, log.startOffset());
         } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
+            return CompletableFuture.failedFuture(engine.refusal(name(), "creating subscription '" + subscription + "'",
+                    e));
         }
         CompletableFuture<SubscriptionDispatcher> opened = new CompletableFuture<>();
         opening.put(subscription, opened);
         created.whenComplete((state, error) -> executor.execute(() -> {
             opening.remove(subscription);
             if (error != null) {
-                opened.completeExceptionally(error);
+                opened.completeExceptionally(engine.refusal(name(), "creating subscription '" + subscription + "'",
+                        error));
             } else if (deleted) {
                 opened.completeExceptionally(new RequestException(ErrorCode.QUEUE_NOT_FOUND, "queue '" + name()
                         + "' was deleted"));
@@ -354,6 +397,35 @@ final class BrokerQueue {
     BrokerQueue deadLetterTarget() {
         QueueDefinition d = definition;
         return d.hasDeadLetterQueue() ? engine.queueOrNull(d.deadLetterQueue()) : null;
+    }
+
+    /**
+     * An acknowledgement write of {@code subscription} completed ({@code error} null) or failed.
+     * A failure is logged once until a write succeeds again, not once per acknowledgement: on a
+     * full disk or a failed store every acknowledgement fails, and the store reports that itself.
+     */
+    void ackWritten(String subscription, long from, long to, Throwable error) {
+        if (error == null) {
+            if (ackFailing.get() && ackFailing.compareAndSet(true, false)) {
+                LOG.info("queue '{}': acknowledgements are made durable again", name());
+            }
+        } else if (ackFailing.compareAndSet(false, true)) {
+            LOG.warn("queue '{}': acknowledgements cannot be made durable ({}: offsets [{}, {}) of subscription '{}' "
+                    + "first); unacknowledged-on-disk messages are delivered again after a restart",
+                    name(), Futures.cause(error).getMessage(), from, to, subscription);
+        } else {
+            LOG.debug("queue '{}': acknowledgement of {} offsets [{}, {}) was not made durable either", name(),
+                    subscription, from, to);
+        }
+    }
+
+    /** Dead letters wait while the dead-letter queue is unavailable; said once per queue. */
+    void deadLetterQueueUnavailable(String deadLetterQueue) {
+        if (deadLetterQueueUnavailableLogged.compareAndSet(false, true)) {
+            LOG.error("queue '{}': its dead-letter queue '{}' is unavailable; messages to dead-letter stay in '{}' and "
+                    + "are retried every {} s until it is repaired or deleted", name(), deadLetterQueue, name(),
+                    30);
+        }
     }
 
     void deadLettered(String reason) {

@@ -12,23 +12,38 @@ import java.time.Duration;
  * @param dedupWindow how many recent sequences per producer are remembered for de-duplication
  * @param dedupMaxProducers how many producers per queue are remembered
  * @param workerThreads threads that run the queues' delivery work
+ * @param dedupRestoreBytes at start, de-duplication is rebuilt from at least the last
+ *     {@code dedupWindow} records of each queue and at least this many bytes of them: at least
+ *     the store's largest group commit, so that every record whose outcome a failed fsync left
+ *     unknown to its producer is remembered, and a retry of it is recognized
  */
 public record EngineSettings(Duration ackTimeout, int maxMessageBytes, int dedupWindow, int dedupMaxProducers,
-                             int workerThreads) {
+                             int workerThreads, long dedupRestoreBytes) {
+
+    /** The store's default largest group commit. */
+    public static final long DEFAULT_DEDUP_RESTORE_BYTES = 8L << 20;
 
     public static final EngineSettings DEFAULTS = new EngineSettings(Duration.ofSeconds(30), 1024 * 1024, 4096, 10_000,
             Math.max(2, Runtime.getRuntime().availableProcessors()));
+
+    /** Settings that rebuild de-duplication from {@link #DEFAULT_DEDUP_RESTORE_BYTES} at least. */
+    public EngineSettings(Duration ackTimeout, int maxMessageBytes, int dedupWindow, int dedupMaxProducers,
+                          int workerThreads) {
+        this(ackTimeout, maxMessageBytes, dedupWindow, dedupMaxProducers, workerThreads, DEFAULT_DEDUP_RESTORE_BYTES);
+    }
 
     public EngineSettings {
         if (ackTimeout.isNegative() || ackTimeout.isZero()) {
             throw new IllegalArgumentException("ackTimeout must be positive");
         }
-        if (maxMessageBytes < 1024 || dedupWindow < 16 || dedupMaxProducers < 1 || workerThreads < 1) {
+        if (maxMessageBytes < 1024 || dedupWindow < 16 || dedupMaxProducers < 1 || workerThreads < 1
+                || dedupRestoreBytes < 0) {
             throw new IllegalArgumentException("invalid engine settings " + this);
         }
     }
 
     public EngineSettings withAckTimeout(Duration value) {
-        return new EngineSettings(value, maxMessageBytes, dedupWindow, dedupMaxProducers, workerThreads);
+        return new EngineSettings(value, maxMessageBytes, dedupWindow, dedupMaxProducers, workerThreads,
+                dedupRestoreBytes);
     }
 }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -22,6 +23,7 @@ import org.securebroker.protocol.frame.PublishResult;
 import org.securebroker.protocol.frame.QueueInfo;
 import org.securebroker.server.config.QueueDefinition;
 import org.securebroker.server.message.MessageEnvelope;
+import org.securebroker.server.request.Futures;
 import org.securebroker.server.request.RequestException;
 import org.securebroker.protocol.integrity.IntegrityException;
 import org.securebroker.protocol.integrity.KeySet;
@@ -29,7 +31,8 @@ import org.securebroker.protocol.integrity.MessageVerifier;
 import org.securebroker.protocol.integrity.SignedMessage;
 import org.securebroker.server.integrity.ProducerKeys;
 import org.securebroker.store.Store;
-import org.securebroker.store.failure.StoreException;
+import org.securebroker.store.io.DefaultFileLayer;
+import org.securebroker.store.io.FileLayer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,14 +43,19 @@ import org.slf4j.LoggerFactory;
  * <p>Queues exist only when created (by an admin command or from configuration); publishing to or
  * subscribing on a missing queue is refused unless auto-creation was turned on explicitly.
  *
+ * <p>A queue is a definition in the {@link QueueCatalog} plus a log in the store; which queues
+ * exist, and in which order their files are written, is {@link QueueStructure}'s. A queue whose
+ * log the store reports unavailable, or a log without a definition, is an
+ * {@link UnavailableQueue}: every request on it but a deletion is refused with
+ * {@code QUEUE_UNAVAILABLE}, while the other queues work as usual.
+ *
  * <p>Thread-safety: thread-safe.
  */
 public final class QueueEngine implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(QueueEngine.class);
 
-    private final Store store;
-    private final QueueCatalog catalog;
+    private final QueueStructure structure;
     private final EngineSettings settings;
     private final Clock clock;
     private final boolean autoCreate;
@@ -55,6 +63,7 @@ public final class QueueEngine implements AutoCloseable {
     private volatile ProducerKeys producerKeys = ProducerKeys.NONE;
     private volatile MessageVerifier storedMessages;
     private volatile TamperObserver tamperObserver = (queue, offset, reason) -> { };
+    private final StoreRefusals refusals;
     private final ExecutorService workers;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService admin;
@@ -66,11 +75,11 @@ public final class QueueEngine implements AutoCloseable {
     /** Recent messages kept decoded, all queues together: a quarter of the heap. */
     private final RecentMessages.Budget recentBudget = new RecentMessages.Budget(Runtime.getRuntime().maxMemory() / 4);
 
-    private QueueEngine(Store store, Path catalogFile, EngineSettings settings, Clock clock, boolean autoCreate,
-                        boolean signing) {
-        this.store = store;
+    private QueueEngine(Store store, Path catalogFile, FileLayer files, EngineSettings settings, Clock clock,
+                        boolean autoCreate, boolean signing) {
         this.signing = signing;
-        this.catalog = new QueueCatalog(catalogFile);
+        this.refusals = new StoreRefusals(store);
+        this.structure = new QueueStructure(store, new QueueCatalog(catalogFile, files, store), refusals);
         this.settings = settings;
         this.clock = clock;
         this.autoCreate = autoCreate;
@@ -94,17 +103,20 @@ public final class QueueEngine implements AutoCloseable {
      */
     public static QueueEngine start(Store store, Path catalogFile, EngineSettings settings, Clock clock,
                                     List<QueueDefinition> configured, boolean autoCreate) throws IOException {
-        return start(store, catalogFile, settings, clock, configured, autoCreate, false);
+        return start(store, catalogFile, settings, clock, configured, autoCreate, false, DefaultFileLayer.INSTANCE);
     }
 
     /**
      * @param signing whether the store signs messages ({@link MessageSigner}): content digests
      *     are computed for it and receipts built from its seals
+     * @param files the file layer the queue catalog is written through (the store's)
+     * @throws QueueCatalog.CatalogException if the queue catalog cannot be trusted (changed, rolled
+     *     back, missing over existing queues): the message names the file and the fix
      */
     public static QueueEngine start(Store store, Path catalogFile, EngineSettings settings, Clock clock,
-                                    List<QueueDefinition> configured, boolean autoCreate, boolean signing)
-            throws IOException {
-        QueueEngine engine = new QueueEngine(store, catalogFile, settings, clock, autoCreate, signing);
+                                    List<QueueDefinition> configured, boolean autoCreate, boolean signing,
+                                    FileLayer files) throws IOException {
+        QueueEngine engine = new QueueEngine(store, catalogFile, files, settings, clock, autoCreate, signing);
         try {
             engine.open(configured);
         } catch (IOException | RuntimeException e) {
@@ -115,38 +127,42 @@ public final class QueueEngine implements AutoCloseable {
     }
 
     private void open(List<QueueDefinition> configured) throws IOException {
-        catalog.load();
-        for (QueueDefinition d : List.copyOf(catalog.all())) {
-            if (store.log(d.name()).isEmpty()) {
-                LOG.warn("queue '{}' is in the catalog but had no log; creating an empty one", d.name());
-                store.createLog(d.name());
-            }
-        }
-        for (String name : store.logNames()) {
-            if (catalog.get(name) == null) {
-                LOG.warn("log '{}' had no queue definition; adding it with default settings", name);
-                catalog.put(QueueDefinition.simple(name));
-            }
-        }
-        for (QueueDefinition d : configured) {
-            if (catalog.get(d.name()) == null) {
-                if (store.log(d.name()).isEmpty()) {
-                    store.createLog(d.name());
-                }
-                catalog.put(d);
-                LOG.info("created queue '{}' from the configuration", d.name());
-            } else if (!catalog.get(d.name()).equals(d)) {
-                catalog.put(d);
-                LOG.info("updated queue '{}' from the configuration", d.name());
-            }
-        }
-        for (QueueDefinition d : catalog.all()) {
-            BrokerQueue q = new BrokerQueue(this, d, store.requireLog(d.name()));
+        for (QueueStructure.Served served : structure.open(configured)) {
+            BrokerQueue q = new BrokerQueue(this, served.definition(), served.log());
             q.restoreDeduplication();
-            queues.put(d.name(), q);
+            queues.put(served.definition().name(), q);
         }
         scheduler.scheduleWithFixedDelay(() -> queues.values().forEach(q -> q.executor().execute(q::tick)), 1, 1,
                 TimeUnit.SECONDS);
+    }
+
+    /** Something to tell when a queue is found unavailable (the broker audits it). */
+    @FunctionalInterface
+    public interface UnavailableObserver {
+        void unavailable(UnavailableQueue queue);
+    }
+
+    /**
+     * Tells {@code observer} of every queue unavailable now (those found at start), then of each
+     * one found later, each once.
+     */
+    public void unavailableObserver(UnavailableObserver observer) {
+        structure.observer(observer);
+    }
+
+    /** The queues that refuse requests until an operator repairs them, by name. */
+    public List<UnavailableQueue> unavailableQueues() {
+        return structure.unavailableQueues();
+    }
+
+    /** Writes refused with {@code STORE_FULL} (the disk was full) since the engine started. */
+    public long storeFullRefusals() {
+        return refusals.storeFull();
+    }
+
+    /** The refusal a client gets for a failed write on {@code queue} (see {@link StoreRefusals}). */
+    RequestException refusal(String queue, String doing, Throwable error) {
+        return refusals.refusal(queue, doing, error);
     }
 
     EngineSettings settings() {
@@ -240,14 +256,22 @@ public final class QueueEngine implements AutoCloseable {
         if (q != null) {
             return CompletableFuture.completedFuture(q);
         }
+        if (structure.isUnavailable(name)) {
+            return CompletableFuture.failedFuture(StoreRefusals.unavailable(name));
+        }
         if (!autoCreate) {
             return CompletableFuture.failedFuture(notFound(name));
         }
-        return createQueue(QueueDefinition.simple(name)).handle((v, e) -> queues.get(name)).thenApply(created -> {
-            if (created == null) {
-                throw notFound(name);
+        return createQueue(QueueDefinition.simple(name)).handle((v, e) -> {
+            BrokerQueue created = queues.get(name);
+            if (created != null) {
+                return created;
             }
-            return created;
+            // a concurrent creation is fine; any other failure (a full disk...) is what the client hears
+            if (e != null && Futures.cause(e) instanceof RequestException r && r.code() != ErrorCode.QUEUE_EXISTS) {
+                throw r;
+            }
+            throw structure.isUnavailable(name) ? StoreRefusals.unavailable(name) : notFound(name);
         });
     }
 
@@ -256,14 +280,18 @@ public final class QueueEngine implements AutoCloseable {
                 + (autoCreate ? "" : "; create it first ('broker queue create " + name + "')"));
     }
 
+    /** Whether the queue exists: it is served, or it is known but unavailable. */
     public boolean exists(String name) {
-        return queues.containsKey(name);
+        return queues.containsKey(name) || structure.isUnavailable(name);
     }
 
-    /** A queue's definition, if the queue exists. */
+    /** A queue's definition, if the queue exists and has one. */
     public java.util.Optional<QueueDefinition> definition(String name) {
         BrokerQueue q = queues.get(name);
-        return q == null ? java.util.Optional.empty() : java.util.Optional.of(q.definition());
+        if (q != null) {
+            return Optional.of(q.definition());
+        }
+        return structure.unavailable(name).flatMap(UnavailableQueue::definition);
     }
 
     /** Whether publishing or subscribing to a missing queue creates it. */
@@ -271,50 +299,53 @@ public final class QueueEngine implements AutoCloseable {
         return autoCreate;
     }
 
-    /** Creates a queue, and its dead-letter queue if that does not exist yet. */
+    /**
+     * Creates a queue, and its dead-letter queue if that does not exist yet. A queue that is
+     * unavailable because it has a log but no definition is defined by this, and its messages
+     * are served; any other unavailable queue is refused with {@code QUEUE_UNAVAILABLE}.
+     */
     public CompletableFuture<Void> createQueue(QueueDefinition definition) {
         return CompletableFuture.runAsync(() -> {
-            if (queues.containsKey(definition.name())) {
-                throw new RequestException(ErrorCode.QUEUE_EXISTS, "queue '" + definition.name() + "' exists already");
+            String name = definition.name();
+            if (queues.containsKey(name)) {
+                throw new RequestException(ErrorCode.QUEUE_EXISTS, "queue '" + name + "' exists already");
             }
+            structure.checkCreatable(name);
             if (definition.hasDeadLetterQueue() && !queues.containsKey(definition.deadLetterQueue())) {
+                if (structure.isUnavailable(definition.deadLetterQueue())) {
+                    throw QueueStructure.deadLetterQueueUnavailable(name, definition.deadLetterQueue());
+                }
                 createNow(QueueDefinition.simple(definition.deadLetterQueue()));
             }
             createNow(definition);
         }, admin);
     }
 
+    /** On the admin thread: the files ({@link QueueStructure#create}), then the queue that serves them. */
     private void createNow(QueueDefinition definition) {
-        try {
-            if (store.log(definition.name()).isEmpty()) {
-                store.createLog(definition.name());
-            }
-            catalog.put(definition);
-            queues.put(definition.name(), new BrokerQueue(this, definition, store.requireLog(definition.name())));
-            LOG.info("queue '{}' created", definition.name());
-        } catch (StoreException e) {
-            throw RequestException.fromStore(e);
-        } catch (IOException e) {
-            throw new RequestException(ErrorCode.INTERNAL_ERROR, "the queue catalog could not be written");
+        QueueStructure.Created created = structure.create(definition);
+        BrokerQueue q = new BrokerQueue(this, definition, created.log());
+        if (created.adopted()) {
+            q.restoreDeduplication();
         }
+        queues.put(definition.name(), q);
     }
 
-    /** Deletes a queue: its consumers stop receiving, its messages and data keys are destroyed. */
+    /**
+     * Deletes a queue, available or not: its consumers stop receiving, its messages and data keys
+     * are destroyed (in the order {@link QueueStructure#delete} keeps).
+     */
     public CompletableFuture<Void> deleteQueue(String name) {
         return CompletableFuture.runAsync(() -> {
-            BrokerQueue q = queues.remove(name);
-            if (q == null) {
+            if (!queues.containsKey(name) && !structure.isUnavailable(name)) {
                 throw new RequestException(ErrorCode.QUEUE_NOT_FOUND, "queue '" + name + "' does not exist");
             }
-            q.markDeleted();
-            try {
-                catalog.remove(name);
-                store.deleteLog(name);
-            } catch (StoreException e) {
-                throw RequestException.fromStore(e);
-            } catch (IOException e) {
-                throw new RequestException(ErrorCode.INTERNAL_ERROR, "the queue catalog could not be written");
-            }
+            structure.delete(name, () -> {
+                BrokerQueue q = queues.remove(name);
+                if (q != null) {
+                    q.markDeleted();
+                }
+            });
             for (BrokerQueue other : queues.values()) {
                 if (other.definition().deadLetterQueue().equals(name)) {
                     LOG.warn("queue '{}' was the dead-letter queue of '{}'; its dead letters are now dropped", name,
@@ -323,6 +354,14 @@ public final class QueueEngine implements AutoCloseable {
             }
             LOG.info("queue '{}' deleted", name);
         }, admin);
+    }
+
+    /**
+     * Writes the queue catalog again under the current KEK, so that a retired KEK is no longer
+     * needed for it (after a KEK rotation's rewrap).
+     */
+    public CompletableFuture<Void> resealCatalog() {
+        return CompletableFuture.runAsync(structure::reseal, admin);
     }
 
     public List<QueueInfo> listQueues() {
@@ -434,6 +473,7 @@ public final class QueueEngine implements AutoCloseable {
     }
 
     void published(int count, long payloadBytes) {
+        refusals.stored();
         counter("published").add(count);
         counter("published-bytes").add(payloadBytes);
     }

@@ -13,10 +13,13 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
+import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.protocol.frame.DeliverFrame;
 import org.securebroker.protocol.frame.Headers;
 import org.securebroker.server.message.MessageEnvelope;
+import org.securebroker.server.request.Futures;
+import org.securebroker.server.request.RequestException;
 import org.securebroker.store.record.OffsetRange;
 import org.securebroker.store.failure.RecordCorruptedException;
 import org.securebroker.store.failure.StoreException;
@@ -46,6 +49,8 @@ final class SubscriptionDispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(SubscriptionDispatcher.class);
     private static final int READ_RECORDS = 128;
     private static final long READ_BYTES = 256 * 1024;
+    /** How often a message waiting for an unavailable dead-letter queue is looked at again. */
+    private static final long DEAD_LETTER_RETRY_MILLIS = 30_000;
 
     private record InFlight(Consumer consumer, int count, long deadline) {
     }
@@ -169,12 +174,7 @@ final class SubscriptionDispatcher {
 
     private void flushAckRun(long from, long to) {
         if (from >= 0 && to > from) {
-            durable.ackRange(name, from, to).whenComplete((v, e) -> {
-                if (e != null) {
-                    LOG.warn("acknowledgement of {}/{} offsets [{}, {}) was not made durable: {}", queue.name(), name, from,
-                            to, e.getMessage());
-                }
-            });
+            durable.ackRange(name, from, to).whenComplete((v, e) -> queue.ackWritten(name, from, to, e));
         }
     }
 
@@ -420,6 +420,13 @@ final class SubscriptionDispatcher {
     /** Sends an expired or undeliverable message to the dead-letter queue, or drops it if there is none. */
     private void divert(long offset, MessageEnvelope envelope, String reason, int deliveries) {
         BrokerQueue target = queue.deadLetterTarget();
+        String deadLetterQueue = queue.definition().deadLetterQueue();
+        if (target == null && !deadLetterQueue.isEmpty() && queue.engine().exists(deadLetterQueue)) {
+            // the dead-letter queue exists but is unavailable: keep the message until it is repaired or deleted
+            queue.deadLetterQueueUnavailable(deadLetterQueue);
+            waitFor(offset, queue.clock().millis() + DEAD_LETTER_RETRY_MILLIS);
+            return;
+        }
         if (target == null) {
             LOG.info("{}/{}: offset {} dropped ({}, {} deliveries); the queue has no dead-letter queue", queue.name(), name,
                     offset, reason, deliveries);
@@ -456,8 +463,15 @@ final class SubscriptionDispatcher {
                 queue.deadLettered(reason);
                 settle(offset);
             } else {
-                LOG.warn("{}/{}: dead-lettering offset {} to '{}' failed ({}); it will be retried", queue.name(), name,
-                        offset, target.name(), error.getMessage());
+                Throwable cause = Futures.cause(error);
+                if (cause instanceof RequestException r && r.code() == ErrorCode.STORE_FULL) {
+                    // the disk-full episode is logged once, from the store's health
+                    LOG.debug("{}/{}: dead-lettering offset {} to '{}' waits for disk space", queue.name(), name, offset,
+                            target.name());
+                } else {
+                    LOG.warn("{}/{}: dead-lettering offset {} to '{}' failed ({}); it will be retried", queue.name(),
+                            name, offset, target.name(), cause.getMessage());
+                }
                 waitFor(offset, queue.clock().millis() + 1000);
             }
         }));

@@ -1,6 +1,7 @@
 package org.securebroker.server.request;
 
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 
 /**
  * Helpers for the futures the broker's components hand each other.
@@ -12,8 +13,17 @@ public final class Futures {
     private Futures() {
     }
 
-    /** The failure a future's callback sees, without the {@link CompletionException} wrapped around it. */
+    /**
+     * The failure a future's callback sees, without the {@link CompletionException}s (or
+     * {@link ExecutionException}s) wrapped around it: a future composed of other futures may wrap
+     * the original failure more than once.
+     */
     public static Throwable cause(Throwable error) {
-        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Throwable t = error;
+        for (int depth = 0; depth < 16 && (t instanceof CompletionException || t instanceof ExecutionException)
+                && t.getCause() != null; depth++) {
+            t = t.getCause();
+        }
+        return t;
     }
 }

@@ -9,6 +9,7 @@ import org.securebroker.protocol.frame.Frame;
 import org.securebroker.server.request.Futures;
 import org.securebroker.server.request.RequestException;
 import org.securebroker.server.audit.AuditUnavailableException;
+import org.securebroker.store.failure.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +24,9 @@ import org.slf4j.LoggerFactory;
 final class Replies {
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionHandler.class);
+
+    /** The longest message an ERROR carries, in characters (3 bytes each at most in UTF-8). */
+    static final int MAX_MESSAGE = 1000;
 
     private final ChannelHandlerContext ctx;
 
@@ -48,13 +52,32 @@ final class Replies {
         } else if (cause instanceof AuditUnavailableException) {
             error(correlationId, ErrorCode.AUDIT_UNAVAILABLE, "the audit log cannot be written; the broker refuses "
                     + "operations it cannot record, and this one was not done");
+        } else if (RequestException.isDiskFull(cause)) {
+            error(correlationId, ErrorCode.STORE_FULL, RequestException.DISK_FULL_MESSAGE);
+        } else if (cause instanceof StoreException e && RequestException.fromStore(e).code() != ErrorCode.INTERNAL_ERROR) {
+            // the queue engine translates store failures; one that slipped through still gets its meaning
+            RequestException r = RequestException.fromStore(e);
+            error(correlationId, r.code(), r.getMessage());
         } else {
             LOG.error("{}: request {} failed", ctx.channel().remoteAddress(), correlationId, cause);
             error(correlationId, ErrorCode.INTERNAL_ERROR, "internal error");
         }
     }
 
+    /**
+     * Sends an ERROR. The message is cut to {@value #MAX_MESSAGE} characters (an ERROR must fit in
+     * the smallest frame size a client may negotiate) and a missing one replaced by the code's
+     * default, so that encoding the answer can never fail and leave the request unanswered.
+     */
     void error(int correlationId, ErrorCode code, String message) {
-        ctx.writeAndFlush(new ErrorFrame(correlationId, code.code(), message), ctx.voidPromise());
+        String text = message == null || message.isEmpty() ? code.defaultMessage() : message;
+        if (text.length() > MAX_MESSAGE) {
+            int cut = MAX_MESSAGE - 3;
+            if (Character.isHighSurrogate(text.charAt(cut - 1))) {
+                cut--;
+            }
+            text = text.substring(0, cut) + "...";
+        }
+        ctx.writeAndFlush(new ErrorFrame(correlationId, code.code(), text), ctx.voidPromise());
     }
 }

@@ -327,6 +327,10 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             }
         } catch (RequestException e) {
             replies.error(correlationId, e.code(), e.getMessage());
+        } catch (RuntimeException e) {
+            // a failure of this request only (a store refusal that escaped its future, a bug): answered,
+            // and logged when it has no client meaning, without ending the session
+            replies.failure(correlationId, e);
         }
     }
 

@@ -8,11 +8,11 @@ import java.util.List;
 import org.slf4j.LoggerFactory;
 
 /**
- * Records what one class logs at INFO and above while open.
+ * Records what one class logs at INFO and above while open (other packages' tests use it too).
  *
  * <p>Thread-safety: thread-safe; events may be logged from any thread.
  */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
 
     private final Logger logger;
     private final Level previous;
@@ -26,12 +26,12 @@ final class LogCapture implements AutoCloseable {
         logger.setLevel(Level.INFO);
     }
 
-    static LogCapture of(Class<?> source) {
+    public static LogCapture of(Class<?> source) {
         return new LogCapture(source);
     }
 
     /** The formatted messages logged at {@code level}. */
-    List<String> messages(Level level) {
+    public List<String> messages(Level level) {
         List<ILoggingEvent> events;
         synchronized (appender) { // ListAppender appends while holding its own lock
             events = List.copyOf(appender.list);
