@@ -253,8 +253,9 @@ final class CommitLoop implements Committer<CommitLoop.Append>, AutoCloseable {
         if (ctx.config.sealer() != null && a.sealedFirst != log.nextOffset()) {
             // an earlier append of this round failed, so these records would land at offsets
             // other than the ones they were sealed for
-            a.fail(new StoreException(StoreException.Kind.IO_ERROR, "an earlier write to log '" + log.name()
-                    + "' in the same group commit failed; nothing of this append was stored"));
+            a.fail(new StoreException(full ? StoreException.Kind.DISK_FULL : StoreException.Kind.IO_ERROR,
+                    "an earlier write to log '" + log.name() + "' in the same group commit failed"
+                    + (full ? " (the disk is full)" : "") + "; nothing of this append was stored"));
             return;
         }
         // a group's later appends follow its first into the segment chosen for all of it: no roll
@@ -411,6 +412,15 @@ final class CommitLoop implements Committer<CommitLoop.Append>, AutoCloseable {
     static boolean isDiskFull(IOException e) {
         String message = e.getMessage();
         return message != null && (message.contains("No space left on device") || message.contains("Disk quota exceeded"));
+    }
+
+    /** Another writer of the store (the subscription journal) found the disk full. */
+    void diskFullElsewhere(StoreException failure) {
+        if (!full) {
+            full = true;
+            LOG.warn("{}; the store takes writes again by itself once space is freed", failure.getMessage());
+            ctx.config.listener().onHealth(StoreHealth.DISK_FULL);
+        }
     }
 
     /** Whether the last write found the disk full (and no write has succeeded since). */

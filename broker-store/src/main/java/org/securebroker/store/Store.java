@@ -142,8 +142,13 @@ public final class Store implements AutoCloseable {
             SubscriptionCheckpoint expectedSubscriptions = state == null || state.subscriptionGeneration() < 0 ? null
                     : new SubscriptionCheckpoint(state.subscriptionGeneration(), state.subscriptionEntries());
             ctx.subscriptionStore = SubscriptionStore.open(root.resolve("subscriptions"), config.fileLayer(),
-                    config.subscriptionSyncInterval(), config.subscriptionCompactBytes(), config.listener()::onFailure,
-                    keyring, expectedSubscriptions);
+                    config.subscriptionSyncInterval(), config.subscriptionCompactBytes(), failure -> {
+                        if (failure.kind() == StoreException.Kind.DISK_FULL) {
+                            ctx.commitLoop.diskFullElsewhere(failure);
+                        } else {
+                            config.listener().onFailure(failure);
+                        }
+                    }, keyring, expectedSubscriptions);
             ctx.commitLoop = new CommitLoop(ctx);
             Set<String> shredded = finishDeletes(ctx);
             List<Log> recovered = new ArrayList<>();
@@ -714,7 +719,7 @@ public final class Store implements AutoCloseable {
         if (closed) {
             return StoreHealth.CLOSED;
         }
-        if (ctx.commitLoop.failure() != null) {
+        if (ctx.commitLoop.failure() != null || ctx.subscriptionStore.failure() != null) {
             return StoreHealth.FAILED;
         }
         return ctx.commitLoop.diskFull() ? ctx.commitLoop.probeSpace() : StoreHealth.WRITABLE;

@@ -106,6 +106,38 @@ class FailureTest {
     }
 
     @Test
+    void shouldRefuseSubscriptionChangesWhileTheDiskIsFullAndTakeThemAgainByItself() {
+        try (Store store = Store.open(config(dir).fileLayer(layer).build(), keyring)) {
+            Log log = store.createLog("q");
+            log.subscriptions().create("s", 0).join();
+            TestStores.appendAll(log, "m", 4);
+            log.subscriptions().ack("s", 0).join();
+            layer.diskFull.set(true);
+            CompletableFuture<Void> refused = log.subscriptions().ack("s", 1);
+            assertThatThrownBy(refused::join).hasCauseInstanceOf(StoreException.class);
+            assertThat(kindOf(refused)).isEqualTo(StoreException.Kind.DISK_FULL);
+            assertThat(store.health()).isEqualTo(StoreHealth.DISK_FULL);
+            layer.diskFull.set(false);
+            // a probe (at most one a second) finds the space again
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+            while (store.health() != StoreHealth.WRITABLE && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+            }
+            assertThat(store.health()).as("writable again without a restart").isEqualTo(StoreHealth.WRITABLE);
+            log.subscriptions().ack("s", 2).join();
+            log.subscriptions().ack("s", 1).join();
+        }
+        try (Store store = Store.open(config(dir).build(), keyring)) {
+            assertThat(store.unavailableLogs()).isEmpty();
+            Log log = store.requireLog("q");
+            assertThat(log.subscriptions().isAcked("s", 0)).isTrue();
+            assertThat(log.subscriptions().isAcked("s", 1)).isTrue();
+            assertThat(log.subscriptions().isAcked("s", 2)).isTrue();
+            assertThat(log.subscriptions().isAcked("s", 3)).isFalse();
+        }
+    }
+
+    @Test
     void shouldFailFastWithOverloadedWhenTooMuchIsPending() {
         try (Store store = Store.open(config(dir).maxBatchBytes(64 * 1024).maxPendingBytes(64 * 1024)
                 .maxRecordBytes(16 * 1024).build(), keyring)) {

@@ -34,6 +34,17 @@ final class EntryChain {
         System.arraycopy(snapshotTag, 0, chain, 0, TAG_BYTES);
     }
 
+    /** The chain value now, to {@link #reset} to if the entries appended after it are not written. */
+    byte[] mark() {
+        return chain.clone();
+    }
+
+    /** Goes back to {@code mark} with {@code count} entries: the entries appended since were never written. */
+    void reset(byte[] mark, long count) {
+        System.arraycopy(mark, 0, chain, 0, TAG_BYTES);
+        entries = count;
+    }
+
     /** How many entries the chain has passed over: appended, or accepted while replaying. */
     long entries() {
         return entries;

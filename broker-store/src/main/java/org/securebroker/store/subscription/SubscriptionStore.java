@@ -449,6 +449,9 @@ public final class SubscriptionStore implements AutoCloseable {
     /** Writes journal entries, or a snapshot and the entries after it, for each round. */
     private final class JournalCommitter implements Committer<Change> {
 
+        /** Entries in effect in memory whose write failed for a full disk; written first next time. */
+        private final List<byte[]> redo = new ArrayList<>();
+
         @Override
         public void commit(List<Change> batch, Round round) throws IOException {
             int from = 0;
@@ -460,25 +463,62 @@ public final class SubscriptionStore implements AutoCloseable {
                     break;
                 }
             }
+            if (from > 0) {
+                redo.clear(); // the snapshot holds them
+            }
             entries.clear();
+            byte[] mark = chain.mark();
+            long marked = chain.entries();
+            List<byte[]> bodies = new ArrayList<>(redo);
             for (Change c : batch.subList(from, batch.size())) {
                 if (c instanceof Entry e) {
-                    int size = SubscriptionFormat.entrySize(e.body.length);
-                    if (entries.remaining() < size) {
-                        ByteBuffer bigger = ByteBuffer.allocate(Math.max(entries.capacity() * 2,
-                                entries.position() + size));
-                        entries.flip();
-                        entries = bigger.put(entries);
-                    }
-                    chain.append(entries, e.body);
+                    bodies.add(e.body);
                 }
+            }
+            for (byte[] body : bodies) {
+                int size = SubscriptionFormat.entrySize(body.length);
+                if (entries.remaining() < size) {
+                    ByteBuffer bigger = ByteBuffer.allocate(Math.max(entries.capacity() * 2, entries.position() + size));
+                    entries.flip();
+                    entries = bigger.put(entries);
+                }
+                chain.append(entries, body);
             }
             entries.flip();
             if (!entries.hasRemaining()) {
                 return;
             }
             int length = entries.remaining();
-            round.write(journal, files.journal(generation), entries, journalSize);
+            try {
+                round.write(journal, files.journal(generation), entries, journalSize);
+            } catch (IOException e) {
+                if (!isDiskFull(e)) {
+                    throw e;
+                }
+                // undo the write (the file goes back to its durable end, the chain to its last
+                // written entry) and fail only these changes: the next ones may find space
+                chain.reset(mark, marked);
+                try {
+                    journal.truncate(journalSize);
+                    journal.force(true);
+                } catch (IOException undo) {
+                    throw round.fail("truncating after a failed write", files.journal(generation), undo);
+                }
+                round.forget(journal);
+                StoreException full = new StoreException(StoreException.Kind.DISK_FULL, "the disk holding "
+                        + files.journal(generation) + " is full; the subscription change was not recorded durably; "
+                        + "retry once space is freed", e);
+                for (Change c : batch.subList(from, batch.size())) {
+                    c.fail(full);
+                }
+                // the changes are in effect in memory already: they are written with the next
+                // round that finds space (or the next snapshot), so the files catch up with memory
+                redo.clear();
+                redo.addAll(bodies);
+                onFailure.accept(full);
+                return;
+            }
+            redo.clear();
             journalSize += length;
             if (entries.capacity() > (4 << 20)) {
                 entries = ByteBuffer.allocate(64 * 1024);
@@ -535,6 +575,16 @@ public final class SubscriptionStore implements AutoCloseable {
         old.close();
         files.deleteJournalsExcept(generation);
         keyOnDisk = snapshot.key;
+    }
+
+    /** The failure that stopped the journal for good (a failed fsync), or null. */
+    public StoreException failure() {
+        return writer.failure();
+    }
+
+    private static boolean isDiskFull(IOException e) {
+        String message = e.getMessage();
+        return message != null && (message.contains("No space left on device") || message.contains("Disk quota exceeded"));
     }
 
     /** Makes what is pending durable and stops the writer. */
