@@ -518,22 +518,29 @@ public final class Log {
         Files.move(dir, trash, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         ctx.config.fileLayer().syncDirectory(ctx.logsDir);
         ctx.config.fileLayer().syncDirectory(ctx.trashDir);
-        // once the store state forgets the log, the trash is all that is left of it (a crash
-        // from here is finished on open); before, the state and the trash both name it
-        forget.run();
         AtomicFiles.deleteDurably(ctx.config.fileLayer(), keyFile);
         for (Segment s : segments) {
             s.close();
             s.key().dataKey().destroy();
         }
-        Store.deleteTree(trash);
-        ctx.config.fileLayer().syncDirectory(ctx.trashDir);
+        // the files go first (that frees space, even on a full disk); the trash directory stays
+        // until the store state has forgotten the log, so a crash at any point here is finished
+        // on the next open and never leaves a listed log without a trace
+        try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(trash)) {
+            for (Path f : files) {
+                Files.delete(f);
+            }
+        }
+        if (forget.run()) {
+            Store.deleteTree(trash);
+            ctx.config.fileLayer().syncDirectory(ctx.trashDir);
+        }
     }
 
-    /** A step that may fail with an I/O error. */
+    /** A step that may fail with an I/O error, or be put off (false). */
     @FunctionalInterface
     interface IoAction {
-        void run() throws IOException;
+        boolean run() throws IOException;
     }
 
     /** The end of the records written durably: what the store state checkpoints. */

@@ -73,6 +73,8 @@ public final class Store implements AutoCloseable {
     /** The store state as last written; guarded by {@link #stateLock}. */
     private StoreState state;
     private boolean checkpointFailing;
+    /** Deleted logs the store state still lists (its write found the disk full); guarded by stateLock. */
+    private final Set<String> pendingForgets = new HashSet<>();
     private final RecoveryReport recoveryReport;
     private final ScheduledExecutorService retention;
     private volatile boolean closed;
@@ -422,11 +424,11 @@ public final class Store implements AutoCloseable {
             return;
         }
         log = requireLog(name);
-        ctx.subscriptionStore.deleteLog(name).join();
+        forgetSubscriptions(name);
         Log deleting = log;
         ctx.commitLoop.runTask(() -> {
             if (logs.remove(name, deleting)) {
-                deleting.delete(() -> updateState(st -> withoutLog(st, name)));
+                deleting.delete(() -> forgetInState(name));
             }
             return null;
         });
@@ -435,7 +437,7 @@ public final class Store implements AutoCloseable {
 
     /** Deletes what is left of an unavailable log: its directory, its manifest, its state entry. */
     private void deleteUnavailable(String name) {
-        ctx.subscriptionStore.deleteLog(name).join();
+        forgetSubscriptions(name);
         ctx.commitLoop.runTask(() -> {
             if (unavailable.remove(name) == null) {
                 return null;
@@ -461,21 +463,57 @@ public final class Store implements AutoCloseable {
                 ctx.config.fileLayer().syncDirectory(ctx.logsDir);
                 ctx.config.fileLayer().syncDirectory(ctx.trashDir);
             }
-            updateState(st -> withoutLog(st, name));
             if (id != null) {
                 AtomicFiles.deleteDurably(ctx.config.fileLayer(), Log.keyFile(ctx, id));
             }
-            deleteTree(trash);
-            ctx.config.fileLayer().syncDirectory(ctx.trashDir);
+            if (forgetInState(name)) {
+                deleteTree(trash);
+                ctx.config.fileLayer().syncDirectory(ctx.trashDir);
+            }
             return null;
         });
         LOG.info("unavailable log '{}' deleted and its data keys destroyed", name);
+    }
+
+    /**
+     * Forgets a log's subscriptions before the log goes. On a full disk the change is in effect
+     * already and is written once space is back, so a deletion (which frees space) goes on.
+     */
+    private void forgetSubscriptions(String name) {
+        try {
+            ctx.subscriptionStore.deleteLog(name).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (!(e.getCause() instanceof StoreException se) || se.kind() != StoreException.Kind.DISK_FULL) {
+                throw e.getCause() instanceof StoreException se2 ? se2 : e;
+            }
+        }
     }
 
     private static StoreState withoutLog(StoreState st, String name) {
         Map<String, StoreState.LogEntry> m = new TreeMap<>(st.logs());
         m.remove(name);
         return st.withLogs(m);
+    }
+
+    /**
+     * Removes a deleted log from the store state. On a full disk this is put off (false): the
+     * log's trash directory stays, and the next checkpoint (or open) finishes it.
+     */
+    private boolean forgetInState(String name) throws IOException {
+        try {
+            updateState(st -> withoutLog(st, name));
+            return true;
+        } catch (IOException e) {
+            if (!CommitLoop.isDiskFull(e)) {
+                throw e;
+            }
+            synchronized (stateLock) {
+                pendingForgets.add(name);
+            }
+            LOG.warn("log '{}' is deleted and its keys destroyed; the store state forgets it once the disk has space",
+                    name);
+            return false;
+        }
     }
 
     /** Changes the store state and writes it, durably, before returning. */
@@ -494,7 +532,15 @@ public final class Store implements AutoCloseable {
     void checkpoint() throws IOException {
         synchronized (stateLock) {
             Map<String, StoreState.LogEntry> m = new TreeMap<>(state.logs());
-            boolean changed = false;
+            boolean changed = !pendingForgets.isEmpty();
+            Set<String> forgotten = new HashSet<>(pendingForgets);
+            Set<String> trashed = new HashSet<>();
+            for (String name : forgotten) {
+                StoreState.LogEntry e = m.remove(name);
+                if (e != null) {
+                    trashed.add(e.idHex());
+                }
+            }
             for (Map.Entry<String, StoreState.LogEntry> e : state.logs().entrySet()) {
                 Log l = logs.get(e.getKey());
                 if (l == null || l.isDeleted()) {
@@ -515,6 +561,10 @@ public final class Store implements AutoCloseable {
                         ctx.config.fileLayer(), ctx.config.directory(),
                         MetadataMac.derive(ctx.keyring().current(), StoreState.PURPOSE));
                 ctx.subscriptionStore.checkpointRecorded(subs);
+                pendingForgets.removeAll(forgotten);
+                for (String hex : trashed) {
+                    deleteTree(ctx.trashDir.resolve(hex));
+                }
             }
         }
     }

@@ -132,6 +132,7 @@ public final class QueueEngine implements AutoCloseable {
             q.restoreDeduplication();
             queues.put(served.definition().name(), q);
         }
+        scheduler.scheduleWithFixedDelay(() -> admin.execute(structure::catchUp), 1, 1, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(() -> queues.values().forEach(q -> q.executor().execute(q::tick)), 1, 1,
                 TimeUnit.SECONDS);
     }
@@ -531,5 +532,7 @@ public final class QueueEngine implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // the admin thread has stopped: this thread is the only one changing the structure now
+        structure.catchUp();
     }
 }

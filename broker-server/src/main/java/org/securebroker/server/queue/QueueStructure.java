@@ -56,6 +56,8 @@ final class QueueStructure {
     private final QueueCatalog catalog;
     private final StoreRefusals refusals;
     private final Map<String, UnavailableQueue> unavailable = new ConcurrentHashMap<>();
+    /** Deleted queues whose removal from the catalog a full disk put off. */
+    private final java.util.Set<String> catalogBehind = ConcurrentHashMap.newKeySet();
     /** Guarded by {@code this}, with the additions to {@link #unavailable}: no queue reported twice or missed. */
     private QueueEngine.UnavailableObserver observer = queue -> { };
 
@@ -274,8 +276,22 @@ final class QueueStructure {
                 catalog.forget(name);
             }
         } catch (IOException e) {
-            LOG.warn("queue '{}': its log is deleted, but the queue catalog could not record it yet ({}); that is "
-                    + "done at the next start", name, e.getMessage());
+            catalogBehind.add(name);
+            LOG.warn("queue '{}': its log is deleted, but the queue catalog could not record it yet ({}); it is "
+                    + "written as soon as the disk takes it, at the latest when the broker stops", name, e.getMessage());
+        }
+    }
+
+    /** Writes the catalog removals a full disk put off; a no-op when there are none. */
+    void catchUp() {
+        for (String name : List.copyOf(catalogBehind)) {
+            try {
+                catalog.forget(name);
+                catalogBehind.remove(name);
+                LOG.info("queue '{}': the queue catalog records its deletion now", name);
+            } catch (IOException e) {
+                return;
+            }
         }
     }
 
