@@ -70,6 +70,19 @@ public final class Log {
                 / RecordFormat.OVERHEAD + 1;
     }
 
+    /** How many offsets of {@code [from, to)} are skipped ({@link #skippedRanges()}): they hold no record. */
+    public long skippedCount(long from, long to) {
+        long n = 0;
+        for (org.securebroker.store.record.OffsetRange r : skippedRanges()) {
+            long a = Math.max(from, r.from());
+            long b = Math.min(to, r.to());
+            if (b > a) {
+                n += b - a;
+            }
+        }
+        return n;
+    }
+
     /**
      * The offsets below the end that hold no record and never will: skipped after an unclean
      * stop (reserved, possibly handed out, never durable), accepted as lost by a repair, or

@@ -294,6 +294,8 @@ class LogIntegrityTest {
             assertThat(q.read(0, 1000, 1 << 20)).hasSize(RECORDS);
             crashedEnd = q.append(utf8("after-crash")).join().firstOffset();
             assertThat(crashedEnd).as("offsets reserved before the crash are skipped").isGreaterThan(RECORDS);
+            assertThat(q.endOffset() - q.startOffset() - q.skippedCount(q.startOffset(), q.endOffset()))
+                    .as("what the log holds, skipped offsets aside").isEqualTo(RECORDS + 1);
         }
         try (Store s = Store.open(cfg(image).build(), keyring)) {
             RecoveryReport.LogReport report = s.recoveryReport().log("q");

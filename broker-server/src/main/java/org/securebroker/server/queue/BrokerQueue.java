@@ -478,6 +478,9 @@ final class BrokerQueue {
     }
 
     long depth() {
-        return Math.max(0, log.endOffset() - log.subscriptions().lowWaterMark(log.startOffset()));
+        long end = log.endOffset();
+        long low = log.subscriptions().lowWaterMark(log.startOffset());
+        // offsets skipped after an unclean stop or a failed write hold no message
+        return Math.max(0, end - low - log.skippedCount(low, end));
     }
 }
