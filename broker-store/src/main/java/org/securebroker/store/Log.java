@@ -349,10 +349,10 @@ public final class Log {
                 }
             }
         }
-        if (replaced != null) {
-            // an empty segment left by a failed write: its offsets were never used
-            entries.removeIf(e -> e.base() == base);
-        }
+        // an entry at this base holds no durable record (base is the next offset): an empty
+        // segment left by a failed write, or a creation that failed after the manifest took it
+        entries.removeIf(e -> e.base() == base);
+        long previousEnd = list.isEmpty() ? -1 : list.get(list.size() - 1).durable().nextOffset();
         // every offset handed out so far is below base: earlier reservations end there, and the
         // new segment's reservation covers what comes next
         for (int i = 0; i < entries.size(); i++) {
@@ -369,12 +369,22 @@ public final class Log {
             replaced.key().dataKey().destroy();
         }
         Path file = dir.resolve(Segment.fileName(base));
-        Segment segment = Segment.create(ctx.config.fileLayer(), file, name,
-                new SegmentKey(logId, base, dataKey), ctx.config.clock().millis(), maxRecordLength(ctx.config),
-                ctx.config.indexInterval(), q -> reportQuarantine(file, q));
+        Segment segment;
+        try {
+            segment = Segment.create(ctx.config.fileLayer(), file, name,
+                    new SegmentKey(logId, base, dataKey), ctx.config.clock().millis(), maxRecordLength(ctx.config),
+                    ctx.config.indexInterval(), q -> reportQuarantine(file, q));
+        } catch (IOException | RuntimeException e) {
+            dataKey.destroy();
+            throw e;
+        }
         ctx.config.fileLayer().syncDirectory(dir);
         list.add(segment);
         segments = List.copyOf(list);
+        if (previousEnd >= 0 && base > previousEnd) {
+            // offsets of failed writes were skipped: subscriptions move past them now
+            settleRange(previousEnd, base);
+        }
         return segment;
     }
 
@@ -567,15 +577,15 @@ public final class Log {
      * that cursors move past them; nothing to deliver is there.
      */
     void settleSkipped() {
-        List<org.securebroker.store.record.OffsetRange> skipped = skippedRanges();
-        if (skipped.isEmpty()) {
-            return;
+        for (org.securebroker.store.record.OffsetRange r : skippedRanges()) {
+            settleRange(r.from(), r.to());
         }
+    }
+
+    private void settleRange(long from, long to) {
         for (org.securebroker.store.subscription.SubscriptionSnapshot sub : subscriptions.list()) {
-            for (org.securebroker.store.record.OffsetRange r : skipped) {
-                if (r.to() > sub.committed()) {
-                    subscriptions.ackRange(sub.name(), r.from(), r.to());
-                }
+            if (to > sub.committed()) {
+                subscriptions.ackRange(sub.name(), from, to);
             }
         }
     }
@@ -601,9 +611,6 @@ public final class Log {
     private void finishCleanly() throws IOException {
         Segment last = lastSegment();
         if (last != null && !last.isFinished()) {
-            if (!last.hasRecords()) {
-                return;
-            }
             last.finish();
         }
         List<LogManifest.Entry> entries = new ArrayList<>(manifest.entries());

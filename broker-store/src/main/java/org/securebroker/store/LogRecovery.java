@@ -66,6 +66,10 @@ final class LogRecovery {
     private final List<RecoveryReport.Quarantined> quarantined = new ArrayList<>();
     private final List<Segment> segments = new ArrayList<>();
     private byte[] logId;
+    /** Segment files the manifest does not list: {base, end of their records, index of their problem}. */
+    private final List<long[]> unlisted = new ArrayList<>();
+    /** The next offset is at least this: reservations unlisted files may have had. */
+    private long floor;
     private long truncatedBytes;
     private int truncatedRecords;
     private boolean crashRecovered;
@@ -138,6 +142,11 @@ final class LogRecovery {
             throw unavailable(e.getMessage() + " (it holds the log's data keys, so it cannot be repaired by accepting "
                     + "a loss: restore it, or delete the queue)");
         }
+        if (manifest.legacy() && !ctx.upgrading) {
+            throw unavailable("its key file " + manifestFile + " is a version-1 file (checked by a CRC only) in a store "
+                    + "that was upgraded to authenticated manifests: it was replaced by an old copy or forged; restore "
+                    + "the version-2 manifest from the key backup, or delete the queue");
+        }
         if (expected == null && !manifest.legacy() && !files.isEmpty() && StoreState.exists(ctx.config.directory())) {
             problems.add(new Problem("the log is not in the store state " + StoreState.FILE_NAME
                     + " (the state file was rolled back, or the log was copied in from elsewhere)", null));
@@ -176,7 +185,7 @@ final class LogRecovery {
             // a clean stop shrank the last reservation to what was handed out, so this is the exact
             // end then; after an unclean stop it skips everything reserved before
             long next = Math.max(end, recovered.reservedEnd());
-            next = Math.max(next, checkpoint);
+            next = Math.max(Math.max(next, checkpoint), floor);
             if (!recovered.clean() && next > end && !recovered.entries().isEmpty()) {
                 notes.add("offsets [" + end + ", " + next + ") were reserved before an unclean stop and are skipped, "
                         + "so none of them is handed out twice");
@@ -264,7 +273,11 @@ final class LogRecovery {
                 Files.delete(f.getValue());
                 notes.add("removed " + f.getValue().getFileName() + ", released before a crash cut its deletion short");
             } else {
-                problems.add(new Problem("segment file " + f.getValue() + " is not in the log's manifest", null));
+                long[] held = heldBy(f.getValue(), f.getKey());
+                unlisted.add(new long[] {f.getKey(), held[0], problems.size()});
+                floor = Math.max(floor, held[1]);
+                problems.add(new Problem("segment file " + f.getValue() + " (offsets [" + f.getKey() + ", " + held[0]
+                        + ")) is not in the log's manifest", null));
                 moveAside(f.getValue(), "unlisted");
             }
             files.remove(f.getKey());
@@ -308,7 +321,37 @@ final class LogRecovery {
             }
             out.add(recoverSegment(e, file, last, checkpoint));
         }
+        // what unlisted files held is lost to the log (they are moved aside in a repair); the part
+        // above everything the manifest lists is reported as such
+        long listedEnd = manifest.startOffset();
+        for (LogManifest.Entry e : out) {
+            listedEnd = Math.max(listedEnd, e.isOpen() ? e.base() : e.end());
+        }
+        for (long[] u : unlisted) {
+            if (u[1] > Math.max(u[0], listedEnd)) {
+                int at = (int) u[2];
+                problems.set(at, new Problem(problems.get(at).message(), new OffsetRange(Math.max(u[0], listedEnd), u[1])));
+            }
+        }
         return manifest.withEntries(out).withClean(manifest.clean());
+    }
+
+    /**
+     * The offsets an unlisted segment file held and how far its reservation may have reached:
+     * {end of its records, base + a segment's reservation}; its header is read without its key.
+     */
+    private long[] heldBy(Path file, long base) throws IOException {
+        long reach = base + Log.reservation(ctx.config);
+        try (StorageChannel channel = layer.open(file, false)) {
+            ByteBuffer head = ByteBuffer.allocate(SegmentHeader.BYTES);
+            channel.readFully(head, 0);
+            SegmentHeader header = SegmentHeader.decode(head.flip());
+            if (header == null || header.baseOffset() != base || !Arrays.equals(header.logId(), logId)) {
+                return new long[] {base, reach};
+            }
+            return new long[] {Math.max(base, Segment.scannedEnd(channel, header, Log.maxRecordLength(ctx.config))),
+                    reach};
+        }
     }
 
     private LogManifest.Entry recoverSegment(LogManifest.Entry e, Path file, boolean last, long checkpoint)
@@ -322,6 +365,18 @@ final class LogRecovery {
             ByteBuffer head = ByteBuffer.allocate(SegmentHeader.BYTES);
             channel.readFully(head, 0);
             SegmentHeader header = SegmentHeader.decode(head.flip());
+            if (e.isOpen() && last && size <= SegmentHeader.BYTES && checkpoint <= e.base()
+                    && (header == null || size < SegmentHeader.BYTES)) {
+                // killed while the file was being created: its header never became durable, so
+                // nothing in it was ever written
+                channel.close();
+                Files.delete(file);
+                layer.syncDirectory(dir);
+                crashRecovered = true;
+                notes.add("removed " + file.getFileName() + ", a segment whose creation was interrupted; offsets ["
+                        + e.base() + ", " + e.limit() + ") are skipped");
+                return e.finished(e.base(), 0);
+            }
             if (header == null || !Arrays.equals(header.logId(), logIdOf(e)) || header.baseOffset() != e.base()
                     || header.keyId() != e.key().keyId()) {
                 problems.add(new Problem("segment file " + file + " has a damaged header or belongs elsewhere; offsets "
@@ -346,6 +401,20 @@ final class LogRecovery {
             // a finished segment is recovered against its recorded end; an open one (or one
             // being repaired) like the last segment after a crash
             long nextBase = sizeMatches ? e.end() : -1;
+            if (e.isOpen() && !acceptLoss && checkpoint > e.base()) {
+                // decide before anything is cut: a tail that would end below the checkpoint is a
+                // loss, and the files of a log that will not open are left as they are
+                Segment.Recovered dry = Segment.recover(channel, file, name, header, new SegmentKey(logIdOf(e), e.base(),
+                        dataKey), -1, Log.maxRecordLength(ctx.config), ctx.config.indexInterval(), q -> { }, true);
+                long wouldEnd = dry.segment().durable().nextOffset();
+                if (wouldEnd < checkpoint) {
+                    problems.add(new Problem("segment file " + file + " ends at offset " + wouldEnd + " but offsets up to "
+                            + checkpoint + " had been acknowledged: it was truncated or replaced by an older copy",
+                            new OffsetRange(wouldEnd, checkpoint)));
+                    dataKey.destroy();
+                    return e;
+                }
+            }
             Segment.Recovered r = Segment.recover(channel, file, name, header, new SegmentKey(logIdOf(e), e.base(),
                     dataKey), nextBase, Log.maxRecordLength(ctx.config), ctx.config.indexInterval(),
                     q -> ctx.config.listener().onQuarantine(name, file, q.offsets(), q.reason()));

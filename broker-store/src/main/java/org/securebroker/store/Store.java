@@ -61,6 +61,8 @@ import org.slf4j.LoggerFactory;
 public final class Store implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Store.class);
+    /** The state's mark that an upgrade from an earlier version is unfinished. */
+    private static final String UPGRADING = "store.upgrading";
     private static final Pattern LOG_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
 
     private final StoreContext ctx;
@@ -140,7 +142,11 @@ public final class Store implements AutoCloseable {
             StoreState state = StoreState.exists(root) ? StoreState.read(root, keyring) : null;
             if (state == null) {
                 refuseIfStateLost(ctx);
+                // a new store, or one written by an earlier version: the state file is written
+                // before any log is upgraded, marked unfinished until every log is
+                state = beginUpgrade(ctx, keyring);
             }
+            ctx.upgrading = state.anchors().containsKey(UPGRADING);
             SubscriptionCheckpoint expectedSubscriptions = state == null || state.subscriptionGeneration() < 0 ? null
                     : new SubscriptionCheckpoint(state.subscriptionGeneration(), state.subscriptionEntries());
             ctx.subscriptionStore = SubscriptionStore.open(root.resolve("subscriptions"), config.fileLayer(),
@@ -162,7 +168,7 @@ public final class Store implements AutoCloseable {
                 found.forEach(p -> dirs.put(AtomicFiles.nameOf(p), p));
             }
             Set<String> names = new java.util.TreeSet<>(dirs.keySet());
-            if (state != null) {
+            {
                 state.logs().forEach((name, e) -> {
                     if (!shredded.contains(e.idHex())) {
                         names.add(name);
@@ -189,6 +195,12 @@ public final class Store implements AutoCloseable {
                         }
                         LOG.error("{}", e.getMessage());
                         unavailable.put(name, e);
+                    } catch (IOException e) {
+                        // one log's unreadable file does not take the others down
+                        StoreException u = new StoreException(StoreException.Kind.LOG_UNAVAILABLE, "log '" + name
+                                + "' is unavailable: reading its files failed: " + e, e);
+                        LOG.error("{}", u.getMessage());
+                        unavailable.put(name, u);
                     }
                 }
                 removeOrphanKeyFiles(ctx, recovered, entries, unavailable.keySet());
@@ -199,11 +211,18 @@ public final class Store implements AutoCloseable {
                         ctx.subscriptionStore.deleteLog(name).join();
                     }
                 }
-                StoreState base = state == null ? StoreState.empty() : state;
+                Map<String, Long> anchors = new TreeMap<>(state.anchors());
+                anchors.remove(UPGRADING);
                 SubscriptionCheckpoint subs = ctx.subscriptionStore.durableCheckpoint();
-                state = base.withLogs(entries).withSubscriptions(subs.generation(), subs.entries())
+                state = state.withAnchors(anchors).withLogs(entries).withSubscriptions(subs.generation(), subs.entries())
                         .write(config.fileLayer(), root, MetadataMac.derive(keyring.current(), StoreState.PURPOSE));
                 ctx.subscriptionStore.checkpointRecorded(subs);
+                for (String hex : shredded) {
+                    deleteTree(ctx.trashDir.resolve(hex));
+                }
+                if (!shredded.isEmpty()) {
+                    config.fileLayer().syncDirectory(ctx.trashDir);
+                }
                 for (Log l : recovered) {
                     l.settleSkipped();
                 }
@@ -226,6 +245,29 @@ public final class Store implements AutoCloseable {
             cleanupFailedOpen(ctx, lockChannel);
             throw e;
         }
+    }
+
+    /**
+     * Writes the first state file of a store: every log directory found (by the id its metadata
+     * names, checkpoint 0) and the mark that the upgrade is unfinished, so that an open cut short
+     * while it upgrades logs one by one can be taken up again.
+     */
+    private static StoreState beginUpgrade(StoreContext ctx, Keyring keyring) throws IOException {
+        Map<String, StoreState.LogEntry> found = new TreeMap<>();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(ctx.logsDir, Files::isDirectory)) {
+            for (Path dir : dirs) {
+                try {
+                    LogMetadata meta = LogMetadata.read(dir);
+                    if (meta.name().equals(AtomicFiles.nameOf(dir))) {
+                        found.put(meta.name(), new StoreState.LogEntry(meta.logId(), 0));
+                    }
+                } catch (IOException | StoreException e) {
+                    // left to the log's own recovery, which names the problem
+                }
+            }
+        }
+        return StoreState.empty().withLogs(found).withAnchors(Map.of(UPGRADING, 1L)).write(ctx.config.fileLayer(),
+                ctx.config.directory(), MetadataMac.derive(keyring.current(), StoreState.PURPOSE));
     }
 
     /**
@@ -288,7 +330,12 @@ public final class Store implements AutoCloseable {
                 if (Files.deleteIfExists(keyFile)) {
                     ctx.config.fileLayer().syncDirectory(ctx.keysDir);
                 }
-                deleteTree(p);
+                // the files go now; the directory stays until the store state has forgotten the log
+                try (DirectoryStream<Path> inside = Files.newDirectoryStream(p)) {
+                    for (Path f : inside) {
+                        deleteTree(f);
+                    }
+                }
                 done.add(hex);
                 LOG.info("finished deleting log {} left in the trash by an interrupted deletion", hex);
             }
@@ -354,6 +401,10 @@ public final class Store implements AutoCloseable {
                 throw broken;
             }
             synchronized (stateLock) {
+                if (pendingForgets.contains(name)) {
+                    throw new StoreException(StoreException.Kind.DISK_FULL, "log '" + name + "' was deleted while the "
+                            + "disk was full and the store state does not record that yet; retry once space is freed");
+                }
                 if (state.logs().containsKey(name)) {
                     throw new StoreException(StoreException.Kind.LOG_UNAVAILABLE, "log '" + name + "' is in the store "
                             + "state but its files are gone; it is not created again with offsets it handed out before");
@@ -363,17 +414,30 @@ public final class Store implements AutoCloseable {
             byte[] logId = new byte[16];
             ctx.config.random().nextBytes(logId);
             LogMetadata meta = new LogMetadata(name, logId, ctx.config.clock().millis(), 0);
-            Files.createDirectory(dir);
-            meta.write(ctx.config.fileLayer(), dir);
-            LogManifest manifest = LogManifest.empty(logId, name, 0).write(ctx.config.fileLayer(), Log.keyFile(ctx, logId),
-                    MetadataMac.derive(ctx.keyring().current(), LogManifest.PURPOSE));
-            ctx.config.fileLayer().syncDirectory(ctx.logsDir);
-            updateState(st -> {
-                Map<String, StoreState.LogEntry> m = new TreeMap<>(st.logs());
-                m.put(name, new StoreState.LogEntry(logId, 0));
-                return st.withLogs(m);
-            });
-            ctx.subscriptionStore.deleteLog(name).join();
+            LogManifest manifest;
+            try {
+                Files.createDirectory(dir);
+                meta.write(ctx.config.fileLayer(), dir);
+                manifest = LogManifest.empty(logId, name, 0).write(ctx.config.fileLayer(), Log.keyFile(ctx, logId),
+                        MetadataMac.derive(ctx.keyring().current(), LogManifest.PURPOSE));
+                ctx.config.fileLayer().syncDirectory(ctx.logsDir);
+                updateState(st -> {
+                    Map<String, StoreState.LogEntry> m = new TreeMap<>(st.logs());
+                    m.put(name, new StoreState.LogEntry(logId, 0));
+                    return st.withLogs(m);
+                });
+            } catch (IOException e) {
+                // nothing of a creation that failed stays behind, so it can be tried again
+                Files.deleteIfExists(Log.keyFile(ctx, logId));
+                deleteTree(dir);
+                ctx.config.fileLayer().syncDirectory(ctx.logsDir);
+                if (CommitLoop.isDiskFull(e)) {
+                    throw new StoreException(StoreException.Kind.DISK_FULL, "creating log '" + name + "' failed: the "
+                            + "disk is full; nothing was created; retry once space is freed", e);
+                }
+                throw e;
+            }
+            forgetSubscriptions(name);
             Log log = new Log(ctx, meta, dir, List.of(), manifest, 0);
             logs.put(name, log);
             return log;
@@ -712,11 +776,16 @@ public final class Store implements AutoCloseable {
             }
             Log log = r.log();
             long checkpoint = Math.max(expected == null ? 0 : expected.checkpoint(), log.recordedEnd());
-            updateState(st -> {
-                Map<String, StoreState.LogEntry> m = new TreeMap<>(st.logs());
-                m.put(name, new StoreState.LogEntry(log.logIdForKeys(), checkpoint));
-                return st.withLogs(m);
-            });
+            try {
+                updateState(st -> {
+                    Map<String, StoreState.LogEntry> m = new TreeMap<>(st.logs());
+                    m.put(name, new StoreState.LogEntry(log.logIdForKeys(), checkpoint));
+                    return st.withLogs(m);
+                });
+            } catch (IOException | RuntimeException e) {
+                log.close(false);
+                throw e;
+            }
             unavailable.remove(name);
             logs.put(name, log);
             log.settleSkipped();
@@ -804,7 +873,14 @@ public final class Store implements AutoCloseable {
         if (retention != null) {
             retention.shutdownNow();
         }
-        checkpointer.shutdownNow();
+        checkpointer.shutdown();
+        try {
+            if (!checkpointer.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("the store state checkpoint did not finish within 10 s; closing anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         ctx.commitLoop.close();
         boolean finish = ctx.commitLoop.failure() == null;
         for (Log l : logs.values()) {

@@ -21,6 +21,11 @@ final class StoreContext {
     final KeyWrapper wrapper;
     private volatile Keyring keyring;
     private final ThreadLocal<RecordCipher> readCiphers = ThreadLocal.withInitial(RecordCipher::new);
+    /**
+     * Whether logs written by an earlier version (version-1 key files) are accepted: only while
+     * the store is being upgraded (no state file yet, or the state marks the upgrade unfinished).
+     */
+    volatile boolean upgrading;
     CommitLoop commitLoop;
     SubscriptionStore subscriptionStore;
 

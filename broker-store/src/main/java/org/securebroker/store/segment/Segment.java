@@ -141,6 +141,18 @@ public final class Segment implements Closeable {
     public static Recovered recover(StorageChannel channel, Path file, String logName, SegmentHeader header,
                                     SegmentKey key, long nextBase, int maxRecordLength, int indexInterval,
                                     Consumer<Quarantine> quarantineListener) throws IOException {
+        return recover(channel, file, logName, header, key, nextBase, maxRecordLength, indexInterval,
+                quarantineListener, false);
+    }
+
+    /**
+     * As {@link #recover(StorageChannel, Path, String, SegmentHeader, SegmentKey, long, int, int, Consumer)};
+     * with {@code dryRun} the file is not changed (no truncation, no end marker): what recovery
+     * would make of it, for deciding before anything is cut.
+     */
+    public static Recovered recover(StorageChannel channel, Path file, String logName, SegmentHeader header,
+                                    SegmentKey key, long nextBase, int maxRecordLength, int indexInterval,
+                                    Consumer<Quarantine> quarantineListener, boolean dryRun) throws IOException {
         long size = channel.size();
         SparseIndex index = new SparseIndex(indexInterval);
         FileWindow window = new FileWindow(channel, size, Math.max(1 << 20, maxRecordLength));
@@ -177,8 +189,8 @@ public final class Segment implements Closeable {
             nextOffset = nextBase;
         }
 
-        boolean finishNow = last && !scan.finished();
-        if (truncatedBytes > 0) {
+        boolean finishNow = last && !scan.finished() && !dryRun;
+        if (truncatedBytes > 0 && !dryRun) {
             channel.truncate(end);
         }
         if (finishNow) {
@@ -187,13 +199,23 @@ public final class Segment implements Closeable {
             channel.writeFully(marker.flip(), end);
             end += RecordFormat.HEADER_BYTES;
         }
-        if (truncatedBytes > 0 || finishNow) {
+        if ((truncatedBytes > 0 && !dryRun) || finishNow) {
             channel.force(true);
         }
         Segment segment = new Segment(logName, file, header, key, channel, index, maxRecordLength, quarantineListener,
                 new Durable(Math.max(end, scan.validEnd()), nextOffset), false);
         segment.quarantine = List.copyOf(quarantined);
         return new Recovered(segment, truncatedBytes, truncatedRecords, segment.quarantine);
+    }
+
+    /**
+     * Where the records of a segment file end, by a scan that needs no key (record headers are
+     * not encrypted): for a file the log cannot use, to know which offsets it held.
+     */
+    public static long scannedEnd(StorageChannel channel, SegmentHeader header, int maxRecordLength) throws IOException {
+        FileWindow window = new FileWindow(channel, channel.size(), Math.max(1 << 20, maxRecordLength));
+        return new SegmentScanner(window, header.baseOffset(), header.keyId(), maxRecordLength,
+                new SparseIndex(Integer.MAX_VALUE)).scan().nextOffset();
     }
 
     private static void addQuarantine(List<Quarantine> list, long from, long to, long position, long length, String reason) {

@@ -1,0 +1,148 @@
+package org.securebroker.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.securebroker.store.TestStores.config;
+import static org.securebroker.store.TestStores.utf8;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.securebroker.store.crypto.Keyring;
+import org.securebroker.store.failure.StoreException;
+import org.securebroker.store.io.DefaultFileLayer;
+import org.securebroker.store.io.FileLayer;
+import org.securebroker.store.io.StorageChannel;
+
+/**
+ * Before it was fixed: a full disk while Segment.create writes the new segment's header, after roll()
+ * already wrote the manifest entry for it, leaves a stale OPEN entry; the next successful roll
+ * adds a second entry with the same base, and the next open finds the log unavailable.
+ */
+class SegmentCreationFailureTest {
+
+    @TempDir
+    Path dir;
+
+    /** Fails the header write of new segment files only (the manifest write succeeds). */
+    static final class SegmentHeaderFull implements FileLayer {
+        final AtomicBoolean full = new AtomicBoolean();
+
+        @Override
+        public StorageChannel open(Path path, boolean create) throws IOException {
+            StorageChannel inner = DefaultFileLayer.INSTANCE.open(path, create);
+            boolean segment = path.getFileName().toString().endsWith(".seg");
+            return new StorageChannel() {
+                @Override
+                public void writeFully(ByteBuffer src, long position) throws IOException {
+                    if (segment && position == 0 && full.get()) {
+                        throw new IOException("No space left on device");
+                    }
+                    inner.writeFully(src, position);
+                }
+
+                @Override
+                public int readFully(ByteBuffer dst, long position) throws IOException {
+                    return inner.readFully(dst, position);
+                }
+
+                @Override
+                public void force(boolean metadata) throws IOException {
+                    inner.force(metadata);
+                }
+
+                @Override
+                public void truncate(long size) throws IOException {
+                    inner.truncate(size);
+                }
+
+                @Override
+                public long size() throws IOException {
+                    return inner.size();
+                }
+
+                @Override
+                public void close() throws IOException {
+                    inner.close();
+                }
+            };
+        }
+
+        @Override
+        public StorageChannel openReadOnly(Path path) throws IOException {
+            return DefaultFileLayer.INSTANCE.openReadOnly(path);
+        }
+
+        @Override
+        public void syncDirectory(Path d) throws IOException {
+            DefaultFileLayer.INSTANCE.syncDirectory(d);
+        }
+    }
+
+    @Test
+    void aFullDiskWhileCreatingASegmentMustNotMakeTheLogUnavailableAfterARestart() {
+        Keyring keyring = TestStores.keyring();
+        SegmentHeaderFull layer = new SegmentHeaderFull();
+        try (Store store = Store.open(config(dir).fileLayer(layer).build(), keyring)) {
+            Log log = store.createLog("q");
+            layer.full.set(true);
+            try {
+                log.append(utf8("refused")).join();
+                throw new AssertionError("expected DISK_FULL");
+            } catch (CompletionException e) {
+                assertThat(((StoreException) e.getCause()).kind()).isEqualTo(StoreException.Kind.DISK_FULL);
+            }
+            layer.full.set(false);
+            log.append(utf8("accepted")).join();
+        }
+        // a clean stop; the next open should find the log as it was
+        try (Store store = Store.open(config(dir).build(), keyring)) {
+            assertThat(store.unavailableLogs()).as("unavailable logs after a clean stop").isEmpty();
+            assertThat(store.requireLog("q").read(0, 10, 1 << 20)).extracting(TestStores::text)
+                    .containsExactly("accepted");
+        }
+    }
+
+    @Test
+    void sameAfterACrash() throws Exception {
+        Keyring keyring = TestStores.keyring();
+        SegmentHeaderFull layer = new SegmentHeaderFull();
+        Store store = Store.open(config(dir).fileLayer(layer).build(), keyring);
+        Log log = store.createLog("q");
+        log.append(utf8("first")).join();
+        store.close();
+        store = Store.open(config(dir).fileLayer(layer).build(), keyring);
+        log = store.requireLog("q");
+        layer.full.set(true);
+        try {
+            log.append(utf8("refused")).join();
+        } catch (CompletionException expected) {
+            // DISK_FULL
+        }
+        layer.full.set(false);
+        log.append(utf8("accepted")).join();
+        // simulate a crash: copy the directory while the store is open
+        Path copy = dir.resolveSibling(dir.getFileName() + "-crash");
+        copyTree(dir, copy);
+        store.close();
+        try (Store reopened = Store.open(config(copy).build(), keyring)) {
+            assertThat(reopened.unavailableLogs()).as("unavailable logs after a crash").isEmpty();
+        }
+    }
+
+    static void copyTree(Path from, Path to) throws IOException {
+        try (var walk = java.nio.file.Files.walk(from)) {
+            for (Path p : walk.toList()) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (java.nio.file.Files.isDirectory(p)) {
+                    java.nio.file.Files.createDirectories(t);
+                } else if (!p.getFileName().toString().equals("store.lock")) {
+                    java.nio.file.Files.copy(p, t);
+                }
+            }
+        }
+    }
+}
