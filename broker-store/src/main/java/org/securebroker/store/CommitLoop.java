@@ -410,8 +410,7 @@ final class CommitLoop implements Committer<CommitLoop.Append>, AutoCloseable {
     }
 
     static boolean isDiskFull(IOException e) {
-        String message = e.getMessage();
-        return message != null && (message.contains("No space left on device") || message.contains("Disk quota exceeded"));
+        return org.securebroker.store.io.DiskSpace.isFull(e);
     }
 
     /** Another writer of the store (the subscription journal) found the disk full. */

@@ -3,6 +3,7 @@ package org.securebroker.server.request;
 import java.io.IOException;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.store.failure.StoreException;
+import org.securebroker.store.io.DiskSpace;
 
 /**
  * A request the broker refuses or cannot complete. It is answered with an ERROR frame carrying
@@ -80,9 +81,8 @@ public final class RequestException extends RuntimeException {
             if (t instanceof StoreException se && se.kind() == StoreException.Kind.FAILED) {
                 return false;
             }
-            if (t instanceof IOException) {
-                String m = t.getMessage();
-                if (m != null && (m.contains("No space left on device") || m.contains("Disk quota exceeded"))) {
+            if (t instanceof IOException io) {
+                if (DiskSpace.isFull(io)) {
                     return true;
                 }
             }

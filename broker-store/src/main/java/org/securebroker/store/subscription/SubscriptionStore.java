@@ -27,6 +27,7 @@ import org.securebroker.store.crypto.Keyring;
 import org.securebroker.store.crypto.MetadataMac;
 import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.record.OffsetRange;
+import org.securebroker.store.io.DiskSpace;
 import org.securebroker.store.io.FileLayer;
 import org.securebroker.store.io.StorageChannel;
 import org.slf4j.Logger;
@@ -492,7 +493,7 @@ public final class SubscriptionStore implements AutoCloseable {
             try {
                 round.write(journal, files.journal(generation), entries, journalSize);
             } catch (IOException e) {
-                if (!isDiskFull(e)) {
+                if (!DiskSpace.isFull(e)) {
                     throw e;
                 }
                 // undo the write (the file goes back to its durable end, the chain to its last
@@ -580,11 +581,6 @@ public final class SubscriptionStore implements AutoCloseable {
     /** The failure that stopped the journal for good (a failed fsync), or null. */
     public StoreException failure() {
         return writer.failure();
-    }
-
-    private static boolean isDiskFull(IOException e) {
-        String message = e.getMessage();
-        return message != null && (message.contains("No space left on device") || message.contains("Disk quota exceeded"));
     }
 
     /** Makes what is pending durable and stops the writer. */
