@@ -5,16 +5,13 @@ import static org.securebroker.store.TestStores.config;
 import static org.securebroker.store.TestStores.utf8;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.securebroker.store.io.FaultyFileLayer;
 import org.securebroker.store.crypto.Keyring;
-import org.securebroker.store.io.DefaultFileLayer;
-import org.securebroker.store.io.FileLayer;
-import org.securebroker.store.io.StorageChannel;
 
 /**
  * Before it was fixed: a SIGKILL (or power loss) between Segment.create's createFile and its header
@@ -34,57 +31,16 @@ class KilledSegmentCreationTest {
         }
     }
 
-    static final class KillAtSegmentHeader implements FileLayer {
+    static final class KillAtSegmentHeader {
         final AtomicBoolean kill = new AtomicBoolean();
+        final FaultyFileLayer files = new FaultyFileLayer();
 
-        @Override
-        public StorageChannel open(Path path, boolean create) throws IOException {
-            StorageChannel inner = DefaultFileLayer.INSTANCE.open(path, create);
-            boolean segment = path.getFileName().toString().endsWith(".seg");
-            return new StorageChannel() {
-                @Override
-                public void writeFully(ByteBuffer src, long position) throws IOException {
-                    if (segment && position == 0 && kill.get()) {
-                        throw new Killed();
-                    }
-                    inner.writeFully(src, position);
+        KillAtSegmentHeader() {
+            files.failWritesWhere((path, position) -> {
+                if (kill.get() && position == 0 && path.getFileName().toString().endsWith(".seg")) {
+                    throw new Killed();
                 }
-
-                @Override
-                public int readFully(ByteBuffer dst, long position) throws IOException {
-                    return inner.readFully(dst, position);
-                }
-
-                @Override
-                public void force(boolean metadata) throws IOException {
-                    inner.force(metadata);
-                }
-
-                @Override
-                public void truncate(long size) throws IOException {
-                    inner.truncate(size);
-                }
-
-                @Override
-                public long size() throws IOException {
-                    return inner.size();
-                }
-
-                @Override
-                public void close() throws IOException {
-                    inner.close();
-                }
-            };
-        }
-
-        @Override
-        public StorageChannel openReadOnly(Path path) throws IOException {
-            return DefaultFileLayer.INSTANCE.openReadOnly(path);
-        }
-
-        @Override
-        public void syncDirectory(Path d) throws IOException {
-            DefaultFileLayer.INSTANCE.syncDirectory(d);
+            });
         }
     }
 
@@ -96,7 +52,7 @@ class KilledSegmentCreationTest {
         }
         KillAtSegmentHeader layer = new KillAtSegmentHeader();
         Path image = dir.resolveSibling(dir.getFileName() + "-image");
-        Store store = Store.open(config(dir).fileLayer(layer).build(), keyring);
+        Store store = Store.open(config(dir).fileLayer(layer.files).build(), keyring);
         try {
             layer.kill.set(true);
             try {

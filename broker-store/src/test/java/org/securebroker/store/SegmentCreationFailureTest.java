@@ -5,17 +5,14 @@ import static org.securebroker.store.TestStores.config;
 import static org.securebroker.store.TestStores.utf8;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.securebroker.store.io.FaultyFileLayer;
 import org.securebroker.store.crypto.Keyring;
 import org.securebroker.store.failure.StoreException;
-import org.securebroker.store.io.DefaultFileLayer;
-import org.securebroker.store.io.FileLayer;
-import org.securebroker.store.io.StorageChannel;
 
 /**
  * Before it was fixed: a full disk while Segment.create writes the new segment's header, after roll()
@@ -28,57 +25,16 @@ class SegmentCreationFailureTest {
     Path dir;
 
     /** Fails the header write of new segment files only (the manifest write succeeds). */
-    static final class SegmentHeaderFull implements FileLayer {
+    static final class SegmentHeaderFull {
         final AtomicBoolean full = new AtomicBoolean();
+        final FaultyFileLayer files = new FaultyFileLayer();
 
-        @Override
-        public StorageChannel open(Path path, boolean create) throws IOException {
-            StorageChannel inner = DefaultFileLayer.INSTANCE.open(path, create);
-            boolean segment = path.getFileName().toString().endsWith(".seg");
-            return new StorageChannel() {
-                @Override
-                public void writeFully(ByteBuffer src, long position) throws IOException {
-                    if (segment && position == 0 && full.get()) {
-                        throw new IOException("No space left on device");
-                    }
-                    inner.writeFully(src, position);
+        SegmentHeaderFull() {
+            files.failWritesWhere((path, position) -> {
+                if (full.get() && position == 0 && path.getFileName().toString().endsWith(".seg")) {
+                    throw new IOException("No space left on device");
                 }
-
-                @Override
-                public int readFully(ByteBuffer dst, long position) throws IOException {
-                    return inner.readFully(dst, position);
-                }
-
-                @Override
-                public void force(boolean metadata) throws IOException {
-                    inner.force(metadata);
-                }
-
-                @Override
-                public void truncate(long size) throws IOException {
-                    inner.truncate(size);
-                }
-
-                @Override
-                public long size() throws IOException {
-                    return inner.size();
-                }
-
-                @Override
-                public void close() throws IOException {
-                    inner.close();
-                }
-            };
-        }
-
-        @Override
-        public StorageChannel openReadOnly(Path path) throws IOException {
-            return DefaultFileLayer.INSTANCE.openReadOnly(path);
-        }
-
-        @Override
-        public void syncDirectory(Path d) throws IOException {
-            DefaultFileLayer.INSTANCE.syncDirectory(d);
+            });
         }
     }
 
@@ -86,7 +42,7 @@ class SegmentCreationFailureTest {
     void aFullDiskWhileCreatingASegmentMustNotMakeTheLogUnavailableAfterARestart() {
         Keyring keyring = TestStores.keyring();
         SegmentHeaderFull layer = new SegmentHeaderFull();
-        try (Store store = Store.open(config(dir).fileLayer(layer).build(), keyring)) {
+        try (Store store = Store.open(config(dir).fileLayer(layer.files).build(), keyring)) {
             Log log = store.createLog("q");
             layer.full.set(true);
             try {
@@ -110,11 +66,11 @@ class SegmentCreationFailureTest {
     void sameAfterACrash() throws Exception {
         Keyring keyring = TestStores.keyring();
         SegmentHeaderFull layer = new SegmentHeaderFull();
-        Store store = Store.open(config(dir).fileLayer(layer).build(), keyring);
+        Store store = Store.open(config(dir).fileLayer(layer.files).build(), keyring);
         Log log = store.createLog("q");
         log.append(utf8("first")).join();
         store.close();
-        store = Store.open(config(dir).fileLayer(layer).build(), keyring);
+        store = Store.open(config(dir).fileLayer(layer.files).build(), keyring);
         log = store.requireLog("q");
         layer.full.set(true);
         try {

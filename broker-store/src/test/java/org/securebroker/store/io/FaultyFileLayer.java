@@ -24,6 +24,18 @@ public final class FaultyFileLayer implements FileLayer {
     /** How many writes were attempted. */
     public final AtomicInteger writes = new AtomicInteger();
     private volatile Gate gate;
+    private volatile WriteFault writeFault = (path, position) -> { };
+
+    /** Decides, before each write, whether it fails: throws to fail it. */
+    @FunctionalInterface
+    public interface WriteFault {
+        void check(Path path, long position) throws IOException;
+    }
+
+    /** Fails the writes {@code fault} throws for, from now on (on top of the flags above). */
+    public void failWritesWhere(WriteFault fault) {
+        writeFault = fault;
+    }
 
     /**
      * Forces, and holds there until released, every force of a file {@code which} accepts (the
@@ -95,6 +107,7 @@ public final class FaultyFileLayer implements FileLayer {
             @Override
             public void writeFully(ByteBuffer src, long position) throws IOException {
                 writes.incrementAndGet();
+                writeFault.check(path, position);
                 if (failWrite.get()) {
                     throw new IOException("Input/output error (injected)");
                 }
