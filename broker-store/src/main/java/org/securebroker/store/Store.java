@@ -61,8 +61,6 @@ import org.slf4j.LoggerFactory;
 public final class Store implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Store.class);
-    /** The state's mark that an upgrade from an earlier version is unfinished. */
-    private static final String UPGRADING = "store.upgrading";
     private static final Pattern LOG_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
 
     private final StoreContext ctx;
@@ -70,13 +68,8 @@ public final class Store implements AutoCloseable {
     private final FileLock lock;
     private final Map<String, Log> logs = new ConcurrentHashMap<>();
     private final Map<String, StoreException> unavailable = new ConcurrentHashMap<>();
-    private final Object stateLock = new Object();
     private final ScheduledExecutorService checkpointer;
-    /** The store state as last written; guarded by {@link #stateLock}. */
-    private StoreState state;
-    private boolean checkpointFailing;
-    /** Deleted logs the store state still lists (its write found the disk full); guarded by stateLock. */
-    private final Set<String> pendingForgets = new HashSet<>();
+    private final StateFile state;
     private final RecoveryReport recoveryReport;
     private final ScheduledExecutorService retention;
     private volatile boolean closed;
@@ -88,7 +81,7 @@ public final class Store implements AutoCloseable {
         this.lock = lock;
         recovered.forEach(l -> logs.put(l.name(), l));
         this.unavailable.putAll(unavailableLogs);
-        this.state = state;
+        this.state = new StateFile(ctx, state);
         this.recoveryReport = report;
         ctx.commitLoop.start();
         this.checkpointer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -97,7 +90,7 @@ public final class Store implements AutoCloseable {
             return t;
         });
         long every = ctx.config.checkpointInterval().toMillis();
-        checkpointer.scheduleWithFixedDelay(this::checkpointQuietly, every, every, TimeUnit.MILLISECONDS);
+        checkpointer.scheduleWithFixedDelay(() -> this.state.checkpointQuietly(logs), every, every, TimeUnit.MILLISECONDS);
         if (ctx.config.retention().isUnlimited()) {
             this.retention = null;
         } else {
@@ -141,13 +134,13 @@ public final class Store implements AutoCloseable {
             }
             StoreState state = StoreState.exists(root) ? StoreState.read(root, keyring) : null;
             if (state == null) {
-                refuseIfStateLost(ctx);
+                StateFile.refuseIfLost(ctx);
                 // a new store, or one written by an earlier version: the state file is written
                 // before any log is upgraded, marked unfinished until every log is
-                state = beginUpgrade(ctx, keyring);
+                state = StateFile.beginUpgrade(ctx, keyring);
             }
-            ctx.upgrading = state.anchors().containsKey(UPGRADING);
-            SubscriptionCheckpoint expectedSubscriptions = state == null || state.subscriptionGeneration() < 0 ? null
+            ctx.upgrading = StateFile.isUpgrading(state);
+            SubscriptionCheckpoint expectedSubscriptions = state.subscriptionGeneration() < 0 ? null
                     : new SubscriptionCheckpoint(state.subscriptionGeneration(), state.subscriptionEntries());
             ctx.subscriptionStore = SubscriptionStore.open(root.resolve("subscriptions"), config.fileLayer(),
                     config.subscriptionSyncInterval(), config.subscriptionCompactBytes(), failure -> {
@@ -211,10 +204,8 @@ public final class Store implements AutoCloseable {
                         ctx.subscriptionStore.deleteLog(name).join();
                     }
                 }
-                Map<String, Long> anchors = new TreeMap<>(state.anchors());
-                anchors.remove(UPGRADING);
                 SubscriptionCheckpoint subs = ctx.subscriptionStore.durableCheckpoint();
-                state = state.withAnchors(anchors).withLogs(entries).withSubscriptions(subs.generation(), subs.entries())
+                state = StateFile.upgradeFinished(state).withLogs(entries).withSubscriptions(subs.generation(), subs.entries())
                         .write(config.fileLayer(), root, MetadataMac.derive(keyring.current(), StoreState.PURPOSE));
                 ctx.subscriptionStore.checkpointRecorded(subs);
                 for (String hex : shredded) {
@@ -244,49 +235,6 @@ public final class Store implements AutoCloseable {
         } catch (RuntimeException e) {
             cleanupFailedOpen(ctx, lockChannel);
             throw e;
-        }
-    }
-
-    /**
-     * Writes the first state file of a store: every log directory found (by the id its metadata
-     * names, checkpoint 0) and the mark that the upgrade is unfinished, so that an open cut short
-     * while it upgrades logs one by one can be taken up again.
-     */
-    private static StoreState beginUpgrade(StoreContext ctx, Keyring keyring) throws IOException {
-        Map<String, StoreState.LogEntry> found = new TreeMap<>();
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(ctx.logsDir, Files::isDirectory)) {
-            for (Path dir : dirs) {
-                try {
-                    LogMetadata meta = LogMetadata.read(dir);
-                    if (meta.name().equals(AtomicFiles.nameOf(dir))) {
-                        found.put(meta.name(), new StoreState.LogEntry(meta.logId(), 0));
-                    }
-                } catch (IOException | StoreException e) {
-                    // left to the log's own recovery, which names the problem
-                }
-            }
-        }
-        return StoreState.empty().withLogs(found).withAnchors(Map.of(UPGRADING, 1L)).write(ctx.config.fileLayer(),
-                ctx.config.directory(), MetadataMac.derive(keyring.current(), StoreState.PURPOSE));
-    }
-
-    /**
-     * Without a state file, the store must be new or written by an earlier version (whose key
-     * files are version 1): a version-2 manifest means the state file was lost.
-     */
-    private static void refuseIfStateLost(StoreContext ctx) throws IOException {
-        try (DirectoryStream<Path> found = Files.newDirectoryStream(ctx.keysDir, "*.dek")) {
-            for (Path p : found) {
-                byte[] head = new byte[5];
-                try (java.io.InputStream in = Files.newInputStream(p)) {
-                    if (in.readNBytes(head, 0, 5) == 5 && head[4] >= 2) {
-                        throw new StoreException(StoreException.Kind.CORRUPTED_METADATA, "the store state "
-                                + ctx.config.directory().resolve(StoreState.FILE_NAME) + " is missing, but the store "
-                                + "holds logs written with it (" + p.getFileName() + "); without it a missing or "
-                                + "rolled-back log cannot be told from a shorter one: restore it from backup");
-                    }
-                }
-            }
         }
     }
 
@@ -400,16 +348,7 @@ public final class Store implements AutoCloseable {
             if (broken != null) {
                 throw broken;
             }
-            synchronized (stateLock) {
-                if (pendingForgets.contains(name)) {
-                    throw new StoreException(StoreException.Kind.DISK_FULL, "log '" + name + "' was deleted while the "
-                            + "disk was full and the store state does not record that yet; retry once space is freed");
-                }
-                if (state.logs().containsKey(name)) {
-                    throw new StoreException(StoreException.Kind.LOG_UNAVAILABLE, "log '" + name + "' is in the store "
-                            + "state but its files are gone; it is not created again with offsets it handed out before");
-                }
-            }
+            state.refuseRecreating(name);
             Path dir = ctx.logsDir.resolve(name);
             byte[] logId = new byte[16];
             ctx.config.random().nextBytes(logId);
@@ -421,11 +360,7 @@ public final class Store implements AutoCloseable {
                 manifest = LogManifest.empty(logId, name, 0).write(ctx.config.fileLayer(), Log.keyFile(ctx, logId),
                         MetadataMac.derive(ctx.keyring().current(), LogManifest.PURPOSE));
                 ctx.config.fileLayer().syncDirectory(ctx.logsDir);
-                updateState(st -> {
-                    Map<String, StoreState.LogEntry> m = new TreeMap<>(st.logs());
-                    m.put(name, new StoreState.LogEntry(logId, 0));
-                    return st.withLogs(m);
-                });
+                state.putLog(name, new StoreState.LogEntry(logId, 0));
             } catch (IOException e) {
                 // nothing of a creation that failed stays behind, so it can be tried again
                 Files.deleteIfExists(Log.keyFile(ctx, logId));
@@ -492,7 +427,7 @@ public final class Store implements AutoCloseable {
         Log deleting = log;
         ctx.commitLoop.runTask(() -> {
             if (logs.remove(name, deleting)) {
-                deleting.delete(() -> forgetInState(name));
+                deleting.delete(() -> state.forgetLog(name));
             }
             return null;
         });
@@ -508,11 +443,9 @@ public final class Store implements AutoCloseable {
             }
             Path dir = ctx.logsDir.resolve(name);
             byte[] id = null;
-            synchronized (stateLock) {
-                StoreState.LogEntry e = state.logs().get(name);
-                if (e != null) {
-                    id = e.logId();
-                }
+            StoreState.LogEntry listed = state.entry(name);
+            if (listed != null) {
+                id = listed.logId();
             }
             if (id == null && Files.exists(dir.resolve(LogMetadata.FILE_NAME))) {
                 try {
@@ -530,7 +463,7 @@ public final class Store implements AutoCloseable {
             if (id != null) {
                 AtomicFiles.deleteDurably(ctx.config.fileLayer(), Log.keyFile(ctx, id));
             }
-            if (forgetInState(name)) {
+            if (state.forgetLog(name)) {
                 deleteTree(trash);
                 ctx.config.fileLayer().syncDirectory(ctx.trashDir);
             }
@@ -553,100 +486,12 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    private static StoreState withoutLog(StoreState st, String name) {
-        Map<String, StoreState.LogEntry> m = new TreeMap<>(st.logs());
-        m.remove(name);
-        return st.withLogs(m);
-    }
-
-    /**
-     * Removes a deleted log from the store state. On a full disk this is put off (false): the
-     * log's trash directory stays, and the next checkpoint (or open) finishes it.
-     */
-    private boolean forgetInState(String name) throws IOException {
-        try {
-            updateState(st -> withoutLog(st, name));
-            return true;
-        } catch (IOException e) {
-            if (!CommitLoop.isDiskFull(e)) {
-                throw e;
-            }
-            synchronized (stateLock) {
-                pendingForgets.add(name);
-            }
-            LOG.warn("log '{}' is deleted and its keys destroyed; the store state forgets it once the disk has space",
-                    name);
-            return false;
-        }
-    }
-
-    /** Changes the store state and writes it, durably, before returning. */
-    void updateState(java.util.function.UnaryOperator<StoreState> change) throws IOException {
-        synchronized (stateLock) {
-            state = change.apply(state).write(ctx.config.fileLayer(), ctx.config.directory(),
-                    MetadataMac.derive(ctx.keyring().current(), StoreState.PURPOSE));
-        }
-    }
-
     /**
      * Records every log's durable end (and the subscription state's) in the store state, if any
-     * moved: the checkpoint a later open holds the files to. Runs every
-     * {@link StoreConfig#checkpointInterval()} and on close.
+     * moved (see {@link StateFile#checkpoint}).
      */
     void checkpoint() throws IOException {
-        synchronized (stateLock) {
-            Map<String, StoreState.LogEntry> m = new TreeMap<>(state.logs());
-            boolean changed = !pendingForgets.isEmpty();
-            Set<String> forgotten = new HashSet<>(pendingForgets);
-            Set<String> trashed = new HashSet<>();
-            for (String name : forgotten) {
-                StoreState.LogEntry e = m.remove(name);
-                if (e != null) {
-                    trashed.add(e.idHex());
-                }
-            }
-            for (Map.Entry<String, StoreState.LogEntry> e : state.logs().entrySet()) {
-                Log l = logs.get(e.getKey());
-                if (l == null || l.isDeleted()) {
-                    continue;
-                }
-                long end = l.recordedEnd();
-                if (end > e.getValue().checkpoint()) {
-                    m.put(e.getKey(), new StoreState.LogEntry(e.getValue().logId(), end));
-                    changed = true;
-                }
-            }
-            SubscriptionCheckpoint subs = ctx.subscriptionStore.durableCheckpoint();
-            if (subs.generation() != state.subscriptionGeneration() || subs.entries() != state.subscriptionEntries()) {
-                changed = true;
-            }
-            if (changed) {
-                state = state.withLogs(m).withSubscriptions(subs.generation(), subs.entries()).write(
-                        ctx.config.fileLayer(), ctx.config.directory(),
-                        MetadataMac.derive(ctx.keyring().current(), StoreState.PURPOSE));
-                ctx.subscriptionStore.checkpointRecorded(subs);
-                pendingForgets.removeAll(forgotten);
-                for (String hex : trashed) {
-                    deleteTree(ctx.trashDir.resolve(hex));
-                }
-            }
-        }
-    }
-
-    private void checkpointQuietly() {
-        try {
-            checkpoint();
-            if (checkpointFailing) {
-                checkpointFailing = false;
-                LOG.info("the store state checkpoint is written again");
-            }
-        } catch (IOException | RuntimeException e) {
-            if (!checkpointFailing) {
-                checkpointFailing = true;
-                LOG.warn("writing the store state checkpoint failed ({}); retrying every {} ms", e.getMessage(),
-                        ctx.config.checkpointInterval().toMillis());
-            }
-        }
+        state.checkpoint(logs);
     }
 
     /**
@@ -705,7 +550,7 @@ public final class Store implements AutoCloseable {
             progress.accept(++done, all.size());
         }
         try {
-            updateState(st -> st);
+            state.update(st -> st);
             // the subscription state moves to the current KEK with its next snapshot, which the
             // keyring change queued; wait for it (bounded) so the old KEK can be retired at once
             String current = ctx.keyring().current().id();
@@ -766,9 +611,7 @@ public final class Store implements AutoCloseable {
         }
         RepairReport report = ctx.commitLoop.runTask(() -> {
             StoreState.LogEntry expected;
-            synchronized (stateLock) {
-                expected = state.logs().get(name);
-            }
+            expected = state.entry(name);
             LogRecovery.Result r = LogRecovery.recover(ctx, name, expected, true);
             if (r == null) {
                 throw new StoreException(StoreException.Kind.LOG_UNAVAILABLE, "log '" + name + "' had nothing left to "
@@ -777,11 +620,7 @@ public final class Store implements AutoCloseable {
             Log log = r.log();
             long checkpoint = Math.max(expected == null ? 0 : expected.checkpoint(), log.recordedEnd());
             try {
-                updateState(st -> {
-                    Map<String, StoreState.LogEntry> m = new TreeMap<>(st.logs());
-                    m.put(name, new StoreState.LogEntry(log.logIdForKeys(), checkpoint));
-                    return st.withLogs(m);
-                });
+                state.putLog(name, new StoreState.LogEntry(log.logIdForKeys(), checkpoint));
             } catch (IOException | RuntimeException e) {
                 log.close(false);
                 throw e;
@@ -812,21 +651,14 @@ public final class Store implements AutoCloseable {
      * rollback of those files cannot match. Empty if it was never set.
      */
     public OptionalLong anchor(String name) {
-        synchronized (stateLock) {
-            Long v = state.anchors().get(name);
-            return v == null ? OptionalLong.empty() : OptionalLong.of(v);
-        }
+        return state.anchor(name);
     }
 
     /** Durably sets a named counter (see {@link #anchor}); returns once it is on disk. */
     public void setAnchor(String name, long value) {
         checkOpen();
         try {
-            updateState(st -> {
-                Map<String, Long> m = new TreeMap<>(st.anchors());
-                m.put(name, value);
-                return st.withAnchors(m);
-            });
+            state.setAnchor(name, value);
         } catch (IOException e) {
             throw new StoreException(CommitLoop.isDiskFull(e) ? StoreException.Kind.DISK_FULL : StoreException.Kind.IO_ERROR,
                     "writing the store state failed: " + e.getMessage(), e);
