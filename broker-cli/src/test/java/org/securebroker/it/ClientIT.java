@@ -128,9 +128,6 @@ class ClientIT {
     }
 
     private TestBroker restartOnSamePort(int port) throws Exception {
-        return new TestBroker(dir.resolve("data"), c -> c.withListener(
-                new org.securebroker.server.config.BrokerConfig.Listener("127.0.0.1", port, c.listener().handshakeTimeout(),
-                        c.listener().authTimeout(), c.listener().maxFrameSize(), c.listener().maxConnections(),
-                        c.listener().maxInFlightPublishes())));
+        return new TestBroker(dir.resolve("data"), c -> c.withListener(c.listener().withAddress("127.0.0.1", port)));
     }
 }

@@ -49,8 +49,7 @@ public final class TestBroker implements AutoCloseable {
     public static BrokerConfig config(Path dataDir) {
         BrokerConfig c = ConfigLoader.defaults(dataDir);
         BrokerConfig.Listener l = c.listener();
-        return c.withListener(new BrokerConfig.Listener("127.0.0.1", 0, l.handshakeTimeout(),
-                l.authTimeout(), l.maxFrameSize(), l.maxConnections(), l.maxInFlightPublishes()))
+        return c.withListener(l.withAddress("127.0.0.1", 0))
                 .withAdmin(new BrokerConfig.Admin(true, "127.0.0.1", 0, false));
     }
 

@@ -63,6 +63,11 @@ public enum ErrorCode {
      * retrying does not help. The other queues are not affected.
      */
     QUEUE_UNAVAILABLE(36, false, "queue unavailable"),
+    /**
+     * The queue is at its depth limit (messages or bytes) and its overflow policy refuses new
+     * publishes; retry once its consumers have caught up. Nothing of the refused publish is stored.
+     */
+    QUEUE_FULL(37, true, "queue full"),
 
     /** The store cannot accept or serve records right now. */
     STORE_UNAVAILABLE(40, true, "store unavailable"),
@@ -74,6 +79,12 @@ public enum ErrorCode {
     RECORD_CORRUPTED(43, false, "stored record corrupted"),
     /** The audit log cannot be written, so the broker refuses what it cannot record. */
     AUDIT_UNAVAILABLE(44, true, "audit log unavailable"),
+    /**
+     * A limit of the principal (connections, queues, subscriptions, consumers) or of the broker
+     * (authenticated connections) is reached; the message names the limit and its setting. It
+     * may succeed once something is closed or deleted.
+     */
+    QUOTA_EXCEEDED(45, true, "quota exceeded"),
 
     /** An unexpected failure inside the broker. */
     INTERNAL_ERROR(50, true, "internal error"),

@@ -12,7 +12,7 @@ class ArchitectureTest {
     static Architecture layers() {
         return Architecture.of("org.securebroker.server")
                 .layer("config", "request", "identity", "message")
-                .layer("audit", "tls", "rbac", "integrity")
+                .layer("audit", "tls", "rbac", "integrity", "limits")
                 .layer("auth.jwt")
                 .layer("auth")
                 .layer("access", "queue")

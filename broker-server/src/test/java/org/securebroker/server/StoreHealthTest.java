@@ -55,8 +55,7 @@ class StoreHealthTest {
     private BrokerConfig config() {
         BrokerConfig c = ConfigLoader.defaults(data);
         BrokerConfig.Listener l = c.listener();
-        return c.withListener(new BrokerConfig.Listener("127.0.0.1", 0, l.handshakeTimeout(), l.authTimeout(),
-                        l.maxFrameSize(), l.maxConnections(), l.maxInFlightPublishes()))
+        return c.withListener(l.withAddress("127.0.0.1", 0))
                 .withAdmin(new BrokerConfig.Admin(false, "127.0.0.1", 0, false))
                 .withQueues(withDefined(c.queues(), List.of(QueueDefinition.simple("orders"))));
     }

@@ -12,11 +12,97 @@ import java.util.List;
  */
 public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, StoreSettings store, Auth auth,
                            Queues queues, Authorization authorization, Audit audit, Admin admin, Alerts alerts,
-                           Integrity integrity) {
+                           Integrity integrity, Memory memory, Quotas quotas) {
 
-    /** The TLS listener for clients. There is no other kind. */
+    /**
+     * The TLS listener for clients. There is no other kind.
+     *
+     * @param maxConnections authenticated connections, all principals together
+     * @param maxUnauthenticatedConnections connections that have not authenticated yet (TLS
+     *     handshake, HELLO, AUTH), all addresses together; kept apart from the authenticated
+     *     slots, so a flood before login cannot lock out clients that log in
+     * @param maxUnauthenticatedPerAddress of those, from one source address
+     * @param maxInFlightPublishes messages one connection may have waiting for the disk before
+     *     the broker stops reading from it
+     * @param maxInFlightPublishBytes bytes of frames one connection may have being received or
+     *     waiting for the disk before the broker stops reading from it
+     * @param deliveryBufferBytes bytes of deliveries one connection may have on their way to the
+     *     socket (the outbound buffer); deliveries to it pause above this
+     * @param consumerWindowBytes bytes of unacknowledged deliveries one consumer may hold (the
+     *     prefetch in bytes, beside its credit in messages); at least one message is always allowed
+     */
     public record Listener(String host, int port, Duration handshakeTimeout, Duration authTimeout, int maxFrameSize,
-                           int maxConnections, int maxInFlightPublishes) {
+                           int maxConnections, int maxUnauthenticatedConnections, int maxUnauthenticatedPerAddress,
+                           int maxInFlightPublishes, long maxInFlightPublishBytes, long deliveryBufferBytes,
+                           long consumerWindowBytes) {
+
+        /** The same listener on another address. */
+        public Listener withAddress(String newHost, int newPort) {
+            return new Listener(newHost, newPort, handshakeTimeout, authTimeout, maxFrameSize, maxConnections,
+                    maxUnauthenticatedConnections, maxUnauthenticatedPerAddress, maxInFlightPublishes,
+                    maxInFlightPublishBytes, deliveryBufferBytes, consumerWindowBytes);
+        }
+    }
+
+    /**
+     * Memory the broker may spend, in bytes, all connections and queues together. A value of 0
+     * means "derived from the heap" ({@link #resolve(long)}).
+     *
+     * @param inFlightBytes frames being received and publishes waiting for the disk; at the bound
+     *     the broker stops reading from connections until stored messages free it
+     * @param deliveryBytes deliveries on their way to consumers' sockets; at the bound deliveries
+     *     pause until written ones free it
+     * @param recentMessagesBytes recently stored messages kept decoded for consumers
+     */
+    public record Memory(long inFlightBytes, long deliveryBytes, long recentMessagesBytes) {
+
+        /** The smallest budget the broker runs with: two of the largest frames. */
+        public static long minimumFor(int maxFrameSize) {
+            return 2L * maxFrameSize;
+        }
+
+        /**
+         * The budgets for a heap of {@code maxHeap} bytes: each unset one is an eighth of the heap
+         * (at least {@link #minimumFor} the frame size for the two budgets that hold frames).
+         */
+        public Memory resolve(long maxHeap, int maxFrameSize) {
+            long eighth = Math.max(1, maxHeap / 8);
+            long floor = minimumFor(maxFrameSize);
+            return new Memory(inFlightBytes > 0 ? inFlightBytes : Math.max(floor, eighth),
+                    deliveryBytes > 0 ? deliveryBytes : Math.max(floor, eighth),
+                    recentMessagesBytes > 0 ? recentMessagesBytes : eighth);
+        }
+    }
+
+    /**
+     * Limits per principal. A limit of 0 is no limit.
+     *
+     * @param defaults what every principal gets
+     * @param principals principals with limits of their own, by name (every limit given)
+     */
+    public record Quotas(PrincipalQuota defaults, java.util.Map<String, PrincipalQuota> principals) {
+        public Quotas {
+            principals = java.util.Map.copyOf(principals);
+        }
+
+        /** The limits of {@code principal}. */
+        public PrincipalQuota of(String principal) {
+            return principals.getOrDefault(principal, defaults);
+        }
+    }
+
+    /**
+     * One principal's limits; 0 is no limit.
+     *
+     * @param connections authenticated connections at once
+     * @param queues queues it created that still exist
+     * @param subscriptions durable subscriptions it created that still exist
+     * @param consumers consumers attached at once
+     * @param publishRate messages per second it may publish (all connections together)
+     * @param publishByteRate payload bytes per second it may publish
+     */
+    public record PrincipalQuota(int connections, int queues, int subscriptions, int consumers, long publishRate,
+                                 long publishByteRate) {
     }
 
     /**
@@ -113,10 +199,19 @@ public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, 
                              Duration lockoutDuration) {
     }
 
+    /**
+     * @param maxMessageBytes the largest payload of one message (headers are bounded apart)
+     * @param depth the depth limits of every queue whose definition has none of its own
+     */
     public record Queues(boolean autoCreate, Duration ackTimeout, int maxMessageBytes, int dedupWindow,
-                         List<QueueDefinition> define) {
+                         QueueDefinition.Depth depth, List<QueueDefinition> define) {
         public Queues {
             define = List.copyOf(define);
+        }
+
+        public Queues(boolean autoCreate, Duration ackTimeout, int maxMessageBytes, int dedupWindow,
+                      List<QueueDefinition> define) {
+            this(autoCreate, ackTimeout, maxMessageBytes, dedupWindow, QueueDefinition.Depth.DEFAULT, define);
         }
     }
 
@@ -190,48 +285,58 @@ public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, 
     }
 
     public BrokerConfig withListener(Listener value) {
-        return new BrokerConfig(dataDir, value, tls, keys, store, auth, queues, authorization, audit, admin, alerts, integrity);
+        return new BrokerConfig(dataDir, value, tls, keys, store, auth, queues, authorization, audit, admin, alerts, integrity, memory, quotas);
     }
 
     public BrokerConfig withTls(Tls value) {
-        return new BrokerConfig(dataDir, listener, value, keys, store, auth, queues, authorization, audit, admin, alerts, integrity);
+        return new BrokerConfig(dataDir, listener, value, keys, store, auth, queues, authorization, audit, admin, alerts, integrity, memory, quotas);
     }
 
     public BrokerConfig withAuth(Auth value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, store, value, queues, authorization, audit, admin, alerts, integrity);
+        return new BrokerConfig(dataDir, listener, tls, keys, store, value, queues, authorization, audit, admin, alerts, integrity, memory, quotas);
     }
 
     public BrokerConfig withQueues(Queues value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, value, authorization, audit, admin, alerts, integrity);
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, value, authorization, audit, admin, alerts, integrity, memory, quotas);
     }
 
     public BrokerConfig withStore(StoreSettings value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, value, auth, queues, authorization, audit, admin, alerts, integrity);
+        return new BrokerConfig(dataDir, listener, tls, keys, value, auth, queues, authorization, audit, admin, alerts, integrity, memory, quotas);
     }
 
     public BrokerConfig withAuthorization(Authorization value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, value, audit, admin, alerts, integrity);
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, value, audit, admin, alerts, integrity, memory, quotas);
     }
 
     public BrokerConfig withAdmin(Admin value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, audit, value, alerts, integrity);
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, audit, value, alerts, integrity, memory, quotas);
     }
 
     public BrokerConfig withKeys(Keys value) {
-        return new BrokerConfig(dataDir, listener, tls, value, store, auth, queues, authorization, audit, admin, alerts, integrity);
+        return new BrokerConfig(dataDir, listener, tls, value, store, auth, queues, authorization, audit, admin, alerts, integrity, memory, quotas);
     }
 
     public BrokerConfig withAlerts(Alerts value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, audit, admin, value, integrity);
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, audit, admin, value, integrity, memory, quotas);
     }
 
     public BrokerConfig withIntegrity(Integrity value) {
         return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, audit, admin, alerts,
-                value);
+                value, memory, quotas);
     }
 
     public BrokerConfig withAudit(Audit value) {
-        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, value, admin, alerts, integrity);
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, value, admin, alerts, integrity, memory, quotas);
+    }
+
+    public BrokerConfig withMemory(Memory value) {
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, audit, admin, alerts,
+                integrity, value, quotas);
+    }
+
+    public BrokerConfig withQuotas(Quotas value) {
+        return new BrokerConfig(dataDir, listener, tls, keys, store, auth, queues, authorization, audit, admin, alerts,
+                integrity, memory, value);
     }
 
     /** The store's own directory. */

@@ -27,6 +27,8 @@ import org.securebroker.store.io.AtomicFiles;
 public final class ConfigLoader {
 
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB)?");
+    /** Room a frame keeps beside the largest payload, for the queue name, headers and metadata. */
+    public static final int FRAME_METADATA_ROOM = 64 * 1024;
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
 
     private ConfigLoader() {
@@ -91,15 +93,32 @@ public final class ConfigLoader {
         Path dataDir = top.path("dataDir", defaultDataDir, base);
 
         Section l = top.section("listener");
+        // the frame limit follows the payload limit unless set: room for the largest payload and its metadata
+        long payloadLimit = top.peekSize("queues", "maxMessageSize", 1L << 20);
         BrokerConfig.Listener listener = new BrokerConfig.Listener(
                 l.string("host", "127.0.0.1"),
                 l.integer("port", 7443, 0, 65535),
                 l.duration("handshakeTimeout", Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMinutes(5)),
                 l.duration("authTimeout", Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMinutes(5)),
-                (int) l.size("maxFrameSize", ProtocolLimits.DEFAULT_MAX_FRAME_SIZE, ProtocolLimits.MIN_FRAME_SIZE_LIMIT,
-                        ProtocolLimits.ABSOLUTE_MAX_FRAME_SIZE),
+                (int) l.size("maxFrameSize", Math.min(ProtocolLimits.ABSOLUTE_MAX_FRAME_SIZE,
+                        Math.max(ProtocolLimits.DEFAULT_MAX_FRAME_SIZE, payloadLimit + FRAME_METADATA_ROOM)),
+                        ProtocolLimits.MIN_FRAME_SIZE_LIMIT, ProtocolLimits.ABSOLUTE_MAX_FRAME_SIZE),
                 l.integer("maxConnections", 10_000, 1, 1_000_000),
-                l.integer("maxInFlightPublishes", 4096, 1, 1_000_000));
+                l.integer("maxUnauthenticatedConnections", 1000, 1, 1_000_000),
+                l.integer("maxUnauthenticatedPerAddress", 32, 1, 1_000_000),
+                l.integer("maxInFlightPublishes", 4096, 1, 1_000_000),
+                l.size("maxInFlightPublishSize", 16L << 20, 64L << 10, 1L << 40),
+                l.size("deliveryBufferSize", 1L << 20, 64L << 10, 1L << 30),
+                l.size("consumerWindowSize", 16L << 20, 1L << 10, 1L << 40));
+        if (listener.maxUnauthenticatedPerAddress() > listener.maxUnauthenticatedConnections()) {
+            problems.add(l.where("maxUnauthenticatedPerAddress") + ": " + listener.maxUnauthenticatedPerAddress()
+                    + " is more than listener.maxUnauthenticatedConnections (" + listener.maxUnauthenticatedConnections()
+                    + ")");
+        }
+        if (listener.maxInFlightPublishBytes() < listener.maxFrameSize()) {
+            problems.add(l.where("maxInFlightPublishSize") + ": " + listener.maxInFlightPublishBytes() + " bytes does "
+                    + "not hold one frame of listener.maxFrameSize (" + listener.maxFrameSize() + ")");
+        }
         l.finish();
 
         Section t = top.section("tls");
@@ -211,11 +230,14 @@ public final class ConfigLoader {
         a.finish();
 
         Section q = top.section("queues");
-        int maxMessage = (int) q.size("maxMessageSize", 1L << 20, 1024, ProtocolLimits.ABSOLUTE_MAX_FRAME_SIZE);
-        if (maxMessage + 64 * 1024L > listener.maxFrameSize()) {
-            problems.add(q.where("maxMessageSize") + ": " + maxMessage + " bytes does not fit in a frame of "
-                    + "listener.maxFrameSize (" + listener.maxFrameSize() + ") with 64 KiB to spare for metadata");
+        int maxMessage = (int) q.size("maxMessageSize", 1L << 20, 1024,
+                ProtocolLimits.ABSOLUTE_MAX_FRAME_SIZE - FRAME_METADATA_ROOM);
+        if (maxMessage + FRAME_METADATA_ROOM > listener.maxFrameSize()) {
+            problems.add(q.where("maxMessageSize") + ": a payload of " + maxMessage + " bytes does not fit in a frame of "
+                    + "listener.maxFrameSize (" + listener.maxFrameSize() + ") with " + FRAME_METADATA_ROOM
+                    + " bytes to spare for headers and metadata; raise listener.maxFrameSize or leave it unset");
         }
+        QueueDefinition.Depth depth = depth(q, QueueDefinition.Depth.DEFAULT, problems);
         List<QueueDefinition> define = new ArrayList<>();
         Set<String> names = new LinkedHashSet<>();
         for (Section d : q.list("define")) {
@@ -226,9 +248,11 @@ public final class ConfigLoader {
                 continue;
             }
             try {
+                boolean ownDepth = d.has("maxDepth") || d.has("maxDepthSize") || d.has("overflow");
+                QueueDefinition.Depth own = ownDepth ? depth(d, depth, problems) : null;
                 QueueDefinition qd = new QueueDefinition(name, d.integer("maxDeliveries", 0, 0, 1_000_000),
                         d.string("deadLetterQueue", ""), d.duration("ttl", Duration.ZERO, Duration.ZERO, Duration.ofDays(36500)),
-                        d.bool("requireProducerSignatures", false));
+                        d.bool("requireProducerSignatures", false), own);
                 if (!names.add(name)) {
                     problems.add(d.where("name") + ": queue '" + name + "' is defined twice");
                 }
@@ -243,6 +267,7 @@ public final class ConfigLoader {
                 q.duration("ackTimeout", Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofHours(12)),
                 maxMessage,
                 q.integer("dedupWindow", 4096, 16, 1_000_000),
+                depth,
                 define);
         q.finish();
 
@@ -298,12 +323,75 @@ public final class ConfigLoader {
                 g.path("producerKeys", dataDir.resolve(BrokerConfig.Layout.PRODUCER_KEYS), dataDir),
                 g.bool("disabledForBenchmarks", false));
         g.finish();
+
+        Section mem = top.section("memory");
+        BrokerConfig.Memory memoryBudgets = new BrokerConfig.Memory(
+                autoSize(mem, "inFlightSize", BrokerConfig.Memory.minimumFor(listener.maxFrameSize())),
+                autoSize(mem, "deliverySize", BrokerConfig.Memory.minimumFor(listener.maxFrameSize())),
+                autoSize(mem, "recentMessagesSize", 0));
+        mem.finish();
+
+        Section qs = top.section("quotas");
+        BrokerConfig.PrincipalQuota defaults = principalQuota(qs, DEFAULT_PRINCIPAL_QUOTA);
+        java.util.Map<String, BrokerConfig.PrincipalQuota> own = new java.util.LinkedHashMap<>();
+        for (Section p : qs.list("principals")) {
+            String name = p.string("name", null);
+            if (name == null || name.isBlank()) {
+                problems.add(p.where("name") + ": every entry names its principal");
+            } else if (own.containsKey(name)) {
+                problems.add(p.where("name") + ": principal '" + name + "' is listed twice");
+            } else {
+                own.put(name, principalQuota(p, defaults));
+            }
+            p.finish();
+        }
+        BrokerConfig.Quotas quotas = new BrokerConfig.Quotas(defaults, own);
+        qs.finish();
         top.finish();
         if (!problems.isEmpty()) {
             throw new ConfigException(source, problems);
         }
         return new BrokerConfig(dataDir, listener, tls, new BrokerConfig.Keys(kekFile, kekEnv), store, auth, queues,
-                authorization, audit, admin, alerts, integrity);
+                authorization, audit, admin, alerts, integrity, memoryBudgets, quotas);
+    }
+
+    /** What every principal gets unless configured: enough for a service, not enough to exhaust the broker. */
+    public static final BrokerConfig.PrincipalQuota DEFAULT_PRINCIPAL_QUOTA =
+            new BrokerConfig.PrincipalQuota(1000, 100, 1000, 1000, 0, 0);
+
+    private static BrokerConfig.PrincipalQuota principalQuota(Section s, BrokerConfig.PrincipalQuota fallback) {
+        return new BrokerConfig.PrincipalQuota(
+                s.integer("connections", fallback.connections(), 0, 1_000_000),
+                s.integer("queues", fallback.queues(), 0, 1_000_000),
+                s.integer("subscriptions", fallback.subscriptions(), 0, 10_000_000),
+                s.integer("consumers", fallback.consumers(), 0, 10_000_000),
+                s.size("publishRate", fallback.publishRate(), 0, Long.MAX_VALUE / 2),
+                s.size("publishByteRate", fallback.publishByteRate(), 0, Long.MAX_VALUE / 2));
+    }
+
+    private static QueueDefinition.Depth depth(Section s, QueueDefinition.Depth fallback, List<String> problems) {
+        long messages = s.size("maxDepth", fallback.maxMessages(), 0, Long.MAX_VALUE / 2);
+        long bytes = s.size("maxDepthSize", fallback.maxBytes(), 0, Long.MAX_VALUE / 2);
+        String overflow = s.string("overflow", null);
+        QueueDefinition.Overflow policy = fallback.overflow();
+        if (overflow != null) {
+            switch (overflow) {
+                case "reject" -> policy = QueueDefinition.Overflow.REJECT;
+                case "dead-letter-oldest" -> policy = QueueDefinition.Overflow.DEAD_LETTER_OLDEST;
+                default -> problems.add(s.where("overflow") + ": '" + overflow + "' is not an overflow policy; "
+                        + "write reject or dead-letter-oldest");
+            }
+        }
+        return new QueueDefinition.Depth(messages, bytes, policy);
+    }
+
+    /** A size that may be left unset ("auto"): 0 then, resolved from the heap at start. */
+    private static long autoSize(Section s, String key, long min) {
+        String raw = s.has(key) ? s.string(key, "auto") : "auto";
+        if ("auto".equals(raw)) {
+            return 0;
+        }
+        return s.size(key, 0, Math.max(1, min), 1L << 50);
     }
 
     private static BrokerConfig.Jwt jwt(Section j, Path dataDir, List<String> problems) {
@@ -481,6 +569,32 @@ public final class ConfigLoader {
                 return fallback;
             }
             return bytes;
+        }
+
+        /**
+         * A size in a sub-section, read ahead of its turn without recording anything: the value
+         * when it parses, else {@code fallback} (the section's own reading reports the problem).
+         */
+        long peekSize(String sub, String name, long fallback) {
+            if (!(node.entries().get(sub) instanceof ConfigNode.MapNode m)
+                    || !(m.entries().get(name) instanceof ConfigNode.ScalarNode v) || v.value() == null) {
+                return fallback;
+            }
+            Matcher sm = SIZE.matcher(v.value().strip());
+            if (!sm.matches()) {
+                return fallback;
+            }
+            long unit = sm.group(2) == null ? 1 : switch (sm.group(2)) {
+                case "KiB" -> 1L << 10;
+                case "MiB" -> 1L << 20;
+                case "GiB" -> 1L << 30;
+                default -> 1;
+            };
+            try {
+                return Math.multiplyExact(Long.parseLong(sm.group(1)), unit);
+            } catch (ArithmeticException | NumberFormatException e) {
+                return fallback;
+            }
         }
 
         Duration duration(String name, Duration fallback, Duration min, Duration max) {
