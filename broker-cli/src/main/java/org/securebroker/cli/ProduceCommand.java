@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -40,53 +41,71 @@ final class ProduceCommand implements Callable<Integer> {
             + "message to FILE, one JSON object per line, for 'broker verify receipt'.")
     java.nio.file.Path receipts;
 
+    /**
+     * Sends at most this many messages ahead of their acknowledgements: below the client's send
+     * buffer, so reading a long file waits for the broker instead of overflowing the buffer.
+     */
+    static final int WINDOW = 512;
+
     @Override
     public Integer call() throws Exception {
-        List<String> texts = messages;
-        if (texts.isEmpty()) {
-            texts = new ArrayList<>();
-            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            for (String line = in.readLine(); line != null; line = in.readLine()) {
-                texts.add(line);
-            }
-        }
         Duration timeToLive = ttl == null ? null : Cli.duration("--ttl", ttl);
-        int missing = 0;
-        try (BrokerClient c = client.connect()) {
-            List<CompletableFuture<SendReceipt>> sent = new ArrayList<>();
-            for (String text : texts) {
-                Message.Builder m = Message.builder().payload(text);
-                for (String h : headers) {
-                    int eq = h.indexOf('=');
-                    if (eq <= 0) {
-                        throw new Cli.UsageException("--header must be KEY=VALUE, not '" + h + "'");
-                    }
-                    m.header(h.substring(0, eq), h.substring(eq + 1));
+        BufferedReader in = messages.isEmpty()
+                ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)) : null;
+        java.util.Iterator<String> given = messages.iterator();
+        int[] missing = {0};
+        try (BrokerClient c = client.connect();
+             java.io.Writer kept = receipts == null ? null : java.nio.file.Files.newBufferedWriter(receipts,
+                     StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+                     java.nio.file.StandardOpenOption.APPEND)) {
+            ArrayDeque<CompletableFuture<SendReceipt>> sent = new ArrayDeque<>();
+            for (String text = next(in, given); text != null; text = next(in, given)) {
+                if (sent.size() >= WINDOW) {
+                    report(sent.poll().join(), kept, missing);
                 }
-                if (timeToLive != null) {
-                    m.ttl(timeToLive);
-                }
-                sent.add(c.sendAsync(queue, m.build()));
+                sent.add(c.sendAsync(queue, message(text, timeToLive)));
             }
-            try (java.io.Writer kept = receipts == null ? null : java.nio.file.Files.newBufferedWriter(receipts,
-                    StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.APPEND)) {
-                for (CompletableFuture<SendReceipt> f : sent) {
-                    SendReceipt r = f.join();
-                    spec.commandLine().getOut().println("stored at offset " + r.offset()
-                            + (r.duplicate() ? " (duplicate)" : ""));
-                    if (kept != null && r.receipt().isEmpty()) {
-                        spec.commandLine().getErr().println("no receipt for offset " + r.offset() + ": the broker "
-                                + "signs nothing while integrity.disabledForBenchmarks is on, and a resent duplicate "
-                                + "gets none when its original is unsigned or no longer kept");
-                        missing++;
-                    } else if (kept != null) {
-                        kept.write(Cli.JSON.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
-                                .writeValueAsString(SignedJson.receipt(r.receipt())) + "\n");
-                    }
-                }
+            while (!sent.isEmpty()) {
+                report(sent.poll().join(), kept, missing);
             }
         }
-        return missing == 0 ? 0 : 1;
+        return missing[0] == 0 ? 0 : 1;
+    }
+
+    /** The next message's text: the next --message, else the next line of standard input; null at the end. */
+    private static String next(BufferedReader in, java.util.Iterator<String> given) throws java.io.IOException {
+        if (in == null) {
+            return given.hasNext() ? given.next() : null;
+        }
+        return in.readLine();
+    }
+
+    private Message message(String text, Duration timeToLive) {
+        Message.Builder m = Message.builder().payload(text);
+        for (String h : headers) {
+            int eq = h.indexOf('=');
+            if (eq <= 0) {
+                throw new Cli.UsageException("--header must be KEY=VALUE, not '" + h + "'");
+            }
+            m.header(h.substring(0, eq), h.substring(eq + 1));
+        }
+        if (timeToLive != null) {
+            m.ttl(timeToLive);
+        }
+        return m.build();
+    }
+
+    /** Prints where a message was stored and keeps its receipt; counts messages without one. */
+    private void report(SendReceipt r, java.io.Writer kept, int[] missing) throws java.io.IOException {
+        spec.commandLine().getOut().println("stored at offset " + r.offset() + (r.duplicate() ? " (duplicate)" : ""));
+        if (kept != null && r.receipt().isEmpty()) {
+            spec.commandLine().getErr().println("no receipt for offset " + r.offset() + ": the broker "
+                    + "signs nothing while integrity.disabledForBenchmarks is on, and a resent duplicate "
+                    + "gets none when its original is unsigned or no longer kept");
+            missing[0]++;
+        } else if (kept != null) {
+            kept.write(Cli.JSON.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(SignedJson.receipt(r.receipt())) + "\n");
+        }
     }
 }

@@ -123,6 +123,18 @@ class CliIT {
             CliRun nothingLeft = CliRun.of("", "consume", "orders", "--wait", "500ms", "--data", d, "--server", server);
             assertThat(nothingLeft.err()).contains("0 message(s)");
 
+            // more lines than the client's send buffer holds (1,024): produce waits for acknowledgements instead of failing
+            assertThat(CliRun.of("", "queue", "create", "bulk", "--data", d, "--server", server).exit()).isZero();
+            StringBuilder lines = new StringBuilder();
+            for (int i = 0; i < 3000; i++) {
+                lines.append("line ").append(i).append('\n');
+            }
+            CliRun bulk = CliRun.of(lines.toString(), "produce", "bulk", "--data", d, "--server", server);
+            assertThat(bulk.exit()).as(bulk.err()).isZero();
+            assertThat(bulk.out().lines().filter(l -> l.startsWith("stored at offset"))).hasSize(3000);
+            assertThat(bulk.out()).contains("stored at offset 2999");
+            assertThat(CliRun.of("", "queue", "delete", "bulk", "--data", d, "--server", server).exit()).isZero();
+
             CliRun missing = CliRun.of("", "produce", "nope", "-m", "x", "--data", d, "--server", server);
             assertThat(missing.exit()).isEqualTo(1);
             assertThat(missing.err()).contains("queue 'nope' does not exist");

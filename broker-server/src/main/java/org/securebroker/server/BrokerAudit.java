@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.securebroker.server.access.AccessControl;
+import org.securebroker.server.limits.Refusal;
 import org.securebroker.server.audit.AuditEvent;
 import org.securebroker.server.auth.User;
 import org.securebroker.server.session.ConnectionListener;
@@ -61,6 +62,22 @@ final class BrokerAudit implements ConnectionListener {
 
     void event(AuditEvent.Builder event) {
         access.record(event.build());
+    }
+
+    /**
+     * The first refusal of an episode of a limit (a quota, a connection slot, a queue's depth):
+     * later refusals of the episode are counted, not recorded one by one.
+     */
+    void limitExceeded(Refusal r) {
+        AuditEvent.Builder e = AuditEvent.of("limit.exceeded").principal(r.principal()).decision("deny")
+                .reason("the limit of " + r.value() + " (" + r.setting() + ") is reached")
+                .detail("limit", r.limit());
+        if (r.principal() == null) {
+            e.source(r.subject());
+        } else if (!r.subject().equals(r.principal())) {
+            e.resource(r.subject());
+        }
+        access.record(e.build());
     }
 
     /**

@@ -6,6 +6,7 @@ import org.securebroker.server.audit.AuditKeys;
 import org.securebroker.server.audit.AuditLog;
 import org.securebroker.server.audit.AuditSettings;
 import org.securebroker.server.config.BrokerConfig;
+import org.securebroker.server.queue.EngineSettings;
 import org.securebroker.store.Store;
 import org.securebroker.store.StoreConfig;
 import org.securebroker.store.crypto.Keyring;
@@ -37,15 +38,20 @@ public final class Offline {
         BrokerConfig.StoreSettings s = config.store();
         return StoreConfig.builder(config.storeDir(), context.clock(), context.random())
                 .segmentBytes(s.segmentBytes())
-                .maxRecordBytes(config.queues().maxMessageBytes())
+                .maxRecordBytes(maxRecordBytes(config))
                 .maxBatchBytes(maxBatchBytes(config))
                 .subscriptionSyncInterval(s.subscriptionSyncInterval())
                 .fileLayer(context.files());
     }
 
+    /** The largest record: the largest payload with room for its headers and metadata. */
+    static int maxRecordBytes(BrokerConfig config) {
+        return config.queues().maxMessageBytes() + EngineSettings.MAX_METADATA_BYTES;
+    }
+
     /** The store's largest group commit: the batch a failed fsync can leave unknown to producers. */
     static int maxBatchBytes(BrokerConfig config) {
-        return Math.max(8 << 20, config.queues().maxMessageBytes() * 2);
+        return Math.max(8 << 20, maxRecordBytes(config) * 2);
     }
 
     /**

@@ -78,6 +78,13 @@ public final class BrokerMetrics implements ConnectionListener {
         signing.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
+    /** Counts a limit the broker enforced (a refusal, a closed connection, a slowed producer). */
+    public void limitRefused(String limit) {
+        Counter.builder("securebroker.limit.refusals").tag("limit", limit)
+                .description("Requests refused, connections closed and producers slowed by a limit or quota")
+                .register(registry).increment();
+    }
+
     /** Counts what the broker records: hand it every audit event. */
     public void observe(AuditEvent event) {
         String type = event.type();

@@ -193,10 +193,16 @@ final class BrokerQueue {
             long ttl = m.ttlMillis() > 0 ? m.ttlMillis() : defaultTtl;
             MessageEnvelope e = MessageEnvelope.of(now, ttl > 0 ? now + ttl : 0, principal, m.producerId(),
                     m.sequence(), m.headers(), m.payload(), m.producerSignature(), engine.signing());
-            int size = e.encodedSize();
-            if (size > engine.settings().maxMessageBytes()) {
-                throw new RequestException(ErrorCode.MESSAGE_TOO_LARGE, "message " + (i + 1) + " is " + size
-                        + " bytes with its headers; the limit is " + engine.settings().maxMessageBytes());
+            int payload = m.payload().length();
+            if (payload > engine.settings().maxMessageBytes()) {
+                throw new RequestException(ErrorCode.MESSAGE_TOO_LARGE, "message " + (i + 1) + " has a payload of "
+                        + payload + " bytes; the limit is " + engine.settings().maxMessageBytes()
+                        + " (queues.maxMessageSize)");
+            }
+            int metadata = e.encodedSize() - payload;
+            if (metadata > EngineSettings.MAX_METADATA_BYTES) {
+                throw new RequestException(ErrorCode.MESSAGE_TOO_LARGE, "message " + (i + 1) + " has " + metadata
+                        + " bytes of headers and metadata; the limit is " + EngineSettings.MAX_METADATA_BYTES);
             }
             envelopes[i] = e;
         }

@@ -8,7 +8,8 @@ import java.time.Duration;
  * <p>Thread-safety: immutable.
  *
  * @param ackTimeout a delivery not settled within this time is delivered again
- * @param maxMessageBytes the largest stored message (payload, headers and metadata)
+ * @param maxMessageBytes the largest payload of one message; its headers and metadata may add up to
+ *     {@link #MAX_METADATA_BYTES}
  * @param dedupWindow how many recent sequences per producer are remembered for de-duplication
  * @param dedupMaxProducers how many producers per queue are remembered
  * @param workerThreads threads that run the queues' delivery work
@@ -19,6 +20,17 @@ import java.time.Duration;
  */
 public record EngineSettings(Duration ackTimeout, int maxMessageBytes, int dedupWindow, int dedupMaxProducers,
                              int workerThreads, long dedupRestoreBytes) {
+
+    /**
+     * The most a stored message may add to its payload: headers, principal, producer id and
+     * signature, digest and timestamps. A frame keeps as much room beside the largest payload.
+     */
+    public static final int MAX_METADATA_BYTES = 64 * 1024;
+
+    /** The largest record a queue stores: the largest payload with its metadata. */
+    public int maxEnvelopeBytes() {
+        return maxMessageBytes + MAX_METADATA_BYTES;
+    }
 
     /** The store's default largest group commit. */
     public static final long DEFAULT_DEDUP_RESTORE_BYTES = 8L << 20;
