@@ -153,4 +153,78 @@ class ConfigLoaderTest {
         assertThat(problems("listener:\n  maxFrameSize: 1MiB\nqueues:\n  maxMessageSize: 1MiB\n").getMessage())
                 .contains("does not fit in a frame");
     }
+
+    @Test
+    void shouldBoundEverythingByDefault() {
+        BrokerConfig c = ConfigLoader.defaults(dir.resolve("data"));
+        assertThat(c.queues().maxMessageBytes()).isEqualTo(1 << 20);
+        assertThat(c.listener().maxFrameSize()).isEqualTo((1 << 20) + ConfigLoader.FRAME_METADATA_ROOM);
+        assertThat(c.listener().maxUnauthenticatedPerAddress()).isEqualTo(32);
+        assertThat(c.quotas().of("anyone")).isEqualTo(ConfigLoader.DEFAULT_PRINCIPAL_QUOTA);
+        assertThat(c.queues().depth()).isEqualTo(QueueDefinition.Depth.DEFAULT);
+        BrokerConfig.Memory m = c.memory().resolve(256L << 20, c.listener().maxFrameSize());
+        assertThat(m.inFlightBytes()).isEqualTo(32L << 20);
+        assertThat(m.recentMessagesBytes()).isEqualTo(32L << 20);
+    }
+
+    @Test
+    void shouldReadLimitsQuotasAndDepth() {
+        BrokerConfig c = parse("""
+                listener:
+                  maxUnauthenticatedConnections: 100
+                  maxUnauthenticatedPerAddress: 4
+                  maxInFlightPublishSize: 8MiB
+                memory:
+                  inFlightSize: 64MiB
+                quotas:
+                  queues: 10
+                  principals:
+                    - name: ingest
+                      publishRate: 5000
+                queues:
+                  maxMessageSize: 4MiB
+                  overflow: dead-letter-oldest
+                  define:
+                    - name: small
+                      maxDepth: 10
+                    - name: plain
+                """);
+        assertThat(c.listener().maxFrameSize()).isEqualTo((4 << 20) + ConfigLoader.FRAME_METADATA_ROOM);
+        assertThat(c.listener().maxUnauthenticatedPerAddress()).isEqualTo(4);
+        assertThat(c.memory().inFlightBytes()).isEqualTo(64L << 20);
+        assertThat(c.memory().deliveryBytes()).isZero();
+        assertThat(c.quotas().of("someone").queues()).isEqualTo(10);
+        assertThat(c.quotas().of("ingest").queues()).isEqualTo(10);
+        assertThat(c.quotas().of("ingest").publishRate()).isEqualTo(5000);
+        assertThat(c.queues().depth().overflow()).isEqualTo(QueueDefinition.Overflow.DEAD_LETTER_OLDEST);
+        QueueDefinition small = c.queues().define().get(0);
+        assertThat(small.depth()).isEqualTo(new QueueDefinition.Depth(10, 1L << 30,
+                QueueDefinition.Overflow.DEAD_LETTER_OLDEST));
+        assertThat(c.queues().define().get(1).depth()).isNull();
+    }
+
+    @Test
+    void shouldRefuseInconsistentLimits() {
+        ConfigException e = problems("""
+                listener:
+                  maxFrameSize: 1MiB
+                  maxUnauthenticatedConnections: 10
+                  maxUnauthenticatedPerAddress: 20
+                  maxInFlightPublishSize: 512KiB
+                memory:
+                  inFlightSize: 1KiB
+                quotas:
+                  principals:
+                    - name: a
+                    - name: a
+                queues:
+                  overflow: drop
+                """);
+        assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("listener.maxUnauthenticatedPerAddress"))
+                .anySatisfy(p -> assertThat(p).contains("listener.maxInFlightPublishSize"))
+                .anySatisfy(p -> assertThat(p).contains("memory.inFlightSize"))
+                .anySatisfy(p -> assertThat(p).contains("principal 'a' is listed twice"))
+                .anySatisfy(p -> assertThat(p).contains("'drop' is not an overflow policy"))
+                .anySatisfy(p -> assertThat(p).contains("queues.maxMessageSize"));
+    }
 }

@@ -19,6 +19,9 @@ class ExampleConfigTest {
         assertThat(c.tls()).isEqualTo(defaults.tls());
         assertThat(c.keys()).isEqualTo(defaults.keys());
         assertThat(c.store()).isEqualTo(defaults.store());
+        assertThat(c.memory()).isEqualTo(defaults.memory());
+        assertThat(c.quotas()).isEqualTo(defaults.quotas());
+        assertThat(c.queues().depth()).isEqualTo(defaults.queues().depth());
         assertThat(c.auth().usersFile()).isEqualTo(defaults.auth().usersFile());
         assertThat(c.queues().define()).extracting(q -> q.name()).containsExactly("orders");
     }
