@@ -694,12 +694,18 @@ final class BrokerQueue {
             for (String s : subscriptions) {
                 acks.add(log.subscriptions().ackRange(s, low, to));
             }
+            // publishes that came meanwhile found an eviction under way and left theirs to this one
             if (subscriptions.isEmpty()) {
                 log.releaseBelow(to);
                 refreshLowWaterMark(log.startOffset());
+                evictOverflow();
             } else {
-                CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
-                        .whenComplete((x, e) -> scheduleRelease());
+                CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).whenComplete((x, e) -> {
+                    scheduleRelease();
+                    if (e == null) {
+                        executor.execute(this::evictOverflow);
+                    }
+                });
             }
         }));
     }
