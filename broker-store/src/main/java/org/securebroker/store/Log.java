@@ -146,6 +146,17 @@ public final class Log {
     }
 
     /**
+     * Where the log's second segment starts: releasing every record below it lets the first
+     * segment's file be deleted, the smallest step by which the log's size on disk shrinks. The
+     * end offset when the log has one segment or none (then only the active segment holds data,
+     * and releasing cannot shrink the files until it rolls).
+     */
+    public long secondSegmentBase() {
+        List<Segment> list = segments;
+        return list.size() < 2 ? durableEnd : list.get(1).baseOffset();
+    }
+
+    /**
      * Appends one record. The payload's remaining bytes are read on the commit thread, so the
      * buffer must not change until the future completes.
      *

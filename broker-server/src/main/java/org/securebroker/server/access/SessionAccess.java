@@ -61,6 +61,11 @@ public final class SessionAccess {
         this.loop = loop;
     }
 
+    /** The session's authenticated principal: what quotas count against. */
+    public String principal() {
+        return who.get().principal();
+    }
+
     /**
      * Allows the action or throws.
      *

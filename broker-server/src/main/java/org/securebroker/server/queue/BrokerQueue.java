@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.securebroker.protocol.frame.Headers;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.protocol.frame.PublishMessage;
@@ -41,6 +43,10 @@ final class BrokerQueue {
     /** At most this much of one queue's recent messages is kept decoded in memory. */
     private static final long RECENT_PER_QUEUE_BYTES = 128L << 20;
     private static final int RECENT_PER_QUEUE_MESSAGES = 1 << 20;
+    /** How stale the low-water mark the depth check uses may be (see {@link #cachedLowWaterMark}). */
+    static final long LOW_WATER_MARK_MAX_AGE_MILLIS = 100;
+    /** Records read at a time when overflow moves messages out. */
+    private static final int EVICT_BATCH = 256;
 
     private final QueueEngine engine;
     private final Log log;
@@ -60,6 +66,19 @@ final class BrokerQueue {
     private final SignatureChecks signatureChecks;
     private volatile QueueDefinition definition;
     private volatile boolean deleted;
+    /** Messages and record bytes handed to the log and not yet durable: the depth check counts them. */
+    private final AtomicLong pendingMessages = new AtomicLong();
+    private final AtomicLong pendingBytes = new AtomicLong();
+    /**
+     * The subscriptions' low-water mark as last read, and when (clock millis): the depth check on
+     * the publish path reads it instead of asking the store each time. It is refreshed when
+     * acknowledgements release records and at most {@link #LOW_WATER_MARK_MAX_AGE_MILLIS} after it
+     * was read; the mark only rises, so a stale one overstates the depth, never understates it.
+     */
+    private volatile long cachedLowWaterMark = -1;
+    private volatile long cachedLowWaterMarkAt;
+    /** Whether an overflow eviction is under way; on the executor. */
+    private boolean evicting;
 
     BrokerQueue(QueueEngine engine, QueueDefinition definition, Log log) {
         this.engine = engine;
@@ -206,15 +225,21 @@ final class BrokerQueue {
             }
             envelopes[i] = e;
         }
-        return store(envelopes);
+        return store(envelopes, principal);
     }
 
-    /** Stores a message the broker itself produced (a dead letter). */
+    /**
+     * Stores a message the broker itself produced (a dead letter). It is never refused for the
+     * queue's depth: refusing would leave the message where it is, which is what overflow and
+     * dead-lettering move it out of; a dead-letter queue with {@code DEAD_LETTER_OLDEST} still
+     * sheds its oldest.
+     */
     CompletableFuture<Long> appendInternal(MessageEnvelope envelope) {
-        return store(new MessageEnvelope[] {envelope}).thenApply(results -> results.get(0).offset());
+        return store(new MessageEnvelope[] {envelope}, null).thenApply(results -> results.get(0).offset());
     }
 
-    private CompletableFuture<List<PublishResult>> store(MessageEnvelope[] envelopes) {
+    /** @param principal who publishes; null for the broker's own messages (not held to the depth limit) */
+    private CompletableFuture<List<PublishResult>> store(MessageEnvelope[] envelopes, String principal) {
         PublishResult[] results = new PublishResult[envelopes.length];
         List<CompletableFuture<?>> waits = new ArrayList<>();
         List<ByteBuffer> records = new ArrayList<>(envelopes.length);
@@ -249,8 +274,37 @@ final class BrokerQueue {
         }
         if (!records.isEmpty()) {
             int count = records.size();
-            CompletableFuture<AppendResult> append = log.append(records);
+            long recordBytes = 0;
+            for (ByteBuffer r : records) {
+                recordBytes += r.remaining();
+            }
+            if (principal != null) {
+                RequestException full = checkDepth(principal, count, recordBytes);
+                if (full != null) {
+                    // nothing of this publish is stored: its new sequences must stay free for the retry
+                    for (int j = 0; j < count; j++) {
+                        MessageEnvelope pending = envelopes[index[j]];
+                        if (!pending.producerId().isEmpty()) {
+                            dedup.failed(pending.producerId(), pending.sequence(), full);
+                        }
+                    }
+                    throw full;
+                }
+            }
+            long appendedBytes = recordBytes;
+            pendingMessages.addAndGet(count);
+            pendingBytes.addAndGet(appendedBytes);
+            CompletableFuture<AppendResult> append;
+            try {
+                append = log.append(records);
+            } catch (RuntimeException e) {
+                pendingMessages.addAndGet(-count);
+                pendingBytes.addAndGet(-appendedBytes);
+                throw e;
+            }
             waits.add(append.handle((result, error) -> {
+                pendingMessages.addAndGet(-count);
+                pendingBytes.addAndGet(-appendedBytes);
                 if (error != null) {
                     RequestException refused = engine.refusal(name(), "storing " + count + " message(s)", error);
                     for (int j = 0; j < count; j++) {
@@ -286,6 +340,7 @@ final class BrokerQueue {
                         recent.add(first + j, e, records.get(j).limit());
                     }
                     dispatchAll();
+                    evictOverflow();
                 });
                 return null;
             }));
@@ -396,6 +451,7 @@ final class BrokerQueue {
                 if (lwm > log.startOffset()) {
                     log.releaseBelow(lwm);
                 }
+                refreshLowWaterMark(lwm);
             }), 1, TimeUnit.SECONDS);
         }
     }
@@ -481,6 +537,212 @@ final class BrokerQueue {
             n += d.inFlightCount();
         }
         unacknowledged = n;
+    }
+
+    // ---- depth limits ----
+
+    /** The depth limits in force for this queue: its own, or the broker's. */
+    private QueueDefinition.Depth depthLimits() {
+        return engine.depthOf(definition);
+    }
+
+    private void refreshLowWaterMark(long lwm) {
+        cachedLowWaterMark = lwm;
+        cachedLowWaterMarkAt = engine.clock().millis();
+    }
+
+    /** The low-water mark, at most {@link #LOW_WATER_MARK_MAX_AGE_MILLIS} old. */
+    private long lowWaterMark() {
+        long now = engine.clock().millis();
+        long cached = cachedLowWaterMark;
+        if (cached < 0 || now - cachedLowWaterMarkAt >= LOW_WATER_MARK_MAX_AGE_MILLIS || now < cachedLowWaterMarkAt) {
+            cached = log.subscriptions().lowWaterMark(log.startOffset());
+            refreshLowWaterMark(cached);
+        }
+        return cached;
+    }
+
+    /** Messages retained as the depth check counts them: from the (cached) low-water mark, plus those on their way. */
+    private long retainedForCheck() {
+        long end = log.endOffset();
+        long low = Math.min(lowWaterMark(), end);
+        long skipped = low < end ? log.skippedCount(low, end) : 0;
+        return Math.max(0, end - low - skipped) + pendingMessages.get();
+    }
+
+    /**
+     * With overflow {@code REJECT}: the refusal for a publish of {@code count} messages of
+     * {@code bytes} record bytes that would take the queue past its depth, reported to the
+     * limit events; null when it fits, or when the queue sheds its oldest instead.
+     */
+    private RequestException checkDepth(String principal, int count, long bytes) {
+        QueueDefinition.Depth limits = depthLimits();
+        if (limits.overflow() != QueueDefinition.Overflow.REJECT) {
+            return null;
+        }
+        String held = null;
+        long limit = 0;
+        String setting = null;
+        if (limits.maxMessages() > 0) {
+            long retained = retainedForCheck();
+            if (retained + count > limits.maxMessages()) {
+                held = retained + " messages";
+                limit = limits.maxMessages();
+                setting = setting("maxDepth");
+            }
+        }
+        if (held == null && limits.maxBytes() > 0) {
+            long onDisk = log.sizeBytes() + pendingBytes.get();
+            if (onDisk + bytes > limits.maxBytes()) {
+                held = onDisk + " bytes on disk";
+                limit = limits.maxBytes();
+                setting = setting("maxDepthSize");
+            }
+        }
+        if (held == null) {
+            return null;
+        }
+        engine.limitReport("queue-depth", name(), principal, limit, setting);
+        return new RequestException(ErrorCode.QUEUE_FULL, "queue '" + name() + "' holds " + held + " (limit " + setting
+                + " = " + limit + "); publishing " + count + " more would pass it. Retry once its consumers have "
+                + "acknowledged messages");
+    }
+
+    private String setting(String key) {
+        return definition.depth() != null ? "queues.define[" + name() + "]." + key : "queues." + key;
+    }
+
+    /**
+     * With overflow {@code DEAD_LETTER_OLDEST}, on the executor after a publish is stored: moves
+     * the oldest messages out until the queue is within its depth. For each subscription, its
+     * unacknowledged copies below the new bound are dead-lettered (reason {@code overflow}; dropped
+     * when the queue has no dead-letter queue) and then acknowledged for it; a queue without
+     * subscriptions dead-letters each message once and releases it. The bytes bound can only be
+     * met by whole segments, so it moves the bound up to the second segment's start.
+     *
+     * <p>A copy a consumer holds in flight, or that its dispatcher read ahead, may still be
+     * delivered once after it was dead-lettered (the dispatcher learns of the acknowledgement
+     * only when it next looks at that offset).
+     */
+    private void evictOverflow() {
+        QueueDefinition.Depth limits = depthLimits();
+        if (evicting || deleted || limits.overflow() != QueueDefinition.Overflow.DEAD_LETTER_OLDEST) {
+            return;
+        }
+        long end = log.endOffset();
+        long start = log.startOffset();
+        long low = Math.max(start, log.subscriptions().lowWaterMark(start));
+        long bound = low;
+        if (limits.maxMessages() > 0) {
+            long retained = end - low - log.skippedCount(low, end);
+            if (retained > limits.maxMessages()) {
+                bound = Math.max(bound, end - limits.maxMessages());
+            }
+        }
+        if (limits.maxBytes() > 0 && log.sizeBytes() > limits.maxBytes() && log.segmentCount() >= 2) {
+            bound = Math.max(bound, Math.min(end, log.secondSegmentBase()));
+        }
+        if (bound <= low) {
+            return;
+        }
+        evicting = true;
+        long to = bound;
+        List<String> subscriptions = new ArrayList<>();
+        for (SubscriptionSnapshot s : log.subscriptions().list()) {
+            subscriptions.add(s.name());
+        }
+        List<CompletableFuture<?>> moves = new ArrayList<>();
+        for (long at = low; at < to; ) {
+            List<StoredRecord> records;
+            try {
+                records = log.read(at, (int) Math.min(EVICT_BATCH, to - at), 16L << 20);
+            } catch (StoreException e) {
+                // released meanwhile, or damaged (delivery quarantines those): skip past what cannot be read
+                LOG.debug("queue '{}': offset {} not read for overflow: {}", name(), at, e.getMessage());
+                at = e instanceof RecordCorruptedException c ? Math.max(at + 1, c.range().to()) : at + 1;
+                continue;
+            }
+            if (records.isEmpty()) {
+                break;
+            }
+            for (StoredRecord r : records) {
+                if (r.offset() >= to) {
+                    break;
+                }
+                MessageEnvelope e;
+                try {
+                    e = MessageEnvelope.decode(r.payload());
+                } catch (IllegalArgumentException ex) {
+                    continue;
+                }
+                if (subscriptions.isEmpty()) {
+                    moves.add(overflow(r.offset(), e, ""));
+                }
+                for (String s : subscriptions) {
+                    if (!log.subscriptions().isAcked(s, r.offset())) {
+                        moves.add(overflow(r.offset(), e, s));
+                    }
+                }
+            }
+            at = records.get(records.size() - 1).offset() + 1;
+        }
+        CompletableFuture.allOf(moves.toArray(CompletableFuture[]::new)).whenComplete((v, error) -> executor.execute(() -> {
+            evicting = false;
+            if (error != null) {
+                LOG.warn("queue '{}': moving its oldest messages out for overflow failed ({}); it is tried again at the "
+                        + "next publish", name(), Futures.cause(error).getMessage());
+                return;
+            }
+            if (deleted) {
+                return;
+            }
+            List<CompletableFuture<Void>> acks = new ArrayList<>();
+            for (String s : subscriptions) {
+                acks.add(log.subscriptions().ackRange(s, low, to));
+            }
+            // publishes that came meanwhile found an eviction under way and left theirs to this one
+            if (subscriptions.isEmpty()) {
+                log.releaseBelow(to);
+                refreshLowWaterMark(log.startOffset());
+                evictOverflow();
+            } else {
+                CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).whenComplete((x, e) -> {
+                    scheduleRelease();
+                    if (e == null) {
+                        executor.execute(this::evictOverflow);
+                    }
+                });
+            }
+        }));
+    }
+
+    /**
+     * Moves one copy out for overflow: to the dead-letter queue, with the headers dead letters
+     * carry, or dropped (counted) when there is none. A message failing its broker signature is
+     * dropped rather than signed anew in the dead-letter queue.
+     */
+    private CompletableFuture<?> overflow(long offset, MessageEnvelope envelope, String subscription) {
+        BrokerQueue target = deadLetterTarget();
+        if (target == null || !engine.intact(name(), offset, envelope)) {
+            dropped(target == null ? "overflow" : "signature-invalid");
+            return CompletableFuture.completedFuture(null);
+        }
+        Headers.Builder headers = Headers.builder();
+        Headers original = envelope.headers();
+        for (int i = 0; i < original.size(); i++) {
+            if (!original.keyAt(i).startsWith("x-dead-letter-")) {
+                headers.add(original.keyAt(i), original.valueAt(i));
+            }
+        }
+        headers.add("x-dead-letter-reason", "overflow")
+                .add("x-dead-letter-queue", name())
+                .add("x-dead-letter-subscription", subscription)
+                .add("x-dead-letter-offset", Long.toString(offset))
+                .add("x-dead-letter-deliveries", "0");
+        MessageEnvelope letter = MessageEnvelope.of(envelope.brokerTimestampMillis(), 0, envelope.producerPrincipal(),
+                "dlq:" + name() + "/" + subscription, offset, headers.build(), envelope.payload(),
+                envelope.producerSignature(), engine.signing());
+        return target.appendInternal(letter).thenRun(() -> deadLettered("overflow"));
     }
 
     long depth() {

@@ -54,8 +54,17 @@ import org.slf4j.LoggerFactory;
  * K    = Store.metadataMac("queue-catalog") under the KEK named KEKID (HKDF-SHA256 from the KEK)
  * BODY = {"version": 2, "generation": G, "queues": [QUEUE, ...], "deleting": [NAME, ...]}
  * QUEUE = {"name": S, "maxDeliveries": N, "deadLetterQueue": S, "defaultTtlMillis": N,
- *          "requireProducerSignatures": B}
+ *          "requireProducerSignatures": B
+ *          [, "createdBy": S] [, "subscriptionOwners": {SUBSCRIPTION: S, ...}]}
  * </pre>
+ *
+ * {@code createdBy} names the principal that created the queue (a CREATE_QUEUE, or publishing or
+ * subscribing with auto-creation); {@code subscriptionOwners} the principal that created each
+ * durable subscription. Both count against the principals' quotas. Both are optional and
+ * written only when there is something to say: a queue defined by the configuration, or
+ * created before owners were recorded, counts for nobody. A file written before these keys
+ * existed is read as it is; a broker older than them refuses a file that has them (its strict
+ * reading knows no such key).
  *
  * The tag covers the exact bytes, so any change to the file (a key name, a value, white space,
  * the KEK id) is detected; the body is still read strictly: every key present, no other key, no
@@ -90,6 +99,8 @@ public final class QueueCatalog {
     private static final Set<String> ROOT_KEYS = Set.of("version", "generation", "queues", "deleting");
     private static final Set<String> QUEUE_KEYS = Set.of("name", "maxDeliveries", "deadLetterQueue",
             "defaultTtlMillis", "requireProducerSignatures");
+    /** Keys a queue entry may have besides {@link #QUEUE_KEYS}. */
+    private static final Set<String> OWNER_KEYS = Set.of("createdBy", "subscriptionOwners");
     private static final Logger LOG = LoggerFactory.getLogger(QueueCatalog.class);
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -116,12 +127,46 @@ public final class QueueCatalog {
      * @param kekId the KEK the tag was made under (empty for version 1)
      * @param queues the definitions, in file order
      * @param deleting queues whose deletion began and may not have finished
+     * @param owners who created which queue and subscription, by queue name (queues counting for
+     *     nobody are absent)
      */
     public record Contents(int version, long generation, String kekId, List<QueueDefinition> queues,
-                           Set<String> deleting) {
+                           Set<String> deleting, Map<String, Owners> owners) {
         public Contents {
             queues = List.copyOf(queues);
             deleting = Collections.unmodifiableSet(new TreeSet<>(deleting));
+            owners = Map.copyOf(owners);
+        }
+
+        public Contents(int version, long generation, String kekId, List<QueueDefinition> queues,
+                        Set<String> deleting) {
+            this(version, generation, kekId, queues, deleting, Map.of());
+        }
+    }
+
+    /**
+     * Who created a queue and its durable subscriptions, for the quotas.
+     *
+     * @param createdBy the principal that created the queue; empty when it counts for nobody
+     *     (defined by the configuration, or created before owners were recorded)
+     * @param subscriptions the principal that created each subscription, by subscription name
+     */
+    public record Owners(String createdBy, Map<String, String> subscriptions) {
+        static final Owners NONE = new Owners("", Map.of());
+
+        public Owners {
+            createdBy = createdBy == null ? "" : createdBy;
+            subscriptions = Collections.unmodifiableMap(new java.util.TreeMap<>(subscriptions));
+        }
+
+        boolean isEmpty() {
+            return createdBy.isEmpty() && subscriptions.isEmpty();
+        }
+
+        Owners withSubscription(String subscription, String principal) {
+            Map<String, String> next = new java.util.TreeMap<>(subscriptions);
+            next.put(subscription, principal);
+            return new Owners(createdBy, next);
         }
     }
 
@@ -130,6 +175,7 @@ public final class QueueCatalog {
     private final Store store;
     private Map<String, QueueDefinition> definitions = new LinkedHashMap<>();
     private Set<String> deleting = new TreeSet<>();
+    private Map<String, Owners> owners = new java.util.TreeMap<>();
     private long generation;
 
     QueueCatalog(Path file, FileLayer layer, Store store) {
@@ -165,7 +211,7 @@ public final class QueueCatalog {
                         + " from the backup taken with the store; the broker does not start with an empty catalog "
                         + "over existing queues");
             }
-            replace(new LinkedHashMap<>(), new TreeSet<>(), 0);
+            replace(new LinkedHashMap<>(), new TreeSet<>(), new java.util.TreeMap<>(), 0);
             return;
         }
         Contents read = read(file, kek -> store.metadataMac(PURPOSE, kek));
@@ -177,8 +223,8 @@ public final class QueueCatalog {
                         + "that version-2 generation " + anchor.getAsLong() + " was written: an old copy replaced it. "
                         + "Restore the newest " + file.getFileName() + " from the backup taken with the store");
             }
-            replace(loaded, new TreeSet<>(), 0);
-            save(loaded, deleting);
+            replace(loaded, new TreeSet<>(), new java.util.TreeMap<>(), 0);
+            save(loaded, deleting, owners);
             LOG.warn("the queue catalog {} was a version-1 file without an authentication tag; it was accepted once, "
                     + "as it was, and rewritten as version 2 (generation {}): from now on a changed, replaced or "
                     + "removed catalog stops the broker", file, generation);
@@ -190,9 +236,9 @@ public final class QueueCatalog {
                     + "copy was put back (rolled back). Restore the newest " + file.getFileName() + " from the backup "
                     + "taken with the store");
         }
-        replace(loaded, read.deleting(), read.generation());
+        replace(loaded, read.deleting(), new java.util.TreeMap<>(read.owners()), read.generation());
         if (!read.kekId().equals(store.metadataMac(PURPOSE).kekId())) {
-            save(definitions, deleting);
+            save(definitions, deleting, owners);
             LOG.info("the queue catalog {} was authenticated under KEK '{}'; rewritten under the current KEK '{}'", file,
                     read.kekId(), store.metadataMac(PURPOSE).kekId());
         } else if (anchor.isEmpty() || read.generation() > anchor.getAsLong()) {
@@ -217,13 +263,75 @@ public final class QueueCatalog {
         return generation;
     }
 
-    /** Adds or replaces a definition, durably; on failure nothing changed. */
+    /** Who created the queue and its subscriptions; {@link Owners#NONE} when nobody is recorded. */
+    Owners owners(String queue) {
+        return owners.getOrDefault(queue, Owners.NONE);
+    }
+
+    /** Every queue with a recorded owner of it or of a subscription. */
+    Map<String, Owners> allOwners() {
+        return Collections.unmodifiableMap(owners);
+    }
+
+    /** Adds or replaces a definition, durably; on failure nothing changed. Its owners stay. */
     void put(QueueDefinition definition) throws IOException {
         Map<String, QueueDefinition> next = new LinkedHashMap<>(definitions);
         next.put(definition.name(), definition);
         Set<String> stillDeleting = new TreeSet<>(deleting);
         stillDeleting.remove(definition.name());
-        save(next, stillDeleting);
+        save(next, stillDeleting, owners);
+    }
+
+    /**
+     * Adds a definition created by {@code createdBy} (empty: counts for nobody), durably; on
+     * failure nothing changed. Owners left from an earlier queue of that name are replaced.
+     */
+    void put(QueueDefinition definition, String createdBy) throws IOException {
+        Map<String, QueueDefinition> next = new LinkedHashMap<>(definitions);
+        next.put(definition.name(), definition);
+        Set<String> stillDeleting = new TreeSet<>(deleting);
+        stillDeleting.remove(definition.name());
+        Map<String, Owners> nextOwners = new java.util.TreeMap<>(owners);
+        nextOwners.remove(definition.name());
+        if (!createdBy.isEmpty()) {
+            nextOwners.put(definition.name(), new Owners(createdBy, Map.of()));
+        }
+        save(next, stillDeleting, nextOwners);
+    }
+
+    /**
+     * Records that {@code principal} created subscription {@code subscription} of {@code queue},
+     * durably, before the store creates it; on failure nothing changed.
+     */
+    void putSubscriptionOwner(String queue, String subscription, String principal) throws IOException {
+        Map<String, Owners> nextOwners = new java.util.TreeMap<>(owners);
+        nextOwners.put(queue, owners(queue).withSubscription(subscription, principal));
+        save(definitions, deleting, nextOwners);
+    }
+
+    /**
+     * Forgets the owners of {@code queue}'s subscriptions not in {@code existing} (their creation
+     * failed, or was interrupted before the store made it durable), durably.
+     *
+     * @return the owners forgotten, by subscription name
+     */
+    Map<String, String> retainSubscriptionOwners(String queue, Set<String> existing) throws IOException {
+        Owners current = owners(queue);
+        Map<String, String> kept = new java.util.TreeMap<>(current.subscriptions());
+        Map<String, String> dropped = new java.util.TreeMap<>(kept);
+        kept.keySet().retainAll(existing);
+        dropped.keySet().removeAll(existing);
+        if (!dropped.isEmpty()) {
+            Map<String, Owners> nextOwners = new java.util.TreeMap<>(owners);
+            Owners next = new Owners(current.createdBy(), kept);
+            if (next.isEmpty()) {
+                nextOwners.remove(queue);
+            } else {
+                nextOwners.put(queue, next);
+            }
+            save(definitions, deleting, nextOwners);
+        }
+        return dropped;
     }
 
     /**
@@ -235,7 +343,7 @@ public final class QueueCatalog {
         next.remove(name);
         Set<String> nowDeleting = new TreeSet<>(deleting);
         nowDeleting.add(name);
-        save(next, nowDeleting);
+        save(next, nowDeleting, without(name));
     }
 
     /** Forgets a deletion once the queue's log is gone. */
@@ -243,7 +351,7 @@ public final class QueueCatalog {
         if (deleting.contains(name)) {
             Set<String> rest = new TreeSet<>(deleting);
             rest.remove(name);
-            save(definitions, rest);
+            save(definitions, rest, owners);
         }
     }
 
@@ -252,23 +360,31 @@ public final class QueueCatalog {
      * log: a creation taken back, or a deletion whose log went first. On failure nothing changed.
      */
     void forget(String name) throws IOException {
-        if (definitions.containsKey(name) || deleting.contains(name)) {
+        if (definitions.containsKey(name) || deleting.contains(name) || owners.containsKey(name)) {
             Map<String, QueueDefinition> next = new LinkedHashMap<>(definitions);
             next.remove(name);
             Set<String> rest = new TreeSet<>(deleting);
             rest.remove(name);
-            save(next, rest);
+            save(next, rest, without(name));
         }
     }
 
     /** Writes the catalog again under the current KEK (after a KEK rotation). */
     void reseal() throws IOException {
-        save(definitions, deleting);
+        save(definitions, deleting, owners);
     }
 
-    private void replace(Map<String, QueueDefinition> next, Set<String> nextDeleting, long nextGeneration) {
+    private Map<String, Owners> without(String queue) {
+        Map<String, Owners> next = new java.util.TreeMap<>(owners);
+        next.remove(queue);
+        return next;
+    }
+
+    private void replace(Map<String, QueueDefinition> next, Set<String> nextDeleting, Map<String, Owners> nextOwners,
+                         long nextGeneration) {
         definitions = next;
         deleting = nextDeleting;
+        owners = nextOwners;
         generation = nextGeneration;
     }
 
@@ -278,11 +394,15 @@ public final class QueueCatalog {
      * the file is durable, and a file one generation ahead of its anchor is accepted at the next
      * start (the anchor catches up then).
      */
-    private void save(Map<String, QueueDefinition> next, Set<String> nextDeleting) throws IOException {
+    private void save(Map<String, QueueDefinition> next, Set<String> nextDeleting, Map<String, Owners> nextOwners)
+            throws IOException {
         long nextGeneration = generation + 1;
+        // owners of queues that have no definition any more are not written
+        Map<String, Owners> kept = new java.util.TreeMap<>(nextOwners);
+        kept.keySet().retainAll(next.keySet());
         AtomicFiles.write(layer, file, ByteBuffer.wrap(encode(store.metadataMac(PURPOSE), nextGeneration,
-                next.values(), nextDeleting)));
-        replace(next, nextDeleting, nextGeneration);
+                next.values(), nextDeleting, kept)));
+        replace(next, nextDeleting, kept, nextGeneration);
         anchor(nextGeneration);
     }
 
@@ -298,6 +418,12 @@ public final class QueueCatalog {
     /** The bytes of a version-2 catalog. */
     static byte[] encode(MetadataMac mac, long generation, Collection<QueueDefinition> queues, Set<String> deleting)
             throws JsonProcessingException {
+        return encode(mac, generation, queues, deleting, Map.of());
+    }
+
+    /** The bytes of a version-2 catalog with owners. */
+    static byte[] encode(MetadataMac mac, long generation, Collection<QueueDefinition> queues, Set<String> deleting,
+                         Map<String, Owners> owners) throws JsonProcessingException {
         ObjectNode root = JSON.createObjectNode();
         root.put("version", 2);
         root.put("generation", generation);
@@ -309,6 +435,14 @@ public final class QueueCatalog {
             n.put("deadLetterQueue", d.deadLetterQueue());
             n.put("defaultTtlMillis", d.defaultTtl().toMillis());
             n.put("requireProducerSignatures", d.requireProducerSignatures());
+            Owners o = owners.getOrDefault(d.name(), Owners.NONE);
+            if (!o.createdBy().isEmpty()) {
+                n.put("createdBy", o.createdBy());
+            }
+            if (!o.subscriptions().isEmpty()) {
+                ObjectNode subs = n.putObject("subscriptionOwners");
+                o.subscriptions().forEach(subs::put);
+            }
         }
         ArrayNode gone = root.putArray("deleting");
         new TreeSet<>(deleting).forEach(gone::add);
@@ -386,7 +520,8 @@ public final class QueueCatalog {
         if (!root.get("queues").isArray() || !root.get("deleting").isArray()) {
             throw damaged(file, "'queues' and 'deleting' must be arrays");
         }
-        List<QueueDefinition> queues = readQueues(file, root.get("queues"), true);
+        Map<String, Owners> owners = new java.util.TreeMap<>();
+        List<QueueDefinition> queues = readQueues(file, root.get("queues"), true, owners);
         Set<String> deleting = new LinkedHashSet<>();
         for (JsonNode n : root.get("deleting")) {
             if (!n.isTextual() || !deleting.add(n.textValue())) {
@@ -398,7 +533,7 @@ public final class QueueCatalog {
                 throw damaged(file, "'deleting' holds an invalid name: " + e.getMessage());
             }
         }
-        return new Contents(2, gen.longValue(), kekId, queues, deleting);
+        return new Contents(2, gen.longValue(), kekId, queues, deleting, owners);
     }
 
     private static Contents readVersion1(Path file, byte[] bytes) throws CatalogException {
@@ -412,11 +547,13 @@ public final class QueueCatalog {
                 || !root.path("queues").isArray() || root.size() != 2) {
             throw damaged(file, "it is neither a version-2 catalog nor a version-1 one ({\"version\": 1, \"queues\": [...]})");
         }
-        return new Contents(1, 0, "", readQueues(file, root.get("queues"), false), Set.of());
+        return new Contents(1, 0, "", readQueues(file, root.get("queues"), false, new java.util.TreeMap<>()),
+                Set.of());
     }
 
     /** Version 1 was written before requireProducerSignatures existed, so it may lack that key. */
-    private static List<QueueDefinition> readQueues(Path file, JsonNode list, boolean strict) throws CatalogException {
+    private static List<QueueDefinition> readQueues(Path file, JsonNode list, boolean strict, Map<String, Owners> owners)
+            throws CatalogException {
         List<QueueDefinition> out = new ArrayList<>();
         Set<String> names = new LinkedHashSet<>();
         for (JsonNode q : list) {
@@ -426,6 +563,14 @@ public final class QueueCatalog {
             Set<String> required = new LinkedHashSet<>(QUEUE_KEYS);
             if (!strict && !q.has("requireProducerSignatures")) {
                 required.remove("requireProducerSignatures");
+            }
+            if (strict) {
+                // the optional owner keys (version 2 only) are taken as present when they are
+                for (String k : OWNER_KEYS) {
+                    if (q.has(k)) {
+                        required.add(k);
+                    }
+                }
             }
             exactKeys(file, q, required, "queue " + q.path("name"));
             JsonNode name = q.get("name");
@@ -447,9 +592,36 @@ public final class QueueCatalog {
             if (!names.add(d.name())) {
                 throw damaged(file, "queue '" + d.name() + "' is defined twice");
             }
+            Owners o = readOwners(file, d.name(), q);
+            if (!o.isEmpty()) {
+                owners.put(d.name(), o);
+            }
             out.add(d);
         }
         return out;
+    }
+
+    private static Owners readOwners(Path file, String queue, JsonNode q) throws CatalogException {
+        JsonNode by = q.get("createdBy");
+        if (by != null && (!by.isTextual() || by.textValue().isEmpty())) {
+            throw damaged(file, "queue '" + queue + "' has a createdBy that is not a principal name: " + by);
+        }
+        Map<String, String> subs = new java.util.TreeMap<>();
+        JsonNode so = q.get("subscriptionOwners");
+        if (so != null) {
+            if (!so.isObject()) {
+                throw damaged(file, "queue '" + queue + "' has subscriptionOwners that are not a JSON object");
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = so.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getValue().isTextual() || e.getValue().textValue().isEmpty() || e.getKey().isEmpty()) {
+                    throw damaged(file, "queue '" + queue + "' has a subscription owner that is not a principal name: "
+                            + e.getKey() + "=" + e.getValue());
+                }
+                subs.put(e.getKey(), e.getValue().textValue());
+            }
+        }
+        return new Owners(by == null ? "" : by.textValue(), subs);
     }
 
     private static void exactKeys(Path file, JsonNode node, Set<String> required, String what) throws CatalogException {

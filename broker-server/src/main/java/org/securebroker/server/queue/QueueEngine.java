@@ -21,7 +21,11 @@ import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.PublishMessage;
 import org.securebroker.protocol.frame.PublishResult;
 import org.securebroker.protocol.frame.QueueInfo;
+import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.server.config.QueueDefinition;
+import org.securebroker.server.limits.Episodes;
+import org.securebroker.server.limits.LimitEvents;
+import org.securebroker.server.limits.PrincipalQuotas;
 import org.securebroker.server.message.MessageEnvelope;
 import org.securebroker.server.request.Futures;
 import org.securebroker.server.request.RequestException;
@@ -49,6 +53,12 @@ import org.slf4j.LoggerFactory;
  * {@link UnavailableQueue}: every request on it but a deletion is refused with
  * {@code QUEUE_UNAVAILABLE}, while the other queues work as usual.
  *
+ * <p>Limits ({@link #limits}): each principal's queues, durable subscriptions and consumers are
+ * counted against its quotas, the queues and subscriptions by the owners the catalog records
+ * (requests made without a principal, by the broker itself, count for nobody); its publishes
+ * are paced to its publish rates; and each queue is held to its depth. Every refusal is
+ * reported to the {@link LimitEvents} given.
+ *
  * <p>Thread-safety: thread-safe.
  */
 public final class QueueEngine implements AutoCloseable {
@@ -73,6 +83,17 @@ public final class QueueEngine implements AutoCloseable {
     private final LongAdder deliveredBytes = new LongAdder();
     private final LongAdder redelivered = new LongAdder();
     /** Recent messages kept decoded, all queues together: a quarter of the heap. */
+    /** Refusals of one limit and subject closer together than this are one episode (audited once). */
+    private static final java.time.Duration EPISODE_QUIET = java.time.Duration.ofMinutes(1);
+    private final PrincipalQuotas quotas;
+    private volatile QueueDefinition.Depth defaultDepth = QueueDefinition.Depth.DEFAULT;
+    /** The principal each attached consumer counts for; removed exactly once, when it is detached. */
+    private final Map<Consumer, String> consumerPrincipals = new ConcurrentHashMap<>();
+    /**
+     * Per principal, the start of its last publish held back for its rate: a later publish waits
+     * for it, so that pacing never reorders one connection's publishes.
+     */
+    private final Map<String, CompletableFuture<Void>> paced = new ConcurrentHashMap<>();
     private final RecentMessages.Budget recentBudget = new RecentMessages.Budget(Runtime.getRuntime().maxMemory() / 4);
 
     private QueueEngine(Store store, Path catalogFile, FileLayer files, EngineSettings settings, Clock clock,
@@ -86,6 +107,7 @@ public final class QueueEngine implements AutoCloseable {
         this.workers = Executors.newFixedThreadPool(settings.workerThreads(), threads("queue-worker"));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(threads("queue-timer"));
         this.admin = Executors.newSingleThreadExecutor(threads("queue-admin"));
+        this.quotas = new PrincipalQuotas(clock, new Episodes(clock, EPISODE_QUIET), PrincipalQuotas.UNLIMITED);
     }
 
     private static ThreadFactory threads(String prefix) {
@@ -132,9 +154,74 @@ public final class QueueEngine implements AutoCloseable {
             q.restoreDeduplication();
             queues.put(served.definition().name(), q);
         }
+        restoreOwners(configured);
         scheduler.scheduleWithFixedDelay(() -> admin.execute(structure::catchUp), 1, 1, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(() -> queues.values().forEach(q -> q.executor().execute(q::tick)), 1, 1,
                 TimeUnit.SECONDS);
+    }
+
+    /**
+     * At start: counts what the catalog says each principal created, after forgetting the owners
+     * of subscriptions the store does not have (their creation never became durable). A queue of
+     * the configuration counts for nobody, even if a principal once created it.
+     */
+    private void restoreOwners(List<QueueDefinition> configured) {
+        java.util.Set<String> fromConfig = new java.util.HashSet<>();
+        configured.forEach(d -> fromConfig.add(d.name()));
+        for (Map.Entry<String, QueueCatalog.Owners> e : Map.copyOf(structure.allOwners()).entrySet()) {
+            String name = e.getKey();
+            if (!e.getValue().createdBy().isEmpty() && !fromConfig.contains(name)) {
+                quotas.restoreQueue(e.getValue().createdBy());
+            }
+            BrokerQueue q = queues.get(name);
+            if (q == null) {
+                continue;
+            }
+            java.util.Set<String> existing = new java.util.HashSet<>();
+            q.log().subscriptions().list().forEach(s -> existing.add(s.name()));
+            Map<String, String> dropped = structure.retainSubscriptionOwners(name, existing);
+            if (!dropped.isEmpty()) {
+                LOG.info("queue '{}': the subscription(s) {} were never created; their owners are forgotten", name,
+                        dropped.keySet());
+            }
+            e.getValue().subscriptions().forEach((subscription, owner) -> {
+                if (existing.contains(subscription)) {
+                    quotas.restoreSubscription(owner);
+                }
+            });
+        }
+    }
+
+    /**
+     * Sets the limits: the principals' quotas, the depth of queues without their own, and where
+     * refusals are reported. Until called, quotas are unlimited and queues get
+     * {@link QueueDefinition.Depth#DEFAULT}. May be called again (a reload): what principals hold
+     * already is kept, and lowered limits refuse new requests only.
+     */
+    public void limits(BrokerConfig.Quotas principalQuotas, QueueDefinition.Depth depth, LimitEvents events) {
+        quotas.quotas(principalQuotas);
+        this.defaultDepth = java.util.Objects.requireNonNull(depth, "depth");
+        quotas.events(events);
+    }
+
+    /** Uses these quotas from now on (live reload). */
+    public void quotas(BrokerConfig.Quotas principalQuotas) {
+        quotas.quotas(principalQuotas);
+    }
+
+    /** What {@code principal} holds now: queues it created, subscriptions it created, consumers attached. */
+    public int[] held(String principal) {
+        return quotas.held(principal);
+    }
+
+    /** The depth limits of a queue with this definition. */
+    QueueDefinition.Depth depthOf(QueueDefinition definition) {
+        return definition.depthOr(defaultDepth);
+    }
+
+    /** Reports a refusal of a queue's depth (or another limit enforced in the engine). */
+    void limitReport(String limit, String subject, String principal, long value, String setting) {
+        quotas.report(limit, subject, principal, value, setting);
     }
 
     /** Something to tell when a queue is found unavailable (the broker audits it). */
@@ -252,7 +339,7 @@ public final class QueueEngine implements AutoCloseable {
         return queues.get(name);
     }
 
-    private CompletableFuture<BrokerQueue> requireOrCreate(String name) {
+    private CompletableFuture<BrokerQueue> requireOrCreate(String name, String principal) {
         BrokerQueue q = queues.get(name);
         if (q != null) {
             return CompletableFuture.completedFuture(q);
@@ -263,12 +350,12 @@ public final class QueueEngine implements AutoCloseable {
         if (!autoCreate) {
             return CompletableFuture.failedFuture(notFound(name));
         }
-        return createQueue(QueueDefinition.simple(name)).handle((v, e) -> {
+        return createQueue(QueueDefinition.simple(name), principal).handle((v, e) -> {
             BrokerQueue created = queues.get(name);
             if (created != null) {
                 return created;
             }
-            // a concurrent creation is fine; any other failure (a full disk...) is what the client hears
+            // a concurrent creation is fine; any other failure (a full disk, a quota...) is what the client hears
             if (e != null && Futures.cause(e) instanceof RequestException r && r.code() != ErrorCode.QUEUE_EXISTS) {
                 throw r;
             }
@@ -306,6 +393,17 @@ public final class QueueEngine implements AutoCloseable {
      * are served; any other unavailable queue is refused with {@code QUEUE_UNAVAILABLE}.
      */
     public CompletableFuture<Void> createQueue(QueueDefinition definition) {
+        return createQueue(definition, "");
+    }
+
+    /**
+     * As {@link #createQueue(QueueDefinition)}, on behalf of {@code principal}: the queue (and a
+     * dead-letter queue created with it) counts against its {@code queues} quota and is recorded
+     * as created by it; past the quota the request is refused with {@code QUOTA_EXCEEDED} and
+     * nothing is created. An empty principal counts for nobody.
+     */
+    public CompletableFuture<Void> createQueue(QueueDefinition definition, String principal) {
+        String owner = principal == null ? "" : principal;
         return CompletableFuture.runAsync(() -> {
             String name = definition.name();
             if (queues.containsKey(name)) {
@@ -316,15 +414,42 @@ public final class QueueEngine implements AutoCloseable {
                 if (structure.isUnavailable(definition.deadLetterQueue())) {
                     throw QueueStructure.deadLetterQueueUnavailable(name, definition.deadLetterQueue());
                 }
-                createNow(QueueDefinition.simple(definition.deadLetterQueue()));
+                if (!owner.isEmpty()) {
+                    // both are counted before either is made, so neither is made past the quota
+                    quotas.acquireQueue(owner);
+                    try {
+                        quotas.acquireQueue(owner);
+                    } catch (RequestException e) {
+                        quotas.releaseQueue(owner);
+                        throw e;
+                    }
+                }
+                createCounted(QueueDefinition.simple(definition.deadLetterQueue()), owner);
+                createCounted(definition, owner);
+                return;
             }
-            createNow(definition);
+            if (!owner.isEmpty()) {
+                quotas.acquireQueue(owner);
+            }
+            createCounted(definition, owner);
         }, admin);
     }
 
+    /** Creates a queue whose count is taken already; gives the count back if it is not created. */
+    private void createCounted(QueueDefinition definition, String owner) {
+        try {
+            createNow(definition, owner);
+        } catch (RuntimeException e) {
+            if (!owner.isEmpty()) {
+                quotas.releaseQueue(owner);
+            }
+            throw e;
+        }
+    }
+
     /** On the admin thread: the files ({@link QueueStructure#create}), then the queue that serves them. */
-    private void createNow(QueueDefinition definition) {
-        QueueStructure.Created created = structure.create(definition);
+    private void createNow(QueueDefinition definition, String owner) {
+        QueueStructure.Created created = structure.create(definition, owner);
         BrokerQueue q = new BrokerQueue(this, definition, created.log());
         if (created.adopted()) {
             q.restoreDeduplication();
@@ -341,12 +466,23 @@ public final class QueueEngine implements AutoCloseable {
             if (!queues.containsKey(name) && !structure.isUnavailable(name)) {
                 throw new RequestException(ErrorCode.QUEUE_NOT_FOUND, "queue '" + name + "' does not exist");
             }
+            QueueCatalog.Owners owners = structure.owners(name);
             structure.delete(name, () -> {
                 BrokerQueue q = queues.remove(name);
                 if (q != null) {
                     q.markDeleted();
                 }
             });
+            // the queue is gone with its subscriptions and consumers: its owners get their counts back
+            if (!owners.createdBy().isEmpty()) {
+                quotas.releaseQueue(owners.createdBy());
+            }
+            owners.subscriptions().values().forEach(quotas::releaseSubscription);
+            for (Consumer c : List.copyOf(consumerPrincipals.keySet())) {
+                if (c.queue().equals(name)) {
+                    releaseConsumer(c);
+                }
+            }
             for (BrokerQueue other : queues.values()) {
                 if (other.definition().deadLetterQueue().equals(name)) {
                     LOG.warn("queue '{}' was the dead-letter queue of '{}'; its dead letters are now dropped", name,
@@ -383,17 +519,77 @@ public final class QueueEngine implements AutoCloseable {
      * publish with {@code SIGNATURE_REQUIRED} or {@code SIGNATURE_INVALID}.
      */
     public CompletableFuture<List<PublishResult>> publish(String queue, String principal, List<PublishMessage> messages) {
+        long bytes = 0;
+        for (int i = 0; i < messages.size(); i++) {
+            bytes += messages.get(i).payload().length();
+        }
+        long delay = quotas.publishDelayNanos(principal, messages.size(), bytes);
+        CompletableFuture<Void> start = pace(principal, delay);
+        if (start == null) {
+            return publishNow(queue, principal, messages);
+        }
+        return start.thenCompose(v -> publishNow(queue, principal, messages));
+    }
+
+    /**
+     * When a publish held back {@code delayNanos} for its principal's rate may go on: null for
+     * at once (no delay, and no earlier publish of the principal still held back), else a future
+     * completed on the timer thread once the delay has passed and the principal's previous held
+     * publish has started, so pacing keeps each connection's publishes in order. The session
+     * need not pause reading itself: a held publish stays in flight, and the connection's
+     * in-flight limit ({@code listener.maxInFlightPublishes}) stops reading it.
+     */
+    private CompletableFuture<Void> pace(String principal, long delayNanos) {
+        CompletableFuture<Void> previous = paced.get(principal);
+        if (delayNanos <= 0 && (previous == null || previous.isDone())) {
+            return null;
+        }
+        CompletableFuture<Void> start = new CompletableFuture<>();
+        // done once the publish started has been handed to its queue (start's dependents ran), not before
+        CompletableFuture<Void> handedOver = new CompletableFuture<>();
+        CompletableFuture<Void> before = paced.put(principal, handedOver);
+        CompletableFuture<Void> timer = new CompletableFuture<>();
+        if (delayNanos <= 0) {
+            timer.complete(null);
+        } else {
+            scheduler.schedule(() -> timer.complete(null), delayNanos, TimeUnit.NANOSECONDS);
+        }
+        CompletableFuture<Void> waitFor = before == null ? timer : CompletableFuture.allOf(timer, before);
+        waitFor.whenComplete((v, e) -> {
+            start.complete(null);
+            handedOver.complete(null);
+            paced.remove(principal, handedOver);
+        });
+        return start;
+    }
+
+    /**
+     * The time {@code principal}'s publishes are held back now for its publish rates, in
+     * nanoseconds (0 if none), without charging anything: a session may stop reading the
+     * principal's connections this long instead of letting publishes queue up in flight.
+     */
+    public long publishBacklogNanos(String principal) {
+        return quotas.publishDelayNanos(principal, 0, 0);
+    }
+
+    private CompletableFuture<List<PublishResult>> publishNow(String queue, String principal,
+                                                              List<PublishMessage> messages) {
         BrokerQueue q = queues.get(queue);
         if (q != null) {
             return publish(q, principal, messages);
         }
-        return requireOrCreate(queue).thenCompose(created -> publish(created, principal, messages));
+        return requireOrCreate(queue, principal).thenCompose(created -> publish(created, principal, messages));
     }
 
     private CompletableFuture<List<PublishResult>> publish(BrokerQueue q, String principal,
                                                            List<PublishMessage> messages) {
         if (!q.definition().requireProducerSignatures() && !anySigned(messages) && !q.signatureChecks().busy()) {
-            return q.publish(principal, messages);
+            try {
+                return q.publish(principal, messages);
+            } catch (RequestException e) {
+                // a held publish arrives here on the timer thread: the refusal goes to the future
+                return CompletableFuture.failedFuture(e);
+            }
         }
         ProducerKeys keys = producerKeys;
         return q.signatureChecks().submit(() -> {
@@ -418,11 +614,36 @@ public final class QueueEngine implements AutoCloseable {
      */
     public CompletableFuture<Consumer> subscribe(String queue, String subscription, long credit, int consumerId,
                                                  ConsumerSink sink, java.util.function.Consumer<Consumer> onAttached) {
+        return subscribe(queue, subscription, credit, consumerId, sink, onAttached, "");
+    }
+
+    /**
+     * As {@link #subscribe(String, String, long, int, ConsumerSink, java.util.function.Consumer)},
+     * on behalf of {@code principal}: the consumer counts against its {@code consumers} quota
+     * until {@link #detach} (or its queue's deletion), a subscription it creates against its
+     * {@code subscriptions} quota (recorded in the catalog before the store creates it), and a
+     * queue auto-created for it against its {@code queues} quota. Past a quota the future fails
+     * with {@code QUOTA_EXCEEDED} and nothing is attached or created. An empty principal counts
+     * for nobody.
+     */
+    public CompletableFuture<Consumer> subscribe(String queue, String subscription, long credit, int consumerId,
+                                                 ConsumerSink sink, java.util.function.Consumer<Consumer> onAttached,
+                                                 String principal) {
         if (subscription.isEmpty() || subscription.length() > 200) {
             return CompletableFuture.failedFuture(new RequestException(ErrorCode.INVALID_REQUEST,
                     "a subscription name has 1 to 200 characters"));
         }
-        return requireOrCreate(queue).thenCompose(q -> {
+        String owner = principal == null ? "" : principal;
+        if (!owner.isEmpty()) {
+            try {
+                quotas.acquireConsumer(owner);
+            } catch (RequestException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        CompletableFuture<Consumer> attached = requireOrCreate(queue, owner)
+                .thenCompose(q -> ownSubscription(q, subscription, owner))
+                .thenCompose(q -> {
             CompletableFuture<Consumer> result = new CompletableFuture<>();
             // the dispatcher's future completes on the queue's executor: the consumer is attached there
             q.executor().execute(() -> q.dispatcher(subscription).whenComplete((d, error) -> {
@@ -430,17 +651,60 @@ public final class QueueEngine implements AutoCloseable {
                     result.completeExceptionally(error);
                     return;
                 }
+                Consumer c = new Consumer(consumerId, sink, d, credit);
+                if (!owner.isEmpty()) {
+                    // before the session can see it, so that any detach finds it
+                    consumerPrincipals.put(c, owner);
+                }
                 try {
-                    Consumer c = new Consumer(consumerId, sink, d, credit);
                     onAttached.accept(c);
                     d.add(c);
                     result.complete(c);
                 } catch (RuntimeException e) {
+                    consumerPrincipals.remove(c);
                     result.completeExceptionally(e);
                 }
             }));
             return result;
         });
+        if (owner.isEmpty()) {
+            return attached;
+        }
+        return attached.whenComplete((c, error) -> {
+            if (error != null) {
+                // never attached (or never seen by the session): its count goes back here, once
+                quotas.releaseConsumer(owner);
+            }
+        });
+    }
+
+    /**
+     * Before a subscription {@code q} does not have yet is created for {@code principal}: on the
+     * admin thread, counts it against the principal's quota and records the principal as its
+     * owner in the catalog. A subscription that exists, or whose owner is recorded already (a
+     * creation under way), is left as it is.
+     */
+    private CompletableFuture<BrokerQueue> ownSubscription(BrokerQueue q, String subscription, String principal) {
+        if (principal.isEmpty() || q.log().subscriptions().get(subscription).isPresent()) {
+            return CompletableFuture.completedFuture(q);
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            if (q.isDeleted()) {
+                throw new RequestException(ErrorCode.QUEUE_NOT_FOUND, "queue '" + q.name() + "' was deleted");
+            }
+            if (q.log().subscriptions().get(subscription).isPresent()
+                    || structure.owners(q.name()).subscriptions().containsKey(subscription)) {
+                return q;
+            }
+            quotas.acquireSubscription(principal);
+            try {
+                structure.recordSubscriptionOwner(q.name(), subscription, principal);
+            } catch (RuntimeException e) {
+                quotas.releaseSubscription(principal);
+                throw e;
+            }
+            return q;
+        }, admin);
     }
 
     public void credit(Consumer consumer, long credit) {
@@ -464,8 +728,17 @@ public final class QueueEngine implements AutoCloseable {
 
     /** Detaches a consumer (unsubscribe or disconnect); its unsettled messages are redelivered. */
     public void detach(Consumer consumer) {
+        releaseConsumer(consumer);
         consumer.closed = true;
         consumer.dispatcher.queue().executor().execute(() -> consumer.dispatcher.remove(consumer));
+    }
+
+    /** Gives a consumer's count back to its principal, once however often it is called. */
+    private void releaseConsumer(Consumer consumer) {
+        String principal = consumerPrincipals.remove(consumer);
+        if (principal != null) {
+            quotas.releaseConsumer(principal);
+        }
     }
 
     /** Resumes deliveries to a consumer whose connection can take more. */

@@ -210,9 +210,17 @@ final class QueueStructure {
      * @throws RequestException what the client is told
      */
     Created create(QueueDefinition definition) {
+        return create(definition, "");
+    }
+
+    /**
+     * As {@link #create(QueueDefinition)}, recording {@code createdBy} (empty: nobody) as the
+     * queue's owner in the same catalog write as its definition.
+     */
+    Created create(QueueDefinition definition, String createdBy) {
         String name = definition.name();
         try {
-            catalog.put(definition);
+            catalog.put(definition, createdBy);
         } catch (IOException e) {
             throw refusals.refusal(name, "writing the queue catalog", e);
         }
@@ -309,6 +317,46 @@ final class QueueStructure {
                 throw se;
             }
             throw e;
+        }
+    }
+
+    /** Who created {@code queue} and its subscriptions, as the catalog records it. */
+    QueueCatalog.Owners owners(String queue) {
+        return catalog.owners(queue);
+    }
+
+    /** Every queue with recorded owners. */
+    Map<String, QueueCatalog.Owners> allOwners() {
+        return catalog.allOwners();
+    }
+
+    /**
+     * Records, durably and before the store creates it, who creates a subscription.
+     *
+     * @throws RequestException what the client is told if the catalog cannot be written
+     */
+    void recordSubscriptionOwner(String queue, String subscription, String principal) {
+        try {
+            catalog.putSubscriptionOwner(queue, subscription, principal);
+        } catch (IOException e) {
+            throw refusals.refusal(queue, "writing the queue catalog", e);
+        }
+    }
+
+    /**
+     * Forgets subscription owners whose subscription the store does not have.
+     *
+     * @return those forgotten, by subscription name
+     */
+    Map<String, String> retainSubscriptionOwners(String queue, java.util.Set<String> existing) {
+        try {
+            return catalog.retainSubscriptionOwners(queue, existing);
+        } catch (IOException e) {
+            // kept for the next start: until then the owner counts a subscription that does not exist
+            LOG.warn("queue '{}': owners of subscriptions that do not exist could not be removed from the queue "
+                    + "catalog ({}); they are removed at the next start", queue, e.getMessage());
+            Map<String, String> none = Map.of();
+            return none;
         }
     }
 

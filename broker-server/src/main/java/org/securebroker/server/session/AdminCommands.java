@@ -66,8 +66,10 @@ final class AdminCommands {
                 access.require(Action.CREATE, definition.deadLetterQueue());
             }
         }
+        // counted against this principal's queues quota and recorded as its owner
+        String principal = access.principal();
         CompletableFuture<Void> created = access.requireRecorded(Action.CREATE, definition.name())
-                .thenCompose(seq -> engine.createQueue(definition));
+                .thenCompose(seq -> engine.createQueue(definition, principal));
         CompletableFuture<Void> recorded = recordChange(created, "admin.queue.create", Action.CREATE, definition.name(),
                 null, AuditEvent.fingerprint(definition.toString()));
         replies.answer(correlationId, recorded, v -> new OkFrame(correlationId));
