@@ -55,8 +55,12 @@ import org.slf4j.LoggerFactory;
  * BODY = {"version": 2, "generation": G, "queues": [QUEUE, ...], "deleting": [NAME, ...]}
  * QUEUE = {"name": S, "maxDeliveries": N, "deadLetterQueue": S, "defaultTtlMillis": N,
  *          "requireProducerSignatures": B
- *          [, "createdBy": S] [, "subscriptionOwners": {SUBSCRIPTION: S, ...}]}
+ *          [, "createdBy": S] [, "subscriptionOwners": {SUBSCRIPTION: S, ...}] [, "depth": DEPTH]}
+ * DEPTH = {"maxMessages": N, "maxBytes": N, "overflow": "REJECT" | "DEAD_LETTER_OLDEST"}
  * </pre>
+ *
+ * {@code depth} is the queue's own depth limit ({@code queues.define}); without it the queue has
+ * the broker's ({@code queues.maxDepth...}), which is configuration, not catalog state.
  *
  * {@code createdBy} names the principal that created the queue (a CREATE_QUEUE, or publishing or
  * subscribing with auto-creation); {@code subscriptionOwners} the principal that created each
@@ -99,8 +103,8 @@ public final class QueueCatalog {
     private static final Set<String> ROOT_KEYS = Set.of("version", "generation", "queues", "deleting");
     private static final Set<String> QUEUE_KEYS = Set.of("name", "maxDeliveries", "deadLetterQueue",
             "defaultTtlMillis", "requireProducerSignatures");
-    /** Keys a queue entry may have besides {@link #QUEUE_KEYS}. */
-    private static final Set<String> OWNER_KEYS = Set.of("createdBy", "subscriptionOwners");
+    /** Keys a queue entry may have besides {@link #QUEUE_KEYS}: owners and its own depth. */
+    private static final Set<String> OPTIONAL_KEYS = Set.of("createdBy", "subscriptionOwners", "depth");
     private static final Logger LOG = LoggerFactory.getLogger(QueueCatalog.class);
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -435,6 +439,12 @@ public final class QueueCatalog {
             n.put("deadLetterQueue", d.deadLetterQueue());
             n.put("defaultTtlMillis", d.defaultTtl().toMillis());
             n.put("requireProducerSignatures", d.requireProducerSignatures());
+            if (d.depth() != null) {
+                ObjectNode depth = n.putObject("depth");
+                depth.put("maxMessages", d.depth().maxMessages());
+                depth.put("maxBytes", d.depth().maxBytes());
+                depth.put("overflow", d.depth().overflow().name());
+            }
             Owners o = owners.getOrDefault(d.name(), Owners.NONE);
             if (!o.createdBy().isEmpty()) {
                 n.put("createdBy", o.createdBy());
@@ -565,8 +575,8 @@ public final class QueueCatalog {
                 required.remove("requireProducerSignatures");
             }
             if (strict) {
-                // the optional owner keys (version 2 only) are taken as present when they are
-                for (String k : OWNER_KEYS) {
+                // the optional keys (version 2 only) are taken as present when they are
+                for (String k : OPTIONAL_KEYS) {
                     if (q.has(k)) {
                         required.add(k);
                     }
@@ -585,7 +595,7 @@ public final class QueueCatalog {
             QueueDefinition d;
             try {
                 d = new QueueDefinition(name.textValue(), max.intValue(), dlq.textValue(),
-                        Duration.ofMillis(ttl.longValue()), signatures.asBoolean(false));
+                        Duration.ofMillis(ttl.longValue()), signatures.asBoolean(false), readDepth(file, q));
             } catch (RuntimeException e) {
                 throw damaged(file, "queue " + name + " is invalid: " + e.getMessage());
             }
@@ -599,6 +609,30 @@ public final class QueueCatalog {
             out.add(d);
         }
         return out;
+    }
+
+    private static QueueDefinition.Depth readDepth(Path file, JsonNode q) throws CatalogException {
+        JsonNode depth = q.get("depth");
+        if (depth == null) {
+            return null;
+        }
+        if (!depth.isObject()) {
+            throw damaged(file, "queue " + q.path("name") + " has a depth that is not a JSON object");
+        }
+        exactKeys(file, depth, Set.of("maxMessages", "maxBytes", "overflow"), "the depth of queue " + q.path("name"));
+        JsonNode messages = depth.get("maxMessages");
+        JsonNode bytes = depth.get("maxBytes");
+        JsonNode overflow = depth.get("overflow");
+        if (!messages.canConvertToLong() || !messages.isIntegralNumber() || !bytes.isIntegralNumber()
+                || !bytes.canConvertToLong() || !overflow.isTextual()) {
+            throw damaged(file, "the depth of queue " + q.path("name") + " has a value of the wrong type: " + depth);
+        }
+        try {
+            return new QueueDefinition.Depth(messages.longValue(), bytes.longValue(),
+                    QueueDefinition.Overflow.valueOf(overflow.textValue()));
+        } catch (IllegalArgumentException e) {
+            throw damaged(file, "the depth of queue " + q.path("name") + " is invalid: " + depth);
+        }
     }
 
     private static Owners readOwners(Path file, String queue, JsonNode q) throws CatalogException {

@@ -145,13 +145,34 @@ class QueueCatalogTest {
                 "{\"version\":2,\"generation\":0,\"queues\":[],\"deleting\":[]}",
                 "{\"version\":2,\"generation\":" + g + ",\"queues\":[],\"deleting\":[\"not a name\"]}",
                 "{\"version\":2,\"generation\":" + g + ",\"queues\":[" + queue.replace("\"\",", "\"q\",") + "],"
-                        + "\"deleting\":[]}");
+                        + "\"deleting\":[]}",
+                "{\"version\":2,\"generation\":" + g + ",\"queues\":[" + queue.replace("false}",
+                        "false,\"depth\":{\"maxMessages\":-1,\"maxBytes\":0,\"overflow\":\"REJECT\"}}") + "],\"deleting\":[]}",
+                "{\"version\":2,\"generation\":" + g + ",\"queues\":[" + queue.replace("false}",
+                        "false,\"depth\":{\"maxMessages\":1,\"maxBytes\":0,\"overflow\":\"DROP\"}}") + "],\"deleting\":[]}",
+                "{\"version\":2,\"generation\":" + g + ",\"queues\":[" + queue.replace("false}",
+                        "false,\"depth\":{\"maxMessages\":1,\"overflow\":\"REJECT\"}}") + "],\"deleting\":[]}");
         for (String body : bodies) {
             writeTagged(body);
             assertThatThrownBy(this::read).as(body).isInstanceOf(QueueCatalog.CatalogException.class);
         }
         writeTagged("{\"version\":2,\"generation\":" + g + ",\"queues\":[" + queue + "],\"deleting\":[]}");
         assertThat(read().queues()).containsExactly(QueueDefinition.simple("q"));
+    }
+
+    @Test
+    void shouldKeepAQueuesOwnDepthAndNotRewriteItAtEveryStart() throws Exception {
+        QueueDefinition small = new QueueDefinition("small", 0, "", Duration.ZERO, false,
+                new QueueDefinition.Depth(10, 4096, QueueDefinition.Overflow.DEAD_LETTER_OLDEST));
+        try (QueueEngine engine = start(small)) {
+            assertThat(engine.definition("small")).hasValue(small);
+        }
+        assertThat(read().queues()).containsExactly(small);
+        long generation = read().generation();
+        try (QueueEngine engine = start(small)) {
+            assertThat(engine.definition("small")).hasValue(small);
+        }
+        assertThat(read().generation()).as("an unchanged definition is not written again").isEqualTo(generation);
     }
 
     @Test
