@@ -145,9 +145,9 @@ public final class Broker implements AutoCloseable {
     private static void connectionRefused(BrokerMetrics metrics, Refusal refusal) {
         metrics.refused(refusal);
         if (refusal.firstOfEpisode()) {
-            LOG.warn("refusing connections: {} '{}' is at the limit of {} = {} (counted in "
-                    + "securebroker_limit_refusals_total; logged again after {} without a refusal)", refusal.limit(),
-                    refusal.subject(), refusal.setting(), refusal.value(), REFUSAL_EPISODE_QUIET);
+            LOG.warn("refusing connections at the limit '{}' ({} = {}), the first for {}; every refusal is counted in "
+                    + "securebroker_limit_refusals_total, and this is logged again after {} without one",
+                    refusal.limit(), refusal.setting(), refusal.value(), refusal.subject(), REFUSAL_EPISODE_QUIET);
         }
     }
 
