@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,7 @@ import org.securebroker.protocol.frame.PingFrame;
 import org.securebroker.protocol.frame.PongFrame;
 import org.securebroker.server.auth.jwt.JwtForge;
 import org.securebroker.server.config.BrokerConfig;
+import org.securebroker.server.limits.ConnectionSlots;
 import org.securebroker.testing.MutableClock;
 import org.slf4j.LoggerFactory;
 
@@ -262,5 +264,24 @@ class JwtIT {
             assertThat(expired.correlationId()).isZero();
             assertThat(c.next()).isSameAs(RawConnection.CLOSED);
         }
+    }
+
+    /** Renewing the token keeps the connection's one authenticated slot: a session never holds two. */
+    @Test
+    void shouldHoldOneConnectionSlotAcrossRenewals() throws Exception {
+        ConnectionSlots slots = broker.broker().connectionSlots();
+        // connections of the other tests release their slots as their close completes
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> slots.authenticatedAs("alice") == 0);
+        try (RawConnection c = connect()) {
+            assertThat(authenticate(c, token("alice", 60).kid("rsa").signRs256(rsa.getPrivate())))
+                    .isInstanceOf(AuthOkFrame.class);
+            assertThat(slots.authenticatedAs("alice")).isEqualTo(1);
+            for (int i = 0; i < 3; i++) {
+                c.send(new AuthFrame(20 + i, "JWT", Bytes.utf8(token("alice", 120).kid("rsa").signRs256(rsa.getPrivate()))));
+                assertThat(c.next()).isInstanceOf(AuthOkFrame.class);
+                assertThat(slots.authenticatedAs("alice")).isEqualTo(1);
+            }
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> slots.authenticatedAs("alice") == 0);
     }
 }

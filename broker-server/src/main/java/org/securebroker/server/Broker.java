@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +33,9 @@ import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.server.integrity.IntegrityKeys;
 import org.securebroker.server.integrity.ProducerKeys;
 import org.securebroker.server.integrity.SigningKeyFiles;
+import org.securebroker.server.limits.ConnectionSlots;
+import org.securebroker.server.limits.Episodes;
+import org.securebroker.server.limits.Refusal;
 import org.securebroker.server.net.ClientListener;
 import org.securebroker.server.net.Pipeline;
 import org.securebroker.server.queue.EngineSettings;
@@ -66,6 +70,8 @@ public final class Broker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
     /** Sent in HELLO_OK. */
     public static final String SERVER_ID = "securebroker/0.1";
+    /** Refusals of one limit and subject this far apart are one episode: logged and audited once. */
+    private static final Duration REFUSAL_EPISODE_QUIET = Duration.ofMinutes(1);
 
     private final LiveReload live;
     private final Store store;
@@ -107,7 +113,9 @@ public final class Broker implements AutoCloseable {
         Pipeline pipeline = new Pipeline(tls::context, l.handshakeTimeout().toMillis(),
                 () -> new SessionHandler(sessionSettings, mechanisms, engine, connections, this::reload, access),
                 connections);
-        this.listener = ClientListener.bind(l.host(), l.port(), l.maxConnections(), access::auditWritable, pipeline);
+        ConnectionSlots slots = new ConnectionSlots(l, () -> quotasInForce(config),
+                new Episodes(context.clock(), REFUSAL_EPISODE_QUIET), refusal -> connectionRefused(metrics, refusal));
+        this.listener = ClientListener.bind(l.host(), l.port(), slots, access::auditWritable, pipeline);
         this.live = new LiveReload(config, keyring, tls, mechanisms, policies, store, users, access, anomalies,
                 brokerAudit, listener.channels(), audit, integrity, engine);
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -119,6 +127,28 @@ public final class Broker implements AutoCloseable {
         housekeeping.scheduleWithFixedDelay(live::reloadPolicyIfChanged, 1, 1, TimeUnit.SECONDS);
         housekeeping.scheduleWithFixedDelay(live::reloadProducerKeysIfChanged, 1, 1, TimeUnit.SECONDS);
         housekeeping.scheduleWithFixedDelay(live::reloadTlsIfChanged, 5, 5, TimeUnit.SECONDS);
+    }
+
+    /**
+     * The quotas in force: as last reloaded, or {@code atStart} for a login that would complete
+     * before the live settings exist (the listener is bound just before them).
+     */
+    private BrokerConfig.Quotas quotasInForce(BrokerConfig atStart) {
+        LiveReload l = live;
+        return (l == null ? atStart : l.config()).quotas();
+    }
+
+    /**
+     * A connection refused a slot: counted, and one log line for the first refusal of an episode,
+     * so a flood is seen once, not once per connection.
+     */
+    private static void connectionRefused(BrokerMetrics metrics, Refusal refusal) {
+        metrics.refused(refusal);
+        if (refusal.firstOfEpisode()) {
+            LOG.warn("refusing connections at the limit '{}' ({} = {}), the first for {}; every refusal is counted in "
+                    + "securebroker_limit_refusals_total, and this is logged again after {} without one",
+                    refusal.limit(), refusal.setting(), refusal.value(), refusal.subject(), REFUSAL_EPISODE_QUIET);
+        }
     }
 
     /**
@@ -278,6 +308,11 @@ public final class Broker implements AutoCloseable {
     /** The port the listener is bound to. */
     public int port() {
         return listener.port();
+    }
+
+    /** The client listener's connection slots (how many connections hold which). */
+    public ConnectionSlots connectionSlots() {
+        return listener.slots();
     }
 
     public BrokerConfig config() {

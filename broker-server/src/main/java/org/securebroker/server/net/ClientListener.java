@@ -17,17 +17,25 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.ErrorFrame;
+import org.securebroker.server.limits.ConnectionSlots;
+import org.securebroker.server.session.ConnectionSlot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The bound client listener: the accept and I/O event loops, the set of open connections and the
  * gate every new connection passes before it gets a {@link Pipeline}: refused while the broker
- * stops, at the connection limit, or while nothing could be audited.
+ * stops, while nothing could be audited, or when no unauthenticated {@link ConnectionSlots slot}
+ * is free for it (its source address, or all addresses together, at their bound). A refused
+ * connection is closed before its TLS handshake starts, so a flood costs the broker an accept and
+ * a close per connection; the slots report each refusal, and no line is logged per refusal. An
+ * accepted connection carries its slot ({@link ConnectionSlot}), which the session trades for an
+ * authenticated one at login and which is released when the connection closes, whoever closes it.
  *
  * <p>Thread-safety: thread-safe.
  */
@@ -39,23 +47,25 @@ public final class ClientListener implements AutoCloseable {
     private final EventLoopGroup workers;
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Channel serverChannel;
+    private final ConnectionSlots slots;
     private volatile boolean closed;
 
     /**
      * Binds {@code host:port}.
      *
-     * @param maxConnections connections beyond this many are closed as they arrive
+     * @param slots the connection slots every accepted connection takes one of
      * @param auditWritable false while the audit log cannot be written: connections are refused then
      * @throws InterruptedException if interrupted while binding
      * @throws RuntimeException if the address cannot be bound (a {@link java.net.BindException} for a port in use)
      */
-    public static ClientListener bind(String host, int port, int maxConnections, BooleanSupplier auditWritable,
+    public static ClientListener bind(String host, int port, ConnectionSlots slots, BooleanSupplier auditWritable,
                                       Pipeline pipeline) throws InterruptedException {
-        return new ClientListener(host, port, maxConnections, auditWritable, pipeline);
+        return new ClientListener(host, port, slots, auditWritable, pipeline);
     }
 
-    private ClientListener(String host, int port, int maxConnections, BooleanSupplier auditWritable, Pipeline pipeline)
-            throws InterruptedException {
+    private ClientListener(String host, int port, ConnectionSlots slots, BooleanSupplier auditWritable,
+                           Pipeline pipeline) throws InterruptedException {
+        this.slots = slots;
         this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("broker-accept", true),
                 NioIoHandler.newFactory());
         this.workers = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()),
@@ -70,14 +80,24 @@ public final class ClientListener implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         boolean writable = auditWritable.getAsBoolean();
-                        if (closed || channels.size() >= maxConnections || !writable) {
-                            LOG.warn("refusing a connection from {}: {}", ch.remoteAddress(),
-                                    closed ? "the broker is stopping" : !writable
-                                            ? "the audit log cannot be written, so nothing could be recorded"
-                                            : "the limit of " + maxConnections + " connections is reached");
+                        if (closed || !writable) {
+                            LOG.warn("refusing a connection from {}: {}", ch.remoteAddress(), closed
+                                    ? "the broker is stopping"
+                                    : "the audit log cannot be written, so nothing could be recorded");
                             ch.close();
                             return;
                         }
+                        InetSocketAddress remote = ch.remoteAddress();
+                        Optional<ConnectionSlots.Slot> slot = remote == null ? Optional.empty()
+                                : slots.accept(remote.getAddress());
+                        if (slot.isEmpty()) {
+                            // reported by the slots (counted, the first of an episode audited and logged):
+                            // a line per refusal here would let a flood fill the disk
+                            ch.close();
+                            return;
+                        }
+                        ConnectionSlot.attach(ch, slot.get());
+                        ch.closeFuture().addListener(done -> slot.get().release());
                         channels.add(ch);
                         ch.pipeline().addLast(pipeline);
                     }
@@ -94,6 +114,11 @@ public final class ClientListener implements AutoCloseable {
     /** The port the listener is bound to. */
     public int port() {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    /** The connection slots this listener hands out. */
+    public ConnectionSlots slots() {
+        return slots;
     }
 
     /** Whether the listening socket is bound and open. */

@@ -25,6 +25,8 @@ import org.securebroker.server.auth.AuthStep;
 import org.securebroker.server.auth.ConnectionInfo;
 import org.securebroker.server.identity.Identity;
 import org.securebroker.server.auth.Mechanisms;
+import org.securebroker.server.limits.ConnectionSlots;
+import org.securebroker.server.limits.Refusal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +35,11 @@ import org.slf4j.LoggerFactory;
  * AUTH_RESPONSE until AUTH_OK, and afterwards the session's deadline and its renewal by
  * re-authentication (AUTH JWT on the open session). Mechanism steps may complete on other
  * threads; their results are handled on the channel's event loop.
+ *
+ * <p>The first AUTH_OK is where a connection stops counting as unauthenticated: the session
+ * trades its {@link ConnectionSlot} for an authenticated one of the principal, and is refused
+ * (QUOTA_EXCEEDED at the principal's {@code quotas.connections}, OVERLOADED at
+ * {@code listener.maxConnections}) and closed when none is free. Re-authentication keeps the slot.
  *
  * <p>Expiry is judged by the injected clock alone: the deadline timer only says when to look,
  * and every frame on the open session looks too (see {@link #endIfExpired()}).
@@ -181,6 +188,12 @@ final class SessionAuthentication {
                         ctx.voidPromise());
             } else if (step instanceof AuthStep.Success success) {
                 Identity who = success.identity();
+                Refusal full = claimSlot(who.principal());
+                if (full != null) {
+                    outcome.refuse(exchangeCorrelationId, full.limit().equals(ConnectionSlots.CONNECTIONS)
+                            ? ErrorCode.QUOTA_EXCEEDED : ErrorCode.OVERLOADED, refusalMessage(full));
+                    return;
+                }
                 identity = who;
                 LOG.info("{}: authenticated '{}' ({}{})", ctx.channel().remoteAddress(), who.principal(), mechanism.name(),
                         who.expiresAtMillis() > 0 ? ", until " + Instant.ofEpochMilli(who.expiresAtMillis()) : "");
@@ -195,6 +208,34 @@ final class SessionAuthentication {
                 outcome.refuse(exchangeCorrelationId, failure.code(), failure.clientMessage());
             }
         }));
+    }
+
+    /**
+     * Trades the connection's unauthenticated slot for an authenticated one of {@code principal}.
+     * Only the first login claims: re-authentication keeps the slot (and cannot change the
+     * principal, {@link #renewed}). Each refusal is reported by the slots (counted, the first of
+     * an episode audited), so it is logged here at DEBUG only: a principal hammering its quota
+     * must not fill the log.
+     *
+     * @return the refusal, or null when the session may open
+     */
+    private Refusal claimSlot(String principal) {
+        Refusal refusal = ConnectionSlot.of(ctx.channel()).flatMap(slot -> slot.authenticate(principal)).orElse(null);
+        if (refusal != null) {
+            LOG.debug("{}: '{}' authenticated but refused: {} (the limit of {})", ctx.channel().remoteAddress(),
+                    principal, refusal.limit(), refusal.setting());
+        }
+        return refusal;
+    }
+
+    /** What a client refused a slot is told: which limit, its value and the setting that sets it. */
+    static String refusalMessage(Refusal refusal) {
+        if (refusal.limit().equals(ConnectionSlots.CONNECTIONS)) {
+            return "principal '" + refusal.principal() + "' has " + refusal.value() + " connections open, the limit of "
+                    + refusal.setting() + "; close one or try again later";
+        }
+        return "the broker has " + refusal.value() + " authenticated connections open, the limit of "
+                + refusal.setting() + "; try again later";
     }
 
     /** AUTH on an open session: a fresh token for the same principal renews its deadline. */
