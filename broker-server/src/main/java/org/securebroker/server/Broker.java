@@ -35,7 +35,7 @@ import org.securebroker.server.integrity.ProducerKeys;
 import org.securebroker.server.integrity.SigningKeyFiles;
 import org.securebroker.server.limits.ConnectionSlots;
 import org.securebroker.server.limits.Episodes;
-import org.securebroker.server.limits.Refusal;
+import org.securebroker.server.limits.LimitEvents;
 import org.securebroker.server.net.ClientListener;
 import org.securebroker.server.net.Pipeline;
 import org.securebroker.server.queue.EngineSettings;
@@ -91,7 +91,7 @@ public final class Broker implements AutoCloseable {
     private Broker(BrokerConfig config, BrokerContext context, Store store, UserStore users,
                    PasswordAuthenticator authenticator, Mechanisms mechanisms, QueueEngine engine, TlsMaterial tls,
                    PolicyHolder policies, AuditLog audit, AccessControl access, BrokerMetrics metrics, Keyring keyring,
-                   IntegrityKeys integrity) throws InterruptedException {
+                   IntegrityKeys integrity, LimitEvents limits) throws InterruptedException {
         this.metrics = metrics;
         this.policies = policies;
         this.audit = audit;
@@ -114,7 +114,7 @@ public final class Broker implements AutoCloseable {
                 () -> new SessionHandler(sessionSettings, mechanisms, engine, connections, this::reload, access),
                 connections);
         ConnectionSlots slots = new ConnectionSlots(l, () -> quotasInForce(config),
-                new Episodes(context.clock(), REFUSAL_EPISODE_QUIET), refusal -> connectionRefused(metrics, refusal));
+                new Episodes(context.clock(), REFUSAL_EPISODE_QUIET), limits);
         this.listener = ClientListener.bind(l.host(), l.port(), slots, access::auditWritable, pipeline);
         this.live = new LiveReload(config, keyring, tls, mechanisms, policies, store, users, access, anomalies,
                 brokerAudit, listener.channels(), audit, integrity, engine);
@@ -136,19 +136,6 @@ public final class Broker implements AutoCloseable {
     private BrokerConfig.Quotas quotasInForce(BrokerConfig atStart) {
         LiveReload l = live;
         return (l == null ? atStart : l.config()).quotas();
-    }
-
-    /**
-     * A connection refused a slot: counted, and one log line for the first refusal of an episode,
-     * so a flood is seen once, not once per connection.
-     */
-    private static void connectionRefused(BrokerMetrics metrics, Refusal refusal) {
-        metrics.refused(refusal);
-        if (refusal.firstOfEpisode()) {
-            LOG.warn("refusing connections at the limit '{}' ({} = {}), the first for {}; every refusal is counted in "
-                    + "securebroker_limit_refusals_total, and this is logged again after {} without one",
-                    refusal.limit(), refusal.setting(), refusal.value(), refusal.subject(), REFUSAL_EPISODE_QUIET);
-        }
     }
 
     /**
@@ -226,6 +213,8 @@ public final class Broker implements AutoCloseable {
                 LOG.warn("queues.autoCreate is on: any authenticated client can create queues by publishing or subscribing");
             }
             access.addObserver(metrics::observe);
+            LimitEvents limits = new LimitReports(metrics, new BrokerAudit(access));
+            engine.limits(config.quotas(), q.depth(), limits);
             QueueEngine started = engine;
             if (signer != null) {
                 started.brokerKeys(KeyPem.readPublicKeys(config.integrity().publicKeys()));
@@ -233,7 +222,7 @@ public final class Broker implements AutoCloseable {
             IntegrityKeys integrity = new IntegrityKeys(config.integrity(), signer == null ? "" : signer.keyId(),
                     signer == null ? null : signer::use, started::brokerKeys, producerKeys, started::producerKeys);
             Broker broker = new Broker(config, context, store, users, authenticator, mechanisms, engine, tls, policies,
-                    audit, access, metrics, keyring, integrity);
+                    audit, access, metrics, keyring, integrity, limits);
             metrics.bind(() -> broker.listener.channels().size(), engine, store, auditPosition,
                     broker::certificates, config.admin().perQueueMetrics());
             try {

@@ -325,9 +325,13 @@ final class LiveReload {
             access.allowAggregation(fresh.audit().allowAggregation());
             applied.add("audit.allowAggregation");
         }
+        if (!fresh.quotas().equals(old.quotas())) {
+            engine.quotas(fresh.quotas());
+            applied.add("quotas");
+        }
         List<String> restart = ConfigChanges.needingRestart(old, fresh);
         BrokerConfig.Audit a = old.audit();
-        config = old.withAlerts(fresh.alerts()).withAudit(new BrokerConfig.Audit(a.dir(), a.privateKey(), a.publicKey(),
+        config = old.withAlerts(fresh.alerts()).withQuotas(fresh.quotas()).withAudit(new BrokerConfig.Audit(a.dir(), a.privateKey(), a.publicKey(),
                 a.checkpointEntries(), a.checkpointInterval(), a.rotateBytes(), a.rotateAge(),
                 fresh.audit().allowAggregation()));
         if (!restart.isEmpty()) {

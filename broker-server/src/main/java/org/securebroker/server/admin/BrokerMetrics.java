@@ -21,7 +21,6 @@ import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 import org.securebroker.protocol.frame.QueueInfo;
 import org.securebroker.server.audit.AuditEvent;
-import org.securebroker.server.limits.Refusal;
 import org.securebroker.server.session.ConnectionListener;
 import org.securebroker.server.queue.QueueEngine;
 import org.securebroker.store.record.OffsetRange;
@@ -103,14 +102,6 @@ public final class BrokerMetrics implements ConnectionListener {
         } else if (type.startsWith("alert.")) {
             registry.counter("securebroker.alerts", "alert", type.substring("alert.".length())).increment();
         }
-    }
-
-    /**
-     * Counts a refusal of an enforced limit, every one ({@code securebroker_limit_refusals_total}
-     * by {@code limit}); a {@link org.securebroker.server.limits.LimitEvents}. Never blocks.
-     */
-    public void refused(Refusal refusal) {
-        registry.counter("securebroker.limit.refusals", "limit", refusal.limit()).increment();
     }
 
     @Override

@@ -6,8 +6,8 @@ import java.util.Objects;
 
 /**
  * Which settings differ between two configurations, by the name an operator reads in
- * {@code broker.yaml}. A reload applies {@code alerts.*} and {@code audit.allowAggregation}
- * while running; everything else listed here needs a restart.
+ * {@code broker.yaml}. A reload applies {@code alerts.*}, {@code quotas.*} and
+ * {@code audit.allowAggregation} while running; everything else listed here needs a restart.
  *
  * <p>Thread-safety: stateless.
  */
@@ -28,6 +28,7 @@ public final class ConfigChanges {
         differ(out, "queues", running.queues(), fresh.queues());
         differ(out, "authorization", running.authorization(), fresh.authorization());
         differ(out, "admin", running.admin(), fresh.admin());
+        differ(out, "memory", running.memory(), fresh.memory());
         BrokerConfig.Audit a = running.audit();
         BrokerConfig.Audit b = fresh.audit();
         differ(out, "audit", new BrokerConfig.Audit(a.dir(), a.privateKey(), a.publicKey(), a.checkpointEntries(),

@@ -375,7 +375,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                     ctx.writeAndFlush(new SubscribeOkFrame(correlationId, c.id()), ctx.voidPromise());
                     // the right was checked before attaching; a reload in between must not be missed
                     ctx.executor().execute(() -> recheck(c));
-                });
+                }, principal());
         attached.whenComplete((c, error) -> {
             if (error != null) {
                 replies.failure(correlationId, error);
