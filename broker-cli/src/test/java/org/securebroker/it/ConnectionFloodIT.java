@@ -109,6 +109,13 @@ class ConnectionFloodIT {
                 .as("every connection over listener.maxUnauthenticatedPerAddress is closed").isEqualTo(FLOOD - held);
         assertThat(b.connectionSlots().unauthenticatedFrom(attacker)).isEqualTo(held);
         assertThat(refusals(b, ConnectionSlots.UNAUTHENTICATED_PER_ADDRESS)).isEqualTo(FLOOD - held);
+        // the flood is one episode: audited once, with the address, not once per refused connection
+        assertThat(AuditTrail.await(b.config().audit().dir(), "limit.exceeded", 1)).singleElement().satisfies(e -> {
+            assertThat(e.source()).isEqualTo(attacker.getHostAddress());
+            assertThat(e.decision()).isEqualTo("deny");
+            assertThat(e.details()).containsEntry("limit", ConnectionSlots.UNAUTHENTICATED_PER_ADDRESS);
+            assertThat(e.reason()).contains("listener.maxUnauthenticatedPerAddress");
+        });
 
         for (Socket s : flood) {
             s.close();
