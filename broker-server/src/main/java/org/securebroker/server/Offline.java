@@ -39,8 +39,16 @@ public final class Offline {
                 .segmentBytes(s.segmentBytes())
                 .maxRecordBytes(config.queues().maxMessageBytes())
                 .maxBatchBytes(maxBatchBytes(config))
+                // what the store holds pending came in as publish frames; more than the in-flight budget
+                // could never be pending, so the store's own bound must not be the larger one
+                .maxPendingBytes(Math.max(memory(config).inFlightBytes(), maxBatchBytes(config)))
                 .subscriptionSyncInterval(s.subscriptionSyncInterval())
                 .fileLayer(context.files());
+    }
+
+    /** The memory budgets, those left to the heap size resolved against this JVM's heap. */
+    static BrokerConfig.Memory memory(BrokerConfig config) {
+        return config.memory().resolve(Runtime.getRuntime().maxMemory(), config.listener().maxFrameSize());
     }
 
     /** The store's largest group commit: the batch a failed fsync can leave unknown to producers. */
