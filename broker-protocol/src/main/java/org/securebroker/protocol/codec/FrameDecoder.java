@@ -43,10 +43,12 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     private volatile int maxFrameSize;
     private final FrameAdmission admission;
     private boolean failed;
+    // both are only touched on the event loop; volatile because the grant that changes them arrives
+    // as a task whose thread a static checker cannot see, and isWaitingForAdmission may be read anywhere
     /** The frame whose length field is at the head of the input was admitted. */
-    private boolean admitted;
+    private volatile boolean admitted;
     /** Admission refused the frame at the head and has not granted it yet: nothing is decoded. */
-    private boolean waiting;
+    private volatile boolean waiting;
 
     /** A decoder limited to {@link ProtocolLimits#PRE_AUTH_MAX_FRAME_SIZE}. */
     public FrameDecoder() {

@@ -51,12 +51,6 @@ public final class Consumer {
         return inFlightBytes > 0 && inFlightBytes >= sink.windowBytes();
     }
 
-    /** A delivery of {@code bytes} to this consumer was settled or taken back. */
-    void settled(long bytes) {
-        inFlight--;
-        inFlightBytes -= bytes;
-    }
-
     @Override
     public String toString() {
         return "Consumer[" + id + " on " + queue() + "/" + subscription() + "]";

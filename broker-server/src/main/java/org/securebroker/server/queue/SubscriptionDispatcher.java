@@ -161,7 +161,7 @@ final class SubscriptionDispatcher {
             if (f != null) {
                 Consumer c = f.consumer();
                 boolean wasFull = c.windowFull();
-                c.settled(f.size());
+                settled(c, f.size());
                 windowOpened |= wasFull && !c.windowFull();
             }
             counts.remove(offset);
@@ -199,10 +199,16 @@ final class SubscriptionDispatcher {
             // already waiting for redelivery (its consumer went away or its ack deadline passed)
             return counts.containsKey(offset);
         }
-        f.consumer().settled(f.size());
+        settled(f.consumer(), f.size());
         waitFor(offset, queue.clock().millis() + delayMillis);
         dispatch();
         return true;
+    }
+
+    /** A delivery of {@code bytes} to {@code consumer} was settled or taken back. */
+    private static void settled(Consumer consumer, int bytes) {
+        consumer.inFlight--;
+        consumer.inFlightBytes -= bytes;
     }
 
     /** Moves deliveries past their ack deadline back to the waiting list. */
@@ -214,7 +220,7 @@ final class SubscriptionDispatcher {
             Map.Entry<Long, InFlight> e = it.next();
             if (e.getValue().deadline() <= now) {
                 it.remove();
-                e.getValue().consumer().settled(e.getValue().size());
+                settled(e.getValue().consumer(), e.getValue().size());
                 waiting.add(new Waiting(e.getKey(), now));
                 any = true;
                 LOG.debug("{}/{}: offset {} was not acknowledged in time; it will be delivered again", queue.name(), name,
