@@ -180,6 +180,14 @@ public final class RawConnection implements AutoCloseable {
         return (X509Certificate) tls.engine().getSession().getPeerCertificates()[0];
     }
 
+    /**
+     * Stops reading from the socket, as a consumer that hangs would: what the broker sends then
+     * fills the TCP buffers and stays in the broker.
+     */
+    public void stopReading() {
+        channel.config().setAutoRead(false);
+    }
+
     public boolean isOpen() {
         return channel.isActive();
     }

@@ -487,5 +487,13 @@ final class ClientCore implements BrokerClient {
         public void onSessionClosed(Session session, BrokerException reason) {
             ClientCore.this.onSessionClosed(session, reason);
         }
+
+        @Override
+        public void onWritable(Session session) {
+            // publishes held back while the channel was full go out now
+            if (session == currentSession()) {
+                drainPublishes();
+            }
+        }
     }
 }

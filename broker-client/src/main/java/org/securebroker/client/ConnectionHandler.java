@@ -80,6 +80,9 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
 
         /** The connection is closed; called once. */
         void onClosed(BrokerException reason);
+
+        /** The channel's outbound buffer drained below its low-water mark: writing may go on. */
+        void onWritable();
     }
 
     private enum Phase { CONNECTING, HELLO_SENT, AUTHENTICATING, OPEN, CLOSED }
@@ -401,6 +404,14 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
         if (secret != null) {
             Arrays.fill(secret, (byte) 0);
         }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (phase == Phase.OPEN && session != null && ctx.channel().isWritable()) {
+            session.onWritable();
+        }
+        super.channelWritabilityChanged(ctx);
     }
 
     @Override

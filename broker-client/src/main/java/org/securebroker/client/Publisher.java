@@ -31,7 +31,10 @@ import org.securebroker.protocol.codec.WireSizes;
  * {@link #enqueue} until its outcome is decided. The I/O thread numbers messages in the order it
  * takes them (so sequence order is wire order), groups them per queue into frames of at most
  * {@value #MAX_BATCH} messages and at most the negotiated frame size, and keeps every message
- * until its PUBLISH_OK. When the connection is lost, the unacknowledged messages go back to the
+ * until its PUBLISH_OK. Frames are written only while the channel is writable: what does not fit
+ * stays in the outbox, unencoded, until the channel drains ({@code channelWritabilityChanged}), so a
+ * broker that stops reading holds the producer to its send buffer in heap objects rather than
+ * every in-flight message encoded in direct memory. When the connection is lost, the unacknowledged messages go back to the
  * outbox in sequence order and are sent again, with the same producer id and sequence, on the
  * next connection.
  *
@@ -148,10 +151,12 @@ final class Publisher {
             return;
         }
         for (Iterator<Map.Entry<String, ArrayDeque<PendingPublish>>> it = outbox.entrySet().iterator();
-                it.hasNext(); ) {
+                it.hasNext() && session.isWritable(); ) {
             Map.Entry<String, ArrayDeque<PendingPublish>> e = it.next();
             sendQueue(session, e.getKey(), e.getValue());
-            it.remove();
+            if (e.getValue().isEmpty()) {
+                it.remove();
+            }
         }
         session.flush();
     }
@@ -177,6 +182,11 @@ final class Publisher {
                 session.publish(new PublishBatch(queue, batch), producerId);
                 batch = new ArrayList<>();
                 size = overhead;
+                if (!session.isWritable()) {
+                    // the rest waits in the outbox, in order, for the channel to drain
+                    messages.addFirst(p);
+                    return;
+                }
             }
             batch.add(p);
             size += p.encodedSize();

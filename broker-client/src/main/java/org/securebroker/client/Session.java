@@ -49,6 +49,9 @@ final class Session implements ConnectionHandler.SessionListener {
         void onCancel(Session session, CancelFrame frame);
 
         void onSessionClosed(Session session, BrokerException reason);
+
+        /** The session's channel can take writes again (publishes waiting may go out). */
+        void onWritable(Session session);
     }
 
     private final Channel channel;
@@ -145,6 +148,19 @@ final class Session implements ConnectionHandler.SessionListener {
 
     void flush() {
         channel.flush();
+    }
+
+    /**
+     * Whether the channel's outbound buffer is below its high-water mark; writes made meanwhile
+     * count at once, so a writer that checks before each frame stops within one frame of it.
+     */
+    boolean isWritable() {
+        return channel.isWritable();
+    }
+
+    @Override
+    public void onWritable() {
+        owner.onWritable(this);
     }
 
     boolean isClosed() {

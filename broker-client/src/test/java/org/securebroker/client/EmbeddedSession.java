@@ -61,6 +61,9 @@ final class EmbeddedSession implements Session.Owner {
         }
     }
 
+    /** How often the session said its channel can take writes again. */
+    int writable;
+
     @Override
     public void onDeliver(Session from, DeliverFrame frame) {
         delivered.add(frame);
@@ -73,5 +76,10 @@ final class EmbeddedSession implements Session.Owner {
 
     @Override
     public void onSessionClosed(Session closed, BrokerException reason) {
+    }
+
+    @Override
+    public void onWritable(Session session) {
+        writable++;
     }
 }

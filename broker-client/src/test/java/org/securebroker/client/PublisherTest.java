@@ -57,6 +57,30 @@ class PublisherTest {
     }
 
     @Test
+    void shouldStopWritingFramesWhileTheChannelIsNotWritableAndGoOnInOrderWhenItIs() {
+        EmbeddedSession s = new EmbeddedSession(Integer.MAX_VALUE / 2);
+        // every frame counts 1,000 bytes against a high-water mark of 500: one frame fills the channel
+        s.channel.config().setMessageSizeEstimator(() -> msg -> 1000);
+        s.channel.config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(100, 500));
+        for (int i = 0; i < 600; i++) {
+            publisher.enqueue("orders", Message.of("m" + i), s.session.maxFrameSize());
+        }
+
+        publisher.drain(s.session);
+        List<PublishFrame> first = publishes(s.written());
+        publisher.drain(s.session);
+        publisher.drain(s.session);
+        List<PublishFrame> rest = publishes(s.written());
+
+        assertThat(first).extracting(f -> f.messages().size()).containsExactly(256);
+        assertThat(rest).extracting(f -> f.messages().size()).containsExactly(256, 88);
+        List<PublishFrame> all = new java.util.ArrayList<>(first);
+        all.addAll(rest);
+        assertThat(sequences(all)).isEqualTo(java.util.stream.LongStream.rangeClosed(1, 600).boxed()
+                .collect(Collectors.toList()));
+    }
+
+    @Test
     void shouldCompleteEachFutureWithTheResultAtItsPositionInPublishOk() {
         EmbeddedSession s = new EmbeddedSession(1 << 20);
         List<CompletableFuture<SendReceipt>> futures = new ArrayList<>();

@@ -48,6 +48,8 @@ import org.securebroker.server.rbac.PolicyHolder;
 import org.securebroker.server.session.ConnectionListener;
 import org.securebroker.server.session.SessionHandler;
 import org.securebroker.server.session.SessionSettings;
+import org.securebroker.server.limits.FatalErrors;
+import org.securebroker.server.limits.MemoryBudget;
 import org.securebroker.server.tls.TlsMaterial;
 import org.securebroker.store.record.OffsetRange;
 import org.securebroker.store.RetentionPolicy;
@@ -103,8 +105,11 @@ public final class Broker implements AutoCloseable {
         this.authenticator = authenticator;
         this.engine = engine;
         BrokerConfig.Listener l = config.listener();
+        BrokerConfig.Memory memory = Offline.memory(config);
         SessionSettings sessionSettings = new SessionSettings(SERVER_ID, l.handshakeTimeout(), l.authTimeout(),
-                l.maxFrameSize(), l.maxInFlightPublishes(), context.clock());
+                l.maxFrameSize(), l.maxInFlightPublishes(), l.maxInFlightPublishBytes(), l.deliveryBufferBytes(),
+                l.consumerWindowBytes(), new MemoryBudget("in-flight", memory.inFlightBytes()),
+                new MemoryBudget("delivery", memory.deliveryBytes()), context.clock());
         AnomalyDetector anomalies = new AnomalyDetector(config.alerts(), context.clock(), access::record);
         access.addObserver(anomalies::observe);
         access.addTrafficObserver(anomalies::traffic);
@@ -153,6 +158,8 @@ public final class Broker implements AutoCloseable {
      * {@code context} (tests drive the clock, or use a disk that fails on demand).
      */
     public static Broker start(BrokerConfig config, BrokerContext context) {
+        // a thread killed by OutOfMemoryError would leave the broker half-working: it exits instead
+        Thread.setDefaultUncaughtExceptionHandler(FatalErrors.uncaughtHandler());
         Clock clock = context.clock();
         BrokerMetrics metrics = new BrokerMetrics(clock);
         Keyring keyring = Offline.keyring(config, System.getenv());
@@ -208,7 +215,7 @@ public final class Broker implements AutoCloseable {
             BrokerConfig.Queues q = config.queues();
             engine = QueueEngine.start(store, config.queueCatalog(), new EngineSettings(q.ackTimeout(),
                     q.maxMessageBytes(), q.dedupWindow(), 10_000, Math.max(2, Runtime.getRuntime().availableProcessors()),
-                    maxBatchBytes), clock, q.define(), q.autoCreate(), signer != null, context.files());
+                    maxBatchBytes).withRecentMessagesBytes(Offline.memory(config).recentMessagesBytes()), clock, q.define(), q.autoCreate(), signer != null, context.files());
             if (q.autoCreate()) {
                 LOG.warn("queues.autoCreate is on: any authenticated client can create queues by publishing or subscribing");
             }

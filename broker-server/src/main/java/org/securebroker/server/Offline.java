@@ -40,6 +40,10 @@ public final class Offline {
                 .segmentBytes(s.segmentBytes())
                 .maxRecordBytes(maxRecordBytes(config))
                 .maxBatchBytes(maxBatchBytes(config))
+                // what the store holds pending came in as publish frames, held by the in-flight budget until
+                // stored; a commit round of room on top covers the envelopes' metadata and the broker's own
+                // dead letters, so the in-flight budget, which slows producers, binds before this refusal
+                .maxPendingBytes(memory(config).inFlightBytes() + maxBatchBytes(config))
                 .subscriptionSyncInterval(s.subscriptionSyncInterval())
                 .fileLayer(context.files());
     }
@@ -47,6 +51,11 @@ public final class Offline {
     /** The largest record: the largest payload with room for its headers and metadata. */
     static int maxRecordBytes(BrokerConfig config) {
         return config.queues().maxMessageBytes() + EngineSettings.MAX_METADATA_BYTES;
+    }
+
+    /** The memory budgets, those left to the heap size resolved against this JVM's heap. */
+    static BrokerConfig.Memory memory(BrokerConfig config) {
+        return config.memory().resolve(Runtime.getRuntime().maxMemory(), config.listener().maxFrameSize());
     }
 
     /** The store's largest group commit: the batch a failed fsync can leave unknown to producers. */

@@ -1,6 +1,7 @@
 package org.securebroker.protocol.codec;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
@@ -24,6 +25,12 @@ import org.securebroker.protocol.ProtocolLimits;
  * produces at most one error. Closing the connection, after sending ERROR, is up to the
  * session handler. Frames decoded before the failure are passed on first, in order.
  *
+ * <p>Memory in transit: after the length passes the limit, a {@link FrameAdmission} is asked
+ * whether the frame may be received at all. A refused frame stops the decoder: it turns the
+ * channel's {@code autoRead} off, decodes nothing more (what TLS had already decrypted stays
+ * buffered, a bounded amount) and, once admission grants the frame, turns {@code autoRead} back
+ * on and decodes what it holds, on the event loop. Every frame passed on was admitted, in order.
+ *
  * <p>The limit starts at {@link ProtocolLimits#PRE_AUTH_MAX_FRAME_SIZE} unless given, and the
  * session raises it with {@link #setMaxFrameSize(int)} once authentication has completed.
  *
@@ -34,7 +41,14 @@ import org.securebroker.protocol.ProtocolLimits;
 public final class FrameDecoder extends ByteToMessageDecoder {
 
     private volatile int maxFrameSize;
+    private final FrameAdmission admission;
     private boolean failed;
+    // both are only touched on the event loop; volatile because the grant that changes them arrives
+    // as a task whose thread a static checker cannot see, and isWaitingForAdmission may be read anywhere
+    /** The frame whose length field is at the head of the input was admitted. */
+    private volatile boolean admitted;
+    /** Admission refused the frame at the head and has not granted it yet: nothing is decoded. */
+    private volatile boolean waiting;
 
     /** A decoder limited to {@link ProtocolLimits#PRE_AUTH_MAX_FRAME_SIZE}. */
     public FrameDecoder() {
@@ -48,7 +62,19 @@ public final class FrameDecoder extends ByteToMessageDecoder {
      *     [{@link ProtocolLimits#MIN_FRAME_SIZE_LIMIT}, {@link ProtocolLimits#ABSOLUTE_MAX_FRAME_SIZE}]
      */
     public FrameDecoder(int maxFrameSize) {
+        this(maxFrameSize, FrameAdmission.ALL);
+    }
+
+    /**
+     * A decoder with the given frame size limit that asks {@code admission} before it receives
+     * the body of each frame.
+     *
+     * @throws IllegalArgumentException if the limit is outside
+     *     [{@link ProtocolLimits#MIN_FRAME_SIZE_LIMIT}, {@link ProtocolLimits#ABSOLUTE_MAX_FRAME_SIZE}]
+     */
+    public FrameDecoder(int maxFrameSize, FrameAdmission admission) {
         this.maxFrameSize = ProtocolLimits.requireValidFrameSizeLimit(maxFrameSize);
+        this.admission = java.util.Objects.requireNonNull(admission, "admission");
     }
 
     /**
@@ -64,6 +90,11 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     /** The largest accepted frame size (the value of the length field). */
     public int maxFrameSize() {
         return maxFrameSize;
+    }
+
+    /** Whether the decoder waits for admission of the next frame (and does not read). */
+    public boolean isWaitingForAdmission() {
+        return waiting;
     }
 
     /** Whether the decoder has failed and now discards all input. */
@@ -100,9 +131,21 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                     + length + " exceeds the limit of " + limit));
             return;
         }
+        if (!admitted) {
+            if (waiting) {
+                return;
+            }
+            if (!admission.admit((int) length, () -> ctx.executor().execute(() -> resume(ctx)))) {
+                waiting = true;
+                ctx.channel().config().setAutoRead(false);
+                return;
+            }
+            admitted = true;
+        }
         if (in.readableBytes() < FrameCodec.LENGTH_FIELD_SIZE + length) {
             return;
         }
+        admitted = false;
         in.skipBytes(FrameCodec.LENGTH_FIELD_SIZE);
         ByteBuf frame = in.readSlice((int) length);
         try {
@@ -110,6 +153,37 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         } catch (ProtocolException e) {
             fail(ctx, in, e);
         }
+    }
+
+    /** The waiting frame was admitted: read again, and decode what is already buffered. */
+    private void resume(ChannelHandlerContext ctx) {
+        if (!waiting || ctx.isRemoved()) {
+            return;
+        }
+        waiting = false;
+        admitted = true;
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        ctx.channel().config().setAutoRead(true);
+        try {
+            // an empty read runs the decode loop over the cumulation without adding to it
+            channelRead(ctx, Unpooled.EMPTY_BUFFER);
+            channelReadComplete(ctx);
+        } catch (Exception e) {
+            ctx.fireExceptionCaught(e);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        if (waiting) {
+            // the base class asks for another read when nothing was decoded and autoRead is off;
+            // that read is exactly what waiting for admission must not do
+            ctx.fireChannelReadComplete();
+            return;
+        }
+        super.channelReadComplete(ctx);
     }
 
     private void fail(ChannelHandlerContext ctx, ByteBuf in, ProtocolException e) {

@@ -4,6 +4,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
 import java.util.function.Supplier;
+import org.securebroker.protocol.ProtocolLimits;
 import org.securebroker.protocol.codec.FrameDecoder;
 import org.securebroker.protocol.codec.FrameEncoder;
 import org.securebroker.server.session.ConnectionListener;
@@ -17,7 +18,8 @@ import org.securebroker.server.session.SessionHandler;
  * </pre>
  *
  * The frame decoder starts at the pre-authentication limit (64 KiB) and the session raises it to
- * the negotiated maximum after AUTH_OK.
+ * the negotiated maximum after AUTH_OK. The decoder asks the session whether each frame fits the
+ * connection's and the broker's in-flight memory before it receives the frame's body.
  *
  * <p>Thread-safety: the initializer is sharable; each handler it adds is per channel except the
  * stateless encoder.
@@ -49,10 +51,11 @@ public final class Pipeline extends ChannelInitializer<SocketChannel> {
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        SessionHandler session = sessions.get();
         ch.pipeline()
                 .addLast(TLS_DETECT, new TlsRequiredHandler(sslContext.get(), handshakeTimeoutMillis, listener))
-                .addLast(FRAME_DECODER, new FrameDecoder())
+                .addLast(FRAME_DECODER, new FrameDecoder(ProtocolLimits.PRE_AUTH_MAX_FRAME_SIZE, session.admission()))
                 .addLast(FRAME_ENCODER, FrameEncoder.INSTANCE)
-                .addLast(SESSION, sessions.get());
+                .addLast(SESSION, session);
     }
 }

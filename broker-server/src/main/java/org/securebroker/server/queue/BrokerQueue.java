@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
 final class BrokerQueue {
 
     private static final Logger LOG = LoggerFactory.getLogger(BrokerQueue.class);
-    /** At most this much of one queue's recent messages is kept decoded in memory. */
+    /** At most this much of one queue's recent messages is kept decoded in memory (and no more than the budget of all). */
     private static final long RECENT_PER_QUEUE_BYTES = 128L << 20;
     private static final int RECENT_PER_QUEUE_MESSAGES = 1 << 20;
     /** How stale the low-water mark the depth check uses may be (see {@link #cachedLowWaterMark}). */
@@ -86,7 +86,8 @@ final class BrokerQueue {
         this.log = log;
         this.executor = new SerialExecutor(engine.workers(), this::countUnacknowledged);
         this.dedup = new Deduplicator(engine.settings().dedupWindow(), engine.settings().dedupMaxProducers());
-        this.recent = new RecentMessages(engine.recentBudget(), RECENT_PER_QUEUE_BYTES, RECENT_PER_QUEUE_MESSAGES);
+        this.recent = new RecentMessages(engine.recentBudget(),
+                Math.min(RECENT_PER_QUEUE_BYTES, engine.recentBudget().limit()), RECENT_PER_QUEUE_MESSAGES);
         this.signatureChecks = new SignatureChecks(engine.workers());
     }
 

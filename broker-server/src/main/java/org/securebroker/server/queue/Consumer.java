@@ -14,6 +14,8 @@ public final class Consumer {
     final SubscriptionDispatcher dispatcher;
     long credit;
     int inFlight;
+    /** Bytes of the deliveries in flight (unacknowledged), bounded by the sink's window. */
+    long inFlightBytes;
     volatile boolean closed;
 
     Consumer(int id, ConsumerSink sink, SubscriptionDispatcher dispatcher, long credit) {
@@ -41,7 +43,12 @@ public final class Consumer {
     }
 
     boolean ready() {
-        return !closed && credit > 0 && sink.isWritable();
+        return !closed && credit > 0 && !windowFull() && sink.isWritable();
+    }
+
+    /** Whether the consumer holds its window's worth of unacknowledged bytes (one delivery always fits). */
+    boolean windowFull() {
+        return inFlightBytes > 0 && inFlightBytes >= sink.windowBytes();
     }
 
     @Override

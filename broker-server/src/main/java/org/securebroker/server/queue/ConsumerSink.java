@@ -14,6 +14,14 @@ public interface ConsumerSink {
     /** Whether the connection is open and its outbound buffer has room. */
     boolean isWritable();
 
+    /**
+     * Bytes of unacknowledged deliveries the consumer may hold (its prefetch in bytes, beside its
+     * credit in messages); at least one delivery is always allowed.
+     */
+    default long windowBytes() {
+        return Long.MAX_VALUE;
+    }
+
     /** Queues a delivery for writing, without flushing. */
     void deliver(DeliverFrame frame);
 

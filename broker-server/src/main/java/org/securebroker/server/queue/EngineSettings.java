@@ -17,9 +17,21 @@ import java.time.Duration;
  *     {@code dedupWindow} records of each queue and at least this many bytes of them: at least
  *     the store's largest group commit, so that every record whose outcome a failed fsync left
  *     unknown to its producer is remembered, and a retry of it is recognized
+ * @param recentMessagesBytes recently stored messages kept decoded, all queues together
  */
 public record EngineSettings(Duration ackTimeout, int maxMessageBytes, int dedupWindow, int dedupMaxProducers,
-                             int workerThreads, long dedupRestoreBytes) {
+                             int workerThreads, long dedupRestoreBytes, long recentMessagesBytes) {
+
+    /** Recent messages' budget when none is given: an eighth of the heap, as {@code memory.recentMessagesSize} resolves. */
+    public static long defaultRecentMessagesBytes() {
+        return Math.max(1, Runtime.getRuntime().maxMemory() / 8);
+    }
+
+    public EngineSettings(Duration ackTimeout, int maxMessageBytes, int dedupWindow, int dedupMaxProducers,
+                          int workerThreads, long dedupRestoreBytes) {
+        this(ackTimeout, maxMessageBytes, dedupWindow, dedupMaxProducers, workerThreads, dedupRestoreBytes,
+                defaultRecentMessagesBytes());
+    }
 
     /**
      * The most a stored message may add to its payload: headers, principal, producer id and
@@ -49,13 +61,18 @@ public record EngineSettings(Duration ackTimeout, int maxMessageBytes, int dedup
             throw new IllegalArgumentException("ackTimeout must be positive");
         }
         if (maxMessageBytes < 1024 || dedupWindow < 16 || dedupMaxProducers < 1 || workerThreads < 1
-                || dedupRestoreBytes < 0) {
+                || dedupRestoreBytes < 0 || recentMessagesBytes < 1) {
             throw new IllegalArgumentException("invalid engine settings " + this);
         }
     }
 
     public EngineSettings withAckTimeout(Duration value) {
         return new EngineSettings(value, maxMessageBytes, dedupWindow, dedupMaxProducers, workerThreads,
-                dedupRestoreBytes);
+                dedupRestoreBytes, recentMessagesBytes);
+    }
+
+    public EngineSettings withRecentMessagesBytes(long value) {
+        return new EngineSettings(ackTimeout, maxMessageBytes, dedupWindow, dedupMaxProducers, workerThreads,
+                dedupRestoreBytes, value);
     }
 }

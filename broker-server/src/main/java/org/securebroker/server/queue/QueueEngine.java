@@ -82,7 +82,6 @@ public final class QueueEngine implements AutoCloseable {
     private final LongAdder delivered = new LongAdder();
     private final LongAdder deliveredBytes = new LongAdder();
     private final LongAdder redelivered = new LongAdder();
-    /** Recent messages kept decoded, all queues together: a quarter of the heap. */
     /** Refusals of one limit and subject closer together than this are one episode (audited once). */
     private static final java.time.Duration EPISODE_QUIET = java.time.Duration.ofMinutes(1);
     private final PrincipalQuotas quotas;
@@ -94,10 +93,12 @@ public final class QueueEngine implements AutoCloseable {
      * for it, so that pacing never reorders one connection's publishes.
      */
     private final Map<String, CompletableFuture<Void>> paced = new ConcurrentHashMap<>();
-    private final RecentMessages.Budget recentBudget = new RecentMessages.Budget(Runtime.getRuntime().maxMemory() / 4);
+    /** Recent messages kept decoded, all queues together: {@code memory.recentMessagesSize}. */
+    private final RecentMessages.Budget recentBudget;
 
     private QueueEngine(Store store, Path catalogFile, FileLayer files, EngineSettings settings, Clock clock,
                         boolean autoCreate, boolean signing) {
+        this.recentBudget = new RecentMessages.Budget(settings.recentMessagesBytes());
         this.signing = signing;
         this.refusals = new StoreRefusals(store);
         this.structure = new QueueStructure(store, new QueueCatalog(catalogFile, files, store), refusals);

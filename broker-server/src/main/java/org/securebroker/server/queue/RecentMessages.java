@@ -36,6 +36,10 @@ final class RecentMessages {
             }
         }
 
+        long limit() {
+            return limit;
+        }
+
         void release(long bytes) {
             used.addAndGet(-bytes);
         }

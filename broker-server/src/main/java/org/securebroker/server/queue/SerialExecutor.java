@@ -2,6 +2,7 @@ package org.securebroker.server.queue;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
+import org.securebroker.server.limits.FatalErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,6 +70,10 @@ final class SerialExecutor implements Executor {
             task.run();
         } catch (RuntimeException e) {
             LOG.error("queue task failed", e);
+        } catch (VirtualMachineError e) {
+            // the queue's remaining tasks would never run: the broker exits rather than stall this queue
+            FatalErrors.haltIfFatal(e);
+            throw e;
         }
     }
 }

@@ -52,7 +52,8 @@ final class SubscriptionDispatcher {
     /** How often a message waiting for an unavailable dead-letter queue is looked at again. */
     private static final long DEAD_LETTER_RETRY_MILLIS = 30_000;
 
-    private record InFlight(Consumer consumer, int count, long deadline) {
+    /** @param size the message's bytes, counted against its consumer's window */
+    private record InFlight(Consumer consumer, int count, long deadline, int size) {
     }
 
     private record Waiting(long offset, long notBefore) {
@@ -126,6 +127,7 @@ final class SubscriptionDispatcher {
             }
         }
         consumer.inFlight = 0;
+        consumer.inFlightBytes = 0;
         dispatch();
     }
 
@@ -146,6 +148,7 @@ final class SubscriptionDispatcher {
         long[] refused = new long[0];
         long runStart = -1;
         long runEnd = -1;
+        boolean windowOpened = false;
         for (long offset : sorted) {
             InFlight f = inFlight.remove(offset);
             if (f == null && !counts.containsKey(offset)) {
@@ -156,7 +159,10 @@ final class SubscriptionDispatcher {
                 continue;
             }
             if (f != null) {
-                f.consumer().inFlight--;
+                Consumer c = f.consumer();
+                boolean wasFull = c.windowFull();
+                settled(c, f.size());
+                windowOpened |= wasFull && !c.windowFull();
             }
             counts.remove(offset);
             if (offset == runEnd) {
@@ -169,6 +175,10 @@ final class SubscriptionDispatcher {
         }
         flushAckRun(runStart, runEnd);
         queue.scheduleRelease();
+        if (windowOpened) {
+            // credit alone never stopped that consumer, so no CREDIT frame will come to resume it
+            dispatch();
+        }
         return refused;
     }
 
@@ -189,10 +199,16 @@ final class SubscriptionDispatcher {
             // already waiting for redelivery (its consumer went away or its ack deadline passed)
             return counts.containsKey(offset);
         }
-        f.consumer().inFlight--;
+        settled(f.consumer(), f.size());
         waitFor(offset, queue.clock().millis() + delayMillis);
         dispatch();
         return true;
+    }
+
+    /** A delivery of {@code bytes} to {@code consumer} was settled or taken back. */
+    private static void settled(Consumer consumer, int bytes) {
+        consumer.inFlight--;
+        consumer.inFlightBytes -= bytes;
     }
 
     /** Moves deliveries past their ack deadline back to the waiting list. */
@@ -204,7 +220,7 @@ final class SubscriptionDispatcher {
             Map.Entry<Long, InFlight> e = it.next();
             if (e.getValue().deadline() <= now) {
                 it.remove();
-                e.getValue().consumer().inFlight--;
+                settled(e.getValue().consumer(), e.getValue().size());
                 waiting.add(new Waiting(e.getKey(), now));
                 any = true;
                 LOG.debug("{}/{}: offset {} was not acknowledged in time; it will be delivered again", queue.name(), name,
@@ -239,6 +255,7 @@ final class SubscriptionDispatcher {
         while (true) {
             int candidate = readyConsumerIndex();
             if (candidate < 0) {
+                dropReadAhead();
                 break;
             }
             Candidate next = nextCandidate(now);
@@ -261,9 +278,11 @@ final class SubscriptionDispatcher {
             Consumer consumer = consumers.get(candidate);
             nextConsumer = (candidate + 1) % consumers.size();
             counts.put(offset, count);
-            inFlight.put(offset, new InFlight(consumer, count, now + queue.ackTimeoutMillis()));
+            int size = envelope.payload().length();
+            inFlight.put(offset, new InFlight(consumer, count, now + queue.ackTimeoutMillis(), size));
             consumer.credit--;
             consumer.inFlight++;
+            consumer.inFlightBytes += size;
             queue.engine().delivered(envelope.payload().length(), count > 1);
             consumer.sink().deliver(new DeliverFrame(consumer.id(), queue.name(), offset, count,
                     envelope.brokerTimestampMillis(), envelope.producerPrincipal(), envelope.producerId(),
@@ -278,6 +297,20 @@ final class SubscriptionDispatcher {
         if (head != null && head.notBefore() > now && head.notBefore() < timerAt) {
             timerAt = head.notBefore();
             queue.scheduleDispatch(this, head.notBefore() - now);
+        }
+    }
+
+    /**
+     * Nobody can take a delivery now: the messages read ahead are let go and read again when
+     * someone can, so a subscription whose consumers stopped holds no records in memory (with many
+     * subscriptions of stalled consumers, read-ahead would otherwise hold up to
+     * {@value #READ_BYTES} bytes each, or all that the recent messages evicted meanwhile).
+     */
+    private void dropReadAhead() {
+        Candidate first = readAhead.peek();
+        if (first != null) {
+            readCursor = first.offset();
+            readAhead.clear();
         }
     }
 
@@ -366,8 +399,12 @@ final class SubscriptionDispatcher {
             RecentMessages recent = queue.recent();
             MessageEnvelope held = recent.get(readCursor);
             if (held != null) {
-                for (int i = 0; i < READ_RECORDS && held != null; i++) {
+                // bounded in bytes as store reads are: these references keep messages alive after
+                // the recent messages let them go
+                long bytes = 0;
+                for (int i = 0; i < READ_RECORDS && held != null && bytes < READ_BYTES; i++) {
                     readAhead.add(new Candidate(readCursor, held));
+                    bytes += held.payload().length();
                     readCursor++;
                     held = recent.get(readCursor);
                 }

@@ -51,6 +51,9 @@ import org.securebroker.server.access.SessionAccess;
 import org.securebroker.server.audit.AuditEvent;
 import org.securebroker.server.identity.Identity;
 import org.securebroker.server.auth.Mechanisms;
+import org.securebroker.protocol.codec.FrameAdmission;
+import org.securebroker.server.limits.FatalErrors;
+import org.securebroker.server.limits.InboundAccount;
 import org.securebroker.server.queue.Consumer;
 import org.securebroker.server.queue.QueueEngine;
 import org.securebroker.server.rbac.Action;
@@ -64,9 +67,13 @@ import org.slf4j.LoggerFactory;
  * connection with {@code UNEXPECTED_FRAME}; a malformed one with the decoder's error. Failures of
  * a single request are answered with an ERROR echoing its correlation id and the session goes on.
  *
- * <p>Back-pressure: when a connection has more published messages waiting for the disk than
- * allowed, the broker stops reading from it until half of them are stored; deliveries stop while
- * the connection's outbound buffer is full.
+ * <p>Back-pressure: every frame's bytes are reserved before its body is read
+ * ({@link InboundAccount}, the frame decoder's admission), per connection and against the
+ * broker's in-flight budget, and held until the frame is handled, a PUBLISH's until it is
+ * answered; a frame that does not fit stops the reading of its connection until it does. With
+ * more published messages waiting for the disk than allowed, the connection is not read until
+ * half of them are stored. Deliveries stop while the connection's outbound buffer is full or
+ * its deliveries not yet written exceed their bounds ({@link DeliveryBuffer}).
  *
  * <p>Thread-safety: not sharable; one instance per channel. State changes happen on the
  * channel's event loop; completions from other threads are handed back to it.
@@ -103,7 +110,10 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> timeout;
     private int maxFrameSize;
     private int nextConsumerId = 1;
-    private int inFlightPublishes;
+    private InboundAccount inbound;
+    private DeliveryBuffer deliveries;
+    /** The frame being handled was a PUBLISH that took its bytes along; set on the event loop. */
+    private boolean frameTaken;
 
     public SessionHandler(SessionSettings settings, Mechanisms mechanisms, QueueEngine engine, ConnectionListener listener,
                           Reloader reloader, AccessControl accessControl) {
@@ -127,9 +137,21 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         return who == null ? null : who.principal();
     }
 
+    /**
+     * The frame decoder's admission for this connection: the connection's and the broker's
+     * in-flight bytes. Valid once the session is in the pipeline.
+     */
+    public FrameAdmission admission() {
+        return (frameLength, admitted) -> inbound.admit(frameLength, admitted);
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.inbound = new InboundAccount(settings.inFlightBudget(), settings.maxInFlightPublishBytes(),
+                settings.maxInFlightPublishes(), ctx.executor());
+        this.deliveries = new DeliveryBuffer(settings.deliveryBufferBytes(), settings.deliveryBudget(),
+                () -> ctx.executor().execute(this::deliveryRoom));
         this.access = accessControl.session(String.valueOf(ctx.channel().remoteAddress()),
                 ctx.channel().id().asShortText(), this::identity, ctx.executor());
         this.replies = new Replies(ctx);
@@ -203,6 +225,17 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        frameTaken = false;
+        try {
+            read(msg);
+        } finally {
+            if (!frameTaken) {
+                inbound.frameHandled();
+            }
+        }
+    }
+
+    private void read(Object msg) {
         if (!(msg instanceof Frame frame)) {
             fail(ErrorCode.INTERNAL_ERROR, "internal error");
             return;
@@ -339,12 +372,15 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         int count = publish.messages().size();
         CompletableFuture<List<org.securebroker.protocol.frame.PublishResult>> stored =
                 engine.publish(publish.queue(), principal(), publish.messages());
+        // the frame's bytes stay reserved until the answer is written: they are what the publish holds
+        int frameBytes = inbound.takeFrame();
+        frameTaken = true;
+        inbound.publishStarted(count);
         accessControl.traffic(principal(), "publish", count);
-        inFlightPublishes += count;
-        if (inFlightPublishes >= settings.maxInFlightPublishes() && ctx.channel().config().isAutoRead()) {
-            ctx.channel().config().setAutoRead(false);
-        }
         stored.whenComplete((results, error) -> {
+            if (error != null) {
+                FatalErrors.haltIfFatal(error);
+            }
             if (error == null) {
                 ctx.writeAndFlush(new PublishOkFrame(correlationId, results), ctx.voidPromise());
             } else {
@@ -356,13 +392,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                             .reason(r.code().name() + ": " + r.getMessage()).detail("messages", count)));
                 }
             }
-            ctx.executor().execute(() -> {
-                inFlightPublishes -= count;
-                if (inFlightPublishes <= settings.maxInFlightPublishes() / 2 && !ctx.channel().config().isAutoRead()
-                        && state == State.OPEN) {
-                    ctx.channel().config().setAutoRead(true);
-                }
-            });
+            ctx.executor().execute(() -> inbound.publishEnded(count, frameBytes));
         });
     }
 
@@ -370,7 +400,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         int correlationId = subscribe.correlationId();
         int id = nextConsumerId++;
         CompletableFuture<Consumer> attached = engine.subscribe(subscribe.queue(), subscribe.subscription(),
-                subscribe.initialCredit(), id, new ChannelSink(ctx.channel(), this), c -> {
+                subscribe.initialCredit(), id, new ChannelSink(ctx.channel(), this, deliveries,
+                        settings.consumerWindowBytes()), c -> {
                     consumers.put(c.id(), c);
                     ctx.writeAndFlush(new SubscribeOkFrame(correlationId, c.id()), ctx.voidPromise());
                     // the right was checked before attaching; a reload in between must not be missed
@@ -446,6 +477,13 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         accessControl.traffic(principal(), "consume", messages);
     }
 
+    /** Deliveries were written and freed room: consumers that stopped for it go on. Runs on the event loop. */
+    private void deliveryRoom() {
+        for (Consumer c : consumers.values()) {
+            engine.writable(c);
+        }
+    }
+
     /** Whether deliveries for this consumer id may still be written (it was not cancelled or detached). */
     boolean delivering(int consumerId) {
         return consumers.containsKey(consumerId);
@@ -494,6 +532,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         disarm();
         auth.cancel();
         access.close();
+        inbound.close();
         for (Consumer c : consumers.values()) {
             engine.detach(c);
         }
@@ -503,6 +542,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        FatalErrors.haltIfFatal(cause);
         Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         if (root instanceof ProtocolException e) {
             LOG.info("{}: protocol error: {}", remote(), e.getMessage());

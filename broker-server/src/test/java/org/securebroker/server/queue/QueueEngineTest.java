@@ -141,7 +141,7 @@ class QueueEngineTest {
     }
 
     /** Takes every delivery and never settles one. */
-    private static final class HoardingSink implements ConsumerSink {
+    private static class HoardingSink implements ConsumerSink {
         final Set<Long> delivered = ConcurrentHashMap.newKeySet();
 
         @Override
@@ -161,6 +161,30 @@ class QueueEngineTest {
         @Override
         public void cancelled(int consumerId, ErrorCode code, String message) {
         }
+    }
+
+    @Test
+    void shouldStopDeliveringAboveTheConsumersWindowInBytesUntilAnAckOpensIt() throws Exception {
+        byte[] big = new byte[64 * 1024];
+        for (int i = 0; i < 10; i++) {
+            engine.publish("q", "tester", List.of(new PublishMessage("", 0, 0,
+                    org.securebroker.protocol.frame.Headers.EMPTY, Bytes.copyOf(big), Bytes.EMPTY))).join();
+        }
+        HoardingSink sink = new HoardingSink() {
+            @Override
+            public long windowBytes() {
+                return 100 * 1024;
+            }
+        };
+        Consumer consumer = engine.subscribe("q", "s", 1000, 1, sink, c -> { }).get(10, TimeUnit.SECONDS);
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> sink.delivered.size() == 2);
+        // an ack of nothing runs on the queue's executor after any dispatch that was still going
+        engine.ack(consumer, new long[0]).get(10, TimeUnit.SECONDS);
+        assertThat(sink.delivered).hasSize(2);
+
+        engine.ack(consumer, new long[] {sink.delivered.iterator().next()}).get(10, TimeUnit.SECONDS);
+
+        assertThat(sink.delivered).hasSize(3);
     }
 
     @Test
