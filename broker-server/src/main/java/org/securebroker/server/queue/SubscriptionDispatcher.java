@@ -122,8 +122,11 @@ final class SubscriptionDispatcher {
         while (it.hasNext()) {
             Map.Entry<Long, InFlight> e = it.next();
             if (e.getValue().consumer() == consumer) {
+                // read before removing: TreeMap reuses a removed entry for its successor, so the entry's
+                // key afterwards may be another offset (one offset redelivered twice, this one never)
+                long offset = e.getKey();
                 it.remove();
-                waiting.add(new Waiting(e.getKey(), now));
+                waiting.add(new Waiting(offset, now));
             }
         }
         consumer.inFlight = 0;
@@ -219,12 +222,14 @@ final class SubscriptionDispatcher {
         while (it.hasNext()) {
             Map.Entry<Long, InFlight> e = it.next();
             if (e.getValue().deadline() <= now) {
-                it.remove();
-                settled(e.getValue().consumer(), e.getValue().size());
-                waiting.add(new Waiting(e.getKey(), now));
+                long offset = e.getKey();
+                InFlight expired = e.getValue();
+                it.remove(); // the entry may hold its successor after this (see remove)
+                settled(expired.consumer(), expired.size());
+                waiting.add(new Waiting(offset, now));
                 any = true;
                 LOG.debug("{}/{}: offset {} was not acknowledged in time; it will be delivered again", queue.name(), name,
-                        e.getKey());
+                        offset);
             }
         }
         if (any || !waiting.isEmpty()) {

@@ -164,6 +164,35 @@ class QueueEngineTest {
     }
 
     @Test
+    void shouldRedeliverEveryUnsettledMessageOfADetachedConsumerExactlyOnce() throws Exception {
+        // two consumers share the subscription and take turns, so their in-flight offsets interleave
+        HoardingSink gone = new HoardingSink();
+        HoardingSink stays = new HoardingSink();
+        Consumer first = engine.subscribe("q", "s", 150, 1, gone, c -> { }).get(10, TimeUnit.SECONDS);
+        engine.subscribe("q", "s", 150, 2, stays, c -> { }).get(10, TimeUnit.SECONDS);
+        for (int i = 0; i < 300; i++) {
+            engine.publish("q", "tester", List.of(PublishMessage.of(Bytes.utf8("m" + i)))).join();
+        }
+        Awaitility.await().atMost(10, TimeUnit.SECONDS)
+                .until(() -> gone.delivered.size() + stays.delivered.size() == 300);
+        engine.detach(first);
+
+        List<Long> again = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HoardingSink next = new HoardingSink() {
+            @Override
+            public void deliver(DeliverFrame frame) {
+                again.add(frame.offset());
+            }
+        };
+        engine.subscribe("q", "s", 1000, 3, next, c -> { }).get(10, TimeUnit.SECONDS);
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> again.size() >= gone.delivered.size());
+        // an ack of nothing runs on the queue's executor after the redeliveries
+        engine.ack(first, new long[0]).get(10, TimeUnit.SECONDS);
+        // every offset the detached consumer held comes back once, none lost, none twice
+        assertThat(again).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(gone.delivered);
+    }
+
+    @Test
     void shouldStopDeliveringAboveTheConsumersWindowInBytesUntilAnAckOpensIt() throws Exception {
         byte[] big = new byte[64 * 1024];
         for (int i = 0; i < 10; i++) {
