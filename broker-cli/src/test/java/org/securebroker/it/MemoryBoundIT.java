@@ -43,7 +43,7 @@ class MemoryBoundIT {
     private static final int PRODUCERS = 64;
     private static final int STALLED_CONSUMERS = 64;
     private static final int QUEUES = 4;
-    private static final Duration LOAD = Duration.ofSeconds(15);
+    private static final Duration LOAD = Duration.ofSeconds(10);
 
     @TempDir
     Path dir;
@@ -181,7 +181,11 @@ class MemoryBoundIT {
 
     private Process startBroker(Path config, int port, Path log) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"),
+                "-Xmx256m", "-XX:+ExitOnOutOfMemoryError",
+                // the broker's own logging (the test classpath's quiets it), so the log shows what a real one would
+                "-Dlogback.configurationFile=" + Path.of("..", "broker-server", "src", "main", "resources", "logback.xml")
+                        .toAbsolutePath(),
+                "-cp", System.getProperty("java.class.path"),
                 BrokerCli.class.getName(), "serve", "--config", config.toString());
         pb.redirectErrorStream(true);
         pb.redirectOutput(log.toFile());

@@ -53,6 +53,23 @@ public record AuditEvent(String type, String principal, String source, String me
     /** The most details one event may carry. */
     public static final int MAX_DETAILS = 32;
 
+    /**
+     * What this event holds in memory, at most, near enough to bound the audit queue in bytes:
+     * two bytes per character of every text, a fixed cost per field, detail and value.
+     */
+    public long estimatedBytes() {
+        long bytes = 128 + chars(type) + chars(principal) + chars(source) + chars(mechanism) + chars(action)
+                + chars(resource) + chars(decision) + chars(rule) + chars(policy) + chars(reason);
+        for (Map.Entry<String, Object> d : details.entrySet()) {
+            bytes += 48 + chars(d.getKey()) + (d.getValue() instanceof CharSequence text ? 2L * text.length() : 32);
+        }
+        return bytes;
+    }
+
+    private static long chars(String text) {
+        return text == null ? 0 : 2L * text.length();
+    }
+
     private static final Pattern TYPE = Pattern.compile("[a-z][a-z0-9_-]*(\\.[a-z0-9_-]+)*");
     private static final Pattern DETAIL_KEY = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,63}");
     private static final int MAX_TYPE = 64;

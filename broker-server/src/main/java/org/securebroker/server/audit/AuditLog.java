@@ -53,7 +53,8 @@ import org.slf4j.LoggerFactory;
  * that fails is never retried: the appends of the batch and every later append complete
  * exceptionally with {@link AuditUnavailableException} of kind {@code FAILED}, {@link #writable()}
  * turns false, and the log never writes again in this process (callers refuse the operations
- * they can no longer record). A full queue refuses with kind {@code OVERLOADED}.
+ * they can no longer record). A full queue (bounded in bytes, {@link AuditSettings#maxPendingBytes()})
+ * refuses with kind {@code OVERLOADED}.
  *
  * <p>Opening continues an existing log: the sequence and the chain go on from the last line of
  * the last file. A partial last line (a crash during a write; its entries were never
@@ -96,7 +97,7 @@ public final class AuditLog implements AutoCloseable {
         final AuditEvent event;
 
         Entry(AuditEvent event) {
-            super(1);
+            super(event.estimatedBytes());
             this.event = event;
         }
     }
@@ -182,7 +183,7 @@ public final class AuditLog implements AutoCloseable {
         this.lastSequence = seq;
         this.writer = new GroupCommit<>(GroupCommit.Settings.named("audit-writer")
                 .maxBatch(Long.MAX_VALUE, MAX_BATCH)
-                .maxBacklog(settings.maxPending(), GroupCommit.Backlog.QUEUED)
+                .maxBacklog(settings.maxPendingBytes(), GroupCommit.Backlog.QUEUED)
                 .idleRounds(IDLE_WAKE), new Writer());
     }
 
@@ -443,8 +444,8 @@ public final class AuditLog implements AutoCloseable {
 
         @Override
         public StoreException overloaded(Request request) {
-            return new AuditUnavailableException(Kind.OVERLOADED, settings.maxPending() + " audit entries are already "
-                    + "waiting for the disk (" + dir + "); retry when earlier ones complete");
+            return new AuditUnavailableException(Kind.OVERLOADED, "audit entries of " + settings.maxPendingBytes()
+                    + " bytes are already waiting for the disk (" + dir + "); retry when earlier ones complete");
         }
 
         @Override

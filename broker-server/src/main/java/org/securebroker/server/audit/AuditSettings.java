@@ -21,16 +21,19 @@ import org.securebroker.protocol.integrity.SigningKey;
  * @param rotateBytes a file that has reached this size is closed with a checkpoint and the next
  *     entry starts a new file
  * @param rotateAge ... as is a file whose first entry is this old
- * @param maxPending appends waiting for the disk beyond this many are refused
+ * @param maxPendingBytes appends are refused while the entries waiting for the disk hold this many
+ *     bytes (as {@link AuditEvent#estimatedBytes()} counts them): the audit queue is bounded in
+ *     memory, not only in entries
  */
 public record AuditSettings(Path dir, SigningKey signingKey, String keyId, int checkpointEntries,
-                            Duration checkpointInterval, long rotateBytes, Duration rotateAge, int maxPending) {
+                            Duration checkpointInterval, long rotateBytes, Duration rotateAge, long maxPendingBytes) {
 
     public static final int DEFAULT_CHECKPOINT_ENTRIES = 1000;
     public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(60);
     public static final long DEFAULT_ROTATE_BYTES = 64L * 1024 * 1024;
     public static final Duration DEFAULT_ROTATE_AGE = Duration.ofDays(1);
-    public static final int DEFAULT_MAX_PENDING = 100_000;
+    /** 16 MiB: some 50,000 typical entries, and at least 200 of the largest an event can be. */
+    public static final long DEFAULT_MAX_PENDING_BYTES = 16L << 20;
 
     /**
      * @throws IllegalArgumentException if the key id is not the key's, or a limit is not positive
@@ -54,26 +57,26 @@ public record AuditSettings(Path dir, SigningKey signingKey, String keyId, int c
         if (rotateAge == null || rotateAge.isNegative() || rotateAge.isZero()) {
             throw new IllegalArgumentException("rotateAge must be positive, not " + rotateAge);
         }
-        if (maxPending < 1) {
-            throw new IllegalArgumentException("maxPending must be at least 1, not " + maxPending);
+        if (maxPendingBytes < 1) {
+            throw new IllegalArgumentException("maxPendingBytes must be at least 1, not " + maxPendingBytes);
         }
     }
 
     /** The defaults: a checkpoint every 1000 entries or 60 s, a new file at 64 MiB or after a day. */
     public static AuditSettings of(Path dir, SigningKey signingKey) {
         return new AuditSettings(dir, signingKey, signingKey.id(), DEFAULT_CHECKPOINT_ENTRIES,
-                DEFAULT_CHECKPOINT_INTERVAL, DEFAULT_ROTATE_BYTES, DEFAULT_ROTATE_AGE, DEFAULT_MAX_PENDING);
+                DEFAULT_CHECKPOINT_INTERVAL, DEFAULT_ROTATE_BYTES, DEFAULT_ROTATE_AGE, DEFAULT_MAX_PENDING_BYTES);
     }
 
     public AuditSettings withCheckpoints(int entries, Duration interval) {
-        return new AuditSettings(dir, signingKey, keyId, entries, interval, rotateBytes, rotateAge, maxPending);
+        return new AuditSettings(dir, signingKey, keyId, entries, interval, rotateBytes, rotateAge, maxPendingBytes);
     }
 
     public AuditSettings withRotation(long bytes, Duration age) {
-        return new AuditSettings(dir, signingKey, keyId, checkpointEntries, checkpointInterval, bytes, age, maxPending);
+        return new AuditSettings(dir, signingKey, keyId, checkpointEntries, checkpointInterval, bytes, age, maxPendingBytes);
     }
 
-    public AuditSettings withMaxPending(int value) {
+    public AuditSettings withMaxPendingBytes(long value) {
         return new AuditSettings(dir, signingKey, keyId, checkpointEntries, checkpointInterval, rotateBytes, rotateAge,
                 value);
     }

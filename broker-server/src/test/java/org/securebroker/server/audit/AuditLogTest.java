@@ -490,7 +490,9 @@ class AuditLogTest {
     void shouldRefuseAppendsBeyondTheQueueBound() throws Exception {
         FaultyFileLayer layer = new FaultyFileLayer();
         FaultyFileLayer.Gate gate = layer.holdForces(p -> true);
-        try (AuditLog log = AuditLog.open(settings.withMaxPending(2), clock, layer)) {
+        // room for two of these entries waiting, not three
+        long entryBytes = event(1).estimatedBytes();
+        try (AuditLog log = AuditLog.open(settings.withMaxPendingBytes(2 * entryBytes + entryBytes / 2), clock, layer)) {
             CompletableFuture<Long> first = log.append(event(1));
             gate.awaitForcing(); // the writer holds the first in its fsync
             CompletableFuture<Long> second = log.append(event(2));
