@@ -34,11 +34,13 @@ class ErrorCodeTest {
         pin("UNKNOWN_CONSUMER", 34, false);
         pin("MESSAGE_EXPIRED", 35, false);
         pin("QUEUE_UNAVAILABLE", 36, false);
+        pin("QUEUE_FULL", 37, true);
         pin("STORE_UNAVAILABLE", 40, true);
         pin("STORE_FULL", 41, true);
         pin("OVERLOADED", 42, true);
         pin("RECORD_CORRUPTED", 43, false);
         pin("AUDIT_UNAVAILABLE", 44, true);
+        pin("QUOTA_EXCEEDED", 45, true);
         pin("INTERNAL_ERROR", 50, true);
         pin("SHUTTING_DOWN", 51, true);
         pin("SIGNATURE_REQUIRED", 60, false);
