@@ -622,8 +622,8 @@ final class BrokerQueue {
      * met by whole segments, so it moves the bound up to the second segment's start.
      *
      * <p>A copy a consumer holds in flight, or that its dispatcher read ahead, may still be
-     * delivered once after it was dead-lettered (the dispatcher learns of the acknowledgement
-     * only when it next looks at that offset).
+     * delivered once while it is being dead-lettered; once the move is done, the dispatchers
+     * forget every offset below the bound ({@link SubscriptionDispatcher#overflowed}).
      */
     private void evictOverflow() {
         QueueDefinition.Depth limits = depthLimits();
@@ -700,6 +700,10 @@ final class BrokerQueue {
             List<CompletableFuture<Void>> acks = new ArrayList<>();
             for (String s : subscriptions) {
                 acks.add(log.subscriptions().ackRange(s, low, to));
+            }
+            // what the dispatchers read ahead or have out below the bound is settled now: not delivered again
+            for (SubscriptionDispatcher d : dispatchers.values()) {
+                d.overflowed(to);
             }
             // publishes that came meanwhile found an eviction under way and left theirs to this one
             if (subscriptions.isEmpty()) {

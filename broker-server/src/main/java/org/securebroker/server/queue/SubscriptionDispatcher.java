@@ -214,6 +214,25 @@ final class SubscriptionDispatcher {
         consumer.inFlightBytes -= bytes;
     }
 
+    /**
+     * The messages below {@code bound} were moved out for overflow (dead-lettered, or dropped,
+     * and acknowledged for every subscription): none of them is delivered again. A consumer that
+     * still holds one may acknowledge it; that is accepted and changes nothing.
+     */
+    void overflowed(long bound) {
+        readAhead.removeIf(c -> c.offset() < bound);
+        if (readCursor < bound) {
+            readCursor = bound;
+        }
+        java.util.NavigableMap<Long, InFlight> below = inFlight.headMap(bound, false);
+        for (InFlight f : below.values()) {
+            settled(f.consumer(), f.size());
+        }
+        below.clear();
+        counts.keySet().removeIf(offset -> offset < bound);
+        dispatch();
+    }
+
     /** Moves deliveries past their ack deadline back to the waiting list. */
     void expireDeadlines() {
         long now = queue.clock().millis();

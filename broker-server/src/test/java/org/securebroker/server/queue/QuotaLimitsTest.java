@@ -344,6 +344,32 @@ class QuotaLimitsTest {
     }
 
     @Test
+    void shouldSettleWhatAConsumerHeldWhenOverflowMovesItOut() throws Exception {
+        engine.createQueue(new QueueDefinition("ring", 0, "ring.dlq", Duration.ZERO, false,
+                new QueueDefinition.Depth(3, 0, QueueDefinition.Overflow.DEAD_LETTER_OLDEST))).get(10, TimeUnit.SECONDS);
+        AckingSink holder = new AckingSink();
+        Consumer held = engine.subscribe("ring", "s", 10, 1, holder, c -> { }, "alice").get(10, TimeUnit.SECONDS);
+        for (int i = 0; i < 6; i++) {
+            engine.publish("ring", "alice", one("m" + i)).get(10, TimeUnit.SECONDS);
+        }
+        Awaitility.await().atMost(20, TimeUnit.SECONDS).untilAsserted(() -> {
+            clock.advance(Duration.ofMillis(200));
+            assertThat(queueDepth("ring.dlq")).isEqualTo(3);
+        });
+        // an ack of nothing runs on the queue's executor after the eviction settled
+        engine.ack(held, new long[0]).get(10, TimeUnit.SECONDS);
+
+        // the three moved out are no longer the consumer's to settle; the three kept still are
+        assertThat(engine.unacknowledged()).isEqualTo(3);
+        engine.detach(held);
+        AckingSink next = new AckingSink();
+        Consumer after = engine.subscribe("ring", "s", 10, 2, next, c -> { }, "alice").get(10, TimeUnit.SECONDS);
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> next.delivered.size() >= 3);
+        engine.ack(after, new long[0]).get(10, TimeUnit.SECONDS);
+        assertThat(next.delivered).containsExactlyInAnyOrder(3L, 4L, 5L);
+    }
+
+    @Test
     void shouldDropTheOldestOfAQueueWithoutSubscriptionsOrDeadLetterQueue() throws Exception {
         engine.createQueue(new QueueDefinition("ring", 0, "", Duration.ZERO, false,
                 new QueueDefinition.Depth(3, 0, QueueDefinition.Overflow.DEAD_LETTER_OLDEST))).get(10, TimeUnit.SECONDS);
