@@ -83,6 +83,30 @@ class ClientIT {
     }
 
     @Test
+    void shouldTakeAOneMebibytePayloadWithHeadersAndRefuseOneByteMore() throws Exception {
+        BrokerClient c = client(broker.port());
+        c.createQueue(QueueSpec.named("large"));
+        byte[] mebibyte = new byte[1 << 20];
+        mebibyte[mebibyte.length - 1] = 42;
+        SendReceipt stored = c.send("large", Message.builder().payload(mebibyte).header("kind", "bulk")
+                .header("trace", "x".repeat(1000)).build());
+        assertThat(stored.offset()).isZero();
+
+        assertThatThrownBy(() -> c.send("large", Message.of(new byte[(1 << 20) + 1])))
+                .isInstanceOf(BrokerException.class)
+                .satisfies(e -> assertThat(((BrokerException) e).is(ErrorCode.MESSAGE_TOO_LARGE)).isTrue());
+
+        List<byte[]> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (Subscription s = c.subscribe("large", "reader", m -> {
+            received.add(m.payload());
+            m.ack();
+        })) {
+            Awaitility.await().atMost(30, TimeUnit.SECONDS).until(() -> received.size() == 1);
+        }
+        assertThat(received.get(0)).isEqualTo(mebibyte);
+    }
+
+    @Test
     void shouldReportBrokerErrorsWithTheirCode() throws Exception {
         BrokerClient c = client(broker.port());
         assertThatThrownBy(() -> c.send("missing", Message.of("x")))
