@@ -73,7 +73,9 @@ final class BrokerAudit implements ConnectionListener {
                 .reason("the limit of " + r.value() + " (" + r.setting() + ") is reached")
                 .detail("limit", r.limit());
         if (r.principal() == null) {
-            e.source(r.subject());
+            if (!"*".equals(r.subject())) {
+                e.source(r.subject());
+            }
         } else if (!r.subject().equals(r.principal())) {
             e.resource(r.subject());
         }

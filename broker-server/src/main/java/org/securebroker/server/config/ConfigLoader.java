@@ -262,6 +262,20 @@ public final class ConfigLoader {
             }
             d.finish();
         }
+        // a log frees disk a whole segment at a time, and its active segment rolls only when an append
+        // does not fit: a byte limit below two segments could refuse every publish for good
+        long minDepthBytes = 2L * store.segmentBytes();
+        if (depth.maxBytes() > 0 && depth.maxBytes() < minDepthBytes) {
+            problems.add(q.where("maxDepthSize") + ": " + depth.maxBytes() + " bytes is less than two segments ("
+                    + minDepthBytes + " with store.segmentSize " + store.segmentBytes() + "); a queue frees disk a "
+                    + "segment at a time. Use 0 (no limit) or at least " + minDepthBytes);
+        }
+        for (QueueDefinition d : define) {
+            if (d.depth() != null && d.depth().maxBytes() > 0 && d.depth().maxBytes() < minDepthBytes) {
+                problems.add("queues.define: queue '" + d.name() + "': maxDepthSize " + d.depth().maxBytes()
+                        + " bytes is less than two segments (" + minDepthBytes + "); use 0 or at least " + minDepthBytes);
+            }
+        }
         BrokerConfig.Queues queues = new BrokerConfig.Queues(
                 q.bool("autoCreate", false),
                 q.duration("ackTimeout", Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofHours(12)),

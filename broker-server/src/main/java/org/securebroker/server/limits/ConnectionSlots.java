@@ -35,6 +35,8 @@ import org.securebroker.server.config.BrokerConfig;
 public final class ConnectionSlots {
 
     /** {@link Refusal#limit()} of the unauthenticated connections from one source address. */
+    /** The subject of refusals at the broker-wide bound before login: every address at once. */
+    public static final String ALL_ADDRESSES = "*";
     public static final String UNAUTHENTICATED_PER_ADDRESS = "unauthenticated-per-address";
     /** {@link Refusal#limit()} of the unauthenticated connections in all. */
     public static final String UNAUTHENTICATED = "unauthenticated";
@@ -81,8 +83,8 @@ public final class ConnectionSlots {
         }
         if (!increment(unauthenticated, maxUnauthenticated)) {
             decrement(perAddress, address);
-            refuse(UNAUTHENTICATED, address.getHostAddress(), null, maxUnauthenticated,
-                    "listener.maxUnauthenticatedConnections");
+            // one episode for the broker, not one per address: a flood from many addresses is still audited once
+            refuse(UNAUTHENTICATED, ALL_ADDRESSES, null, maxUnauthenticated, "listener.maxUnauthenticatedConnections");
             return Optional.empty();
         }
         return Optional.of(new Slot(address));

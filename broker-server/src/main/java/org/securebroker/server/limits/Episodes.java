@@ -16,10 +16,13 @@ import java.util.concurrent.ConcurrentMap;
 public final class Episodes {
 
     private static final int FORGET_ABOVE = 10_000;
+    /** Past this many subjects in an episode at once, all are forgotten: a few audit entries more, never unbounded memory. */
+    private static final int HARD_LIMIT = 100_000;
 
     private final Clock clock;
     private final long quietMillis;
     private final ConcurrentMap<String, Long> lastRefusal = new ConcurrentHashMap<>();
+    private volatile int pruneAbove = FORGET_ABOVE;
 
     public Episodes(Clock clock, Duration quiet) {
         this.clock = clock;
@@ -31,8 +34,14 @@ public final class Episodes {
         long now = clock.millis();
         String key = limit + '\u0000' + subject;
         Long before = lastRefusal.put(key, now);
-        if (lastRefusal.size() > FORGET_ABOVE) {
+        int size = lastRefusal.size();
+        if (size > pruneAbove) {
+            // pruning walks every subject: done again only once the map has doubled, so it costs O(1) per refusal
             lastRefusal.entrySet().removeIf(e -> now - e.getValue() > quietMillis);
+            if (lastRefusal.size() > HARD_LIMIT) {
+                lastRefusal.clear();
+            }
+            pruneAbove = Math.max(FORGET_ABOVE, 2 * lastRefusal.size());
         }
         return before == null || now - before > quietMillis;
     }

@@ -47,6 +47,8 @@ final class BrokerQueue {
     static final long LOW_WATER_MARK_MAX_AGE_MILLIS = 100;
     /** Records read at a time when overflow moves messages out. */
     private static final int EVICT_BATCH = 256;
+    /** Bytes read at a time when overflow moves messages out. */
+    private static final long EVICT_BYTES = 16L << 20;
 
     private final QueueEngine engine;
     private final Log log;
@@ -647,25 +649,27 @@ final class BrokerQueue {
             return;
         }
         evicting = true;
-        long to = bound;
+        // one round moves at most one read's worth (EVICT_BATCH records, EVICT_BYTES): its dead letters
+        // are in memory and in the store's pending writes at once, and a round is acknowledged before
+        // the next, so a retried round stays within the dead-letter queue's de-duplication window
+        long to;
         List<String> subscriptions = new ArrayList<>();
-        for (SubscriptionSnapshot s : log.subscriptions().list()) {
-            subscriptions.add(s.name());
-        }
         List<CompletableFuture<?>> moves = new ArrayList<>();
-        for (long at = low; at < to; ) {
+        try {
+            for (SubscriptionSnapshot s : log.subscriptions().list()) {
+                subscriptions.add(s.name());
+            }
             List<StoredRecord> records;
+            long readTo;
             try {
-                records = log.read(at, (int) Math.min(EVICT_BATCH, to - at), 16L << 20);
-            } catch (StoreException e) {
-                // released meanwhile, or damaged (delivery quarantines those): skip past what cannot be read
-                LOG.debug("queue '{}': offset {} not read for overflow: {}", name(), at, e.getMessage());
-                at = e instanceof RecordCorruptedException c ? Math.max(at + 1, c.range().to()) : at + 1;
-                continue;
+                records = log.read(low, (int) Math.min(EVICT_BATCH, bound - low), EVICT_BYTES);
+                readTo = records.isEmpty() ? bound : records.get(records.size() - 1).offset() + 1;
+            } catch (RecordCorruptedException e) {
+                // damaged records are quarantined by delivery and never served; this round moves past them
+                records = List.of();
+                readTo = Math.max(low + 1, e.range().to());
             }
-            if (records.isEmpty()) {
-                break;
-            }
+            to = Math.min(bound, readTo);
             for (StoredRecord r : records) {
                 if (r.offset() >= to) {
                     break;
@@ -677,15 +681,20 @@ final class BrokerQueue {
                     continue;
                 }
                 if (subscriptions.isEmpty()) {
-                    moves.add(overflow(r.offset(), e, ""));
+                    moves.add(overflowSafely(r.offset(), e, ""));
                 }
                 for (String s : subscriptions) {
                     if (!log.subscriptions().isAcked(s, r.offset())) {
-                        moves.add(overflow(r.offset(), e, s));
+                        moves.add(overflowSafely(r.offset(), e, s));
                     }
                 }
             }
-            at = records.get(records.size() - 1).offset() + 1;
+        } catch (RuntimeException e) {
+            // never leave the flag set: overflow would stop for good and the queue grow without bound
+            evicting = false;
+            LOG.warn("queue '{}': moving its oldest messages out for overflow failed ({}); it is tried again at the "
+                    + "next publish", name(), e.getMessage());
+            return;
         }
         CompletableFuture.allOf(moves.toArray(CompletableFuture[]::new)).whenComplete((v, error) -> executor.execute(() -> {
             evicting = false;
@@ -721,6 +730,15 @@ final class BrokerQueue {
         }));
     }
 
+    /** {@link #overflow}, with a refusal thrown at once (a full store...) turned into a failed move. */
+    private CompletableFuture<?> overflowSafely(long offset, MessageEnvelope envelope, String subscription) {
+        try {
+            return overflow(offset, envelope, subscription);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
     /**
      * Moves one copy out for overflow: to the dead-letter queue, with the headers dead letters
      * carry, or dropped (counted) when there is none. A message failing its broker signature is
@@ -745,7 +763,7 @@ final class BrokerQueue {
                 .add("x-dead-letter-offset", Long.toString(offset))
                 .add("x-dead-letter-deliveries", "0");
         MessageEnvelope letter = MessageEnvelope.of(envelope.brokerTimestampMillis(), 0, envelope.producerPrincipal(),
-                "dlq:" + name() + "/" + subscription, offset, headers.build(), envelope.payload(),
+                "dlq-overflow:" + name() + "/" + subscription, offset, headers.build(), envelope.payload(),
                 envelope.producerSignature(), engine.signing());
         return target.appendInternal(letter).thenRun(() -> deadLettered("overflow"));
     }

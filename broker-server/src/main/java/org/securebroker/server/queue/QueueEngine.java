@@ -425,7 +425,15 @@ public final class QueueEngine implements AutoCloseable {
                         throw e;
                     }
                 }
-                createCounted(QueueDefinition.simple(definition.deadLetterQueue()), owner);
+                try {
+                    createCounted(QueueDefinition.simple(definition.deadLetterQueue()), owner);
+                } catch (RuntimeException e) {
+                    // createCounted gave the dead-letter queue's count back; the queue's is never used now
+                    if (!owner.isEmpty()) {
+                        quotas.releaseQueue(owner);
+                    }
+                    throw e;
+                }
                 createCounted(definition, owner);
                 return;
             }
@@ -535,7 +543,7 @@ public final class QueueEngine implements AutoCloseable {
     /**
      * When a publish held back {@code delayNanos} for its principal's rate may go on: null for
      * at once (no delay, and no earlier publish of the principal still held back), else a future
-     * completed on the timer thread once the delay has passed and the principal's previous held
+     * completed on a worker thread once the delay has passed and the principal's previous held
      * publish has started, so pacing keeps each connection's publishes in order. The session
      * need not pause reading itself: a held publish stays in flight, and the connection's
      * in-flight limit ({@code listener.maxInFlightPublishes}) stops reading it.
@@ -553,7 +561,9 @@ public final class QueueEngine implements AutoCloseable {
         if (delayNanos <= 0) {
             timer.complete(null);
         } else {
-            scheduler.schedule(() -> timer.complete(null), delayNanos, TimeUnit.NANOSECONDS);
+            // completed on a worker, not the timer thread: the publish it releases runs there, and the timer
+            // thread also drives every queue's acknowledgement deadlines and redeliveries
+            scheduler.schedule(() -> workers.execute(() -> timer.complete(null)), delayNanos, TimeUnit.NANOSECONDS);
         }
         CompletableFuture<Void> waitFor = before == null ? timer : CompletableFuture.allOf(timer, before);
         waitFor.whenComplete((v, e) -> {

@@ -376,7 +376,6 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         int frameBytes = inbound.takeFrame();
         frameTaken = true;
         inbound.publishStarted(count);
-        accessControl.traffic(principal(), "publish", count);
         stored.whenComplete((results, error) -> {
             if (error != null) {
                 FatalErrors.haltIfFatal(error);
@@ -394,6 +393,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             }
             ctx.executor().execute(() -> inbound.publishEnded(count, frameBytes));
         });
+        // after the completion is registered: whatever this throws, the publish still gives its bytes back
+        accessControl.traffic(principal(), "publish", count);
     }
 
     private void subscribe(SubscribeFrame subscribe) {

@@ -219,12 +219,14 @@ class ConfigLoaderTest {
                     - name: a
                 queues:
                   overflow: drop
+                  maxDepthSize: 64MiB
                 """);
         assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("listener.maxUnauthenticatedPerAddress"))
                 .anySatisfy(p -> assertThat(p).contains("listener.maxInFlightPublishSize"))
                 .anySatisfy(p -> assertThat(p).contains("memory.inFlightSize"))
                 .anySatisfy(p -> assertThat(p).contains("principal 'a' is listed twice"))
                 .anySatisfy(p -> assertThat(p).contains("'drop' is not an overflow policy"))
+                .anySatisfy(p -> assertThat(p).contains("queues.maxDepthSize").contains("less than two segments"))
                 .anySatisfy(p -> assertThat(p).contains("queues.maxMessageSize"));
     }
 }

@@ -93,11 +93,14 @@ class ConnectionSlotsTest {
         assertThat(slots.accept(B)).isEmpty();
         assertThat(slots.unauthenticatedFrom(B)).as("the refused one gave its address count back").isEqualTo(1);
         assertThat(slots.unauthenticated()).isEqualTo(4);
-        assertThat(refusals).singleElement().satisfies(r -> {
+        assertThat(slots.accept(address(10, 0, 0, 3))).isEmpty();
+        // one episode for the broker-wide bound, whichever addresses the refused connections come from
+        assertThat(refusals).hasSize(2).allSatisfy(r -> {
             assertThat(r.limit()).isEqualTo(ConnectionSlots.UNAUTHENTICATED);
-            assertThat(r.subject()).isEqualTo("10.0.0.2");
+            assertThat(r.subject()).isEqualTo(ConnectionSlots.ALL_ADDRESSES);
             assertThat(r.setting()).isEqualTo("listener.maxUnauthenticatedConnections");
         });
+        assertThat(refusals).extracting(Refusal::firstOfEpisode).containsExactly(true, false);
     }
 
     @Test
