@@ -80,9 +80,9 @@ public enum ErrorCode {
     /** The audit log cannot be written, so the broker refuses what it cannot record. */
     AUDIT_UNAVAILABLE(44, true, "audit log unavailable"),
     /**
-     * A limit of the principal (connections, queues, subscriptions, consumers) or of the broker
-     * (authenticated connections) is reached; the message names the limit and its setting. It
-     * may succeed once something is closed or deleted.
+     * A limit of the principal (connections, queues, subscriptions, consumers) is reached; the
+     * message names the limit and its setting. It may succeed once something is closed or
+     * deleted.
      */
     QUOTA_EXCEEDED(45, true, "quota exceeded"),
 
