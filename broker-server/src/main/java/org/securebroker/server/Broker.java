@@ -50,6 +50,7 @@ import org.securebroker.server.session.SessionHandler;
 import org.securebroker.server.session.SessionSettings;
 import org.securebroker.server.limits.FatalErrors;
 import org.securebroker.server.limits.MemoryBudget;
+import org.securebroker.server.limits.PrincipalShares;
 import org.securebroker.server.tls.TlsMaterial;
 import org.securebroker.store.record.OffsetRange;
 import org.securebroker.store.RetentionPolicy;
@@ -106,9 +107,14 @@ public final class Broker implements AutoCloseable {
         this.engine = engine;
         BrokerConfig.Listener l = config.listener();
         BrokerConfig.Memory memory = Offline.memory(config);
+        MemoryBudget inFlight = new MemoryBudget("in-flight", memory.inFlightBytes());
+        // one principal's connections may hold a quarter of it, so that one principal withholding
+        // frame bodies on many connections cannot stall the others (PrincipalShares)
+        PrincipalShares inFlightShares =
+                new PrincipalShares(PrincipalShares.shareOf(inFlight.limit(), l.maxFrameSize()));
         SessionSettings sessionSettings = new SessionSettings(SERVER_ID, l.handshakeTimeout(), l.authTimeout(),
                 l.maxFrameSize(), l.maxInFlightPublishes(), l.maxInFlightPublishBytes(), l.deliveryBufferBytes(),
-                l.consumerWindowBytes(), new MemoryBudget("in-flight", memory.inFlightBytes()),
+                l.consumerWindowBytes(), inFlight, inFlightShares,
                 new MemoryBudget("delivery", memory.deliveryBytes()), context.clock());
         AnomalyDetector anomalies = new AnomalyDetector(config.alerts(), context.clock(), access::record);
         access.addObserver(anomalies::observe);

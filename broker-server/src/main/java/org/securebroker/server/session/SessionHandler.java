@@ -161,6 +161,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             public void opened(Identity identity) {
                 disarm();
                 state = State.OPEN;
+                // before the limit is raised: frames of the authenticated size must count against
+                // the principal's share and the shared budget, not the connection alone
+                inbound.authenticated(identity.principal(), settings.inFlightShares());
                 ctx.pipeline().get(FrameDecoder.class).setMaxFrameSize(maxFrameSize);
             }
 
