@@ -2,9 +2,7 @@ package org.securebroker.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -180,36 +178,9 @@ class MemoryBoundIT {
     }
 
     private Process startBroker(Path config, int port, Path log) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+ExitOnOutOfMemoryError",
+        return BrokerProcess.start(config, port, log, "-Xmx256m", "-XX:+ExitOnOutOfMemoryError",
                 // the broker's own logging (the test classpath's quiets it), so the log shows what a real one would
                 "-Dlogback.configurationFile=" + Path.of("..", "broker-server", "src", "main", "resources", "logback.xml")
-                        .toAbsolutePath(),
-                "-cp", System.getProperty("java.class.path"),
-                BrokerCli.class.getName(), "serve", "--config", config.toString());
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(log.toFile());
-        Process p = pb.start();
-        try {
-            Awaitility.await("the broker listening on port " + port).atMost(30, TimeUnit.SECONDS)
-                    .pollInterval(100, TimeUnit.MILLISECONDS).until(() -> {
-                        if (!p.isAlive()) {
-                            throw new AssertionError("the broker exited with " + p.exitValue());
-                        }
-                        return listening(port);
-                    });
-        } catch (Throwable e) {
-            p.destroyForcibly();
-            throw e;
-        }
-        return p;
-    }
-
-    private static boolean listening(int port) {
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            return true;
-        } catch (IOException notYet) {
-            return false;
-        }
+                        .toAbsolutePath());
     }
 }

@@ -2,9 +2,7 @@ package org.securebroker.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +17,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.securebroker.protocol.frame.AckFrame;
@@ -34,7 +31,6 @@ import org.securebroker.protocol.frame.SubscribeFrame;
 import org.securebroker.protocol.frame.SubscribeOkFrame;
 import org.securebroker.server.Bootstrap;
 import org.securebroker.server.auth.Argon2id;
-import org.securebroker.cli.BrokerCli;
 import org.securebroker.server.config.BrokerConfig;
 
 /**
@@ -183,32 +179,6 @@ class SigkillRecoveryIT {
     }
 
     private Process startBroker(Path config, int port) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "-Xmx512m", BrokerCli.class.getName(), "serve", "--config",
-                config.toString());
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(dir.resolve("broker-" + System.nanoTime() + ".log").toFile());
-        Process p = pb.start();
-        try {
-            Awaitility.await("the broker listening on port " + port).atMost(30, TimeUnit.SECONDS)
-                    .pollInterval(100, TimeUnit.MILLISECONDS).until(() -> {
-                        if (!p.isAlive()) {
-                            throw new AssertionError("the broker exited with " + p.exitValue());
-                        }
-                        return listening(port);
-                    });
-        } catch (Throwable e) {
-            p.destroyForcibly();
-            throw e;
-        }
-        return p;
-    }
-
-    private static boolean listening(int port) {
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            return true;
-        } catch (IOException notYet) {
-            return false;
-        }
+        return BrokerProcess.start(config, port, dir.resolve("broker-" + System.nanoTime() + ".log"), "-Xmx512m");
     }
 }

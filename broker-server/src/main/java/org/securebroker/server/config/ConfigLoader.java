@@ -27,6 +27,21 @@ import org.securebroker.store.io.AtomicFiles;
 public final class ConfigLoader {
 
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB)?");
+    /**
+     * The bytes a matched {@link #SIZE} stands for.
+     *
+     * @throws ArithmeticException or NumberFormatException if it does not fit in a long
+     */
+    private static long bytes(Matcher size) {
+        long unit = size.group(2) == null ? 1 : switch (size.group(2)) {
+            case "KiB" -> 1L << 10;
+            case "MiB" -> 1L << 20;
+            case "GiB" -> 1L << 30;
+            default -> 1;
+        };
+        return Math.multiplyExact(Long.parseLong(size.group(1)), unit);
+    }
+
     /** Room a frame keeps beside the largest payload, for the queue name, headers and metadata. */
     public static final int FRAME_METADATA_ROOM = 64 * 1024;
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
@@ -565,15 +580,9 @@ public final class ConfigLoader {
                 problems.add(where(name) + ": '" + v + "' is not a size; write a number of bytes or e.g. 512KiB, 64MiB, 1GiB");
                 return fallback;
             }
-            long unit = switch (m.group(2) == null ? "B" : m.group(2)) {
-                case "KiB" -> 1L << 10;
-                case "MiB" -> 1L << 20;
-                case "GiB" -> 1L << 30;
-                default -> 1;
-            };
             long bytes;
             try {
-                bytes = Math.multiplyExact(Long.parseLong(m.group(1)), unit);
+                bytes = bytes(m);
             } catch (ArithmeticException | NumberFormatException e) {
                 problems.add(where(name) + ": '" + v + "' is too large");
                 return fallback;
@@ -598,14 +607,8 @@ public final class ConfigLoader {
             if (!sm.matches()) {
                 return fallback;
             }
-            long unit = sm.group(2) == null ? 1 : switch (sm.group(2)) {
-                case "KiB" -> 1L << 10;
-                case "MiB" -> 1L << 20;
-                case "GiB" -> 1L << 30;
-                default -> 1;
-            };
             try {
-                return Math.multiplyExact(Long.parseLong(sm.group(1)), unit);
+                return bytes(sm);
             } catch (ArithmeticException | NumberFormatException e) {
                 return fallback;
             }
