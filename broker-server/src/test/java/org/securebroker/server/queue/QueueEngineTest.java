@@ -140,34 +140,11 @@ class QueueEngineTest {
         Awaitility.await().atMost(20, TimeUnit.SECONDS).until(() -> delivered.size() == 200);
     }
 
-    /** Takes every delivery and never settles one. */
-    private static class HoardingSink implements ConsumerSink {
-        final Set<Long> delivered = ConcurrentHashMap.newKeySet();
-
-        @Override
-        public boolean isWritable() {
-            return true;
-        }
-
-        @Override
-        public void deliver(DeliverFrame frame) {
-            delivered.add(frame.offset());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void cancelled(int consumerId, ErrorCode code, String message) {
-        }
-    }
-
     @Test
     void shouldRedeliverEveryUnsettledMessageOfADetachedConsumerExactlyOnce() throws Exception {
         // two consumers share the subscription and take turns, so their in-flight offsets interleave
-        HoardingSink gone = new HoardingSink();
-        HoardingSink stays = new HoardingSink();
+        RecordingSink gone = new RecordingSink();
+        RecordingSink stays = new RecordingSink();
         Consumer first = engine.subscribe("q", "s", 150, 1, gone, c -> { }).get(10, TimeUnit.SECONDS);
         engine.subscribe("q", "s", 150, 2, stays, c -> { }).get(10, TimeUnit.SECONDS);
         for (int i = 0; i < 300; i++) {
@@ -178,7 +155,7 @@ class QueueEngineTest {
         engine.detach(first);
 
         List<Long> again = new java.util.concurrent.CopyOnWriteArrayList<>();
-        HoardingSink next = new HoardingSink() {
+        RecordingSink next = new RecordingSink() {
             @Override
             public void deliver(DeliverFrame frame) {
                 again.add(frame.offset());
@@ -199,7 +176,7 @@ class QueueEngineTest {
             engine.publish("q", "tester", List.of(new PublishMessage("", 0, 0,
                     org.securebroker.protocol.frame.Headers.EMPTY, Bytes.copyOf(big), Bytes.EMPTY))).join();
         }
-        HoardingSink sink = new HoardingSink() {
+        RecordingSink sink = new RecordingSink() {
             @Override
             public long windowBytes() {
                 return 100 * 1024;
@@ -224,9 +201,9 @@ class QueueEngineTest {
              QueueEngine heldEngine = QueueEngine.start(held, dir.resolve("held-queues.json"), EngineSettings.DEFAULTS,
                      Clock.systemUTC(), List.of(QueueDefinition.simple("q")), false)) {
             FaultyFileLayer.Gate gate = layer.holdForces(f -> f.getFileName().toString().startsWith("journal-"));
-            CompletableFuture<Consumer> first = heldEngine.subscribe("q", "s", 10, 1, new HoardingSink(), c -> { });
+            CompletableFuture<Consumer> first = heldEngine.subscribe("q", "s", 10, 1, new RecordingSink(), c -> { });
             gate.awaitForcing(); // the subscription's creation waits for its fsync
-            CompletableFuture<Consumer> second = heldEngine.subscribe("q", "s", 10, 2, new HoardingSink(), c -> { });
+            CompletableFuture<Consumer> second = heldEngine.subscribe("q", "s", 10, 2, new RecordingSink(), c -> { });
 
             CompletableFuture<Void> ran = new CompletableFuture<>();
             heldEngine.queueOrNull("q").executor().execute(() -> ran.complete(null));
@@ -246,7 +223,7 @@ class QueueEngineTest {
         for (int i = 0; i < 3; i++) {
             engine.publish("q", "tester", List.of(PublishMessage.of(Bytes.utf8("m" + i)))).join();
         }
-        HoardingSink sink = new HoardingSink();
+        RecordingSink sink = new RecordingSink();
         engine.subscribe("q", "s", 10, 1, sink, c -> { }).get(10, TimeUnit.SECONDS);
         Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> engine.unacknowledged() == 3);
 

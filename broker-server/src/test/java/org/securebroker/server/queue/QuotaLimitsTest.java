@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -274,9 +273,8 @@ class QuotaLimitsTest {
         assertThat(refusal(engine.publish("small", "bob", List.of(m))).code()).isEqualTo(ErrorCode.QUEUE_FULL);
 
         // a subscription acknowledging everything lets the records go (the release runs a second later)
-        AckingSink sink = new AckingSink();
+        RecordingSink sink = new RecordingSink();
         Consumer c = engine.subscribe("small", "drain", 100, 1, sink, x -> { }, "alice").get(10, TimeUnit.SECONDS);
-        sink.consumer = c;
         Awaitility.await().atMost(20, TimeUnit.SECONDS).until(() -> {
             List<Long> offsets = sink.take();
             if (!offsets.isEmpty()) {
@@ -292,36 +290,6 @@ class QuotaLimitsTest {
 
     private long queueDepth(String name) {
         return engine.listQueues().stream().filter(q -> q.name().equals(name)).findFirst().orElseThrow().messages();
-    }
-
-    /** Remembers what was delivered so the test can acknowledge it. */
-    private static final class AckingSink implements ConsumerSink {
-        final List<Long> delivered = new CopyOnWriteArrayList<>();
-        volatile Consumer consumer;
-
-        synchronized List<Long> take() {
-            List<Long> out = new ArrayList<>(delivered);
-            delivered.removeAll(out);
-            return out;
-        }
-
-        @Override
-        public boolean isWritable() {
-            return true;
-        }
-
-        @Override
-        public void deliver(DeliverFrame frame) {
-            delivered.add(frame.offset());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void cancelled(int consumerId, ErrorCode code, String message) {
-        }
     }
 
     @Test
@@ -347,7 +315,7 @@ class QuotaLimitsTest {
     void shouldSettleWhatAConsumerHeldWhenOverflowMovesItOut() throws Exception {
         engine.createQueue(new QueueDefinition("ring", 0, "ring.dlq", Duration.ZERO, false,
                 new QueueDefinition.Depth(3, 0, QueueDefinition.Overflow.DEAD_LETTER_OLDEST))).get(10, TimeUnit.SECONDS);
-        AckingSink holder = new AckingSink();
+        RecordingSink holder = new RecordingSink();
         Consumer held = engine.subscribe("ring", "s", 10, 1, holder, c -> { }, "alice").get(10, TimeUnit.SECONDS);
         for (int i = 0; i < 6; i++) {
             engine.publish("ring", "alice", one("m" + i)).get(10, TimeUnit.SECONDS);
@@ -362,7 +330,7 @@ class QuotaLimitsTest {
         // the three moved out are no longer the consumer's to settle; the three kept still are
         assertThat(engine.unacknowledged()).isEqualTo(3);
         engine.detach(held);
-        AckingSink next = new AckingSink();
+        RecordingSink next = new RecordingSink();
         Consumer after = engine.subscribe("ring", "s", 10, 2, next, c -> { }, "alice").get(10, TimeUnit.SECONDS);
         Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> next.delivered.size() >= 3);
         engine.ack(after, new long[0]).get(10, TimeUnit.SECONDS);
