@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.securebroker.protocol.frame.Headers;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.frame.Bytes;
@@ -43,8 +42,6 @@ final class BrokerQueue {
     /** At most this much of one queue's recent messages is kept decoded in memory (and no more than the budget of all). */
     private static final long RECENT_PER_QUEUE_BYTES = 128L << 20;
     private static final int RECENT_PER_QUEUE_MESSAGES = 1 << 20;
-    /** How stale the low-water mark the depth check uses may be (see {@link #cachedLowWaterMark}). */
-    static final long LOW_WATER_MARK_MAX_AGE_MILLIS = 100;
     /** Records read at a time when overflow moves messages out. */
     private static final int EVICT_BATCH = 256;
     /** Bytes read at a time when overflow moves messages out. */
@@ -68,17 +65,7 @@ final class BrokerQueue {
     private final SignatureChecks signatureChecks;
     private volatile QueueDefinition definition;
     private volatile boolean deleted;
-    /** Messages and record bytes handed to the log and not yet durable: the depth check counts them. */
-    private final AtomicLong pendingMessages = new AtomicLong();
-    private final AtomicLong pendingBytes = new AtomicLong();
-    /**
-     * The subscriptions' low-water mark as last read, and when (clock millis): the depth check on
-     * the publish path reads it instead of asking the store each time. It is refreshed when
-     * acknowledgements release records and at most {@link #LOW_WATER_MARK_MAX_AGE_MILLIS} after it
-     * was read; the mark only rises, so a stale one overstates the depth, never understates it.
-     */
-    private volatile long cachedLowWaterMark = -1;
-    private volatile long cachedLowWaterMarkAt;
+    private final QueueDepth depth;
     /** Whether an overflow eviction is under way; on the executor. */
     private boolean evicting;
 
@@ -91,6 +78,7 @@ final class BrokerQueue {
         this.recent = new RecentMessages(engine.recentBudget(),
                 Math.min(RECENT_PER_QUEUE_BYTES, engine.recentBudget().limit()), RECENT_PER_QUEUE_MESSAGES);
         this.signatureChecks = new SignatureChecks(engine.workers());
+        this.depth = new QueueDepth(log, engine.clock());
     }
 
     /** Producer-signature checks, one at a time and in publish order. */
@@ -295,19 +283,16 @@ final class BrokerQueue {
                 }
             }
             long appendedBytes = recordBytes;
-            pendingMessages.addAndGet(count);
-            pendingBytes.addAndGet(appendedBytes);
+            depth.appending(count, appendedBytes);
             CompletableFuture<AppendResult> append;
             try {
                 append = log.append(records);
             } catch (RuntimeException e) {
-                pendingMessages.addAndGet(-count);
-                pendingBytes.addAndGet(-appendedBytes);
+                depth.appended(count, appendedBytes);
                 throw e;
             }
             waits.add(append.handle((result, error) -> {
-                pendingMessages.addAndGet(-count);
-                pendingBytes.addAndGet(-appendedBytes);
+                depth.appended(count, appendedBytes);
                 if (error != null) {
                     RequestException refused = engine.refusal(name(), "storing " + count + " message(s)", error);
                     for (int j = 0; j < count; j++) {
@@ -454,7 +439,7 @@ final class BrokerQueue {
                 if (lwm > log.startOffset()) {
                     log.releaseBelow(lwm);
                 }
-                refreshLowWaterMark(lwm);
+                depth.lowWaterMarkRead(lwm);
             }), 1, TimeUnit.SECONDS);
         }
     }
@@ -549,30 +534,6 @@ final class BrokerQueue {
         return engine.depthOf(definition);
     }
 
-    private void refreshLowWaterMark(long lwm) {
-        cachedLowWaterMark = lwm;
-        cachedLowWaterMarkAt = engine.clock().millis();
-    }
-
-    /** The low-water mark, at most {@link #LOW_WATER_MARK_MAX_AGE_MILLIS} old. */
-    private long lowWaterMark() {
-        long now = engine.clock().millis();
-        long cached = cachedLowWaterMark;
-        if (cached < 0 || now - cachedLowWaterMarkAt >= LOW_WATER_MARK_MAX_AGE_MILLIS || now < cachedLowWaterMarkAt) {
-            cached = log.subscriptions().lowWaterMark(log.startOffset());
-            refreshLowWaterMark(cached);
-        }
-        return cached;
-    }
-
-    /** Messages retained as the depth check counts them: from the (cached) low-water mark, plus those on their way. */
-    private long retainedForCheck() {
-        long end = log.endOffset();
-        long low = Math.min(lowWaterMark(), end);
-        long skipped = low < end ? log.skippedCount(low, end) : 0;
-        return Math.max(0, end - low - skipped) + pendingMessages.get();
-    }
-
     /**
      * With overflow {@code REJECT}: the refusal for a publish of {@code count} messages of
      * {@code bytes} record bytes that would take the queue past its depth, reported to the
@@ -583,28 +544,13 @@ final class BrokerQueue {
         if (limits.overflow() != QueueDefinition.Overflow.REJECT) {
             return null;
         }
-        String held = null;
-        long limit = 0;
-        String setting = null;
-        if (limits.maxMessages() > 0) {
-            long retained = retainedForCheck();
-            if (retained + count > limits.maxMessages()) {
-                held = retained + " messages";
-                limit = limits.maxMessages();
-                setting = setting("maxDepth");
-            }
-        }
-        if (held == null && limits.maxBytes() > 0) {
-            long onDisk = log.sizeBytes() + pendingBytes.get();
-            if (onDisk + bytes > limits.maxBytes()) {
-                held = onDisk + " bytes on disk";
-                limit = limits.maxBytes();
-                setting = setting("maxDepthSize");
-            }
-        }
-        if (held == null) {
+        QueueDepth.Excess excess = depth.excess(limits, count, bytes);
+        if (excess == null) {
             return null;
         }
+        String setting = setting(excess.key());
+        long limit = excess.limit();
+        String held = excess.held();
         engine.limitReport("queue-depth", name(), principal, limit, setting);
         return new RequestException(ErrorCode.QUEUE_FULL, "queue '" + name() + "' holds " + held + " (limit " + setting
                 + " = " + limit + "); publishing " + count + " more would pass it. Retry once its consumers have "
@@ -637,8 +583,7 @@ final class BrokerQueue {
         long low = Math.max(start, log.subscriptions().lowWaterMark(start));
         long bound = low;
         if (limits.maxMessages() > 0) {
-            long retained = end - low - log.skippedCount(low, end);
-            if (retained > limits.maxMessages()) {
+            if (depth.retainedFrom(low) > limits.maxMessages()) {
                 bound = Math.max(bound, end - limits.maxMessages());
             }
         }
@@ -717,7 +662,7 @@ final class BrokerQueue {
             // publishes that came meanwhile found an eviction under way and left theirs to this one
             if (subscriptions.isEmpty()) {
                 log.releaseBelow(to);
-                refreshLowWaterMark(log.startOffset());
+                depth.lowWaterMarkRead(log.startOffset());
                 evictOverflow();
             } else {
                 CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).whenComplete((x, e) -> {
@@ -769,9 +714,6 @@ final class BrokerQueue {
     }
 
     long depth() {
-        long end = log.endOffset();
-        long low = log.subscriptions().lowWaterMark(log.startOffset());
-        // offsets skipped after an unclean stop or a failed write hold no message
-        return Math.max(0, end - low - log.skippedCount(low, end));
+        return depth.messages();
     }
 }
