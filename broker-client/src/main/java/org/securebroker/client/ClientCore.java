@@ -26,39 +26,18 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.IntFunction;
 import org.securebroker.client.internal.auth.TokenSource;
 import org.securebroker.protocol.ErrorCode;
-import org.securebroker.protocol.ProtocolLimits;
-import org.securebroker.protocol.ProtocolVersion;
 import org.securebroker.protocol.codec.WireSizes;
-import org.securebroker.protocol.frame.BrowseFrame;
-import org.securebroker.protocol.frame.BrowseResultFrame;
-import org.securebroker.protocol.frame.DeleteSubscriptionFrame;
-import org.securebroker.protocol.frame.ListSubscriptionsFrame;
-import org.securebroker.protocol.frame.PurgeOkFrame;
-import org.securebroker.protocol.frame.PurgeQueueFrame;
-import org.securebroker.protocol.frame.SeekFrame;
-import org.securebroker.protocol.frame.SeekOkFrame;
-import org.securebroker.protocol.frame.SubscriptionListFrame;
-import org.securebroker.protocol.integrity.IntegrityException;
-import org.securebroker.protocol.integrity.MessageVerifier;
-import org.securebroker.protocol.frame.CreateQueueFrame;
-import org.securebroker.protocol.frame.DeleteQueueFrame;
 import org.securebroker.protocol.frame.CancelFrame;
 import org.securebroker.protocol.frame.DeliverFrame;
-import org.securebroker.protocol.frame.Frame;
-import org.securebroker.protocol.frame.ListQueuesFrame;
-import org.securebroker.protocol.frame.OkFrame;
-import org.securebroker.protocol.frame.QueueListFrame;
-import org.securebroker.protocol.frame.ReloadFrame;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The {@link BrokerClient} implementation: owns the threads, the current session and the
  * lifecycle (connected, reconnecting, given up, closed), and wires the publish and consume
- * paths to the connection.
+ * paths and the administrative requests to the connection.
  *
  * <p>Threads: one Netty event loop (the I/O thread) on which all connection, publish and
  * consumer state lives; one completion thread that completes the application's send futures;
@@ -88,6 +67,7 @@ final class ClientCore implements BrokerClient {
     private final ConnectionSupervisor supervisor;
     private final Publisher publisher;
     private final Consumers consumers;
+    private final AdminRequests admin;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private volatile BrokerException givenUp;
@@ -121,6 +101,7 @@ final class ClientCore implements BrokerClient {
         Wiring wiring = new Wiring();
         this.consumers = new Consumers(wiring, name, config.callbackExecutor(), config.requestTimeout(),
                 config.integrity());
+        this.admin = new AdminRequests(wiring, config.requestTimeout(), config.integrity());
         this.supervisor = new ConnectionSupervisor(config, loop, sslContext, resolver, authWorker, wiring);
     }
 
@@ -254,34 +235,23 @@ final class ClientCore implements BrokerClient {
 
     @Override
     public void createQueue(QueueSpec spec) {
-        Objects.requireNonNull(spec, "spec");
-        request(id -> new CreateQueueFrame(id, spec.name(), spec.maxDeliveries(), spec.deadLetterQueue(),
-                spec.defaultTtl().toMillis(), spec.requireProducerSignatures()), OkFrame.class, "CREATE_QUEUE '" + spec.name() + "'");
+        admin.createQueue(spec);
     }
 
     @Override
     public void deleteQueue(String queue) {
-        WireSizes.checkQueueName(queue);
-        request(id -> new DeleteQueueFrame(id, queue), OkFrame.class, "DELETE_QUEUE '" + queue + "'");
+        admin.deleteQueue(queue);
     }
 
     @Override
     public List<QueueInfo> listQueues() {
-        QueueListFrame list = (QueueListFrame) request(ListQueuesFrame::new, QueueListFrame.class, "LIST_QUEUES");
-        List<QueueInfo> result = new ArrayList<>(list.queues().size());
-        for (org.securebroker.protocol.frame.QueueInfo q : list.queues()) {
-            result.add(new QueueInfo(q.name(), q.messages(), q.subscriptions(), q.maxDeliveries(),
-                    q.deadLetterQueue(), Duration.ofMillis(q.defaultTtlMillis())));
-        }
-        return List.copyOf(result);
+        return admin.listQueues();
     }
 
     @Override
     public void reload() {
-        request(ReloadFrame::new, OkFrame.class, "RELOAD");
+        admin.reload();
     }
-
-    // ---------------------------------------------------------------- subscription lifecycle
 
     @Override
     public int protocolVersion() {
@@ -290,129 +260,32 @@ final class ClientCore implements BrokerClient {
 
     @Override
     public List<SubscriptionInfo> listSubscriptions(String queue) {
-        WireSizes.checkQueueName(queue);
-        SubscriptionListFrame list = (SubscriptionListFrame) request(id -> new ListSubscriptionsFrame(id, queue),
-                SubscriptionListFrame.class, "LIST_SUBSCRIPTIONS of '" + queue + "'",
-                ProtocolVersion.SUBSCRIPTION_LIFECYCLE);
-        List<SubscriptionInfo> result = new ArrayList<>(list.subscriptions().size());
-        for (org.securebroker.protocol.frame.SubscriptionInfo s : list.subscriptions()) {
-            result.add(new SubscriptionInfo(s.name(), s.consumers(), s.pending(), s.inFlight(), s.cursor(),
-                    epochMillis(s.lastActiveMillis()), epochMillis(s.expiresAtMillis())));
-        }
-        return List.copyOf(result);
-    }
-
-    private static Optional<Instant> epochMillis(long millis) {
-        return millis == 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(millis));
+        return admin.listSubscriptions(queue);
     }
 
     @Override
     public void deleteSubscription(String queue, String subscription) {
-        WireSizes.checkQueueName(queue);
-        WireSizes.checkString("subscription", subscription);
-        request(id -> new DeleteSubscriptionFrame(id, queue, subscription), OkFrame.class,
-                "DELETE_SUBSCRIPTION '" + subscription + "' of '" + queue + "'", ProtocolVersion.SUBSCRIPTION_LIFECYCLE);
+        admin.deleteSubscription(queue, subscription);
     }
 
     @Override
     public long purgeQueue(String queue) {
-        WireSizes.checkQueueName(queue);
-        PurgeOkFrame ok = (PurgeOkFrame) request(id -> new PurgeQueueFrame(id, queue), PurgeOkFrame.class,
-                "PURGE_QUEUE '" + queue + "'", ProtocolVersion.SUBSCRIPTION_LIFECYCLE);
-        return ok.purged();
+        return admin.purgeQueue(queue);
     }
 
     @Override
     public BrowseResult browse(String queue, long fromOffset, int maxMessages) {
-        WireSizes.checkQueueName(queue);
-        if (fromOffset < 0) {
-            throw new IllegalArgumentException("fromOffset must not be negative, got " + fromOffset);
-        }
-        if (maxMessages < 1 || maxMessages > ProtocolLimits.MAX_BROWSE_MESSAGES) {
-            throw new IllegalArgumentException("maxMessages " + maxMessages + " is outside [1, "
-                    + ProtocolLimits.MAX_BROWSE_MESSAGES + "]");
-        }
-        String what = "BROWSE of '" + queue + "' from offset " + fromOffset;
-        Optional<MessageVerifier> verifier = config.integrity().deliveryVerifier("browsing '" + queue + "'");
-        // the answer must fit one frame; the broker keeps it below that, and at least one message
-        long maxBytes = maxFrameSize;
-        BrowseResultFrame page = (BrowseResultFrame) request(id -> new BrowseFrame(id, queue, fromOffset, maxMessages,
-                maxBytes), BrowseResultFrame.class, what, ProtocolVersion.SUBSCRIPTION_LIFECYCLE);
-        List<BrowsedMessage> messages = new ArrayList<>(page.messages().size());
-        for (org.securebroker.protocol.frame.BrowsedMessage m : page.messages()) {
-            BrowsedMessage message = BrowsedMessage.of(queue, m);
-            verifier.ifPresent(v -> verify(v, message, what));
-            messages.add(message);
-        }
-        return new BrowseResult(messages, page.nextOffset());
-    }
-
-    private static void verify(MessageVerifier verifier, BrowsedMessage message, String what) {
-        try {
-            verifier.verify(message.signedMessage());
-        } catch (IntegrityException e) {
-            throw new BrokerException(ErrorCode.VERIFICATION_FAILED, what + ": the message at offset "
-                    + Long.toUnsignedString(message.offset()) + " failed verification (" + e.reason() + "): "
-                    + e.getMessage() + "; no message of the page was returned");
-        }
+        return admin.browse(queue, fromOffset, maxMessages);
     }
 
     @Override
     public long seek(String queue, String subscription, long offset) {
-        if (offset < 0) {
-            throw new IllegalArgumentException("offset must not be negative, got " + offset);
-        }
-        return seek(queue, subscription, SeekFrame.Kind.OFFSET, offset, "offset " + offset);
+        return admin.seek(queue, subscription, offset);
     }
 
     @Override
     public long seekToTime(String queue, String subscription, Instant time) {
-        Objects.requireNonNull(time, "time");
-        long millis;
-        try {
-            millis = time.toEpochMilli();
-        } catch (ArithmeticException e) {
-            throw new IllegalArgumentException("time " + time + " does not fit in epoch milliseconds", e);
-        }
-        return seek(queue, subscription, SeekFrame.Kind.TIME, millis, time.toString());
-    }
-
-    private long seek(String queue, String subscription, SeekFrame.Kind kind, long value, String target) {
-        WireSizes.checkQueueName(queue);
-        WireSizes.checkString("subscription", subscription);
-        SeekOkFrame ok = (SeekOkFrame) request(id -> new SeekFrame(id, queue, subscription, kind, value),
-                SeekOkFrame.class, "SEEK of '" + subscription + "' on '" + queue + "' to " + target,
-                ProtocolVersion.SUBSCRIPTION_LIFECYCLE);
-        return ok.offset();
-    }
-
-    private Frame request(IntFunction<Frame> frame, Class<? extends Frame> expectedReply, String what) {
-        return request(frame, expectedReply, what, ProtocolVersion.MIN);
-    }
-
-    /** Sends a request once connected to a broker that speaks {@code version}, and waits for the answer. */
-    private Frame request(IntFunction<Frame> frame, Class<? extends Frame> expectedReply, String what, int version) {
-        checkUsable();
-        CompletableFuture<Frame> reply = new CompletableFuture<>();
-        boolean scheduled = executeOnLoop(() -> {
-            Session s = session;
-            if (s == null) {
-                reply.completeExceptionally(new BrokerException(ErrorCode.CONNECTION_LOST,
-                        "not connected to the broker (reconnecting); " + what + " was not sent"));
-                return;
-            }
-            if (s.version() < version) {
-                reply.completeExceptionally(new BrokerException(ErrorCode.UNSUPPORTED_VERSION, what
-                        + " needs protocol version " + version + ", the broker speaks " + s.version()));
-                return;
-            }
-            s.call(frame, expectedReply, reply, config.requestTimeout());
-            s.flush();
-        });
-        if (!scheduled) {
-            throw new BrokerException(ErrorCode.CLIENT_CLOSED, "client closed");
-        }
-        return Blocking.await(reply, config.requestTimeout(), what);
+        return admin.seekToTime(queue, subscription, time);
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -582,7 +455,7 @@ final class ClientCore implements BrokerClient {
     }
 
     /** Connects the I/O-side collaborators to this client without making the callbacks API. */
-    private final class Wiring implements ConnectionSupervisor.Listener, Consumers.Host {
+    private final class Wiring implements ConnectionSupervisor.Listener, Consumers.Host, AdminRequests.Host {
         @Override
         public Session currentSession() {
             return ClientCore.this.currentSession();
@@ -596,6 +469,16 @@ final class ClientCore implements BrokerClient {
         @Override
         public int protocolVersion() {
             return ClientCore.this.protocolVersion;
+        }
+
+        @Override
+        public void checkUsable() {
+            ClientCore.this.checkUsable();
+        }
+
+        @Override
+        public int maxFrameSize() {
+            return ClientCore.this.maxFrameSize;
         }
 
         @Override

@@ -8,8 +8,9 @@
  * private so that it stays hidden: connection and handshake ({@code ConnectionHandler}),
  * reconnects ({@code ConnectionSupervisor}), re-authentication of expiring sessions
  * ({@code TokenRefresher}), TLS with the client certificate, publish batching
- * ({@code Publisher}), subscriptions and flow control ({@code Consumers}), all behind
- * {@code ClientCore}, the {@link org.securebroker.client.BrokerClient} the builder returns. The
+ * ({@code Publisher}), subscriptions and flow control ({@code Consumers}), queue and
+ * subscription administration ({@code AdminRequests}), all behind {@code ClientCore}, the
+ * {@link org.securebroker.client.BrokerClient} the builder returns. The
  * implementation speaks the API's types ({@code BrokerException} above all) throughout, so the
  * two are one package rather than two that would depend on each other.
  *
