@@ -149,7 +149,7 @@ class BadInputIT {
     @Test
     void shouldRefuseAnUnsupportedVersionAndMechanism() throws Exception {
         try (RawConnection c = broker.raw()) {
-            c.send(new HelloFrame(1, 2, 3, 65536, "future"));
+            c.send(new HelloFrame(1, 3, 4, 65536, "future"));
             expectErrorThenClose(c, ErrorCode.UNSUPPORTED_VERSION);
         }
         try (RawConnection c = broker.raw()) {

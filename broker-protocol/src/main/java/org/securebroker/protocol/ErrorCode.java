@@ -68,7 +68,7 @@ public enum ErrorCode {
      * publishes; retry once its consumers have caught up. Nothing of the refused publish is stored.
      */
     QUEUE_FULL(37, true, "queue full"),
-    /** No subscription of that name on that queue (version 2). */
+    /** The named subscription does not exist on that queue (protocol version 2). */
     SUBSCRIPTION_NOT_FOUND(38, false, "subscription not found"),
 
     /** The store cannot accept or serve records right now. */

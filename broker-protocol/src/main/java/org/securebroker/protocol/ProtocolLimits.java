@@ -1,7 +1,7 @@
 package org.securebroker.protocol;
 
 /**
- * Size and count limits of protocol version 1.
+ * Size and count limits of protocol versions 1 and 2.
  *
  * <p>A "frame size" is the value of a frame's u32 length field: the bytes that follow the
  * length field (type, flags, correlation id and body). The whole frame on the wire is four
@@ -28,6 +28,10 @@ public final class ProtocolLimits {
     public static final int MAX_PUBLISH_MESSAGES = 1000;
     /** Most offsets in one ACK frame. */
     public static final int MAX_ACK_OFFSETS = 4096;
+    /** Largest UTF-8 byte length of a REJECT reason (version 2). */
+    public static final int MAX_REJECT_REASON_BYTES = 1024;
+    /** Most messages one BROWSE may ask for and one BROWSE_RESULT may carry (version 2). */
+    public static final int MAX_BROWSE_MESSAGES = 1000;
 
     private ProtocolLimits() {
     }

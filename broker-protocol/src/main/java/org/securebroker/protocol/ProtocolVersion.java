@@ -9,6 +9,11 @@ import java.util.OptionalInt;
  * the highest version both sides support and names it in HELLO_OK. No overlap means ERROR
  * UNSUPPORTED_VERSION followed by close.
  *
+ * <p>Version 1 is frozen. Version 2 adds the subscription lifecycle (REJECT, LIST_SUBSCRIPTIONS,
+ * DELETE_SUBSCRIPTION, PURGE_QUEUE, BROWSE, SEEK and their answers); everything of version 1
+ * stays valid in it. A frame type belongs to the version that introduced it
+ * ({@link org.securebroker.protocol.frame.FrameType#since()}) and is unknown in earlier ones.
+ *
  * <p>Thread-safety: stateless; all methods are safe to call from any thread.
  */
 public final class ProtocolVersion {
@@ -16,7 +21,9 @@ public final class ProtocolVersion {
     /** Lowest version this implementation supports. */
     public static final int MIN = 1;
     /** Highest version this implementation supports. */
-    public static final int MAX = 1;
+    public static final int MAX = 2;
+    /** The version that introduced the subscription lifecycle frames. */
+    public static final int SUBSCRIPTION_LIFECYCLE = 2;
 
     private static final int U16_MAX = 0xFFFF;
 
@@ -52,6 +59,20 @@ public final class ProtocolVersion {
         int low = Math.max(clientMin, serverMin);
         int high = Math.min(clientMax, serverMax);
         return low <= high ? OptionalInt.of(high) : OptionalInt.empty();
+    }
+
+    /**
+     * Checks that {@code version} is one this implementation speaks.
+     *
+     * @return {@code version}
+     * @throws IllegalArgumentException if it is outside [{@link #MIN}, {@link #MAX}]
+     */
+    public static int requireSupported(int version) {
+        if (!isSupported(version)) {
+            throw new IllegalArgumentException("protocol version " + version + " is outside ["
+                    + MIN + ", " + MAX + "]");
+        }
+        return version;
     }
 
     private static boolean validRange(int min, int max) {

@@ -35,6 +35,7 @@ class ErrorCodeTest {
         pin("MESSAGE_EXPIRED", 35, false);
         pin("QUEUE_UNAVAILABLE", 36, false);
         pin("QUEUE_FULL", 37, true);
+        pin("SUBSCRIPTION_NOT_FOUND", 38, false);
         pin("STORE_UNAVAILABLE", 40, true);
         pin("STORE_FULL", 41, true);
         pin("OVERLOADED", 42, true);

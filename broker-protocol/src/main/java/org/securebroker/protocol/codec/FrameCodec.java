@@ -8,6 +8,7 @@ import java.util.Objects;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.ProtocolException;
 import org.securebroker.protocol.ProtocolLimits;
+import org.securebroker.protocol.ProtocolVersion;
 import org.securebroker.protocol.frame.AckFrame;
 import org.securebroker.protocol.frame.AuthChallengeFrame;
 import org.securebroker.protocol.frame.AuthFrame;
@@ -40,9 +41,21 @@ import org.securebroker.protocol.frame.QueueListFrame;
 import org.securebroker.protocol.frame.SubscribeFrame;
 import org.securebroker.protocol.frame.SubscribeOkFrame;
 import org.securebroker.protocol.frame.UnsubscribeFrame;
+import org.securebroker.protocol.frame.BrowseFrame;
+import org.securebroker.protocol.frame.BrowseResultFrame;
+import org.securebroker.protocol.frame.BrowsedMessage;
+import org.securebroker.protocol.frame.DeleteSubscriptionFrame;
+import org.securebroker.protocol.frame.ListSubscriptionsFrame;
+import org.securebroker.protocol.frame.PurgeOkFrame;
+import org.securebroker.protocol.frame.PurgeQueueFrame;
+import org.securebroker.protocol.frame.RejectFrame;
+import org.securebroker.protocol.frame.SeekFrame;
+import org.securebroker.protocol.frame.SeekOkFrame;
+import org.securebroker.protocol.frame.SubscriptionInfo;
+import org.securebroker.protocol.frame.SubscriptionListFrame;
 
 /**
- * Encodes and decodes frames of protocol version 1. All integers are big-endian.
+ * Encodes and decodes frames of protocol versions 1 and 2. All integers are big-endian.
  *
  * <pre>
  *  0                   1                   2                   3
@@ -60,6 +73,9 @@ import org.securebroker.protocol.frame.UnsubscribeFrame;
  * {@code headers} = u16 count + count x (string key, bytes value); {@code bool} = u8 0/1.
  * Every body is consumed exactly. The per-type layouts are on the frame records and in
  * {@code docs/protocol.md}.
+ *
+ * <p>A type code belongs to the version that introduced it: decoding for a session of an
+ * earlier version rejects it with UNKNOWN_FRAME_TYPE, as an unassigned code.
  *
  * <p>Decoding never throws anything but {@link ProtocolException} for any input, and checks
  * every length and count against the remaining bytes before allocating. Encoding validates what
@@ -82,6 +98,8 @@ public final class FrameCodec {
     private static final int MIN_PUBLISH_MESSAGE_BYTES = 1 + 2 + 8 + 8 + 2 + 4 + 4;
     private static final int MIN_PUBLISH_RESULT_BYTES = 8 + 1 + 4;
     private static final int MIN_QUEUE_INFO_BYTES = 2 + 8 + 4 + 4 + 2 + 8;
+    private static final int MIN_SUBSCRIPTION_INFO_BYTES = 2 + 4 + 8 + 4 + 8 + 8 + 8;
+    private static final int MIN_BROWSED_MESSAGE_BYTES = 8 + 8 + 2 + 2 + 8 + 2 + 4 + 4 + 4;
     private static final int MIN_STRING_BYTES = 2;
     private static final int OFFSET_BYTES = 8;
 
@@ -120,15 +138,27 @@ public final class FrameCodec {
     }
 
     /**
-     * Decodes one frame from the bytes that follow its length field: {@code frame}'s readable
-     * bytes must be exactly the frame (type, flags, correlation id, body), all of which are
-     * consumed.
+     * Decodes one frame of any version this implementation speaks ({@link ProtocolVersion#MAX}).
      *
-     * @throws ProtocolException UNKNOWN_FRAME_TYPE for an unassigned type code, PROTOCOL_ERROR
-     *     for anything else that violates the wire format (non-zero flags, truncated or
-     *     trailing bytes, invalid UTF-8, out-of-range values)
+     * @see #decode(ByteBuf, int)
      */
     public static Frame decode(ByteBuf frame) {
+        return decode(frame, ProtocolVersion.MAX);
+    }
+
+    /**
+     * Decodes one frame of a session that negotiated {@code version} from the bytes that follow
+     * its length field: {@code frame}'s readable bytes must be exactly the frame (type, flags,
+     * correlation id, body), all of which are consumed.
+     *
+     * @throws ProtocolException UNKNOWN_FRAME_TYPE for a type code not assigned in
+     *     {@code version} (unassigned, or introduced by a later version), PROTOCOL_ERROR for
+     *     anything else that violates the wire format (non-zero flags, truncated or trailing
+     *     bytes, invalid UTF-8, out-of-range values)
+     * @throws IllegalArgumentException if {@code version} is not one this implementation speaks
+     */
+    public static Frame decode(ByteBuf frame, int version) {
+        ProtocolVersion.requireSupported(version);
         if (frame.readableBytes() < FIXED_HEADER_SIZE) {
             throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "frame of "
                     + frame.readableBytes() + " bytes is shorter than the " + FIXED_HEADER_SIZE
@@ -139,6 +169,11 @@ public final class FrameCodec {
         if (type == null) {
             throw new ProtocolException(ErrorCode.UNKNOWN_FRAME_TYPE,
                     "unknown frame type 0x" + hexByte(code));
+        }
+        if (!type.validIn(version)) {
+            throw new ProtocolException(ErrorCode.UNKNOWN_FRAME_TYPE, "unknown frame type 0x"
+                    + hexByte(code) + " in protocol version " + version + " (" + type.name()
+                    + " needs version " + type.since() + ")");
         }
         BodyReader reader = new BodyReader(frame, type);
         reader.reservedZero("frame flags");
@@ -156,8 +191,8 @@ public final class FrameCodec {
     }
 
     /**
-     * An initial buffer capacity for encoding {@code frame}: exact for ASCII-only PUBLISH and
-     * DELIVER frames, a small default otherwise, never above the absolute frame limit.
+     * An initial buffer capacity for encoding {@code frame}: exact for ASCII-only PUBLISH,
+     * DELIVER and BROWSE_RESULT frames, a small default otherwise, never above the absolute frame limit.
      */
     static int sizeHint(Frame frame) {
         long estimate = Math.max(encodedSizeLowerBound(frame), DEFAULT_SIZE_HINT);
@@ -283,6 +318,58 @@ public final class FrameCodec {
                 out.writeShort(f.code());
                 BodyWriter.string(out, f.message(), "message");
             }
+            case REJECT -> {
+                RejectFrame f = (RejectFrame) frame;
+                out.writeInt(f.consumerId());
+                out.writeLong(f.offset());
+                BodyWriter.string(out, f.reason(), "reason");
+            }
+            case LIST_SUBSCRIPTIONS -> BodyWriter.string(out, ((ListSubscriptionsFrame) frame).queue(), "queue");
+            case SUBSCRIPTION_LIST -> {
+                List<SubscriptionInfo> subscriptions = ((SubscriptionListFrame) frame).subscriptions();
+                out.writeInt(subscriptions.size());
+                for (int i = 0; i < subscriptions.size(); i++) {
+                    SubscriptionInfo s = subscriptions.get(i);
+                    BodyWriter.string(out, s.name(), "name");
+                    BodyWriter.u32(out, s.consumers());
+                    out.writeLong(s.pending());
+                    BodyWriter.u32(out, s.inFlight());
+                    out.writeLong(s.cursor());
+                    out.writeLong(s.lastActiveMillis());
+                    out.writeLong(s.expiresAtMillis());
+                }
+            }
+            case DELETE_SUBSCRIPTION -> {
+                DeleteSubscriptionFrame f = (DeleteSubscriptionFrame) frame;
+                BodyWriter.string(out, f.queue(), "queue");
+                BodyWriter.string(out, f.subscription(), "subscription");
+            }
+            case PURGE_QUEUE -> BodyWriter.string(out, ((PurgeQueueFrame) frame).queue(), "queue");
+            case PURGE_OK -> out.writeLong(((PurgeOkFrame) frame).purged());
+            case BROWSE -> {
+                BrowseFrame f = (BrowseFrame) frame;
+                BodyWriter.string(out, f.queue(), "queue");
+                out.writeLong(f.fromOffset());
+                out.writeShort(f.maxMessages());
+                BodyWriter.u32(out, f.maxBytes());
+            }
+            case BROWSE_RESULT -> {
+                BrowseResultFrame f = (BrowseResultFrame) frame;
+                out.writeLong(f.nextOffset());
+                List<BrowsedMessage> messages = f.messages();
+                out.writeShort(messages.size());
+                for (int i = 0; i < messages.size(); i++) {
+                    encodeBrowsed(messages.get(i), out);
+                }
+            }
+            case SEEK -> {
+                SeekFrame f = (SeekFrame) frame;
+                BodyWriter.string(out, f.queue(), "queue");
+                BodyWriter.string(out, f.subscription(), "subscription");
+                out.writeByte(f.kind().code());
+                out.writeLong(f.value());
+            }
+            case SEEK_OK -> out.writeLong(((SeekOkFrame) frame).offset());
             case PING -> out.writeLong(((PingFrame) frame).payload());
             case PONG -> out.writeLong(((PongFrame) frame).payload());
             case CLOSE -> {
@@ -317,6 +404,18 @@ public final class FrameCodec {
         BodyWriter.bytes(out, f.payload());
         BodyWriter.bytes(out, f.producerSignature());
         BodyWriter.bytes(out, f.brokerSignature());
+    }
+
+    private static void encodeBrowsed(BrowsedMessage m, ByteBuf out) {
+        out.writeLong(m.offset());
+        out.writeLong(m.brokerTimestampMillis());
+        BodyWriter.string(out, m.producerPrincipal(), "producerPrincipal");
+        BodyWriter.string(out, m.producerId(), "producerId");
+        out.writeLong(m.sequence());
+        BodyWriter.headers(out, m.headers());
+        BodyWriter.bytes(out, m.payload());
+        BodyWriter.bytes(out, m.producerSignature());
+        BodyWriter.bytes(out, m.brokerSignature());
     }
 
     private static Frame decodeBody(FrameType type, int correlationId, BodyReader r) {
@@ -426,6 +525,54 @@ public final class FrameCodec {
                     throw r.fail("correlation id must be 0, got " + Integer.toUnsignedString(correlationId));
                 }
                 return new CancelFrame(0, r.u32Id("consumerId"), r.u16("errorCode"), r.string("message"));
+            case REJECT:
+                return new RejectFrame(correlationId, r.u32Id("consumerId"), r.i64("offset"),
+                        r.string("reason"));
+            case LIST_SUBSCRIPTIONS:
+                return new ListSubscriptionsFrame(correlationId, r.string("queue"));
+            case SUBSCRIPTION_LIST: {
+                int count = r.count32("subscriptions", MIN_SUBSCRIPTION_INFO_BYTES);
+                List<SubscriptionInfo> subscriptions = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    subscriptions.add(new SubscriptionInfo(r.string("name"), r.u32("consumers"),
+                            r.i64("pending"), r.u32("inFlight"), r.i64("cursor"),
+                            r.i64("lastActiveMillis"), r.i64("expiresAtMillis")));
+                }
+                return new SubscriptionListFrame(correlationId, subscriptions);
+            }
+            case DELETE_SUBSCRIPTION:
+                return new DeleteSubscriptionFrame(correlationId, r.string("queue"),
+                        r.string("subscription"));
+            case PURGE_QUEUE:
+                return new PurgeQueueFrame(correlationId, r.string("queue"));
+            case PURGE_OK:
+                return new PurgeOkFrame(correlationId, r.i64("purged"));
+            case BROWSE:
+                return new BrowseFrame(correlationId, r.string("queue"), r.i64("fromOffset"),
+                        r.u16("maxMessages"), r.u32("maxBytes"));
+            case BROWSE_RESULT: {
+                long nextOffset = r.i64("nextOffset");
+                int count = r.count16("messages", 0, ProtocolLimits.MAX_BROWSE_MESSAGES,
+                        MIN_BROWSED_MESSAGE_BYTES);
+                List<BrowsedMessage> messages = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    messages.add(new BrowsedMessage(r.i64("offset"), r.i64("brokerTimestampMillis"),
+                            r.string("producerPrincipal"), r.string("producerId"), r.i64("sequence"),
+                            r.headers(), r.bytes("payload"), r.bytes("producerSignature"),
+                            r.bytes("brokerSignature")));
+                }
+                return new BrowseResultFrame(correlationId, nextOffset, messages);
+            }
+            case SEEK: {
+                String queue = r.string("queue");
+                String subscription = r.string("subscription");
+                int kindCode = r.u8("kind");
+                SeekFrame.Kind kind = SeekFrame.Kind.fromCode(kindCode).orElseThrow(
+                        () -> r.fail("kind " + kindCode + " is neither 0 (offset) nor 1 (time)"));
+                return new SeekFrame(correlationId, queue, subscription, kind, r.i64("value"));
+            }
+            case SEEK_OK:
+                return new SeekOkFrame(correlationId, r.i64("offset"));
             case PING:
                 return new PingFrame(correlationId, r.i64("payload"));
             case PONG:
@@ -454,8 +601,8 @@ public final class FrameCodec {
 
     /**
      * A lower bound of the encoded size including the length prefix (a string's char count
-     * never exceeds its UTF-8 length). Only PUBLISH and DELIVER, the frames that carry large
-     * payloads on the hot path, are measured; for other types this is just the fixed header.
+     * never exceeds its UTF-8 length). Only PUBLISH, DELIVER and BROWSE_RESULT, the frames that
+     * carry large payloads, are measured; for other types this is just the fixed header.
      */
     private static long encodedSizeLowerBound(Frame frame) {
         long size = LENGTH_FIELD_SIZE + FIXED_HEADER_SIZE;
@@ -480,6 +627,16 @@ public final class FrameCodec {
                         + 4 + f.payload().length()
                         + 4 + f.producerSignature().length()
                         + 4 + f.brokerSignature().length();
+            }
+            case BROWSE_RESULT -> {
+                List<BrowsedMessage> messages = ((BrowseResultFrame) frame).messages();
+                size += 8 + 2;
+                for (int i = 0; i < messages.size(); i++) {
+                    BrowsedMessage m = messages.get(i);
+                    size += MIN_BROWSED_MESSAGE_BYTES + m.producerPrincipal().length()
+                            + m.producerId().length() + headersSize(m.headers()) + m.payload().length()
+                            + m.producerSignature().length() + m.brokerSignature().length();
+                }
             }
             default -> {
                 // fixed header only

@@ -8,6 +8,7 @@ import java.util.List;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.ProtocolException;
 import org.securebroker.protocol.ProtocolLimits;
+import org.securebroker.protocol.ProtocolVersion;
 
 /**
  * Splits the inbound byte stream into frames and decodes each with {@link FrameCodec}, passing
@@ -34,13 +35,19 @@ import org.securebroker.protocol.ProtocolLimits;
  * <p>The limit starts at {@link ProtocolLimits#PRE_AUTH_MAX_FRAME_SIZE} unless given, and the
  * session raises it with {@link #setMaxFrameSize(int)} once authentication has completed.
  *
+ * <p>The protocol version starts at {@link ProtocolVersion#MIN} (1): until HELLO_OK, only the
+ * frames of version 1 are known. The session sets the negotiated version with
+ * {@link #setVersion(int)}; a frame type of a later version than the session's is rejected with
+ * UNKNOWN_FRAME_TYPE, exactly as an unassigned code.
+ *
  * <p>Thread-safety: not {@code @Sharable}; one instance per channel. Decoding runs on the
- * channel's event loop; {@link #setMaxFrameSize(int)} may be called from any thread and takes
- * effect for the next frame header read.
+ * channel's event loop; {@link #setMaxFrameSize(int)} and {@link #setVersion(int)} may be called
+ * from any thread and take effect for the next frame decoded.
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
 
     private volatile int maxFrameSize;
+    private volatile int version = ProtocolVersion.MIN;
     private final FrameAdmission admission;
     private boolean failed;
     // both are only touched on the event loop; volatile because the grant that changes them arrives
@@ -90,6 +97,21 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     /** The largest accepted frame size (the value of the length field). */
     public int maxFrameSize() {
         return maxFrameSize;
+    }
+
+    /**
+     * Sets the protocol version the session negotiated: frame types of later versions are
+     * rejected from the next frame on.
+     *
+     * @throws IllegalArgumentException if the version is not one this implementation speaks
+     */
+    public void setVersion(int version) {
+        this.version = ProtocolVersion.requireSupported(version);
+    }
+
+    /** The protocol version whose frame types are accepted. */
+    public int version() {
+        return version;
     }
 
     /** Whether the decoder waits for admission of the next frame (and does not read). */
@@ -149,7 +171,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         in.skipBytes(FrameCodec.LENGTH_FIELD_SIZE);
         ByteBuf frame = in.readSlice((int) length);
         try {
-            out.add(FrameCodec.decode(frame));
+            out.add(FrameCodec.decode(frame, version));
         } catch (ProtocolException e) {
             fail(ctx, in, e);
         }

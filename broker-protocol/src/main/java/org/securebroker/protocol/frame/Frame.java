@@ -14,7 +14,9 @@ public sealed interface Frame
                 AuthOkFrame, PublishFrame, PublishOkFrame, SubscribeFrame, SubscribeOkFrame,
                 UnsubscribeFrame, CreditFrame, DeliverFrame, AckFrame, NackFrame, CancelFrame,
                 CreateQueueFrame, DeleteQueueFrame, ListQueuesFrame, QueueListFrame, ReloadFrame, OkFrame,
-                ErrorFrame, PingFrame, PongFrame, CloseFrame {
+                ErrorFrame, PingFrame, PongFrame, CloseFrame,
+                RejectFrame, ListSubscriptionsFrame, SubscriptionListFrame, DeleteSubscriptionFrame,
+                PurgeQueueFrame, PurgeOkFrame, BrowseFrame, BrowseResultFrame, SeekFrame, SeekOkFrame {
 
     /** The frame's type, fixed per implementing record. */
     FrameType type();

@@ -51,12 +51,78 @@ class FrameCodecDecodeRejectionTest {
 
     @Test
     void shouldRejectAnUnknownFrameTypeNamingItsCode() {
-        for (int code : new int[] {0x00, 0x07, 0x0F, 0x25, 0x2F, 0x35, 0xFF}) {
+        for (int code : new int[] {0x00, 0x07, 0x0F, 0x1B, 0x2E, 0x2F, 0x35, 0xFF}) {
             assertThatThrownBy(() -> FrameCodec.decode(Unpooled.wrappedBuffer(frame(code, 0, 0, new byte[0]))))
                     .isInstanceOfSatisfying(ProtocolException.class,
                             e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.UNKNOWN_FRAME_TYPE))
                     .hasMessage("unknown frame type 0x%02X", code);
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(FrameType.class)
+    void shouldTreatAVersionTwoFrameAsUnknownInAVersionOneSession(FrameType type) {
+        byte[] encoded = SampleFrames.encode(SampleFrames.sample(type));
+        byte[] frame = Arrays.copyOfRange(encoded, 4, encoded.length);
+        if (type.since() == 1) {
+            assertThat(FrameCodec.decode(Unpooled.wrappedBuffer(frame), 1)).isEqualTo(SampleFrames.sample(type));
+            return;
+        }
+        assertThatThrownBy(() -> FrameCodec.decode(Unpooled.wrappedBuffer(frame), 1))
+                .isInstanceOfSatisfying(ProtocolException.class,
+                        e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.UNKNOWN_FRAME_TYPE))
+                .hasMessageStartingWith("unknown frame type 0x%02X in protocol version 1", type.code());
+        assertThat(FrameCodec.decode(Unpooled.wrappedBuffer(frame), 2)).isEqualTo(SampleFrames.sample(type));
+    }
+
+    @Test
+    void shouldRefuseToDecodeForAVersionItDoesNotSpeak() {
+        byte[] frame = frame(0x32, 0, 0, body(b -> b.writeLong(1)));
+        assertThatThrownBy(() -> FrameCodec.decode(Unpooled.wrappedBuffer(frame), 3))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("version 3");
+    }
+
+    @Test
+    void shouldRejectSeekWithAnUnknownKind() {
+        byte[] body = body(b -> b.writeShort(1).writeByte('q').writeShort(1).writeByte('s')
+                .writeByte(2).writeLong(0));
+        assertProtocolError(frame(0x2C, 0, 1, body)).hasMessageContaining("kind 2");
+    }
+
+    @Test
+    void shouldRejectARejectReasonLongerThan1024Bytes() {
+        byte[] body = body(b -> b.writeInt(1).writeLong(5).writeShort(1025).writeBytes(new byte[1025]));
+        assertProtocolError(frame(0x1A, 0, 1, body)).hasMessageContaining("reason").hasMessageContaining("1024");
+    }
+
+    @Test
+    void shouldRejectBrowseAskingForNoneOrTooManyMessagesOrNoBytes() {
+        assertProtocolError(frame(0x2A, 0, 1, body(b -> b.writeShort(1).writeByte('q').writeLong(0)
+                .writeShort(0).writeInt(1)))).hasMessageContaining("maxMessages");
+        assertProtocolError(frame(0x2A, 0, 1, body(b -> b.writeShort(1).writeByte('q').writeLong(0)
+                .writeShort(1001).writeInt(1)))).hasMessageContaining("maxMessages");
+        assertProtocolError(frame(0x2A, 0, 1, body(b -> b.writeShort(1).writeByte('q').writeLong(0)
+                .writeShort(1).writeInt(0)))).hasMessageContaining("maxBytes");
+    }
+
+    @Test
+    void shouldRejectABrowseResultCountAboveTheLimitOrBeyondTheFrameWithoutAllocating() {
+        assertProtocolError(frame(0x2B, 0, 1, body(b -> b.writeLong(0).writeShort(1001))))
+                .hasMessageContaining("1001");
+        assertProtocolError(frame(0x2B, 0, 1, body(b -> b.writeLong(0).writeShort(1000))))
+                .hasMessageContaining("entries");
+    }
+
+    @Test
+    void shouldRejectASubscriptionListCountTheFrameCannotHoldWithoutAllocating() {
+        assertProtocolError(frame(0x26, 0, 1, body(b -> b.writeInt(0xFFFF_FFFF)))).hasMessageContaining("entries");
+    }
+
+    @Test
+    void shouldRejectASubscriptionInfoWithANegativeTime() {
+        byte[] body = body(b -> b.writeInt(1).writeShort(1).writeByte('s').writeInt(0).writeLong(0)
+                .writeInt(0).writeLong(0).writeLong(-1).writeLong(0));
+        assertProtocolError(frame(0x26, 0, 1, body)).hasMessageContaining("lastActiveMillis");
     }
 
     @Test

@@ -38,6 +38,23 @@ class FrameCodecPropertyTest {
         });
     }
 
+    /** A session of version 1 decodes exactly the frames of version 1 and knows no other type. */
+    @Test
+    void shouldDecodeInAVersionOneSessionExactlyTheVersionOneFrames() {
+        PropertyCheck.forAll(500, FrameGenerators.frames(), frame -> {
+            ByteBuf buf = Unpooled.buffer();
+            FrameCodec.encode(frame, buf);
+            buf.skipBytes(FrameCodec.LENGTH_FIELD_SIZE);
+            if (frame.type().since() == 1) {
+                assertThat(FrameCodec.decode(buf, 1)).isEqualTo(frame);
+            } else {
+                assertThatThrownBy(() -> FrameCodec.decode(buf, 1))
+                        .isInstanceOfSatisfying(ProtocolException.class,
+                                e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.UNKNOWN_FRAME_TYPE));
+            }
+        });
+    }
+
     /**
      * Mutated frames (a byte overwritten, truncated or extended) either fail with a
      * ProtocolException or decode to a frame whose encoding is exactly the mutated bytes:

@@ -25,6 +25,13 @@ import org.securebroker.protocol.frame.ListQueuesFrame;
 import org.securebroker.protocol.frame.PingFrame;
 import org.securebroker.protocol.frame.PublishFrame;
 import org.securebroker.protocol.frame.PublishMessage;
+import org.securebroker.protocol.frame.BrowseFrame;
+import org.securebroker.protocol.frame.BrowseResultFrame;
+import org.securebroker.protocol.frame.BrowsedMessage;
+import org.securebroker.protocol.frame.RejectFrame;
+import org.securebroker.protocol.frame.SeekFrame;
+import org.securebroker.protocol.frame.SubscriptionInfo;
+import org.securebroker.protocol.frame.SubscriptionListFrame;
 
 class FrameCodecRoundTripTest {
 
@@ -73,6 +80,40 @@ class FrameCodecRoundTripTest {
     void shouldEncodeCancelExactlyAsSpecified() {
         assertThat(SampleFrames.encode(new CancelFrame(7, ErrorCode.NOT_AUTHORIZED, "no")))
                 .isEqualTo(hex("00000010 19 00 00000000 00000007 0014 0002 6E6F"));
+    }
+
+    @Test
+    void shouldEncodeSeekExactlyAsSpecified() {
+        assertThat(SampleFrames.encode(new SeekFrame(3, "q", "s", SeekFrame.Kind.TIME, 0x0102030405060708L)))
+                .isEqualTo(hex("00000015 2C 00 00000003 0001 71 0001 73 01 0102030405060708"));
+    }
+
+    @Test
+    void shouldEncodeRejectExactlyAsSpecified() {
+        assertThat(SampleFrames.encode(new RejectFrame(4, 7, 9, "no")))
+                .isEqualTo(hex("00000016 1A 00 00000004 00000007 0000000000000009 0002 6E6F"));
+    }
+
+    @Test
+    void shouldEncodeBrowseExactlyAsSpecified() {
+        assertThat(SampleFrames.encode(new BrowseFrame(5, "q", 10, 100, 65_536)))
+                .isEqualTo(hex("00000017 2A 00 00000005 0001 71 000000000000000A 0064 00010000"));
+    }
+
+    @Test
+    void shouldEncodeSubscriptionListExactlyAsSpecified() {
+        assertThat(SampleFrames.encode(new SubscriptionListFrame(6, List.of(
+                new SubscriptionInfo("s", 1, 2, 3, 4, 5, 6)))))
+                .isEqualTo(hex("00000035 26 00 00000006 00000001"
+                        + " 0001 73 00000001 0000000000000002 00000003 0000000000000004"
+                        + " 0000000000000005 0000000000000006"));
+    }
+
+    @Test
+    void shouldRoundTripTheLargestBrowseResult() {
+        BrowseResultFrame result = new BrowseResultFrame(1, 2000, Collections.nCopies(ProtocolLimits.MAX_BROWSE_MESSAGES,
+                new BrowsedMessage(1, 2, "p", "", 3, Headers.EMPTY, Bytes.utf8("m"), Bytes.EMPTY, Bytes.EMPTY)));
+        assertThat(SampleFrames.decodeWithPrefix(SampleFrames.encode(result))).isEqualTo(result);
     }
 
     @Test

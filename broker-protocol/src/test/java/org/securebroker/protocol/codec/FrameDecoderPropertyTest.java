@@ -14,6 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.securebroker.protocol.ProtocolException;
 import org.securebroker.protocol.ProtocolLimits;
+import org.securebroker.protocol.ProtocolVersion;
 import org.securebroker.protocol.frame.Frame;
 
 /** Properties of {@link FrameDecoder} in a channel, over generated streams and chunkings. */
@@ -38,6 +39,7 @@ class FrameDecoderPropertyTest {
                 r -> new Chunked<>(frameLists.next(r), Gen.ints(1, 200).list(1, 20).next(r));
         PropertyCheck.forAll(300, cases, c -> {
             FrameDecoder decoder = new FrameDecoder(ProtocolLimits.DEFAULT_MAX_FRAME_SIZE);
+            decoder.setVersion(ProtocolVersion.MAX);
             RecordingHandler recorder = new RecordingHandler();
             EmbeddedChannel channel = new EmbeddedChannel(decoder, recorder);
             try {
@@ -66,6 +68,7 @@ class FrameDecoderPropertyTest {
         PropertyCheck.forAll(400, cases, c -> {
             byte[] stream = c.input();
             FrameDecoder decoder = new FrameDecoder(SMALL_LIMIT);
+            decoder.setVersion(ProtocolVersion.MAX);
             RecordingHandler recorder = new RecordingHandler();
             EmbeddedChannel channel = new EmbeddedChannel(decoder, recorder);
             try {

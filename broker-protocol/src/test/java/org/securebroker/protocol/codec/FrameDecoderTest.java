@@ -12,9 +12,11 @@ import org.junit.jupiter.api.Test;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.ProtocolException;
 import org.securebroker.protocol.ProtocolLimits;
+import org.securebroker.protocol.ProtocolVersion;
 import org.securebroker.protocol.frame.AuthChallengeFrame;
 import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.protocol.frame.Frame;
+import org.securebroker.protocol.frame.ListSubscriptionsFrame;
 import org.securebroker.protocol.frame.PingFrame;
 
 class FrameDecoderTest {
@@ -57,10 +59,40 @@ class FrameDecoderTest {
     @Test
     void shouldDecodeAllFrameTypesWrittenAsOneBuffer() {
         open(new FrameDecoder(ProtocolLimits.DEFAULT_MAX_FRAME_SIZE));
+        decoder.setVersion(ProtocolVersion.MAX);
         write(SampleFrames.encodeAll(SampleFrames.all()));
         assertThat(recorder.frames).containsExactlyElementsOf(SampleFrames.all());
         assertThat(recorder.exceptions).isEmpty();
         assertThat(decoder.bufferedBytes()).isZero();
+    }
+
+    @Test
+    void shouldKnowOnlyVersionOneFramesUntilTheVersionIsSet() {
+        open(new FrameDecoder(ProtocolLimits.DEFAULT_MAX_FRAME_SIZE));
+        assertThat(decoder.version()).isEqualTo(1);
+        write(SampleFrames.encodeAll(SampleFrames.allOf(1)));
+        write(SampleFrames.encode(new ListSubscriptionsFrame(1, "orders")));
+
+        assertThat(recorder.frames).containsExactlyElementsOf(SampleFrames.allOf(1));
+        assertThat(singleFailure().errorCode()).isEqualTo(ErrorCode.UNKNOWN_FRAME_TYPE);
+        assertThat(decoder.hasFailed()).isTrue();
+    }
+
+    @Test
+    void shouldDecodeVersionTwoFramesOnceTheSessionNegotiatedVersionTwo() {
+        open(new FrameDecoder(ProtocolLimits.DEFAULT_MAX_FRAME_SIZE));
+        decoder.setVersion(2);
+        write(SampleFrames.encodeAll(SampleFrames.all()));
+        assertThat(recorder.frames).containsExactlyElementsOf(SampleFrames.all());
+        assertThat(recorder.exceptions).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseAVersionItDoesNotSpeak() {
+        open(new FrameDecoder());
+        assertThatThrownBy(() -> decoder.setVersion(3)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> decoder.setVersion(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(decoder.version()).isEqualTo(1);
     }
 
     @Test
@@ -69,6 +101,7 @@ class FrameDecoderTest {
         byte[] stream = SampleFrames.encodeAll(frames);
         for (int split = 1; split < stream.length; split++) {
             open(new FrameDecoder(ProtocolLimits.DEFAULT_MAX_FRAME_SIZE));
+            decoder.setVersion(ProtocolVersion.MAX);
             write(stream, 0, split);
             write(stream, split, stream.length);
             assertThat(recorder.frames).as("split at %d", split).containsExactlyElementsOf(frames);
@@ -81,6 +114,7 @@ class FrameDecoderTest {
     @Test
     void shouldDecodeIdenticallyWhenFedOneByteAtATime() {
         open(new FrameDecoder(ProtocolLimits.DEFAULT_MAX_FRAME_SIZE));
+        decoder.setVersion(ProtocolVersion.MAX);
         byte[] stream = SampleFrames.encodeAll(SampleFrames.all());
         for (int i = 0; i < stream.length; i++) {
             write(stream, i, i + 1);

@@ -32,7 +32,9 @@ class FrameEncoderTest {
     void shouldRoundTripThroughEncoderAndDecoderPipelines() {
         EmbeddedChannel client = new EmbeddedChannel(FrameEncoder.INSTANCE);
         RecordingHandler recorder = new RecordingHandler();
-        EmbeddedChannel server = new EmbeddedChannel(new FrameDecoder(1 << 20), recorder);
+        FrameDecoder decoder = new FrameDecoder(1 << 20);
+        decoder.setVersion(2);
+        EmbeddedChannel server = new EmbeddedChannel(decoder, recorder);
         for (Frame frame : SampleFrames.all()) {
             client.writeOutbound(frame);
         }

@@ -36,6 +36,18 @@ import org.securebroker.protocol.frame.QueueListFrame;
 import org.securebroker.protocol.frame.SubscribeFrame;
 import org.securebroker.protocol.frame.SubscribeOkFrame;
 import org.securebroker.protocol.frame.UnsubscribeFrame;
+import org.securebroker.protocol.frame.BrowseFrame;
+import org.securebroker.protocol.frame.BrowseResultFrame;
+import org.securebroker.protocol.frame.BrowsedMessage;
+import org.securebroker.protocol.frame.DeleteSubscriptionFrame;
+import org.securebroker.protocol.frame.ListSubscriptionsFrame;
+import org.securebroker.protocol.frame.PurgeOkFrame;
+import org.securebroker.protocol.frame.PurgeQueueFrame;
+import org.securebroker.protocol.frame.RejectFrame;
+import org.securebroker.protocol.frame.SeekFrame;
+import org.securebroker.protocol.frame.SeekOkFrame;
+import org.securebroker.protocol.frame.SubscriptionInfo;
+import org.securebroker.protocol.frame.SubscriptionListFrame;
 
 /** Generators of arbitrary valid frames, small enough that most fit a 4 KiB frame limit. */
 final class FrameGenerators {
@@ -98,6 +110,21 @@ final class FrameGenerators {
             case OK -> r -> new OkFrame(ID.next(r));
             case ERROR -> r -> new ErrorFrame(ID.next(r), U16.next(r), text.next(r));
             case CANCEL -> r -> new CancelFrame(0, ID.next(r), U16.next(r), text.next(r));
+            case REJECT -> r -> new RejectFrame(ID.next(r), ID.next(r), LONG.next(r), text.next(r));
+            case LIST_SUBSCRIPTIONS -> r -> new ListSubscriptionsFrame(ID.next(r), text.next(r));
+            case SUBSCRIPTION_LIST -> r -> new SubscriptionListFrame(ID.next(r),
+                    subscriptionInfo().list(0, 4).next(r));
+            case DELETE_SUBSCRIPTION -> r -> new DeleteSubscriptionFrame(ID.next(r), text.next(r),
+                    text.next(r));
+            case PURGE_QUEUE -> r -> new PurgeQueueFrame(ID.next(r), text.next(r));
+            case PURGE_OK -> r -> new PurgeOkFrame(ID.next(r), LONG.next(r));
+            case BROWSE -> r -> new BrowseFrame(ID.next(r), text.next(r), LONG.next(r),
+                    Gen.ints(1, 1000).next(r), Gen.longs(1, 0xFFFF_FFFFL).next(r));
+            case BROWSE_RESULT -> r -> new BrowseResultFrame(ID.next(r), LONG.next(r),
+                    browsedMessage().list(0, 3).next(r));
+            case SEEK -> r -> new SeekFrame(ID.next(r), text.next(r), text.next(r),
+                    Gen.elements(SeekFrame.Kind.values()).next(r), LONG.next(r));
+            case SEEK_OK -> r -> new SeekOkFrame(ID.next(r), LONG.next(r));
             case PING -> r -> new PingFrame(ID.next(r), LONG.next(r));
             case PONG -> r -> new PongFrame(ID.next(r), LONG.next(r));
             case CLOSE -> r -> new CloseFrame(ID.next(r), U16.next(r), text.next(r));
@@ -116,6 +143,16 @@ final class FrameGenerators {
     private static Gen<QueueInfo> queueInfo() {
         return r -> new QueueInfo(text().next(r), LONG.next(r), U32.next(r), U32.next(r),
                 text().next(r), NON_NEGATIVE.next(r));
+    }
+
+    private static Gen<SubscriptionInfo> subscriptionInfo() {
+        return r -> new SubscriptionInfo(text().next(r), U32.next(r), LONG.next(r), U32.next(r),
+                LONG.next(r), NON_NEGATIVE.next(r), NON_NEGATIVE.next(r));
+    }
+
+    private static Gen<BrowsedMessage> browsedMessage() {
+        return r -> new BrowsedMessage(LONG.next(r), LONG.next(r), text().next(r), text().next(r),
+                LONG.next(r), headers().next(r), bytes().next(r), bytes().next(r), bytes().next(r));
     }
 
     /** Headers with unique keys (a generated duplicate key is skipped). */

@@ -39,6 +39,18 @@ import org.securebroker.protocol.frame.QueueListFrame;
 import org.securebroker.protocol.frame.SubscribeFrame;
 import org.securebroker.protocol.frame.SubscribeOkFrame;
 import org.securebroker.protocol.frame.UnsubscribeFrame;
+import org.securebroker.protocol.frame.BrowseFrame;
+import org.securebroker.protocol.frame.BrowseResultFrame;
+import org.securebroker.protocol.frame.BrowsedMessage;
+import org.securebroker.protocol.frame.DeleteSubscriptionFrame;
+import org.securebroker.protocol.frame.ListSubscriptionsFrame;
+import org.securebroker.protocol.frame.PurgeOkFrame;
+import org.securebroker.protocol.frame.PurgeQueueFrame;
+import org.securebroker.protocol.frame.RejectFrame;
+import org.securebroker.protocol.frame.SeekFrame;
+import org.securebroker.protocol.frame.SeekOkFrame;
+import org.securebroker.protocol.frame.SubscriptionInfo;
+import org.securebroker.protocol.frame.SubscriptionListFrame;
 
 /** One representative, fully populated frame per type, and byte helpers for tests. */
 final class SampleFrames {
@@ -89,10 +101,37 @@ final class SampleFrames {
             case OK -> new OkFrame(12);
             case ERROR -> new ErrorFrame(13, ErrorCode.QUEUE_NOT_FOUND, "queue 'x' not found");
             case CANCEL -> new CancelFrame(17, ErrorCode.NOT_AUTHORIZED, "no longer allowed to consume from 'orders'");
+            case REJECT -> new RejectFrame(14, 17, 103, "schema v1 is no longer understood ✗");
+            case LIST_SUBSCRIPTIONS -> new ListSubscriptionsFrame(15, "orders");
+            case SUBSCRIPTION_LIST -> new SubscriptionListFrame(15, List.of(
+                    new SubscriptionInfo("billing", 2, 12, 3, 100, 1_700_000_000_000L, 0),
+                    new SubscriptionInfo("audit", 0, 0, 0, 112, 0, 1_700_604_800_000L)));
+            case DELETE_SUBSCRIPTION -> new DeleteSubscriptionFrame(16, "orders", "billing");
+            case PURGE_QUEUE -> new PurgeQueueFrame(17, "orders");
+            case PURGE_OK -> new PurgeOkFrame(17, 12);
+            case BROWSE -> new BrowseFrame(18, "orders", 100, 1000, 0xFFFF_FFFFL);
+            case BROWSE_RESULT -> new BrowseResultFrame(18, 102, List.of(
+                    new BrowsedMessage(100, 1_700_000_000_123L, "alice", "producer-7", 42, HEADERS,
+                            Bytes.utf8("{\"id\":1}"), Bytes.copyOf(new byte[64]), Bytes.copyOf(new byte[96])),
+                    new BrowsedMessage(101, 1_700_000_000_124L, "bob", "", -1L, Headers.EMPTY,
+                            Bytes.EMPTY, Bytes.EMPTY, Bytes.EMPTY)));
+            case SEEK -> new SeekFrame(19, "orders", "billing", SeekFrame.Kind.TIME, 1_700_000_000_000L);
+            case SEEK_OK -> new SeekOkFrame(19, 100);
             case PING -> new PingFrame(0, 0x0102_0304_0506_0708L);
             case PONG -> new PongFrame(0, -1L);
             case CLOSE -> CloseFrame.normal("bye");
         };
+    }
+
+    /** The samples of the types a session of {@code version} knows. */
+    static List<Frame> allOf(int version) {
+        List<Frame> frames = new ArrayList<>();
+        for (FrameType type : FrameType.values()) {
+            if (type.validIn(version)) {
+                frames.add(sample(type));
+            }
+        }
+        return frames;
     }
 
     static List<Frame> all() {

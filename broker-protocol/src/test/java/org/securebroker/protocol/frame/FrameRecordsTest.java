@@ -34,11 +34,21 @@ class FrameRecordsTest {
         expected.put("ACK", 0x17);
         expected.put("NACK", 0x18);
         expected.put("CANCEL", 0x19);
+        expected.put("REJECT", 0x1A);
         expected.put("CREATE_QUEUE", 0x20);
         expected.put("DELETE_QUEUE", 0x21);
         expected.put("LIST_QUEUES", 0x22);
         expected.put("RELOAD", 0x24);
         expected.put("QUEUE_LIST", 0x23);
+        expected.put("LIST_SUBSCRIPTIONS", 0x25);
+        expected.put("SUBSCRIPTION_LIST", 0x26);
+        expected.put("DELETE_SUBSCRIPTION", 0x27);
+        expected.put("PURGE_QUEUE", 0x28);
+        expected.put("PURGE_OK", 0x29);
+        expected.put("BROWSE", 0x2A);
+        expected.put("BROWSE_RESULT", 0x2B);
+        expected.put("SEEK", 0x2C);
+        expected.put("SEEK_OK", 0x2D);
         expected.put("OK", 0x30);
         expected.put("ERROR", 0x31);
         expected.put("PING", 0x32);
@@ -56,11 +66,87 @@ class FrameRecordsTest {
         for (int code = 0x07; code <= 0x0F; code++) {
             assertThat(FrameType.fromCode(code)).isEmpty();
         }
-        for (int code = 0x25; code <= 0x2F; code++) {
+        for (int code = 0x1B; code <= 0x1F; code++) {
+            assertThat(FrameType.fromCode(code)).isEmpty();
+        }
+        for (int code = 0x2E; code <= 0x2F; code++) {
             assertThat(FrameType.fromCode(code)).isEmpty();
         }
         assertThat(FrameType.fromCode(0)).isEmpty();
         assertThat(FrameType.fromCode(256)).isEmpty();
+    }
+
+    @Test
+    void shouldIntroduceExactlyTheSubscriptionLifecycleFramesInVersionTwo() {
+        List<FrameType> second = new ArrayList<>();
+        for (FrameType t : FrameType.values()) {
+            assertThat(t.since()).as(t.name()).isBetween(1, 2);
+            if (t.since() == 2) {
+                second.add(t);
+            }
+        }
+        assertThat(second).containsExactly(FrameType.REJECT, FrameType.LIST_SUBSCRIPTIONS,
+                FrameType.SUBSCRIPTION_LIST, FrameType.DELETE_SUBSCRIPTION, FrameType.PURGE_QUEUE,
+                FrameType.PURGE_OK, FrameType.BROWSE, FrameType.BROWSE_RESULT, FrameType.SEEK,
+                FrameType.SEEK_OK);
+    }
+
+    @Test
+    void shouldKnowAVersionTwoCodeOnlyInAVersionTwoSession() {
+        assertThat(FrameType.fromCode(0x25, 1)).isEmpty();
+        assertThat(FrameType.fromCode(0x25, 2)).contains(FrameType.LIST_SUBSCRIPTIONS);
+        assertThat(FrameType.fromCode(0x17, 1)).contains(FrameType.ACK);
+        assertThat(FrameType.fromCode(0x17, 2)).contains(FrameType.ACK);
+        assertThat(FrameType.fromCode(0x2E, 2)).isEmpty();
+    }
+
+    @Test
+    void shouldRejectARejectReasonLongerThan1024Utf8Bytes() {
+        assertThat(new RejectFrame(1, 2, 3, "x".repeat(1024)).reason()).hasSize(1024);
+        // 342 three-byte characters are 1026 bytes although only 342 chars
+        assertThatThrownBy(() -> new RejectFrame(1, 2, 3, "\u20AC".repeat(342)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1026")
+                .hasMessageContaining("1024");
+        assertThatThrownBy(() -> new RejectFrame(1, 2, 3, "\uD800"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reason");
+    }
+
+    @Test
+    void shouldRejectBrowseLimitsOutsideTheirRange() {
+        assertThat(new BrowseFrame(1, "q", 0, 1, 1).maxMessages()).isEqualTo(1);
+        assertThat(new BrowseFrame(1, "q", 0, 1000, 0xFFFF_FFFFL).maxBytes()).isEqualTo(0xFFFF_FFFFL);
+        assertThatThrownBy(() -> new BrowseFrame(1, "q", 0, 0, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxMessages 0");
+        assertThatThrownBy(() -> new BrowseFrame(1, "q", 0, 1001, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[1, 1000]");
+        assertThatThrownBy(() -> new BrowseFrame(1, "q", 0, 1, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxBytes");
+        assertThatThrownBy(() -> new BrowseFrame(1, "q", 0, 1, 0x1_0000_0000L))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxBytes");
+        BrowsedMessage m = new BrowsedMessage(0, 0, "p", "", 0, Headers.EMPTY, Bytes.EMPTY, Bytes.EMPTY,
+                Bytes.EMPTY);
+        assertThatThrownBy(() -> new BrowseResultFrame(1, 0, Collections.nCopies(1001, m)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1001");
+    }
+
+    @Test
+    void shouldRejectSubscriptionInfoOutsideItsWireRange() {
+        assertThatThrownBy(() -> new SubscriptionInfo("s", 0x1_0000_0000L, 0, 0, 0, 0, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("consumers");
+        assertThatThrownBy(() -> new SubscriptionInfo("s", 0, 0, -1, 0, 0, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("inFlight");
+        assertThatThrownBy(() -> new SubscriptionInfo("s", 0, 0, 0, 0, -1, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lastActiveMillis");
+        assertThatThrownBy(() -> new SubscriptionInfo("s", 0, 0, 0, 0, 0, -1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expiresAtMillis");
+    }
+
+    @Test
+    void shouldMapSeekKindsToTheirWireCodes() {
+        assertThat(SeekFrame.Kind.OFFSET.code()).isZero();
+        assertThat(SeekFrame.Kind.TIME.code()).isEqualTo(1);
+        assertThat(SeekFrame.Kind.fromCode(1)).contains(SeekFrame.Kind.TIME);
+        assertThat(SeekFrame.Kind.fromCode(2)).isEmpty();
     }
 
     @Test
@@ -83,8 +169,11 @@ class FrameRecordsTest {
         PublishFrame publish = new PublishFrame(1, "q", List.of(PublishMessage.of(payload)));
         DeliverFrame deliver = new DeliverFrame(1, "q", 0, 1, 0, "p", "", 0, Headers.EMPTY,
                 payload, Bytes.EMPTY, Bytes.EMPTY);
+        BrowseResultFrame browsed = new BrowseResultFrame(1, 1, List.of(new BrowsedMessage(0, 0, "p", "", 0,
+                Headers.EMPTY, payload, Bytes.EMPTY, Bytes.EMPTY)));
         assertThat(publish.toString()).doesNotContain("4111");
         assertThat(deliver.toString()).doesNotContain("4111");
+        assertThat(browsed.toString()).doesNotContain("4111");
     }
 
     @Test

@@ -290,6 +290,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         state = State.AWAIT_AUTH;
+        // frame types of a later version than the negotiated one stay unknown to this session
+        ctx.pipeline().get(FrameDecoder.class).setVersion(version.getAsInt());
         arm(settings.authTimeout(), ErrorCode.AUTHENTICATION_TIMEOUT, "authentication did not complete within "
                 + settings.authTimeout());
         ctx.writeAndFlush(new HelloOkFrame(hello.correlationId(), version.getAsInt(), maxFrameSize, settings.serverId(),

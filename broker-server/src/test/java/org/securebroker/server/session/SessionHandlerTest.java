@@ -121,9 +121,18 @@ class SessionHandlerTest {
     void shouldNegotiateTheVersionAndFrameSize() {
         channel.writeInbound(new HelloFrame(1, 1, 5, 8192, "c"));
         HelloOkFrame ok = outbound(HelloOkFrame.class);
-        assertThat(ok.version()).isEqualTo(1);
+        assertThat(ok.version()).isEqualTo(2);
         assertThat(ok.maxFrameSize()).isEqualTo(8192);
         assertThat(ok.authMechanisms()).contains("PLAIN");
+        assertThat(((FrameDecoder) channel.pipeline().get(Pipeline.FRAME_DECODER)).version()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldKeepTheDecoderAtVersionOneForAVersionOneClient() {
+        channel.writeInbound(new HelloFrame(1, 1, 1, 8192, "c"));
+        HelloOkFrame ok = outbound(HelloOkFrame.class);
+        assertThat(ok.version()).isEqualTo(1);
+        assertThat(((FrameDecoder) channel.pipeline().get(Pipeline.FRAME_DECODER)).version()).isEqualTo(1);
     }
 
     @Test
