@@ -151,8 +151,10 @@ public final class SubscriptionAdmin {
                 Long at = saved.get(s.name());
                 if (at == null) {
                     missing.put(s.name(), now);
+                    times.put(s.name(), now);
+                } else {
+                    times.put(s.name(), at);
                 }
-                times.put(s.name(), at == null ? now : at);
             }
             lastActive.put(q.name(), times);
             recorded.put(q.name(), new HashMap<>(times));
