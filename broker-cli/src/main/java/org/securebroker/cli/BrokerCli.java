@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "broker", mixinStandardHelpOptions = true, version = "securebroker 0.1.0",
         description = "A message broker with security on by default.",
-        subcommands = {InitCommand.class, ServeCommand.class, UserCommand.class, QueueCommand.class,
+        subcommands = {InitCommand.class, ServeCommand.class, UserCommand.class, QueueCommand.class, SubscriptionCommand.class,
             ProduceCommand.class, ConsumeCommand.class, CertsCommand.class, TokenCommand.class, ReloadCommand.class,
             RbacCommand.class, AuditCommand.class, KeysCommand.class, StoreCommand.class, VerifyCommand.class,
             CheckCommand.class, CommandLine.HelpCommand.class})

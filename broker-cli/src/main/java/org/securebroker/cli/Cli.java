@@ -175,7 +175,7 @@ final class Cli {
      * {@code Console.isTerminal()} (added in JDK 22, so looked up by name) tells the two apart.
      */
     @SuppressWarnings("SystemConsoleNull") // the null check is right on JDK 17; isTerminal() covers newer ones
-    private static Console terminal() {
+    static Console terminal() {
         Console console = System.console();
         if (console == null) {
             return null;

@@ -1,12 +1,8 @@
 package org.securebroker.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -92,41 +88,7 @@ final class ConsumeCommand implements Callable<Integer> {
     }
 
     private void print(PrintWriter out, ReceivedMessage m) throws Exception {
-        byte[] payload = m.payload();
-        String text = utf8(payload);
-        if (output == Cli.Output.JSON) {
-            ObjectNode n = Cli.JSON.createObjectNode();
-            n.put("queue", m.queue());
-            n.put("offset", m.offset());
-            n.put("deliveryCount", m.deliveryCount());
-            n.put("brokerTimestamp", m.brokerTimestamp().toString());
-            n.put("producer", m.producerPrincipal());
-            ObjectNode headers = n.putObject("headers");
-            for (int i = 0; i < m.headers().size(); i++) {
-                byte[] v = m.headers().valueAt(i).toByteArray();
-                String s = utf8(v);
-                headers.put(m.headers().keyAt(i), s != null ? s : "base64:" + Base64.getEncoder().encodeToString(v));
-            }
-            if (text != null) {
-                n.put("payload", text);
-            } else {
-                n.put("payloadBase64", Base64.getEncoder().encodeToString(payload));
-            }
-            out.println(Cli.JSON.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(n));
-        } else {
-            out.println("[" + m.offset() + "] " + (text != null ? text : "base64:" + Base64.getEncoder().encodeToString(payload))
-                    + "   (from " + m.producerPrincipal() + ", delivery " + m.deliveryCount() + ")");
-        }
-        out.flush();
-    }
-
-    private static String utf8(byte[] bytes) {
-        try {
-            String s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-            return s.chars().allMatch(ch -> ch >= 0x20 || ch == '\t') ? s : null;
-        } catch (CharacterCodingException e) {
-            return null;
-        }
+        MessageLines.print(out, output, m.queue(), m.offset(), m.deliveryCount(), m.brokerTimestamp(),
+                m.producerPrincipal(), m.headers(), m.payload());
     }
 }

@@ -6,7 +6,11 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.io.Console;
+import java.util.Locale;
 import org.securebroker.client.BrokerClient;
+import org.securebroker.client.BrowseResult;
+import org.securebroker.client.BrowsedMessage;
 import org.securebroker.client.QueueInfo;
 import org.securebroker.client.QueueSpec;
 import picocli.CommandLine.Command;
@@ -17,13 +21,18 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code broker queue ...}: queue administration on a running broker (needs the admin role). */
-@Command(name = "queue", mixinStandardHelpOptions = true, description = "Create, list and delete queues on a running broker.",
-        subcommands = {QueueCommand.Create.class, QueueCommand.ListQueues.class, QueueCommand.Delete.class})
+@Command(name = "queue", mixinStandardHelpOptions = true,
+        description = "Create, list, delete, purge and browse queues on a running broker.",
+        subcommands = {QueueCommand.Create.class, QueueCommand.ListQueues.class, QueueCommand.Delete.class,
+            QueueCommand.Purge.class, QueueCommand.Browse.class})
 final class QueueCommand implements Runnable {
+
+    /** Messages one BROWSE asks for at most (the protocol's limit). */
+    private static final int BROWSE_PAGE = 1000;
 
     @Override
     public void run() {
-        throw new Cli.UsageException("name a queue command: create, list, delete");
+        throw new Cli.UsageException("name a queue command: create, list, delete, purge, browse");
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a queue.")
@@ -115,6 +124,112 @@ final class QueueCommand implements Runnable {
                 c.deleteQueue(name);
             }
             spec.commandLine().getOut().println("queue '" + name + "' deleted");
+            return 0;
+        }
+    }
+
+    @Command(name = "purge", mixinStandardHelpOptions = true, description = "Remove every message the queue holds now, "
+            + "for every subscription (messages published later are kept). Asks for confirmation unless --yes.")
+    static final class Purge implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        ClientOptions client;
+        @Parameters(paramLabel = "NAME")
+        String name;
+        @Option(names = {"-y", "--yes"}, description = "Do not ask for confirmation (needed without a terminal).")
+        boolean yes;
+
+        @Override
+        public Integer call() {
+            if (!yes && !confirmed(Cli.terminal(), name)) {
+                spec.commandLine().getErr().println("queue '" + name + "' not purged");
+                return 1;
+            }
+            long purged;
+            try (BrokerClient c = client.connect()) {
+                purged = c.purgeQueue(name);
+            }
+            spec.commandLine().getOut().println(purged + " message(s) purged from queue '" + name + "'");
+            return 0;
+        }
+    }
+
+    /**
+     * Asks on the terminal whether to purge {@code queue}.
+     *
+     * @throws Cli.UsageException when there is no terminal to ask on
+     */
+    private static boolean confirmed(Console terminal, String queue) {
+        if (terminal == null) {
+            throw new Cli.UsageException("purging destroys messages and needs confirmation; there is no terminal to "
+                    + "ask on, so confirm with --yes");
+        }
+        String answer = terminal.readLine("Purge every message of queue %s for every subscription? [y/N] ",
+                Cli.quote(queue));
+        return isYes(answer);
+    }
+
+    /** Whether a confirmation answer says yes: {@code y} or {@code yes}, in any case; nothing else. */
+    static boolean isYes(String answer) {
+        if (answer == null) {
+            return false;
+        }
+        String a = answer.strip().toLowerCase(Locale.ROOT);
+        return a.equals("y") || a.equals("yes");
+    }
+
+    @Command(name = "browse", mixinStandardHelpOptions = true, description = "Print messages of a queue without "
+            + "consuming them (no subscription changes), as 'broker consume' prints them; each is verified against the "
+            + "broker's signing keys first.")
+    static final class Browse implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        ClientOptions client;
+        @Parameters(paramLabel = "QUEUE")
+        String queue;
+        @Option(names = "--from", paramLabel = "OFFSET", defaultValue = "0",
+                description = "First offset (default: ${DEFAULT-VALUE}, the oldest message the queue retains).")
+        long from;
+        @Option(names = "--max", paramLabel = "N", defaultValue = "100",
+                description = "Print at most N messages (default: ${DEFAULT-VALUE}).")
+        int max;
+        @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text", description = "text or json")
+        Cli.Output output;
+
+        @Override
+        public Integer call() throws Exception {
+            if (from < 0) {
+                throw new Cli.UsageException("--from must not be negative, got " + from);
+            }
+            if (max < 1) {
+                throw new Cli.UsageException("--max must be at least 1, got " + max);
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            int printed = 0;
+            long next = from;
+            try (BrokerClient c = client.connect()) {
+                while (printed < max) {
+                    BrowseResult page = c.browse(queue, next, Math.min(BROWSE_PAGE, max - printed));
+                    for (BrowsedMessage m : page.messages()) {
+                        MessageLines.print(out, output, m.queue(), m.offset(), 0, m.brokerTimestamp(),
+                                m.producerPrincipal(), m.headers(), m.payload().toByteArray());
+                        printed++;
+                    }
+                    long previous = next;
+                    if (Long.compareUnsigned(page.nextOffset(), next) > 0) {
+                        next = page.nextOffset();
+                    }
+                    if (page.messages().isEmpty() || next == previous) {
+                        break;
+                    }
+                }
+            }
+            if (output == Cli.Output.TEXT) {
+                spec.commandLine().getErr().println(printed + " message(s), next offset " + Long.toUnsignedString(next)
+                        + (client.noVerify ? " (seals not verified: --no-verify)" : ", seals verified"));
+            }
             return 0;
         }
     }

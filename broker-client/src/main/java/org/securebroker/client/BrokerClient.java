@@ -133,6 +133,86 @@ public interface BrokerClient extends AutoCloseable {
     List<QueueInfo> listQueues();
 
     /**
+     * The protocol version negotiated with the broker on the current connection (or the last
+     * one, while reconnecting): 2 with a broker that speaks it, else 1. The subscription
+     * lifecycle methods below and {@link ReceivedMessage#reject} need 2.
+     */
+    int protocolVersion();
+
+    /**
+     * Lists the subscriptions of a queue, waiting up to the request timeout. Needs {@code consume}
+     * on the queue.
+     *
+     * @throws BrokerException e.g. {@code QUEUE_NOT_FOUND}, {@code NOT_AUTHORIZED};
+     *     {@code UNSUPPORTED_VERSION} if the broker speaks protocol version 1
+     */
+    List<SubscriptionInfo> listSubscriptions(String queue);
+
+    /**
+     * Deletes a subscription of a queue and waits for the broker's answer, up to the request
+     * timeout. Consumers attached to it, on any connection, are cancelled with
+     * {@code SUBSCRIPTION_NOT_FOUND}; messages only it still held are released. Needs
+     * {@code consume} on the queue.
+     *
+     * @throws BrokerException e.g. {@code SUBSCRIPTION_NOT_FOUND}, {@code QUEUE_NOT_FOUND},
+     *     {@code NOT_AUTHORIZED}; {@code UNSUPPORTED_VERSION} if the broker speaks protocol version 1
+     */
+    void deleteSubscription(String queue, String subscription);
+
+    /**
+     * Removes every message the queue holds now, for every subscription (messages published
+     * after the purge are kept), and waits for the broker's answer, up to the request timeout.
+     * Needs {@code purge} on the queue.
+     *
+     * @return how many messages were removed
+     * @throws BrokerException e.g. {@code QUEUE_NOT_FOUND}, {@code NOT_AUTHORIZED};
+     *     {@code UNSUPPORTED_VERSION} if the broker speaks protocol version 1
+     */
+    long purgeQueue(String queue);
+
+    /**
+     * Reads up to {@code maxMessages} messages of a queue from {@code fromOffset} on, without
+     * consuming them: no subscription, cursor or delivery count changes. Below the oldest message
+     * the queue retains, reading starts at the oldest; continue with the result's
+     * {@link BrowseResult#nextOffset()}. Every message is verified against the pinned broker keys
+     * before it is returned, as deliveries are. Waits up to the request timeout. Needs
+     * {@code consume} on the queue.
+     *
+     * @throws IllegalArgumentException if {@code fromOffset} is negative or {@code maxMessages}
+     *     is outside [1, 1000]
+     * @throws IllegalStateException if no broker keys are pinned and verification was not
+     *     turned off explicitly
+     * @throws BrokerException {@code VERIFICATION_FAILED} if a message does not verify (none is
+     *     returned then), e.g. {@code QUEUE_NOT_FOUND}, {@code NOT_AUTHORIZED};
+     *     {@code UNSUPPORTED_VERSION} if the broker speaks protocol version 1
+     */
+    BrowseResult browse(String queue, long fromOffset, int maxMessages);
+
+    /**
+     * Moves a subscription that has no consumer attached to {@code offset}: every message from
+     * there on is delivered again, every message before it counts as acknowledged. Waits up to
+     * the request timeout. Needs {@code consume} on the queue.
+     *
+     * @return the position the subscription now starts at
+     * @throws IllegalArgumentException if {@code offset} is negative
+     * @throws BrokerException {@code INVALID_REQUEST} while consumers are attached or when the
+     *     offset is outside what the queue retains (the message names the range),
+     *     {@code SUBSCRIPTION_NOT_FOUND}, {@code QUEUE_NOT_FOUND}, {@code NOT_AUTHORIZED};
+     *     {@code UNSUPPORTED_VERSION} if the broker speaks protocol version 1
+     */
+    long seek(String queue, String subscription, long offset);
+
+    /**
+     * Moves a subscription that has no consumer attached to the first message the broker stored
+     * at or after {@code time} (the end of the queue if there is none), as {@link #seek} does.
+     *
+     * @return the position the subscription now starts at
+     * @throws IllegalArgumentException if {@code time} does not fit in epoch milliseconds
+     * @throws BrokerException as {@link #seek}
+     */
+    long seekToTime(String queue, String subscription, Instant time);
+
+    /**
      * Asks the broker to reload its TLS material (certificate chain and key, client CA, CRL) from
      * its files, and waits for the answer, up to the request timeout. New connections use the
      * new material; existing ones, including this one, continue.

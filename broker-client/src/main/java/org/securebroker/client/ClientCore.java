@@ -29,7 +29,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntFunction;
 import org.securebroker.client.internal.auth.TokenSource;
 import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.ProtocolLimits;
+import org.securebroker.protocol.ProtocolVersion;
 import org.securebroker.protocol.codec.WireSizes;
+import org.securebroker.protocol.frame.BrowseFrame;
+import org.securebroker.protocol.frame.BrowseResultFrame;
+import org.securebroker.protocol.frame.DeleteSubscriptionFrame;
+import org.securebroker.protocol.frame.ListSubscriptionsFrame;
+import org.securebroker.protocol.frame.PurgeOkFrame;
+import org.securebroker.protocol.frame.PurgeQueueFrame;
+import org.securebroker.protocol.frame.SeekFrame;
+import org.securebroker.protocol.frame.SeekOkFrame;
+import org.securebroker.protocol.frame.SubscriptionListFrame;
+import org.securebroker.protocol.integrity.IntegrityException;
+import org.securebroker.protocol.integrity.MessageVerifier;
 import org.securebroker.protocol.frame.CreateQueueFrame;
 import org.securebroker.protocol.frame.DeleteQueueFrame;
 import org.securebroker.protocol.frame.CancelFrame;
@@ -79,6 +92,7 @@ final class ClientCore implements BrokerClient {
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private volatile BrokerException givenUp;
     private volatile int maxFrameSize;
+    private volatile int protocolVersion;
     private volatile String principal = "";
     private volatile long sessionExpiresAtMillis;
 
@@ -267,7 +281,117 @@ final class ClientCore implements BrokerClient {
         request(ReloadFrame::new, OkFrame.class, "RELOAD");
     }
 
+    // ---------------------------------------------------------------- subscription lifecycle
+
+    @Override
+    public int protocolVersion() {
+        return protocolVersion;
+    }
+
+    @Override
+    public List<SubscriptionInfo> listSubscriptions(String queue) {
+        WireSizes.checkQueueName(queue);
+        SubscriptionListFrame list = (SubscriptionListFrame) request(id -> new ListSubscriptionsFrame(id, queue),
+                SubscriptionListFrame.class, "LIST_SUBSCRIPTIONS of '" + queue + "'",
+                ProtocolVersion.SUBSCRIPTION_LIFECYCLE);
+        List<SubscriptionInfo> result = new ArrayList<>(list.subscriptions().size());
+        for (org.securebroker.protocol.frame.SubscriptionInfo s : list.subscriptions()) {
+            result.add(new SubscriptionInfo(s.name(), s.consumers(), s.pending(), s.inFlight(), s.cursor(),
+                    epochMillis(s.lastActiveMillis()), epochMillis(s.expiresAtMillis())));
+        }
+        return List.copyOf(result);
+    }
+
+    private static Optional<Instant> epochMillis(long millis) {
+        return millis == 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(millis));
+    }
+
+    @Override
+    public void deleteSubscription(String queue, String subscription) {
+        WireSizes.checkQueueName(queue);
+        WireSizes.checkString("subscription", subscription);
+        request(id -> new DeleteSubscriptionFrame(id, queue, subscription), OkFrame.class,
+                "DELETE_SUBSCRIPTION '" + subscription + "' of '" + queue + "'", ProtocolVersion.SUBSCRIPTION_LIFECYCLE);
+    }
+
+    @Override
+    public long purgeQueue(String queue) {
+        WireSizes.checkQueueName(queue);
+        PurgeOkFrame ok = (PurgeOkFrame) request(id -> new PurgeQueueFrame(id, queue), PurgeOkFrame.class,
+                "PURGE_QUEUE '" + queue + "'", ProtocolVersion.SUBSCRIPTION_LIFECYCLE);
+        return ok.purged();
+    }
+
+    @Override
+    public BrowseResult browse(String queue, long fromOffset, int maxMessages) {
+        WireSizes.checkQueueName(queue);
+        if (fromOffset < 0) {
+            throw new IllegalArgumentException("fromOffset must not be negative, got " + fromOffset);
+        }
+        if (maxMessages < 1 || maxMessages > ProtocolLimits.MAX_BROWSE_MESSAGES) {
+            throw new IllegalArgumentException("maxMessages " + maxMessages + " is outside [1, "
+                    + ProtocolLimits.MAX_BROWSE_MESSAGES + "]");
+        }
+        String what = "BROWSE of '" + queue + "' from offset " + fromOffset;
+        Optional<MessageVerifier> verifier = config.integrity().deliveryVerifier("browsing '" + queue + "'");
+        // the answer must fit one frame; the broker keeps it below that, and at least one message
+        long maxBytes = maxFrameSize;
+        BrowseResultFrame page = (BrowseResultFrame) request(id -> new BrowseFrame(id, queue, fromOffset, maxMessages,
+                maxBytes), BrowseResultFrame.class, what, ProtocolVersion.SUBSCRIPTION_LIFECYCLE);
+        List<BrowsedMessage> messages = new ArrayList<>(page.messages().size());
+        for (org.securebroker.protocol.frame.BrowsedMessage m : page.messages()) {
+            BrowsedMessage message = BrowsedMessage.of(queue, m);
+            verifier.ifPresent(v -> verify(v, message, what));
+            messages.add(message);
+        }
+        return new BrowseResult(messages, page.nextOffset());
+    }
+
+    private static void verify(MessageVerifier verifier, BrowsedMessage message, String what) {
+        try {
+            verifier.verify(message.signedMessage());
+        } catch (IntegrityException e) {
+            throw new BrokerException(ErrorCode.VERIFICATION_FAILED, what + ": the message at offset "
+                    + Long.toUnsignedString(message.offset()) + " failed verification (" + e.reason() + "): "
+                    + e.getMessage() + "; no message of the page was returned");
+        }
+    }
+
+    @Override
+    public long seek(String queue, String subscription, long offset) {
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset must not be negative, got " + offset);
+        }
+        return seek(queue, subscription, SeekFrame.Kind.OFFSET, offset, "offset " + offset);
+    }
+
+    @Override
+    public long seekToTime(String queue, String subscription, Instant time) {
+        Objects.requireNonNull(time, "time");
+        long millis;
+        try {
+            millis = time.toEpochMilli();
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("time " + time + " does not fit in epoch milliseconds", e);
+        }
+        return seek(queue, subscription, SeekFrame.Kind.TIME, millis, time.toString());
+    }
+
+    private long seek(String queue, String subscription, SeekFrame.Kind kind, long value, String target) {
+        WireSizes.checkQueueName(queue);
+        WireSizes.checkString("subscription", subscription);
+        SeekOkFrame ok = (SeekOkFrame) request(id -> new SeekFrame(id, queue, subscription, kind, value),
+                SeekOkFrame.class, "SEEK of '" + subscription + "' on '" + queue + "' to " + target,
+                ProtocolVersion.SUBSCRIPTION_LIFECYCLE);
+        return ok.offset();
+    }
+
     private Frame request(IntFunction<Frame> frame, Class<? extends Frame> expectedReply, String what) {
+        return request(frame, expectedReply, what, ProtocolVersion.MIN);
+    }
+
+    /** Sends a request once connected to a broker that speaks {@code version}, and waits for the answer. */
+    private Frame request(IntFunction<Frame> frame, Class<? extends Frame> expectedReply, String what, int version) {
         checkUsable();
         CompletableFuture<Frame> reply = new CompletableFuture<>();
         boolean scheduled = executeOnLoop(() -> {
@@ -275,6 +399,11 @@ final class ClientCore implements BrokerClient {
             if (s == null) {
                 reply.completeExceptionally(new BrokerException(ErrorCode.CONNECTION_LOST,
                         "not connected to the broker (reconnecting); " + what + " was not sent"));
+                return;
+            }
+            if (s.version() < version) {
+                reply.completeExceptionally(new BrokerException(ErrorCode.UNSUPPORTED_VERSION, what
+                        + " needs protocol version " + version + ", the broker speaks " + s.version()));
                 return;
             }
             s.call(frame, expectedReply, reply, config.requestTimeout());
@@ -323,6 +452,7 @@ final class ClientCore implements BrokerClient {
         }
         session = opened;
         maxFrameSize = opened.maxFrameSize();
+        protocolVersion = opened.version();
         principal = opened.principal();
         watchExpiry(opened);
         consumers.sessionOpened(opened);
@@ -461,6 +591,11 @@ final class ClientCore implements BrokerClient {
         @Override
         public boolean executeOnLoop(Runnable task) {
             return ClientCore.this.executeOnLoop(task);
+        }
+
+        @Override
+        public int protocolVersion() {
+            return ClientCore.this.protocolVersion;
         }
 
         @Override

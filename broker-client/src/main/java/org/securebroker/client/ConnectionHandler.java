@@ -149,6 +149,8 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> {
                 return;
             }
             version = ok.version();
+            // frames of a later version than the broker chose stay unknown on this connection
+            ctx.pipeline().get(FrameDecoder.class).setVersion(version);
             maxFrameSize = (int) ok.maxFrameSize();
             serverId = ok.serverId();
             startAuthentication(ctx, ok.authMechanisms());

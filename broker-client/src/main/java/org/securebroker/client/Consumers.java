@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.ProtocolVersion;
 import org.securebroker.protocol.codec.WireSizes;
 import org.securebroker.protocol.frame.AckFrame;
 import org.securebroker.protocol.frame.CreditFrame;
@@ -22,6 +23,7 @@ import org.securebroker.protocol.frame.DeliverFrame;
 import org.securebroker.protocol.frame.Frame;
 import org.securebroker.protocol.frame.NackFrame;
 import org.securebroker.protocol.frame.OkFrame;
+import org.securebroker.protocol.frame.RejectFrame;
 import org.securebroker.protocol.frame.SubscribeFrame;
 import org.securebroker.protocol.frame.SubscribeOkFrame;
 import org.securebroker.protocol.frame.UnsubscribeFrame;
@@ -52,6 +54,9 @@ final class Consumers {
 
         /** Runs {@code task} on the I/O thread; false if the client is shut down. */
         boolean executeOnLoop(Runnable task);
+
+        /** The protocol version of the current or, while reconnecting, the last session. Any thread. */
+        int protocolVersion();
     }
 
     private final Host host;
@@ -203,6 +208,19 @@ final class Consumers {
         s.dispatch(new DeliveredMessage(s, frame));
     }
 
+    /**
+     * Any thread: checks that the broker speaks the protocol version {@code what} needs.
+     *
+     * @throws BrokerException UNSUPPORTED_VERSION if it does not
+     */
+    void requireVersion(int version, String what) {
+        int spoken = host.protocolVersion();
+        if (spoken < version) {
+            throw new BrokerException(ErrorCode.UNSUPPORTED_VERSION, what + " needs protocol version " + version
+                    + ", the broker speaks " + spoken);
+        }
+    }
+
     /** Any thread: a subscription has new settlements. */
     void requestFlush(SubscriptionImpl s) {
         dirty.add(s);
@@ -237,6 +255,15 @@ final class Consumers {
             Settlement st = unsent.get(i);
             if (st.isAck()) {
                 acks++;
+            } else if (st.isReject()) {
+                if (session.version() >= ProtocolVersion.SUBSCRIPTION_LIFECYCLE) {
+                    session.sendOneWay(id -> new RejectFrame(id, consumerId, st.offset(), st.rejectReason()));
+                } else {
+                    // reconnected to an older broker: the delivery went back to the queue with the old connection
+                    LOG.warn("{}: the reject of offset {} is not sent: {} speaks protocol version {}, REJECT needs {};"
+                            + " the message will be delivered again", s, Long.toUnsignedString(st.offset()),
+                            session.address(), session.version(), ProtocolVersion.SUBSCRIPTION_LIFECYCLE);
+                }
             } else {
                 session.sendOneWay(id -> new NackFrame(id, consumerId, st.offset(), st.nackDelayMillis()));
             }

@@ -6,13 +6,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.securebroker.protocol.ProtocolLimits;
+import org.securebroker.protocol.ProtocolVersion;
+import org.securebroker.protocol.Utf8;
 import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.protocol.frame.DeliverFrame;
 import org.securebroker.protocol.frame.Headers;
 import org.securebroker.protocol.integrity.SignedMessage;
 
 /**
- * A DELIVER frame as the application sees it. The first {@link #ack()} or {@link #nack} wins;
+ * A DELIVER frame as the application sees it. The first {@link #ack()}, {@link #nack} or
+ * {@link #reject} wins;
  * it is queued for the I/O thread, which sends it with the subscription's current consumer id
  * (also when the message arrived on an earlier connection).
  *
@@ -115,6 +119,29 @@ final class DeliveredMessage implements ReceivedMessage {
                 millis = Long.MAX_VALUE;
             }
             subscription.settle(new Settlement(frame.offset(), millis));
+        }
+    }
+
+    @Override
+    public void reject(String reason) {
+        Objects.requireNonNull(reason, "reason");
+        checkReason(reason);
+        subscription.requireVersion(ProtocolVersion.SUBSCRIPTION_LIFECYCLE, "reject");
+        if (settled.compareAndSet(false, true)) {
+            subscription.settle(Settlement.reject(frame.offset(), reason));
+        }
+    }
+
+    private static void checkReason(String reason) {
+        int length;
+        try {
+            length = Utf8.length(reason);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("reject reason " + e.getMessage(), e);
+        }
+        if (length > ProtocolLimits.MAX_REJECT_REASON_BYTES) {
+            throw new IllegalArgumentException("reject reason is " + length + " UTF-8 bytes, at most "
+                    + ProtocolLimits.MAX_REJECT_REASON_BYTES + " are allowed");
         }
     }
 

@@ -15,8 +15,8 @@ import org.securebroker.protocol.integrity.SignedMessage;
  * {@link #deliveryCount()}. Applications that must not process a message twice de-duplicate on
  * {@link #producerId()} and {@link #sequence()}.
  *
- * <p>Thread-safety: immutable apart from the settled state; {@link #ack()} and {@link #nack}
- * may be called from any thread, and only the first settlement counts.
+ * <p>Thread-safety: immutable apart from the settled state; {@link #ack()}, {@link #nack} and
+ * {@link #reject} may be called from any thread, and only the first settlement counts.
  */
 public interface ReceivedMessage {
 
@@ -99,6 +99,24 @@ public interface ReceivedMessage {
         nack(Duration.ZERO);
     }
 
-    /** Whether {@link #ack()} or {@link #nack} has been called. */
+    /**
+     * Rejects the message for good (a message this application will never be able to process):
+     * the broker moves it straight to the queue's dead-letter queue, without redelivering it,
+     * recording {@code reason} in the dead letter's header {@code x-rejected-reason} and this
+     * client's principal in {@code x-rejected-by}. Returns one unit of credit. Never blocks; a
+     * second settlement of the same delivery is ignored.
+     *
+     * <p>The broker refuses the reject when the queue has no dead-letter queue (nothing is
+     * dropped); the refusal is logged, and the message is delivered again once this consumer
+     * detaches or its delivery times out. Needs protocol version 2.
+     *
+     * @throws IllegalArgumentException if {@code reason} is longer than 1024 UTF-8 bytes or not
+     *     valid text
+     * @throws BrokerException {@code UNSUPPORTED_VERSION} if the broker speaks protocol version
+     *     1; the message is then not settled
+     */
+    void reject(String reason);
+
+    /** Whether {@link #ack()}, {@link #nack} or {@link #reject} has been called. */
     boolean isSettled();
 }

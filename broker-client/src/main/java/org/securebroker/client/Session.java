@@ -80,6 +80,11 @@ final class Session implements ConnectionHandler.SessionListener {
         return handshake.maxFrameSize();
     }
 
+    /** The protocol version negotiated in HELLO. */
+    int version() {
+        return handshake.version();
+    }
+
     String principal() {
         return handshake.principal();
     }

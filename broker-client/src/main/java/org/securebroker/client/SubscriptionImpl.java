@@ -121,6 +121,11 @@ final class SubscriptionImpl implements Subscription {
         return Optional.ofNullable(failure);
     }
 
+    /** Any thread: throws UNSUPPORTED_VERSION unless the broker speaks {@code version}. */
+    void requireVersion(int version, String what) {
+        consumers.requireVersion(version, what);
+    }
+
     void settle(Settlement settlement) {
         if (!open.get()) {
             return;

@@ -16,13 +16,13 @@ import org.securebroker.protocol.frame.HelloFrame;
 class ConnectHandshakeTest extends ClientTestSupport {
 
     @Test
-    void shouldSendHelloWithVersionOneDefaultFrameSizeAndClientId() {
+    void shouldSendHelloWithVersionsOneToTwoDefaultFrameSizeAndClientId() {
         connect();
 
         assertThat(broker.hellos()).hasSize(1);
         HelloFrame hello = broker.hellos().get(0);
         assertThat(hello.minVersion()).isEqualTo(1);
-        assertThat(hello.maxVersion()).isEqualTo(1);
+        assertThat(hello.maxVersion()).isEqualTo(2);
         assertThat(hello.maxFrameSize()).isEqualTo(ProtocolLimits.DEFAULT_MAX_FRAME_SIZE);
         assertThat(hello.clientId()).isEqualTo("client-tests");
     }

@@ -38,6 +38,11 @@ class ConsumersTest {
             ioTasks.add(task);
             return true;
         }
+
+        @Override
+        public int protocolVersion() {
+            return current == null ? 0 : current.session.version();
+        }
     }, "test", Optional.of(Runnable::run), Duration.ofSeconds(5), ClientIntegrity.UNVERIFIED);
     private final List<ReceivedMessage> received = new CopyOnWriteArrayList<>();
 

@@ -39,6 +39,7 @@ import java.util.function.UnaryOperator;
 import javax.net.ssl.SSLException;
 import org.securebroker.protocol.ErrorCode;
 import org.securebroker.protocol.ProtocolLimits;
+import org.securebroker.protocol.ProtocolVersion;
 import org.securebroker.protocol.auth.Scram;
 import org.securebroker.protocol.codec.FrameDecoder;
 import org.securebroker.protocol.codec.FrameEncoder;
@@ -64,6 +65,13 @@ import org.securebroker.protocol.frame.PublishResult;
 import org.securebroker.protocol.integrity.KeySet;
 import org.securebroker.protocol.frame.QueueListFrame;
 import org.securebroker.protocol.frame.SubscribeOkFrame;
+import org.securebroker.protocol.frame.BrowseFrame;
+import org.securebroker.protocol.frame.BrowseResultFrame;
+import org.securebroker.protocol.frame.BrowsedMessage;
+import org.securebroker.protocol.frame.PurgeOkFrame;
+import org.securebroker.protocol.frame.SeekFrame;
+import org.securebroker.protocol.frame.SeekOkFrame;
+import org.securebroker.protocol.frame.SubscriptionListFrame;
 
 /**
  * A scriptable broker for client tests: a Netty TLS server on 127.0.0.1 speaking the real
@@ -76,7 +84,9 @@ import org.securebroker.protocol.frame.SubscribeOkFrame;
  * (with the number of the connection it came on), and answers requests with defaults that tests
  * may override per frame type: PUBLISH_OK with increasing offsets (de-duplicating producer id
  * and sequence), SUBSCRIBE_OK with broker-wide increasing consumer ids, OK for admin requests,
- * AUTH_OK or ERROR for a JWT re-authentication, PONG for PING.
+ * AUTH_OK or ERROR for a JWT re-authentication, PONG for PING; for the version-2 requests an empty
+ * SUBSCRIPTION_LIST, OK, PURGE_OK 0, an empty BROWSE_RESULT and SEEK_OK at the offset asked for.
+ * It negotiates the highest version it is configured to speak (by default the codec's highest).
  *
  * <p>Thread-safety: configuration and inspection methods may be called from the test thread
  * while the server runs.
@@ -117,6 +127,7 @@ public final class FakeBroker implements AutoCloseable {
     private volatile String password = "s3cret";
     private volatile List<String> mechanisms = List.of("PLAIN");
     private volatile int maxFrameSize = ProtocolLimits.DEFAULT_MAX_FRAME_SIZE;
+    private volatile int maxVersion = ProtocolVersion.MAX;
     private volatile boolean holdPublishes;
     private volatile boolean dropPublishAcks;
     private volatile int lastConsumerId;
@@ -191,6 +202,11 @@ public final class FakeBroker implements AutoCloseable {
 
     public void maxFrameSize(int size) {
         this.maxFrameSize = size;
+    }
+
+    /** The highest protocol version this broker speaks (an older broker speaks only 1). */
+    public void maxVersion(int version) {
+        this.maxVersion = version;
     }
 
     /** Rewrites each SCRAM server-first-message before it is sent (and used in the AuthMessage). */
@@ -378,6 +394,11 @@ public final class FakeBroker implements AutoCloseable {
         return signer.signed(f);
     }
 
+    /** {@code m}, a message of {@code queue}, with this fake's broker signature. */
+    public BrowsedMessage signed(String queue, BrowsedMessage m) {
+        return signer.signed(queue, m);
+    }
+
     /** The messages of every PUBLISH received, in order. */
     public List<PublishMessage> published() {
         return List.copyOf(published);
@@ -426,6 +447,12 @@ public final class FakeBroker implements AutoCloseable {
             }
             case UNSUBSCRIBE, CREATE_QUEUE, DELETE_QUEUE, RELOAD -> List.of(new OkFrame(frame.correlationId()));
             case LIST_QUEUES -> List.of(new QueueListFrame(frame.correlationId(), List.of()));
+            case LIST_SUBSCRIPTIONS -> List.of(new SubscriptionListFrame(frame.correlationId(), List.of()));
+            case DELETE_SUBSCRIPTION -> List.of(new OkFrame(frame.correlationId()));
+            case PURGE_QUEUE -> List.of(new PurgeOkFrame(frame.correlationId(), 0));
+            case BROWSE -> List.of(new BrowseResultFrame(frame.correlationId(), ((BrowseFrame) frame).fromOffset(),
+                    List.of()));
+            case SEEK -> List.of(new SeekOkFrame(frame.correlationId(), ((SeekFrame) frame).value()));
             case PING -> List.of(new PongFrame(frame.correlationId(), ((PingFrame) frame).payload()));
             default -> List.of();
         };
@@ -450,7 +477,10 @@ public final class FakeBroker implements AutoCloseable {
                             .addListener(ChannelFutureListener.CLOSE);
                     return;
                 }
-                ctx.writeAndFlush(new HelloOkFrame(hello.correlationId(), 1,
+                int version = ProtocolVersion.negotiate(hello.minVersion(), hello.maxVersion(), ProtocolVersion.MIN,
+                        maxVersion).orElse(ProtocolVersion.MIN);
+                ctx.pipeline().get(FrameDecoder.class).setVersion(version);
+                ctx.writeAndFlush(new HelloOkFrame(hello.correlationId(), version,
                         Math.min(hello.maxFrameSize(), maxFrameSize), "fake-broker", mechanisms, 10_000));
             } else if (!open && frame instanceof AuthFrame auth) {
                 authenticate(ctx, auth);

@@ -2,6 +2,7 @@ package org.securebroker.client.fake;
 
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
+import org.securebroker.protocol.frame.BrowsedMessage;
 import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.protocol.frame.DeliverFrame;
 import org.securebroker.protocol.frame.PublishMessage;
@@ -27,6 +28,13 @@ final class FakeSigner {
         return new DeliverFrame(f.consumerId(), f.queue(), f.offset(), f.deliveryCount(), f.brokerTimestampMillis(),
                 f.producerPrincipal(), f.producerId(), f.sequence(), f.headers(), f.payload(), f.producerSignature(),
                 Bytes.copyOf(seal));
+    }
+
+    BrowsedMessage signed(String queue, BrowsedMessage m) {
+        byte[] seal = seal(new SignedMessage(queue, m.offset(), m.brokerTimestampMillis(), m.producerPrincipal(),
+                m.producerId(), m.sequence(), m.headers(), m.payload(), m.producerSignature(), Bytes.EMPTY).leaf());
+        return new BrowsedMessage(m.offset(), m.brokerTimestampMillis(), m.producerPrincipal(), m.producerId(),
+                m.sequence(), m.headers(), m.payload(), m.producerSignature(), Bytes.copyOf(seal));
     }
 
     Bytes receipt(String queue, long offset, PublishMessage m) {
