@@ -171,6 +171,17 @@ public final class RawConnection implements AutoCloseable {
         return ok;
     }
 
+    /** HELLO offering versions 1 to 2 and a PLAIN login; the local decoder takes the version agreed. */
+    public HelloOkFrame loginVersion2(String user, String password) throws InterruptedException {
+        send(new HelloFrame(1, 1, 2, ProtocolLimits.DEFAULT_MAX_FRAME_SIZE, "test"));
+        HelloOkFrame ok = expect(HelloOkFrame.class);
+        decoder.setMaxFrameSize(ProtocolLimits.ABSOLUTE_MAX_FRAME_SIZE);
+        decoder.setVersion(ok.version());
+        send(new AuthFrame(2, "PLAIN", Bytes.copyOf(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8))));
+        expect(AuthOkFrame.class);
+        return ok;
+    }
+
     /** The certificate the server presented in this connection's handshake. */
     public X509Certificate serverCertificate() throws SSLPeerUnverifiedException {
         SslHandler tls = channel.pipeline().get(SslHandler.class);

@@ -101,6 +101,7 @@ public final class Broker implements AutoCloseable {
         this.access = access;
         this.brokerAudit = new BrokerAudit(access);
         engine.tamperObserver(brokerAudit::messageTampered);
+        engine.subscriptions().events(brokerAudit::subscriptionEvent);
         this.tls = tls;
         this.store = store;
         this.authenticator = authenticator;
@@ -228,6 +229,7 @@ public final class Broker implements AutoCloseable {
             access.addObserver(metrics::observe);
             LimitEvents limits = new LimitReports(metrics, new BrokerAudit(access));
             engine.limits(config.quotas(), q.depth(), limits);
+            engine.subscriptions().settings(q.subscriptionIdleExpiry(), q.replayRetention());
             QueueEngine started = engine;
             if (signer != null) {
                 started.brokerKeys(KeyPem.readPublicKeys(config.integrity().publicKeys()));

@@ -92,6 +92,23 @@ final class BrokerAudit implements ConnectionListener {
     }
 
     /**
+     * A subscription deleted (by request or idle expiry) or moved, a queue purged, a message
+     * rejected to its dead-letter queue: the change itself, after the decision that allowed it.
+     */
+    void subscriptionEvent(String type, String principal, String queue, String subscription,
+                           Map<String, String> details) {
+        AuditEvent.Builder e = AuditEvent.of(type).resource(queue).decision("allow");
+        if (!principal.isEmpty()) {
+            e.principal(principal);
+        }
+        if (!subscription.isEmpty()) {
+            e.detail("subscription", subscription);
+        }
+        new TreeMap<>(details).forEach(e::detail);
+        access.record(e.build());
+    }
+
+    /**
      * Records what changed in the users file, one entry per user added, removed or changed,
      * with fingerprints of the entry before and after.
      */

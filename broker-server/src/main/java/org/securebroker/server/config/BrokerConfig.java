@@ -204,9 +204,20 @@ public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, 
      * @param depth the depth limits of every queue whose definition has none of its own
      */
     public record Queues(boolean autoCreate, Duration ackTimeout, int maxMessageBytes, int dedupWindow,
-                         QueueDefinition.Depth depth, List<QueueDefinition> define) {
+                         QueueDefinition.Depth depth, List<QueueDefinition> define, Duration subscriptionIdleExpiry,
+                         Duration replayRetention) {
+        /** A subscription without consumers is deleted after this long idle; zero: never. */
+        public static final Duration DEFAULT_IDLE_EXPIRY = Duration.ofDays(7);
+
         public Queues {
             define = List.copyOf(define);
+            subscriptionIdleExpiry = subscriptionIdleExpiry == null ? DEFAULT_IDLE_EXPIRY : subscriptionIdleExpiry;
+            replayRetention = replayRetention == null ? Duration.ZERO : replayRetention;
+        }
+
+        public Queues(boolean autoCreate, Duration ackTimeout, int maxMessageBytes, int dedupWindow,
+                      QueueDefinition.Depth depth, List<QueueDefinition> define) {
+            this(autoCreate, ackTimeout, maxMessageBytes, dedupWindow, depth, define, null, null);
         }
 
         public Queues(boolean autoCreate, Duration ackTimeout, int maxMessageBytes, int dedupWindow,

@@ -55,6 +55,9 @@ public final class ConfigLoader {
      * @throws IllegalArgumentException naming the accepted forms
      */
     public static Duration parseDuration(String text) {
+        if (text != null && text.strip().equals("0")) {
+            return Duration.ZERO; // "0 = never/off" reads as written, without a unit
+        }
         Matcher m = DURATION.matcher(text == null ? "" : text.strip());
         if (!m.matches()) {
             throw new IllegalArgumentException("'" + text + "' is not a duration; write e.g. 500ms, 10s, 5m, 1h, 7d");
@@ -297,7 +300,10 @@ public final class ConfigLoader {
                 maxMessage,
                 q.integer("dedupWindow", 4096, 16, 1_000_000),
                 depth,
-                define);
+                define,
+                q.duration("subscriptionIdleExpiry", BrokerConfig.Queues.DEFAULT_IDLE_EXPIRY, Duration.ZERO,
+                        Duration.ofDays(36500)),
+                q.duration("replayRetention", Duration.ZERO, Duration.ZERO, Duration.ofDays(36500)));
         q.finish();
 
         Section z = top.section("authorization");

@@ -421,6 +421,26 @@ final class BrokerQueue {
         for (SubscriptionDispatcher d : dispatchers.values()) {
             d.expireDeadlines();
         }
+        engine.subscriptionAdmin().checkIdle(this);
+    }
+
+    /** The dispatcher of a subscription, if one was made since the start; on the executor. */
+    SubscriptionDispatcher dispatcherOrNull(String subscription) {
+        return dispatchers.get(subscription);
+    }
+
+    /**
+     * Forgets a subscription's dispatcher (it was deleted or moved): the next consumer gets a new
+     * one, made from the subscription's durable state. On the executor.
+     */
+    SubscriptionDispatcher removeDispatcher(String subscription) {
+        return dispatchers.remove(subscription);
+    }
+
+    /** Whether consumers are attached to the subscription, or one is being attached. On the executor. */
+    boolean attached(String subscription) {
+        SubscriptionDispatcher d = dispatchers.get(subscription);
+        return (d != null && d.consumerCount() > 0) || opening.containsKey(subscription);
     }
 
     void scheduleDispatch(SubscriptionDispatcher d, long delayMillis) {
@@ -432,16 +452,37 @@ final class BrokerQueue {
         if (releaseScheduled.compareAndSet(false, true)) {
             engine.scheduler().schedule(() -> executor.execute(() -> {
                 releaseScheduled.set(false);
-                if (deleted) {
-                    return;
-                }
-                long lwm = log.subscriptions().lowWaterMark(log.startOffset());
-                if (lwm > log.startOffset()) {
-                    log.releaseBelow(lwm);
-                }
-                depth.lowWaterMarkRead(lwm);
+                releaseNow();
             }), 1, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * Releases, now, the records every subscription has acknowledged, except those stored within
+     * the replay retention ({@code queues.replayRetention}), which stay readable for SEEK back and
+     * BROWSE. On the executor.
+     */
+    void releaseNow() {
+        if (deleted) {
+            return;
+        }
+        long lwm = log.subscriptions().lowWaterMark(log.startOffset());
+        long bound = Math.min(lwm, engine.subscriptionAdmin().replayBound(this));
+        if (bound > log.startOffset()) {
+            log.releaseBelow(bound);
+        }
+        depth.lowWaterMarkRead(lwm);
+    }
+
+    /** Releases every acknowledged record, those kept for replay included (the queue is at its depth). */
+    private boolean releaseReplayRetained() {
+        long lwm = log.subscriptions().lowWaterMark(log.startOffset());
+        if (lwm <= log.startOffset()) {
+            return false;
+        }
+        log.releaseBelow(lwm);
+        depth.lowWaterMarkRead(lwm);
+        return true;
     }
 
     BrokerQueue deadLetterTarget() {
@@ -545,6 +586,10 @@ final class BrokerQueue {
             return null;
         }
         QueueDepth.Excess excess = depth.excess(limits, count, bytes);
+        if (excess != null && releaseReplayRetained()) {
+            // what replay retention kept goes first: it never counts against publishers
+            excess = depth.excess(limits, count, bytes);
+        }
         if (excess == null) {
             return null;
         }

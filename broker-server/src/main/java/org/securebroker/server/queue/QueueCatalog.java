@@ -55,7 +55,8 @@ import org.slf4j.LoggerFactory;
  * BODY = {"version": 2, "generation": G, "queues": [QUEUE, ...], "deleting": [NAME, ...]}
  * QUEUE = {"name": S, "maxDeliveries": N, "deadLetterQueue": S, "defaultTtlMillis": N,
  *          "requireProducerSignatures": B
- *          [, "createdBy": S] [, "subscriptionOwners": {SUBSCRIPTION: S, ...}] [, "depth": DEPTH]}
+ *          [, "createdBy": S] [, "subscriptionOwners": {SUBSCRIPTION: S, ...}]
+ *          [, "subscriptionActivity": {SUBSCRIPTION: N, ...}] [, "depth": DEPTH]}
  * DEPTH = {"maxMessages": N, "maxBytes": N, "overflow": "REJECT" | "DEAD_LETTER_OLDEST"}
  * </pre>
  *
@@ -64,7 +65,10 @@ import org.slf4j.LoggerFactory;
  *
  * {@code createdBy} names the principal that created the queue (a CREATE_QUEUE, or publishing or
  * subscribing with auto-creation); {@code subscriptionOwners} the principal that created each
- * durable subscription. Both count against the principals' quotas. Both are optional and
+ * durable subscription. {@code subscriptionActivity} holds, per subscription, the epoch
+ * milliseconds of its last recorded activity (a consumer attached or detached), from which its
+ * idle expiry counts, so that expiry survives a restart. Owners count against the principals'
+ * quotas. All are optional and
  * written only when there is something to say: a queue defined by the configuration, or
  * created before owners were recorded, counts for nobody. A file written before these keys
  * existed is read as it is; a broker older than them refuses a file that has them (its strict
@@ -104,7 +108,8 @@ public final class QueueCatalog {
     private static final Set<String> QUEUE_KEYS = Set.of("name", "maxDeliveries", "deadLetterQueue",
             "defaultTtlMillis", "requireProducerSignatures");
     /** Keys a queue entry may have besides {@link #QUEUE_KEYS}: owners and its own depth. */
-    private static final Set<String> OPTIONAL_KEYS = Set.of("createdBy", "subscriptionOwners", "depth");
+    private static final Set<String> OPTIONAL_KEYS = Set.of("createdBy", "subscriptionOwners", "subscriptionActivity",
+            "depth");
     private static final Logger LOG = LoggerFactory.getLogger(QueueCatalog.class);
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -154,23 +159,43 @@ public final class QueueCatalog {
      * @param createdBy the principal that created the queue; empty when it counts for nobody
      *     (defined by the configuration, or created before owners were recorded)
      * @param subscriptions the principal that created each subscription, by subscription name
+     * @param lastActive the last recorded activity of each subscription (epoch ms), by name
      */
-    public record Owners(String createdBy, Map<String, String> subscriptions) {
+    public record Owners(String createdBy, Map<String, String> subscriptions, Map<String, Long> lastActive) {
         static final Owners NONE = new Owners("", Map.of());
 
         public Owners {
             createdBy = createdBy == null ? "" : createdBy;
             subscriptions = Collections.unmodifiableMap(new java.util.TreeMap<>(subscriptions));
+            lastActive = Collections.unmodifiableMap(new java.util.TreeMap<>(lastActive));
+        }
+
+        public Owners(String createdBy, Map<String, String> subscriptions) {
+            this(createdBy, subscriptions, Map.of());
         }
 
         boolean isEmpty() {
-            return createdBy.isEmpty() && subscriptions.isEmpty();
+            return createdBy.isEmpty() && subscriptions.isEmpty() && lastActive.isEmpty();
         }
 
         Owners withSubscription(String subscription, String principal) {
             Map<String, String> next = new java.util.TreeMap<>(subscriptions);
             next.put(subscription, principal);
-            return new Owners(createdBy, next);
+            return new Owners(createdBy, next, lastActive);
+        }
+
+        Owners withActivity(Map<String, Long> times) {
+            Map<String, Long> next = new java.util.TreeMap<>(lastActive);
+            next.putAll(times);
+            return new Owners(createdBy, subscriptions, next);
+        }
+
+        Owners withoutSubscription(String subscription) {
+            Map<String, String> subs = new java.util.TreeMap<>(subscriptions);
+            subs.remove(subscription);
+            Map<String, Long> times = new java.util.TreeMap<>(lastActive);
+            times.remove(subscription);
+            return new Owners(createdBy, subs, times);
         }
     }
 
@@ -313,6 +338,37 @@ public final class QueueCatalog {
         save(definitions, deleting, nextOwners);
     }
 
+    /** Records the last activity of some of {@code queue}'s subscriptions (epoch ms), durably. */
+    void putActivity(String queue, Map<String, Long> times) throws IOException {
+        if (!definitions.containsKey(queue) || times.isEmpty()) {
+            return;
+        }
+        Map<String, Owners> nextOwners = new java.util.TreeMap<>(owners);
+        nextOwners.put(queue, owners(queue).withActivity(times));
+        save(definitions, deleting, nextOwners);
+    }
+
+    /**
+     * Forgets a deleted subscription's owner and activity, durably.
+     *
+     * @return its owner; empty if it counted for nobody
+     */
+    String removeSubscription(String queue, String subscription) throws IOException {
+        Owners current = owners(queue);
+        String owner = current.subscriptions().getOrDefault(subscription, "");
+        if (current.subscriptions().containsKey(subscription) || current.lastActive().containsKey(subscription)) {
+            Map<String, Owners> nextOwners = new java.util.TreeMap<>(owners);
+            Owners next = current.withoutSubscription(subscription);
+            if (next.isEmpty()) {
+                nextOwners.remove(queue);
+            } else {
+                nextOwners.put(queue, next);
+            }
+            save(definitions, deleting, nextOwners);
+        }
+        return owner;
+    }
+
     /**
      * Forgets the owners of {@code queue}'s subscriptions not in {@code existing} (their creation
      * failed, or was interrupted before the store made it durable), durably.
@@ -327,7 +383,9 @@ public final class QueueCatalog {
         dropped.keySet().removeAll(existing);
         if (!dropped.isEmpty()) {
             Map<String, Owners> nextOwners = new java.util.TreeMap<>(owners);
-            Owners next = new Owners(current.createdBy(), kept);
+            Map<String, Long> times = new java.util.TreeMap<>(current.lastActive());
+            times.keySet().retainAll(existing);
+            Owners next = new Owners(current.createdBy(), kept, times);
             if (next.isEmpty()) {
                 nextOwners.remove(queue);
             } else {
@@ -452,6 +510,10 @@ public final class QueueCatalog {
             if (!o.subscriptions().isEmpty()) {
                 ObjectNode subs = n.putObject("subscriptionOwners");
                 o.subscriptions().forEach(subs::put);
+            }
+            if (!o.lastActive().isEmpty()) {
+                ObjectNode times = n.putObject("subscriptionActivity");
+                o.lastActive().forEach(times::put);
             }
         }
         ArrayNode gone = root.putArray("deleting");
@@ -655,7 +717,23 @@ public final class QueueCatalog {
                 subs.put(e.getKey(), e.getValue().textValue());
             }
         }
-        return new Owners(by == null ? "" : by.textValue(), subs);
+        Map<String, Long> times = new java.util.TreeMap<>();
+        JsonNode sa = q.get("subscriptionActivity");
+        if (sa != null) {
+            if (!sa.isObject()) {
+                throw damaged(file, "queue '" + queue + "' has subscriptionActivity that is not a JSON object");
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = sa.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                JsonNode v = e.getValue();
+                if (e.getKey().isEmpty() || !v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() < 0) {
+                    throw damaged(file, "queue '" + queue + "' has a subscription activity that is not a time in "
+                            + "epoch milliseconds: " + e.getKey() + "=" + v);
+                }
+                times.put(e.getKey(), v.longValue());
+            }
+        }
+        return new Owners(by == null ? "" : by.textValue(), subs, times);
     }
 
     private static void exactKeys(Path file, JsonNode node, Set<String> required, String what) throws CatalogException {

@@ -95,6 +95,7 @@ public final class QueueEngine implements AutoCloseable {
     private final Map<String, CompletableFuture<Void>> paced = new ConcurrentHashMap<>();
     /** Recent messages kept decoded, all queues together: {@code memory.recentMessagesSize}. */
     private final RecentMessages.Budget recentBudget;
+    private final SubscriptionAdmin subscriptionAdmin;
 
     private QueueEngine(Store store, Path catalogFile, FileLayer files, EngineSettings settings, Clock clock,
                         boolean autoCreate, boolean signing) {
@@ -109,6 +110,7 @@ public final class QueueEngine implements AutoCloseable {
         this.scheduler = Executors.newSingleThreadScheduledExecutor(threads("queue-timer"));
         this.admin = Executors.newSingleThreadExecutor(threads("queue-admin"));
         this.quotas = new PrincipalQuotas(clock, new Episodes(clock, EPISODE_QUIET), PrincipalQuotas.UNLIMITED);
+        this.subscriptionAdmin = new SubscriptionAdmin(this, structure, quotas, clock, admin);
     }
 
     private static ThreadFactory threads(String prefix) {
@@ -156,6 +158,7 @@ public final class QueueEngine implements AutoCloseable {
             queues.put(served.definition().name(), q);
         }
         restoreOwners(configured);
+        subscriptionAdmin.restoreActivity(queues.values());
         scheduler.scheduleWithFixedDelay(() -> admin.execute(structure::catchUp), 1, 1, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(() -> queues.values().forEach(q -> q.executor().execute(q::tick)), 1, 1,
                 TimeUnit.SECONDS);
@@ -338,6 +341,29 @@ public final class QueueEngine implements AutoCloseable {
 
     BrokerQueue queueOrNull(String name) {
         return queues.get(name);
+    }
+
+    /**
+     * The served queue of that name.
+     *
+     * @throws RequestException {@code QUEUE_NOT_FOUND}, or {@code QUEUE_UNAVAILABLE} for a queue
+     *     that cannot be served
+     */
+    BrokerQueue require(String name) {
+        BrokerQueue q = queues.get(name);
+        if (q != null) {
+            return q;
+        }
+        throw structure.isUnavailable(name) ? StoreRefusals.unavailable(name) : notFound(name);
+    }
+
+    /** Subscription administration: list, delete, purge, browse, seek, reject, idle expiry. */
+    public SubscriptionAdmin subscriptions() {
+        return subscriptionAdmin;
+    }
+
+    SubscriptionAdmin subscriptionAdmin() {
+        return subscriptionAdmin;
     }
 
     private CompletableFuture<BrokerQueue> requireOrCreate(String name, String principal) {
@@ -644,6 +670,8 @@ public final class QueueEngine implements AutoCloseable {
             return CompletableFuture.failedFuture(new RequestException(ErrorCode.INVALID_REQUEST,
                     "a subscription name has 1 to 200 characters"));
         }
+        // active from now: an idle expiry must not take a subscription a consumer is being attached to
+        subscriptionAdmin.active(queue, subscription, false);
         String owner = principal == null ? "" : principal;
         if (!owner.isEmpty()) {
             try {
@@ -670,6 +698,7 @@ public final class QueueEngine implements AutoCloseable {
                 try {
                     onAttached.accept(c);
                     d.add(c);
+                    subscriptionAdmin.active(queue, subscription, true);
                     result.complete(c);
                 } catch (RuntimeException e) {
                     consumerPrincipals.remove(c);
@@ -727,6 +756,7 @@ public final class QueueEngine implements AutoCloseable {
     public CompletableFuture<long[]> ack(Consumer consumer, long[] offsets) {
         CompletableFuture<long[]> result = new CompletableFuture<>();
         consumer.dispatcher.queue().executor().execute(() -> result.complete(consumer.dispatcher.ack(offsets)));
+        subscriptionAdmin.active(consumer.dispatcher.queue().name(), consumer.dispatcher.name(), false);
         return result;
     }
 
@@ -741,11 +771,15 @@ public final class QueueEngine implements AutoCloseable {
     public void detach(Consumer consumer) {
         releaseConsumer(consumer);
         consumer.closed = true;
-        consumer.dispatcher.queue().executor().execute(() -> consumer.dispatcher.remove(consumer));
+        consumer.dispatcher.queue().executor().execute(() -> {
+            consumer.dispatcher.remove(consumer);
+            subscriptionAdmin.active(consumer.dispatcher.queue().name(), consumer.dispatcher.name(),
+                    consumer.dispatcher.consumerCount() == 0);
+        });
     }
 
     /** Gives a consumer's count back to its principal, once however often it is called. */
-    private void releaseConsumer(Consumer consumer) {
+    void releaseConsumer(Consumer consumer) {
         String principal = consumerPrincipals.remove(consumer);
         if (principal != null) {
             quotas.releaseConsumer(principal);

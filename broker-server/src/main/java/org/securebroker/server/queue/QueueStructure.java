@@ -360,6 +360,33 @@ final class QueueStructure {
         }
     }
 
+    /**
+     * Records the last activity of subscriptions of {@code queue}, durably.
+     *
+     * @throws RequestException if the catalog cannot be written
+     */
+    void recordActivity(String queue, Map<String, Long> times) {
+        try {
+            catalog.putActivity(queue, times);
+        } catch (IOException e) {
+            throw refusals.refusal(queue, "writing the queue catalog", e);
+        }
+    }
+
+    /**
+     * Forgets a deleted subscription in the catalog (its owner and activity).
+     *
+     * @return its owner, whose quota it counted against; empty for nobody
+     * @throws RequestException if the catalog cannot be written
+     */
+    String forgetSubscription(String queue, String subscription) {
+        try {
+            return catalog.removeSubscription(queue, subscription);
+        } catch (IOException e) {
+            throw refusals.refusal(queue, "writing the queue catalog", e);
+        }
+    }
+
     /** Writes the catalog again under the current KEK. */
     void reseal() {
         try {

@@ -76,6 +76,8 @@ final class SubscriptionDispatcher {
     private final Map<Long, Integer> counts = new HashMap<>();
     private final Set<Long> deadLettering = new HashSet<>();
     private long timerAt = Long.MAX_VALUE;
+    /** The subscription was deleted: nothing is delivered or acknowledged through this dispatcher any more. */
+    private boolean gone;
     /**
      * No offset at or above this was acknowledged when the dispatcher started, and since then only
      * delivered offsets can be acknowledged, so new messages past it need no acknowledgement check.
@@ -146,6 +148,9 @@ final class SubscriptionDispatcher {
      * @return the refused offsets
      */
     long[] ack(long[] offsets) {
+        if (gone) {
+            return new long[0];
+        }
         long[] sorted = offsets.clone();
         Arrays.sort(sorted);
         long[] refused = new long[0];
@@ -269,9 +274,39 @@ final class SubscriptionDispatcher {
         dispatch();
     }
 
+    /**
+     * Moves a delivery in flight straight to the dead-letter queue (reason {@code rejected}, with
+     * {@code x-rejected-reason} and {@code x-rejected-by}), as if its deliveries were used up.
+     *
+     * @return why it was refused, or null if it is on its way to the dead-letter queue
+     */
+    RequestException reject(long offset, String reason, String principal) {
+        InFlight f = inFlight.get(offset);
+        if (f == null) {
+            return new RequestException(ErrorCode.INVALID_REQUEST, "offset " + offset + " is not a delivery of "
+                    + "subscription '" + name + "' waiting for settlement; only a message delivered and not yet "
+                    + "acknowledged can be rejected");
+        }
+        String deadLetterQueue = queue.definition().deadLetterQueue();
+        if (deadLetterQueue.isEmpty() || !queue.engine().exists(deadLetterQueue)) {
+            return new RequestException(ErrorCode.INVALID_REQUEST, "queue '" + queue.name() + "' has no dead-letter "
+                    + "queue, so nothing can be rejected to it (nothing was dropped); acknowledge or nack the message");
+        }
+        Candidate c = readOne(offset);
+        if (c == null) {
+            return new RequestException(ErrorCode.INVALID_REQUEST, "offset " + offset + " is no longer stored");
+        }
+        inFlight.remove(offset);
+        settled(f.consumer(), f.size());
+        divert(offset, c.envelope(), "rejected", f.count(),
+                Headers.builder().add("x-rejected-reason", reason).add("x-rejected-by", principal).build());
+        dispatch();
+        return null;
+    }
+
     /** Delivers as much as credit and connections allow. */
     void dispatch() {
-        if (queue.isDeleted() || consumers.isEmpty()) {
+        if (gone || queue.isDeleted() || consumers.isEmpty()) {
             return;
         }
         long now = queue.clock().millis();
@@ -290,12 +325,12 @@ final class SubscriptionDispatcher {
             MessageEnvelope envelope = next.envelope();
             int previous = counts.getOrDefault(offset, 0);
             if (envelope.isExpired(now)) {
-                divert(offset, envelope, "expired", previous);
+                divert(offset, envelope, "expired", previous, null);
                 continue;
             }
             int max = queue.definition().maxDeliveries();
             if (max > 0 && previous >= max) {
-                divert(offset, envelope, "max-deliveries", previous);
+                divert(offset, envelope, "max-deliveries", previous, null);
                 continue;
             }
             int count = previous + 1;
@@ -479,7 +514,7 @@ final class SubscriptionDispatcher {
     }
 
     /** Sends an expired or undeliverable message to the dead-letter queue, or drops it if there is none. */
-    private void divert(long offset, MessageEnvelope envelope, String reason, int deliveries) {
+    private void divert(long offset, MessageEnvelope envelope, String reason, int deliveries, Headers extra) {
         BrokerQueue target = queue.deadLetterTarget();
         String deadLetterQueue = queue.definition().deadLetterQueue();
         if (target == null && !deadLetterQueue.isEmpty() && queue.engine().exists(deadLetterQueue)) {
@@ -515,6 +550,11 @@ final class SubscriptionDispatcher {
                 .add("x-dead-letter-subscription", name)
                 .add("x-dead-letter-offset", Long.toString(offset))
                 .add("x-dead-letter-deliveries", Integer.toString(deliveries));
+        if (extra != null) {
+            for (int i = 0; i < extra.size(); i++) {
+                headers.add(extra.keyAt(i), extra.valueAt(i));
+            }
+        }
         MessageEnvelope letter = MessageEnvelope.of(envelope.brokerTimestampMillis(), 0, envelope.producerPrincipal(),
                 "dlq:" + queue.name() + "/" + name, offset, headers.build(), envelope.payload(), envelope.producerSignature(),
                 queue.engine().signing());
@@ -550,14 +590,27 @@ final class SubscriptionDispatcher {
     }
 
     void detachAll() {
-        for (Consumer c : new ArrayList<>(consumers)) {
+        cancelAll(ErrorCode.QUEUE_NOT_FOUND, "queue '" + queue.name() + "' was deleted");
+    }
+
+    /**
+     * The subscription is gone: cancels every consumer with {@code code} and forgets what was in
+     * flight, and this dispatcher delivers nothing more.
+     *
+     * @return the consumers cancelled
+     */
+    List<Consumer> cancelAll(ErrorCode code, String message) {
+        gone = true;
+        List<Consumer> cancelled = new ArrayList<>(consumers);
+        for (Consumer c : cancelled) {
             c.closed = true;
-            c.sink().cancelled(c.id(), org.securebroker.protocol.ErrorCode.QUEUE_NOT_FOUND, "queue '" + queue.name()
-                    + "' was deleted");
+            c.sink().cancelled(c.id(), code, message);
         }
         consumers.clear();
         inFlight.clear();
         waiting.clear();
         readAhead.clear();
+        counts.clear();
+        return cancelled;
     }
 }

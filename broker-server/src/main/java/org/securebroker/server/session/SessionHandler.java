@@ -106,6 +106,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     private SessionAccess access;
     private Replies replies;
     private AdminCommands admin;
+    private SubscriptionCommands lifecycle;
     private State state = State.AWAIT_TLS;
     private ScheduledFuture<?> timeout;
     private int maxFrameSize;
@@ -156,6 +157,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 ctx.channel().id().asShortText(), this::identity, ctx.executor());
         this.replies = new Replies(ctx);
         this.admin = new AdminCommands(ctx, engine, access, reloader, replies);
+        this.lifecycle = new SubscriptionCommands(engine.subscriptions(), access, replies);
         this.auth = new SessionAuthentication(mechanisms, listener, ctx, settings.clock(), new SessionAuthentication.Outcome() {
             @Override
             public void opened(Identity identity) {
@@ -354,6 +356,18 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 admin.reload(correlationId, principal());
             } else if (frame instanceof ListQueuesFrame) {
                 admin.listQueues(correlationId);
+            } else if (frame instanceof org.securebroker.protocol.frame.RejectFrame reject) {
+                lifecycle.reject(reject, consumer(reject.consumerId()));
+            } else if (frame instanceof org.securebroker.protocol.frame.ListSubscriptionsFrame list) {
+                lifecycle.list(list);
+            } else if (frame instanceof org.securebroker.protocol.frame.DeleteSubscriptionFrame delete) {
+                lifecycle.delete(delete);
+            } else if (frame instanceof org.securebroker.protocol.frame.PurgeQueueFrame purge) {
+                lifecycle.purge(purge);
+            } else if (frame instanceof org.securebroker.protocol.frame.BrowseFrame browse) {
+                lifecycle.browse(browse);
+            } else if (frame instanceof org.securebroker.protocol.frame.SeekFrame seek) {
+                lifecycle.seek(seek);
             } else if (frame instanceof PingFrame ping) {
                 ctx.writeAndFlush(new PongFrame(correlationId, ping.payload()));
             } else if (frame instanceof PongFrame) {

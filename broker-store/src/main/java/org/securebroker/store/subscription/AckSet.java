@@ -60,6 +60,15 @@ final class AckSet {
         return true;
     }
 
+    /**
+     * Moves the cursor to {@code position}: every offset below it counts as acknowledged, none at
+     * or above it (acknowledgements there are forgotten), whether the cursor moves back or ahead.
+     */
+    void seek(long position) {
+        committed = position;
+        ranges.clear();
+    }
+
     boolean isAcked(long offset) {
         if (offset < committed) {
             return true;

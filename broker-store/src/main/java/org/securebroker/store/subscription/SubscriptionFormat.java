@@ -27,7 +27,8 @@ import org.securebroker.store.record.OffsetRange;
  * journal-G   header: "BSUJ" | u8 version=2 | u64 generation G       (13 bytes)
  *             entries: u32 length | body (length bytes) | tag[16]
  *             body = u8 type | str log | str subscription | u64 a | u64 b
- *             type 1 CREATE (a = start offset), 2 ACK [a, b), 3 DELETE, 4 DELETE_LOG
+ *             type 1 CREATE (a = start offset), 2 ACK [a, b), 3 DELETE, 4 DELETE_LOG,
+ *                  5 SEEK (a = position: every offset below acknowledged, none at or above)
  *             tag = first 16 bytes of HMAC-SHA256(chain | u32 length | body), where chain is the
  *             previous entry's tag, and for the first entry the first 16 bytes of snapshot G's tag
  * str = u16 length + UTF-8
@@ -49,6 +50,7 @@ final class SubscriptionFormat {
     static final byte ACK = 2;
     static final byte DELETE = 3;
     static final byte DELETE_LOG = 4;
+    static final byte SEEK = 5;
 
     static final byte VERSION = 2;
     /** The metadata key's purpose, see {@link MetadataMac#derive}. */

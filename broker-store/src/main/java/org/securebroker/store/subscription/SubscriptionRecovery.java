@@ -4,6 +4,7 @@ import static org.securebroker.store.subscription.SubscriptionFormat.ACK;
 import static org.securebroker.store.subscription.SubscriptionFormat.CREATE;
 import static org.securebroker.store.subscription.SubscriptionFormat.DELETE;
 import static org.securebroker.store.subscription.SubscriptionFormat.DELETE_LOG;
+import static org.securebroker.store.subscription.SubscriptionFormat.SEEK;
 import static org.securebroker.store.subscription.SubscriptionFormat.JOURNAL_HEADER_BYTES;
 import static org.securebroker.store.subscription.SubscriptionFormat.PURPOSE;
 
@@ -195,7 +196,14 @@ final class SubscriptionRecovery {
         long truncated = 0;
         if (journalV1 != null) {
             try (StorageChannel channel = files.layer().openReadOnly(journalV1)) {
-                truncated = channel.size() - SubscriptionFormatV1.replay(channel, applyTo(logs));
+                SubscriptionFormat.Replay apply = applyTo(logs);
+                // version 1 had no SEEK: an entry of a later type is no entry of that journal
+                truncated = channel.size() - SubscriptionFormatV1.replay(channel, (type, log, name, a, b) -> {
+                    if (type > DELETE_LOG) {
+                        throw new IllegalArgumentException("entry type " + type + " is not of version 1");
+                    }
+                    apply.apply(type, log, name, a, b);
+                });
             }
             if (truncated > 0) {
                 LOG.warn("subscription journal {} (format version 1): ignored {} damaged or incomplete bytes at its end; "
@@ -251,6 +259,16 @@ final class SubscriptionRecovery {
                 }
             }
             case DELETE_LOG -> logs.remove(log);
+            case SEEK -> {
+                if (a < 0) {
+                    throw new IllegalArgumentException("a seek to offset " + a);
+                }
+                Map<String, AckSet> subs = logs.get(log);
+                AckSet set = subs == null ? null : subs.get(name);
+                if (set != null) {
+                    set.seek(a);
+                }
+            }
             default -> throw new IllegalArgumentException("unknown entry type " + type);
         }
     }

@@ -4,6 +4,7 @@ import static org.securebroker.store.subscription.SubscriptionFormat.ACK;
 import static org.securebroker.store.subscription.SubscriptionFormat.CREATE;
 import static org.securebroker.store.subscription.SubscriptionFormat.DELETE;
 import static org.securebroker.store.subscription.SubscriptionFormat.DELETE_LOG;
+import static org.securebroker.store.subscription.SubscriptionFormat.SEEK;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -330,6 +331,17 @@ public final class SubscriptionStore implements AutoCloseable {
                 return failure == null ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(failure);
             }
             return record(ACK, log, name, from, to);
+        }
+    }
+
+    CompletableFuture<Void> seek(String log, String name, long position) {
+        if (position < 0) {
+            throw new StoreException(StoreException.Kind.INVALID_ARGUMENT, "a seek position is at least 0, not "
+                    + position);
+        }
+        synchronized (lock) {
+            find(log, name).seek(position);
+            return record(SEEK, log, name, position, 0);
         }
     }
 

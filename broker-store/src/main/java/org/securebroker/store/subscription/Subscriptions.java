@@ -63,6 +63,18 @@ public final class Subscriptions {
         return store.ack(log, name, from, to);
     }
 
+    /**
+     * Moves a subscription to {@code position} in one durable change: every offset below it counts
+     * as acknowledged, and every acknowledgement at or above it is forgotten, so those messages are
+     * delivered again. The caller checks that {@code position} is within the log's records.
+     *
+     * @throws org.securebroker.store.failure.StoreException {@code SUBSCRIPTION_NOT_FOUND},
+     *     {@code INVALID_ARGUMENT} for a negative position
+     */
+    public CompletableFuture<Void> seek(String name, long position) {
+        return store.seek(log, name, position);
+    }
+
     public boolean isAcked(String name, long offset) {
         return store.isAcked(log, name, offset);
     }

@@ -1,0 +1,679 @@
+package org.securebroker.server.queue;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import org.securebroker.protocol.ErrorCode;
+import org.securebroker.server.limits.PrincipalQuotas;
+import org.securebroker.server.message.MessageEnvelope;
+import org.securebroker.server.request.Futures;
+import org.securebroker.server.request.RequestException;
+import org.securebroker.store.Log;
+import org.securebroker.store.failure.RecordCorruptedException;
+import org.securebroker.store.failure.StoreException;
+import org.securebroker.store.record.OffsetRange;
+import org.securebroker.store.record.StoredRecord;
+import org.securebroker.store.subscription.SubscriptionSnapshot;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The lifecycle of durable subscriptions, beside delivery: listing them with their lag, deleting
+ * them (by request, or when idle past {@code queues.subscriptionIdleExpiry}), purging a queue,
+ * browsing it without consuming, moving a subscription to an offset or a time (seek), and
+ * rejecting a delivery straight to the dead-letter queue.
+ *
+ * <p>Every operation that touches delivery state runs on the queue's serial executor, as delivery
+ * does, so it sees and changes the dispatchers' state without locks; what changes the queue
+ * catalog (owners, last activity) runs on the engine's admin thread, as every catalog change does.
+ * Callers get futures and never wait.
+ *
+ * <p>Last activity: a consumer attaching, acknowledging or detaching makes a subscription active.
+ * The time is kept in memory and written to the queue catalog when a subscription's last consumer
+ * detaches (from then on it is idle), when a consumer attaches, and, while consumers stay
+ * attached, at most every {@link #REFRESH} so a crash never leaves a stale time behind. A
+ * subscription without a recorded time at start is taken as active at the start.
+ *
+ * <p>Thread-safety: thread-safe.
+ */
+public final class SubscriptionAdmin {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SubscriptionAdmin.class);
+    /** How often the recorded activity of a subscription with consumers attached is brought up to date. */
+    static final Duration REFRESH = Duration.ofHours(1);
+    /** Records read per step of a browse. */
+    private static final int BROWSE_READ = 128;
+
+    /** What happened to a subscription or a queue, for the audit log. */
+    @FunctionalInterface
+    public interface Events {
+        /**
+         * @param type {@code subscription.deleted}, {@code subscription.expired}, {@code subscription.seek},
+         *     {@code queue.purged} or {@code message.rejected}
+         * @param principal who asked; empty when the broker did it (an expiry)
+         * @param queue the queue
+         * @param subscription the subscription, or empty
+         * @param details what the event names besides (offsets, counts, reasons)
+         */
+        void event(String type, String principal, String queue, String subscription, Map<String, String> details);
+    }
+
+    /**
+     * One subscription as {@link #list} shows it.
+     *
+     * @param consumers consumers attached now
+     * @param pending messages retained that it has not acknowledged (its lag)
+     * @param inFlight delivered, not yet settled
+     * @param cursor the lowest offset it has not acknowledged
+     * @param lastActiveMillis epoch ms of its last activity; 0 if unknown
+     * @param expiresAtMillis epoch ms when it expires if it stays idle; 0 for never or while consumers are attached
+     */
+    public record Status(String name, int consumers, long pending, int inFlight, long cursor, long lastActiveMillis,
+                         long expiresAtMillis) {
+    }
+
+    /** A message read by {@link #browse}: its offset and the message as stored, seal included. */
+    public record Browsed(long offset, MessageEnvelope message) {
+    }
+
+    /** What {@link #browse} read, and where to continue. */
+    public record BrowseResult(long nextOffset, List<Browsed> messages) {
+        public BrowseResult {
+            messages = List.copyOf(messages);
+        }
+    }
+
+    /** How a seek names its position. */
+    public enum SeekKind {
+        /** An offset. */
+        OFFSET,
+        /** The first message whose broker timestamp is at or after a time (epoch ms). */
+        TIME
+    }
+
+    private final QueueEngine engine;
+    private final QueueStructure structure;
+    private final PrincipalQuotas quotas;
+    private final Clock clock;
+    private final ExecutorService admin;
+    /** Last activity in epoch ms, by queue, then subscription. */
+    private final Map<String, Map<String, Long>> lastActive = new ConcurrentHashMap<>();
+    /** The activity last written to the catalog; on the admin thread. */
+    private final Map<String, Map<String, Long>> recorded = new HashMap<>();
+    private volatile Duration idleExpiry = Duration.ofDays(7);
+    private volatile Duration replayRetention = Duration.ZERO;
+    private volatile Events events = (type, principal, queue, subscription, details) -> { };
+
+    SubscriptionAdmin(QueueEngine engine, QueueStructure structure, PrincipalQuotas quotas, Clock clock,
+                      ExecutorService admin) {
+        this.engine = engine;
+        this.structure = structure;
+        this.quotas = quotas;
+        this.clock = clock;
+        this.admin = admin;
+    }
+
+    /**
+     * Sets {@code queues.subscriptionIdleExpiry} (zero: never) and {@code queues.replayRetention}
+     * (zero: acknowledged messages are released at once); may be called again (a reload).
+     */
+    public void settings(Duration subscriptionIdleExpiry, Duration replayRetention) {
+        if (subscriptionIdleExpiry.isNegative() || replayRetention.isNegative()) {
+            throw new IllegalArgumentException("the idle expiry and the replay retention are at least 0");
+        }
+        this.idleExpiry = subscriptionIdleExpiry;
+        this.replayRetention = replayRetention;
+    }
+
+    /** Where subscription deletions, expiries, seeks, purges and rejections are reported (the audit log). */
+    public void events(Events observer) {
+        this.events = Objects.requireNonNull(observer, "observer");
+    }
+
+    // ---- last activity
+
+    /** At start: the recorded activity of every subscription, the start time for those without one. */
+    void restoreActivity(Collection<BrokerQueue> queues) {
+        long now = clock.millis();
+        for (BrokerQueue q : queues) {
+            Map<String, Long> times = new ConcurrentHashMap<>();
+            Map<String, Long> saved = structure.owners(q.name()).lastActive();
+            Map<String, Long> missing = new HashMap<>();
+            for (SubscriptionSnapshot s : q.log().subscriptions().list()) {
+                Long at = saved.get(s.name());
+                if (at == null) {
+                    missing.put(s.name(), now);
+                    times.put(s.name(), now);
+                } else {
+                    times.put(s.name(), at);
+                }
+            }
+            lastActive.put(q.name(), times);
+            recorded.put(q.name(), new HashMap<>(times));
+            if (!missing.isEmpty()) {
+                admin.execute(() -> record(q.name(), missing));
+            }
+        }
+    }
+
+    /**
+     * A subscription was active now (a consumer attached, acknowledged or detached); with
+     * {@code persist}, the time is written to the catalog too (on the admin thread).
+     */
+    void active(String queue, String subscription, boolean persist) {
+        long now = clock.millis();
+        lastActive.computeIfAbsent(queue, k -> new ConcurrentHashMap<>()).put(subscription, now);
+        if (persist) {
+            admin.execute(() -> record(queue, Map.of(subscription, now)));
+        }
+    }
+
+    /** Writes activity to the catalog; on the admin thread. A failure is logged: the time is written again later. */
+    private void record(String queue, Map<String, Long> times) {
+        if (engine.queueOrNull(queue) == null) {
+            return;
+        }
+        try {
+            structure.recordActivity(queue, times);
+            recorded.computeIfAbsent(queue, k -> new HashMap<>()).putAll(times);
+        } catch (RuntimeException e) {
+            LOG.warn("queue '{}': the last activity of subscription(s) {} could not be written to the queue catalog "
+                    + "({}); it is kept in memory and written again later", queue, times.keySet(), e.getMessage());
+        }
+    }
+
+    private long lastActive(String queue, String subscription) {
+        Long at = lastActive.getOrDefault(queue, Map.of()).get(subscription);
+        return at == null ? 0 : at;
+    }
+
+    private long expiresAt(String queue, String subscription, boolean attached) {
+        Duration idle = idleExpiry;
+        long last = lastActive(queue, subscription);
+        if (attached || idle.isZero() || last == 0) {
+            return 0;
+        }
+        return saturatedAdd(last, idle.toMillis());
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
+    }
+
+    /**
+     * On the queue's executor, from its timer: deletes every subscription without consumers idle
+     * past the expiry, and brings the recorded activity of attached ones up to date.
+     */
+    void checkIdle(BrokerQueue q) {
+        if (q.isDeleted()) {
+            return;
+        }
+        long now = clock.millis();
+        Map<String, Long> refresh = new HashMap<>();
+        for (SubscriptionSnapshot s : q.log().subscriptions().list()) {
+            boolean attached = q.attached(s.name());
+            if (attached) {
+                active(q.name(), s.name(), false);
+                refresh.put(s.name(), now);
+                continue;
+            }
+            long expires = expiresAt(q.name(), s.name(), false);
+            if (expires != 0 && now >= expires) {
+                String idle = Duration.ofMillis(now - lastActive(q.name(), s.name())).toString();
+                LOG.info("queue '{}': subscription '{}' had no consumer for {}; it expires (queues."
+                        + "subscriptionIdleExpiry {})", q.name(), s.name(), idle, idleExpiry);
+                deleteOnExecutor(q, s.name(), "", true).whenComplete((v, e) -> {
+                    if (e != null) {
+                        LOG.warn("queue '{}': expiring subscription '{}' failed ({}); it is tried again", q.name(),
+                                s.name(), Futures.cause(e).getMessage());
+                    }
+                });
+            }
+        }
+        if (!refresh.isEmpty()) {
+            admin.execute(() -> {
+                Map<String, Long> due = new HashMap<>();
+                Map<String, Long> done = recorded.getOrDefault(q.name(), Map.of());
+                long every = Math.min(REFRESH.toMillis(), Math.max(1000, idleExpiry.toMillis() / 4));
+                refresh.forEach((name, at) -> {
+                    Long was = done.get(name);
+                    if (was == null || at - was >= every) {
+                        due.put(name, at);
+                    }
+                });
+                if (!due.isEmpty()) {
+                    record(q.name(), due);
+                }
+            });
+        }
+    }
+
+    // ---- list
+
+    /** The subscriptions of a queue with their lag, consumers and expiry, by name. */
+    public CompletableFuture<List<Status>> list(String queue) {
+        return onQueue(queue, q -> {
+            Log log = q.log();
+            long start = log.startOffset();
+            long end = log.endOffset();
+            List<Status> out = new ArrayList<>();
+            for (SubscriptionSnapshot s : log.subscriptions().list()) {
+                SubscriptionDispatcher d = q.dispatcherOrNull(s.name());
+                int consumers = d == null ? 0 : d.consumerCount();
+                int inFlight = d == null ? 0 : d.inFlightCount();
+                long from = Math.min(end, Math.max(s.committed(), start));
+                long pending = end - from - log.skippedCount(from, end);
+                for (OffsetRange r : s.ackedAbove()) {
+                    long a = Math.max(from, r.from());
+                    long b = Math.min(end, r.to());
+                    if (b > a) {
+                        pending -= (b - a) - log.skippedCount(a, b);
+                    }
+                }
+                out.add(new Status(s.name(), consumers, Math.max(0, pending), inFlight, s.committed(),
+                        lastActive(queue, s.name()), expiresAt(queue, s.name(), q.attached(s.name()))));
+            }
+            out.sort(java.util.Comparator.comparing(Status::name));
+            return CompletableFuture.completedFuture(out);
+        });
+    }
+
+    // ---- delete
+
+    /**
+     * Deletes a subscription: its consumers are cancelled ({@code SUBSCRIPTION_NOT_FOUND},
+     * "subscription deleted"), its state leaves the store, its owner's quota gets the slot back,
+     * and the records only it held are released.
+     *
+     * @param principal who asks (audited)
+     */
+    public CompletableFuture<Void> delete(String queue, String subscription, String principal) {
+        return onQueue(queue, q -> deleteOnExecutor(q, subscription, principal, false));
+    }
+
+    private CompletableFuture<Void> deleteOnExecutor(BrokerQueue q, String subscription, String principal,
+                                                     boolean expired) {
+        if (q.log().subscriptions().get(subscription).isEmpty()) {
+            return CompletableFuture.failedFuture(notFound(q.name(), subscription));
+        }
+        SubscriptionDispatcher d = q.removeDispatcher(subscription);
+        if (d != null) {
+            for (Consumer c : d.cancelAll(ErrorCode.SUBSCRIPTION_NOT_FOUND, "subscription deleted")) {
+                engine.releaseConsumer(c);
+            }
+        }
+        CompletableFuture<Void> removed;
+        try {
+            removed = q.log().subscriptions().delete(subscription);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(engine.refusal(q.name(), "deleting subscription '" + subscription
+                    + "'", e));
+        }
+        // records only it held go now (its state is gone from memory already; the catalog follows)
+        q.releaseNow();
+        return removed.handle((v, e) -> {
+            if (e != null) {
+                throw engine.refusal(q.name(), "deleting subscription '" + subscription + "'", e);
+            }
+            return null;
+        }).thenApplyAsync(v -> {
+            String owner = structure.forgetSubscription(q.name(), subscription);
+            if (!owner.isEmpty()) {
+                quotas.releaseSubscription(owner);
+            }
+            Map<String, Long> times = lastActive.get(q.name());
+            if (times != null) {
+                times.remove(subscription);
+            }
+            Map<String, Long> written = recorded.get(q.name());
+            if (written != null) {
+                written.remove(subscription);
+            }
+            engine.counted("subscriptions-deleted", expired ? "expired" : "request");
+            events.event(expired ? "subscription.expired" : "subscription.deleted", principal, q.name(), subscription,
+                    expired ? Map.of("idleExpiry", idleExpiry.toString()) : Map.of());
+            return null;
+        }, admin);
+    }
+
+    // ---- purge
+
+    /**
+     * Acknowledges every message stored so far for every subscription and releases them; a queue
+     * without subscriptions drops them too. Deliveries of purged messages in flight are not
+     * delivered again (an acknowledgement of one is accepted and changes nothing).
+     *
+     * @return how many messages were removed: those some subscription had not acknowledged
+     */
+    public CompletableFuture<Long> purge(String queue, String principal) {
+        return onQueue(queue, q -> {
+            Log log = q.log();
+            long end = log.endOffset();
+            long start = log.startOffset();
+            long purged = q.depth();
+            List<CompletableFuture<Void>> acks = new ArrayList<>();
+            try {
+                for (SubscriptionSnapshot s : log.subscriptions().list()) {
+                    if (s.committed() < end) {
+                        acks.add(log.subscriptions().ackRange(s.name(), s.committed(), end));
+                    }
+                }
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(engine.refusal(queue, "purging", e));
+            }
+            for (SubscriptionSnapshot s : log.subscriptions().list()) {
+                SubscriptionDispatcher d = q.dispatcherOrNull(s.name());
+                if (d != null) {
+                    d.overflowed(end);
+                }
+            }
+            CompletableFuture<Long> result = new CompletableFuture<>();
+            CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).whenComplete((v, e) ->
+                    q.executor().execute(() -> {
+                        if (e != null) {
+                            result.completeExceptionally(engine.refusal(queue, "purging", e));
+                            return;
+                        }
+                        if (!q.isDeleted() && end > log.startOffset()) {
+                            log.releaseBelow(end);
+                        }
+                        q.releaseNow();
+                        engine.counted("purged", "messages");
+                        events.event("queue.purged", principal, queue, "", Map.of("purged", Long.toString(purged),
+                                "belowOffset", Long.toString(end)));
+                        result.complete(purged);
+                    }));
+            return result;
+        });
+    }
+
+    // ---- browse
+
+    /**
+     * Reads messages without consuming: no subscription, cursor or delivery count changes. Reads
+     * go through the recently stored messages first, as deliveries do. At least one message is
+     * returned if any is retained at or after {@code fromOffset}, then at most
+     * {@code maxMessages} and {@code maxBytes} of payload.
+     */
+    public CompletableFuture<BrowseResult> browse(String queue, long fromOffset, int maxMessages, long maxBytes) {
+        if (maxMessages < 1 || maxMessages > 1000 || maxBytes < 1) {
+            return CompletableFuture.failedFuture(new RequestException(ErrorCode.INVALID_REQUEST, "a browse reads 1 to "
+                    + "1000 messages (maxMessages " + maxMessages + ") and at least 1 byte (maxBytes " + maxBytes
+                    + ")"));
+        }
+        return onQueue(queue, q -> CompletableFuture.completedFuture(browseOnExecutor(q, fromOffset, maxMessages,
+                maxBytes)));
+    }
+
+    private BrowseResult browseOnExecutor(BrokerQueue q, long fromOffset, int maxMessages, long maxBytes) {
+        Log log = q.log();
+        long at = Math.max(fromOffset, log.startOffset());
+        long bytes = 0;
+        List<Browsed> out = new ArrayList<>();
+        while (out.size() < maxMessages && at < log.endOffset()) {
+            MessageEnvelope held = q.recent().get(at);
+            if (held != null) {
+                if (!out.isEmpty() && bytes + held.payload().length() > maxBytes) {
+                    break;
+                }
+                out.add(new Browsed(at, held));
+                bytes += held.payload().length();
+                at++;
+                continue;
+            }
+            List<StoredRecord> records;
+            try {
+                records = log.read(at, Math.min(BROWSE_READ, maxMessages - out.size()), Math.max(1, maxBytes - bytes));
+            } catch (RecordCorruptedException e) {
+                at = Math.max(at + 1, e.range().to()); // quarantined records are never served
+                continue;
+            } catch (StoreException e) {
+                if (e.kind() == StoreException.Kind.OFFSET_OUT_OF_RANGE) {
+                    at = Math.max(at, log.startOffset()); // released meanwhile
+                    continue;
+                }
+                throw engine.refusal(q.name(), "browsing", e);
+            }
+            if (records.isEmpty()) {
+                break;
+            }
+            boolean full = false;
+            for (StoredRecord r : records) {
+                MessageEnvelope m;
+                try {
+                    m = MessageEnvelope.decode(r.payload());
+                } catch (IllegalArgumentException e) {
+                    at = r.offset() + 1;
+                    continue;
+                }
+                if (!out.isEmpty() && bytes + m.payload().length() > maxBytes) {
+                    at = r.offset();
+                    full = true;
+                    break;
+                }
+                out.add(new Browsed(r.offset(), m));
+                bytes += m.payload().length();
+                at = r.offset() + 1;
+                if (out.size() == maxMessages) {
+                    break;
+                }
+            }
+            if (full) {
+                break;
+            }
+        }
+        return new BrowseResult(at, out);
+    }
+
+    // ---- seek
+
+    /**
+     * Moves a subscription to a position, in one durable change: every message at or after it is
+     * delivered again, every one before it counts as acknowledged. Refused while consumers are
+     * attached, and for an offset outside {@code [oldest retained, end]}. By time, the position is
+     * the first retained message whose broker timestamp is at or after {@code value} (the end if
+     * none), found by a binary search over the retained records: about log2(retained) single
+     * record reads.
+     *
+     * @return the position the subscription now starts at, once it is durable
+     */
+    public CompletableFuture<Long> seek(String queue, String subscription, SeekKind kind, long value,
+                                        String principal) {
+        return onQueue(queue, q -> {
+            Log log = q.log();
+            java.util.Optional<SubscriptionSnapshot> state = log.subscriptions().get(subscription);
+            if (state.isEmpty()) {
+                return CompletableFuture.failedFuture(notFound(queue, subscription));
+            }
+            if (q.attached(subscription)) {
+                return CompletableFuture.failedFuture(new RequestException(ErrorCode.INVALID_REQUEST, "subscription '"
+                        + subscription + "' of queue '" + queue + "' has consumers attached; detach them before "
+                        + "moving it"));
+            }
+            long start = log.startOffset();
+            long end = log.endOffset();
+            long position;
+            if (kind == SeekKind.OFFSET) {
+                if (value < start || value > end) {
+                    return CompletableFuture.failedFuture(new RequestException(ErrorCode.INVALID_REQUEST, "offset "
+                            + value + " is outside the retained messages of queue '" + queue + "': seek to an offset "
+                            + "from " + start + " (the oldest retained) to " + end + " (the end)"));
+                }
+                position = value;
+            } else {
+                position = firstAtOrAfter(q, value);
+            }
+            long from = state.get().committed();
+            CompletableFuture<Void> moved;
+            try {
+                moved = log.subscriptions().seek(subscription, position);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(engine.refusal(queue, "moving subscription '" + subscription
+                        + "'", e));
+            }
+            // a new dispatcher, made from the moved state, serves the next consumer
+            q.removeDispatcher(subscription);
+            active(queue, subscription, true);
+            return moved.handle((v, e) -> {
+                if (e != null) {
+                    throw engine.refusal(queue, "moving subscription '" + subscription + "'", e);
+                }
+                engine.counted("subscriptions-moved", kind.name().toLowerCase(java.util.Locale.ROOT));
+                events.event("subscription.seek", principal, queue, subscription, Map.of("kind",
+                        kind.name().toLowerCase(java.util.Locale.ROOT), "value", Long.toString(value), "from",
+                        Long.toString(from), "to", Long.toString(position)));
+                return position;
+            });
+        });
+    }
+
+    /**
+     * The first offset whose record's broker timestamp is at or after {@code millis}, or the end.
+     * Broker timestamps grow with offsets (they are taken as publishes are accepted, so publishes
+     * accepted at the same moment may be a millisecond out of order; dead letters keep their
+     * original time), which a binary search assumes. Offsets without a record (skipped,
+     * quarantined) take the next record's time.
+     */
+    private long firstAtOrAfter(BrokerQueue q, long millis) {
+        Log log = q.log();
+        long lo = log.startOffset();
+        long hi = log.endOffset();
+        while (lo < hi) {
+            long mid = (lo + hi) >>> 1;
+            long[] found = recordAtOrAfter(q, mid, hi);
+            if (found == null) {
+                hi = mid;
+            } else if (found[1] >= millis) {
+                hi = mid;
+            } else {
+                lo = found[0] + 1;
+            }
+        }
+        return lo;
+    }
+
+    /** The offset and broker timestamp of the first readable record in {@code [from, to)}, or null. */
+    private long[] recordAtOrAfter(BrokerQueue q, long from, long to) {
+        long at = from;
+        while (at < to) {
+            MessageEnvelope held = q.recent().get(at);
+            if (held != null) {
+                return new long[] {at, held.brokerTimestampMillis()};
+            }
+            try {
+                List<StoredRecord> records = q.log().read(at, 1, 1);
+                if (records.isEmpty() || records.get(0).offset() >= to) {
+                    return null;
+                }
+                StoredRecord r = records.get(0);
+                try {
+                    return new long[] {r.offset(), MessageEnvelope.decode(r.payload()).brokerTimestampMillis()};
+                } catch (IllegalArgumentException e) {
+                    at = r.offset() + 1;
+                }
+            } catch (RecordCorruptedException e) {
+                at = Math.max(at + 1, e.range().to());
+            } catch (StoreException e) {
+                if (e.kind() != StoreException.Kind.OFFSET_OUT_OF_RANGE) {
+                    throw engine.refusal(q.name(), "searching by time", e);
+                }
+                at = Math.max(at + 1, q.log().startOffset());
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The offset below which replay retention lets records go: the first stored within
+     * {@code queues.replayRetention} of now; the end of the log when there is no retention.
+     * On the executor.
+     */
+    long replayBound(BrokerQueue q) {
+        Duration keep = replayRetention;
+        if (keep.isZero()) {
+            return Long.MAX_VALUE;
+        }
+        return firstAtOrAfter(q, clock.millis() - keep.toMillis());
+    }
+
+    // ---- reject
+
+    /**
+     * Moves a delivery in flight to the queue's dead-letter queue at once, as if its deliveries
+     * were used up, with {@code x-rejected-reason} and {@code x-rejected-by}. Refused
+     * ({@code INVALID_REQUEST}) when the queue has no dead-letter queue (nothing is dropped) or
+     * the offset is not a delivery of the consumer's subscription waiting for settlement.
+     */
+    public CompletableFuture<Void> reject(Consumer consumer, long offset, String reason, String principal) {
+        if (reason.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 1024) {
+            return CompletableFuture.failedFuture(new RequestException(ErrorCode.INVALID_REQUEST, "a rejection's reason "
+                    + "has at most 1024 bytes"));
+        }
+        SubscriptionDispatcher d = consumer.dispatcher;
+        BrokerQueue q = d.queue();
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        q.executor().execute(() -> {
+            try {
+                RequestException refused = d.reject(offset, reason, principal);
+                if (refused != null) {
+                    result.completeExceptionally(refused);
+                    return;
+                }
+                active(q.name(), d.name(), false);
+                events.event("message.rejected", principal, q.name(), d.name(), Map.of("offset",
+                        Long.toString(offset), "reason", reason, "deadLetterQueue", q.definition().deadLetterQueue()));
+                result.complete(null);
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    // ----
+
+    /** Runs {@code work} on the queue's executor; a missing or unavailable queue fails at once. */
+    private <T> CompletableFuture<T> onQueue(String queue, java.util.function.Function<BrokerQueue,
+            CompletableFuture<T>> work) {
+        BrokerQueue q;
+        try {
+            q = engine.require(queue);
+        } catch (RequestException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<T> result = new CompletableFuture<>();
+        q.executor().execute(() -> {
+            if (q.isDeleted()) {
+                result.completeExceptionally(new RequestException(ErrorCode.QUEUE_NOT_FOUND, "queue '" + queue
+                        + "' was deleted"));
+                return;
+            }
+            try {
+                work.apply(q).whenComplete((v, e) -> {
+                    if (e != null) {
+                        result.completeExceptionally(Futures.cause(e));
+                    } else {
+                        result.complete(v);
+                    }
+                });
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    private static RequestException notFound(String queue, String subscription) {
+        return new RequestException(ErrorCode.SUBSCRIPTION_NOT_FOUND, "queue '" + queue + "' has no subscription '"
+                + subscription + "'");
+    }
+}
