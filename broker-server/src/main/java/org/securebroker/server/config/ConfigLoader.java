@@ -44,29 +44,17 @@ public final class ConfigLoader {
 
     /** Room a frame keeps beside the largest payload, for the queue name, headers and metadata. */
     public static final int FRAME_METADATA_ROOM = 64 * 1024;
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
 
     private ConfigLoader() {
     }
 
     /**
-     * Parses a duration as the configuration writes it: a whole number and a unit, ms, s, m, h or d.
+     * Parses a duration as the configuration writes it ({@link Durations#parse}).
      *
      * @throws IllegalArgumentException naming the accepted forms
      */
     public static Duration parseDuration(String text) {
-        Matcher m = DURATION.matcher(text == null ? "" : text.strip());
-        if (!m.matches()) {
-            throw new IllegalArgumentException("'" + text + "' is not a duration; write e.g. 500ms, 10s, 5m, 1h, 7d");
-        }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-        };
+        return Durations.parse(text);
     }
 
     /** The embedded default: everything under {@code dataDir}, as {@code broker init} creates it. */
@@ -627,7 +615,8 @@ public final class ConfigLoader {
                 return fallback;
             }
             if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-                problems.add(where(name) + ": " + v + " is out of range; allowed " + min + " to " + max);
+                problems.add(where(name) + ": " + v + " is out of range; allowed " + Durations.format(min) + " to "
+                        + Durations.format(max));
                 return fallback;
             }
             return d;
