@@ -87,7 +87,7 @@ public final class ConfigLoader {
     }
 
     private static BrokerConfig parse(String text, String source, Path defaultDataDir, Path base) {
-        ConfigNode root = YamlReader.read(text, source);
+        ConfigNode root = YamlReader.read(text, source, new Substitutions(System.getenv(), base));
         List<String> problems = new ArrayList<>();
         if (!(root instanceof ConfigNode.MapNode map)) {
             throw new ConfigException(source, List.of("line " + root.line() + ": the file must be a mapping of settings"));
@@ -366,7 +366,7 @@ public final class ConfigLoader {
         qs.finish();
         top.finish();
         if (!problems.isEmpty()) {
-            throw new ConfigException(source, problems);
+            throw new ConfigException(source, Substitutions.redact(problems, root));
         }
         return new BrokerConfig(dataDir, listener, tls, new BrokerConfig.Keys(kekFile, kekEnv), store, auth, queues,
                 authorization, audit, admin, alerts, integrity, memoryBudgets, quotas);
