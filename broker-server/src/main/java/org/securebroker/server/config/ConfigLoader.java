@@ -693,7 +693,9 @@ public final class ConfigLoader {
         void finish() {
             for (String k : node.entries().keySet()) {
                 if (!known.contains(k)) {
-                    problems.add(where(k) + ": unknown key; allowed here: " + String.join(", ", known));
+                    String closest = ClosestKey.to(k, known);
+                    problems.add(where(k) + ": unknown key" + (closest == null ? "" : " (did you mean " + key(closest)
+                            + "?)") + "; allowed here: " + String.join(", ", known));
                 }
             }
         }
