@@ -21,7 +21,7 @@ public final class ConfigException extends RuntimeException {
 
     public ConfigException(String source, List<String> problems) {
         super("invalid configuration " + source + ":\n  " + String.join("\n  ", byLine(problems)));
-        this.problems = byLine(problems);
+        this.problems = List.copyOf(byLine(problems));
     }
 
     public List<String> problems() {
@@ -32,7 +32,7 @@ public final class ConfigException extends RuntimeException {
     private static List<String> byLine(List<String> problems) {
         List<String> out = new ArrayList<>(problems);
         out.sort(Comparator.comparingLong(ConfigException::line));
-        return List.copyOf(out);
+        return out;
     }
 
     private static long line(String problem) {

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
@@ -36,11 +35,11 @@ public final class Substitutions {
 
     /**
      * @param environment the environment variables {@code ${env:}} reads
-     * @param base the directory relative {@code ${file:}} paths start from
+     * @param base the directory relative {@code ${file:}} paths start from; null for the working directory
      */
     public Substitutions(Map<String, String> environment, Path base) {
         this.environment = Map.copyOf(environment);
-        this.base = Objects.requireNonNull(base, "base");
+        this.base = base != null ? base : Path.of("").toAbsolutePath();
     }
 
     /**
