@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
         subcommands = {InitCommand.class, ServeCommand.class, UserCommand.class, QueueCommand.class, SubscriptionCommand.class,
             ProduceCommand.class, ConsumeCommand.class, CertsCommand.class, TokenCommand.class, ReloadCommand.class,
             RbacCommand.class, AuditCommand.class, KeysCommand.class, StoreCommand.class, VerifyCommand.class,
-            CheckCommand.class, CommandLine.HelpCommand.class})
+            CheckCommand.class, ConfigCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class BrokerCli implements Runnable {
 
     @CommandLine.Spec

@@ -12,6 +12,7 @@ import org.securebroker.client.BrokerClient;
 import org.securebroker.client.BrowseResult;
 import org.securebroker.client.BrowsedMessage;
 import org.securebroker.client.QueueInfo;
+import org.securebroker.server.config.Durations;
 import org.securebroker.client.QueueSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -97,14 +98,19 @@ final class QueueCommand implements Runnable {
                 out.println(Cli.JSON.writeValueAsString(list));
                 return 0;
             }
+            text(out, queues);
+            return 0;
+        }
+
+        /** The listing as a table; a TTL is written as the configuration and {@code --ttl} take it. */
+        static void text(PrintWriter out, List<QueueInfo> queues) {
             out.printf("%-32s %10s %13s %14s %-24s %s%n", "NAME", "MESSAGES", "SUBSCRIPTIONS", "MAX-DELIVERIES",
                     "DEAD-LETTER-QUEUE", "TTL");
             for (QueueInfo q : queues) {
                 out.printf("%-32s %10d %13d %14d %-24s %s%n", q.name(), q.messages(), q.subscriptions(), q.maxDeliveries(),
                         q.deadLetterQueue().isEmpty() ? "-" : q.deadLetterQueue(),
-                        q.defaultTtl().isZero() ? "-" : q.defaultTtl().toString());
+                        q.defaultTtl().isZero() ? "-" : Durations.format(q.defaultTtl()));
             }
-            return 0;
         }
     }
 

@@ -2,10 +2,12 @@ package org.securebroker.cli;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import org.securebroker.server.Bootstrap;
 import org.securebroker.server.Broker;
 import org.securebroker.server.auth.Argon2id;
 import org.securebroker.server.config.BrokerConfig;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,7 +16,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code broker serve}: runs the broker until SIGTERM or SIGINT, then stops cleanly; SIGHUP
- * reloads the TLS material and JWT keys. Without
+ * reloads what {@code broker reload} reloads. Without
  * {@code --config} it uses the embedded defaults and, on first run, initializes the data
  * directory.
  */
@@ -61,11 +63,14 @@ final class ServeCommand implements Callable<Integer> {
             InitCommand.print(spec.commandLine().getOut(), result);
         }
         BrokerConfig config = options.load();
+        // before the start, so that a SIGHUP while starting finds the handler and not the JVM's default (exit)
+        AtomicReference<Broker> started = new AtomicReference<>();
+        reloadOnHangup(started);
         Broker broker = Broker.start(config, Cli.CONTEXT);
         if (!options.embedded()) {
             broker.configFile(options.config);
         }
-        reloadOnHangup(broker);
+        started.set(broker);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             broker.close();
@@ -78,7 +83,6 @@ final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** SIGHUP reloads the TLS material and JWT keys, like 'broker reload'. */
     /**
      * Switches the server log to JSON lines on stderr (logback's JSON encoder: time, level,
      * thread, logger, message; the message is JSON-escaped, so it cannot break a line).
@@ -109,18 +113,36 @@ final class ServeCommand implements Callable<Integer> {
         root.addAppender(appender);
     }
 
-    private static void reloadOnHangup(Broker broker) {
+    /**
+     * SIGHUP reloads what {@code broker reload} reloads, once the broker has started. A process
+     * started with SIGHUP ignored (under {@code nohup}, say) keeps ignoring it: the JVM then
+     * leaves the signal alone and reports the previous disposition as ignored, so the broker says
+     * once that SIGHUP cannot reload it, instead of doing nothing when one is sent.
+     */
+    private static void reloadOnHangup(AtomicReference<Broker> started) {
+        Logger log = LoggerFactory.getLogger(ServeCommand.class);
+        sun.misc.SignalHandler previous;
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {
+            previous = sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {
+                Broker broker = started.get();
+                if (broker == null) {
+                    log.warn("SIGHUP received while the broker starts: nothing to reload yet");
+                    return;
+                }
+                log.info("SIGHUP received: reloading (as 'broker reload')");
                 try {
                     broker.reload();
                 } catch (RuntimeException e) {
-                    LoggerFactory.getLogger(ServeCommand.class).error("SIGHUP: reload failed, the previous material "
-                            + "stays in force: {}", e.getMessage());
+                    log.error("SIGHUP: reload failed, the previous material stays in force: {}", e.getMessage());
                 }
             });
         } catch (IllegalArgumentException e) {
-            LoggerFactory.getLogger(ServeCommand.class).info("SIGHUP is not available here; reload with 'broker reload'");
+            log.warn("SIGHUP cannot reload the broker here ({}); reload with 'broker reload'", e.getMessage());
+            return;
+        }
+        if (previous == sun.misc.SignalHandler.SIG_IGN) {
+            log.warn("SIGHUP is ignored by this process (it was started with SIGHUP ignored, e.g. under nohup), so "
+                    + "SIGHUP cannot reload the broker; reload with 'broker reload'");
         }
     }
 }

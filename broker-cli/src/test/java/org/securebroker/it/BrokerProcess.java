@@ -27,7 +27,16 @@ final class BrokerProcess {
      * @throws AssertionError if it exits first or does not listen within 30 s (it is killed then)
      */
     static Process start(Path config, int port, Path log, String... jvmOptions) throws IOException {
-        List<String> command = new ArrayList<>();
+        return start(List.of(), config, port, log, jvmOptions);
+    }
+
+    /**
+     * As {@link #start(Path, int, Path, String...)}, with the JVM run by {@code launcher} (e.g.
+     * {@code nohup}, which starts it with SIGHUP ignored).
+     */
+    static Process start(List<String> launcher, Path config, int port, Path log, String... jvmOptions)
+            throws IOException {
+        List<String> command = new ArrayList<>(launcher);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of(jvmOptions));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), BrokerCli.class.getName(), "serve",

@@ -1,7 +1,6 @@
 package org.securebroker.server;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -22,7 +21,6 @@ import org.securebroker.server.admin.AnomalyDetector;
 import org.securebroker.server.admin.BrokerMetrics;
 import org.securebroker.server.admin.Readiness;
 import org.securebroker.server.audit.AuditEvent;
-import org.securebroker.server.audit.AuditKeys;
 import org.securebroker.server.audit.AuditLog;
 import org.securebroker.server.auth.Argon2id;
 import org.securebroker.server.auth.AuthSecrets;
@@ -43,7 +41,6 @@ import org.securebroker.server.integrity.MessageSigner;
 import org.securebroker.server.queue.QueueEngine;
 import org.securebroker.server.queue.UnavailableQueue;
 import org.securebroker.server.rbac.Policy;
-import org.securebroker.server.rbac.PolicyException;
 import org.securebroker.server.rbac.PolicyHolder;
 import org.securebroker.server.session.ConnectionListener;
 import org.securebroker.server.session.SessionHandler;
@@ -200,12 +197,7 @@ public final class Broker implements AutoCloseable {
                         + "NOTHING IS AUDITED. Only for measuring what authorization and auditing cost; never in use.");
                 access = AccessControl.unenforcedForBenchmarks(policies, users, clock);
             } else {
-                if (!Files.exists(config.audit().privateKey())) {
-                    throw new IllegalStateException("the audit signing key " + config.audit().privateKey() + " does not "
-                            + "exist: 'broker init' creates it on a new data directory, 'broker audit keygen' on an "
-                            + "existing one");
-                }
-                SigningKey auditKey = AuditKeys.loadPrivate(config.audit().privateKey());
+                SigningKey auditKey = Preflight.auditKey(config.audit().privateKey());
                 auditKeyId = auditKey.id();
                 audit = Offline.openAudit(config.audit(), auditKey, context);
                 auditPosition.of(audit);
@@ -290,16 +282,7 @@ public final class Broker implements AutoCloseable {
     }
 
     private static PolicyHolder loadPolicy(Path file, Clock clock) {
-        if (!Files.exists(file)) {
-            throw new IllegalStateException("the authorization policy " + file + " does not exist: 'broker init' creates "
-                    + "one that lets the 'admin' role do everything, conf/policy.yaml shows every option");
-        }
-        try {
-            return PolicyHolder.load(file, clock);
-        } catch (PolicyException e) {
-            throw new IllegalStateException("the authorization policy " + file + " cannot be used: "
-                    + String.join("; ", e.problems()));
-        }
+        return Preflight.policy(file, clock);
     }
 
     private static String describe(Exception e) {

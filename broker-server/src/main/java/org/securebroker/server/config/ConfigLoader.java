@@ -44,32 +44,17 @@ public final class ConfigLoader {
 
     /** Room a frame keeps beside the largest payload, for the queue name, headers and metadata. */
     public static final int FRAME_METADATA_ROOM = 64 * 1024;
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
 
     private ConfigLoader() {
     }
 
     /**
-     * Parses a duration as the configuration writes it: a whole number and a unit, ms, s, m, h or d.
+     * Parses a duration as the configuration writes it ({@link Durations#parse}).
      *
      * @throws IllegalArgumentException naming the accepted forms
      */
     public static Duration parseDuration(String text) {
-        if (text != null && text.strip().equals("0")) {
-            return Duration.ZERO; // "0 = never/off" reads as written, without a unit
-        }
-        Matcher m = DURATION.matcher(text == null ? "" : text.strip());
-        if (!m.matches()) {
-            throw new IllegalArgumentException("'" + text + "' is not a duration; write e.g. 500ms, 10s, 5m, 1h, 7d");
-        }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-        };
+        return Durations.parse(text);
     }
 
     /** The embedded default: everything under {@code dataDir}, as {@code broker init} creates it. */
@@ -102,7 +87,7 @@ public final class ConfigLoader {
     }
 
     private static BrokerConfig parse(String text, String source, Path defaultDataDir, Path base) {
-        ConfigNode root = YamlReader.read(text, source);
+        ConfigNode root = YamlReader.read(text, source, new Substitutions(System.getenv(), base));
         List<String> problems = new ArrayList<>();
         if (!(root instanceof ConfigNode.MapNode map)) {
             throw new ConfigException(source, List.of("line " + root.line() + ": the file must be a mapping of settings"));
@@ -384,7 +369,7 @@ public final class ConfigLoader {
         qs.finish();
         top.finish();
         if (!problems.isEmpty()) {
-            throw new ConfigException(source, problems);
+            throw new ConfigException(source, Substitutions.redact(problems, root));
         }
         return new BrokerConfig(dataDir, listener, tls, new BrokerConfig.Keys(kekFile, kekEnv), store, auth, queues,
                 authorization, audit, admin, alerts, integrity, memoryBudgets, quotas);
@@ -633,7 +618,8 @@ public final class ConfigLoader {
                 return fallback;
             }
             if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-                problems.add(where(name) + ": " + v + " is out of range; allowed " + min + " to " + max);
+                problems.add(where(name) + ": " + v + " is out of range; allowed " + Durations.format(min) + " to "
+                        + Durations.format(max));
                 return fallback;
             }
             return d;
@@ -710,7 +696,9 @@ public final class ConfigLoader {
         void finish() {
             for (String k : node.entries().keySet()) {
                 if (!known.contains(k)) {
-                    problems.add(where(k) + ": unknown key; allowed here: " + String.join(", ", known));
+                    String closest = ClosestKey.to(k, known);
+                    problems.add(where(k) + ": unknown key" + (closest == null ? "" : " (did you mean " + key(closest)
+                            + "?)") + "; allowed here: " + String.join(", ", known));
                 }
             }
         }

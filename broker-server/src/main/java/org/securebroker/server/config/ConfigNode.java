@@ -28,8 +28,15 @@ public sealed interface ConfigNode permits ConfigNode.MapNode, ConfigNode.ListNo
         }
     }
 
-    /** A scalar; {@code value} is null for an explicit null. */
-    record ScalarNode(int line, String value) implements ConfigNode {
+    /**
+     * A scalar; {@code value} is null for an explicit null. {@code written} is the text in the
+     * file when {@link Substitutions} replaced references in it (errors show it instead of the
+     * value), else null.
+     */
+    record ScalarNode(int line, String value, String written) implements ConfigNode {
+        public ScalarNode(int line, String value) {
+            this(line, value, null);
+        }
     }
 
     static String kind(ConfigNode node) {

@@ -203,7 +203,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             if (done.isSuccess()) {
                 auth.tlsEstablished();
                 state = State.AWAIT_HELLO;
-                arm(settings.helloTimeout(), ErrorCode.HANDSHAKE_TIMEOUT, "no HELLO within " + settings.helloTimeout());
+                arm(settings.helloTimeout(), ErrorCode.HANDSHAKE_TIMEOUT, "no HELLO within "
+                        + org.securebroker.server.config.Durations.format(settings.helloTimeout()));
             } else {
                 // INFO, not DEBUG: it is how an operator learns why a client cannot connect, and a client
                 // without the certificate tls.clientAuth REQUIRED asks for is refused by the TLS

@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.Set;
 import javax.crypto.SecretKey;
 import org.securebroker.server.config.BrokerConfig;
+import org.securebroker.server.config.Durations;
 
 /**
  * Verifies JWT bearer tokens (compact JWS, RFC 7515/7519) against a fixed set of keys, following
@@ -107,8 +108,8 @@ public final class JwtVerifier {
             throw new IllegalStateException("auth.jwt.allowedTypes: list at least one typ, e.g. JWT or at+jwt");
         }
         if (config.clockSkew().isNegative() || config.clockSkew().compareTo(Duration.ofSeconds(60)) > 0) {
-            throw new IllegalStateException("auth.jwt.clockSkew: " + config.clockSkew() + " is out of range; allowed "
-                    + "0 to 60 s");
+            throw new IllegalStateException("auth.jwt.clockSkew: " + Durations.format(config.clockSkew())
+                    + " is out of range; allowed 0s to 60s");
         }
         if (config.maxLifetime().isNegative() || config.maxLifetime().isZero()) {
             throw new IllegalStateException("auth.jwt.maxLifetime: must be positive");
