@@ -54,6 +54,9 @@ final class UserCommand implements Runnable {
         List<String> roles = new ArrayList<>();
         @Option(names = "--password-stdin", description = "Read the password from standard input.")
         boolean stdin;
+        @Option(names = "--no-scram", description = "Store no SCRAM-SHA-256 verifier for this user (only the Argon2id "
+                + "hash): the user logs in with PLAIN only, and SCRAM logins fail like a wrong password.")
+        boolean noScram;
 
         @Override
         public Integer call() {
@@ -63,12 +66,12 @@ final class UserCommand implements Runnable {
             if (users.find(name).isPresent()) {
                 throw new IllegalStateException("user '" + name + "' exists already; use 'broker user passwd'");
             }
-            PasswordSecrets secrets = newPassword(config, stdin);
+            PasswordSecrets secrets = newPassword(config, stdin, !noScram);
             users.update(all -> {
                 if (all.containsKey(name)) {
                     throw new IllegalStateException("user '" + name + "' exists already");
                 }
-                all.put(name, User.of(name, secrets, roles, Cli.CONTEXT.clock().instant()));
+                all.put(name, User.of(name, secrets, roles, Cli.CONTEXT.clock().instant(), noScram));
                 return all;
             });
             spec.commandLine().getOut().println("user '" + name + "' added" + (roles.isEmpty() ? "" : " with roles " + roles));
@@ -117,10 +120,12 @@ final class UserCommand implements Runnable {
 
         /**
          * "yes"; "outdated" (fewer iterations than configured: renewed at the next PLAIN login or
-         * password change); "no" (only PLAIN works until then).
+         * password change); "no" (only PLAIN works until then); "off" (turned off for the user:
+         * no verifier is ever stored).
          */
         private static String scramState(User u, int iterations) {
-            return u.scram() == null ? "no" : u.scram().iterations() < iterations ? "outdated" : "yes";
+            return u.scramDisabled() ? "off" : u.scram() == null ? "no" : u.scram().iterations() < iterations ? "outdated"
+                    : "yes";
         }
     }
 
@@ -156,16 +161,21 @@ final class UserCommand implements Runnable {
         String name;
         @Option(names = "--password-stdin", description = "Read the password from standard input.")
         boolean stdin;
+        @Option(names = "--scram", negatable = true, description = "Store a SCRAM-SHA-256 verifier with the new password "
+                + "(--scram) or none, so that the user logs in with PLAIN only (--no-scram). Default: as before.")
+        Boolean scram;
 
         @Override
         public Integer call() {
             BrokerConfig config = options.load();
             UserStore users = users(config);
-            if (users.find(name).isEmpty()) {
+            User existing = users.find(name).orElse(null);
+            if (existing == null) {
                 throw new IllegalStateException("user '" + name + "' does not exist");
             }
-            PasswordSecrets secrets = newPassword(config, stdin);
-            change(users, name, u -> u.withPassword(secrets));
+            boolean scramOff = scram == null ? existing.scramDisabled() : !scram;
+            PasswordSecrets secrets = newPassword(config, stdin, !scramOff);
+            change(users, name, u -> u.withPassword(secrets, scramOff));
             spec.commandLine().getOut().println("password of '" + name + "' changed");
             return 0;
         }
@@ -222,12 +232,17 @@ final class UserCommand implements Runnable {
         });
     }
 
-    /** Reads a new password and derives what is stored for it; the password is wiped. */
-    private static PasswordSecrets newPassword(BrokerConfig config, boolean stdin) {
+    /**
+     * Reads a new password and derives what is stored for it; the password is wiped. A SCRAM
+     * verifier is derived only if {@code scram} and SCRAM is on ({@code auth.scram.enabled}).
+     */
+    private static PasswordSecrets newPassword(BrokerConfig config, boolean stdin, boolean scram) {
         char[] password = Cli.readNewPassword(stdin);
         try {
-            return PasswordSecrets.derive(password, Argon2id.of(config.auth().passwordHashing()), config.auth().scramIterations(),
-                    Cli.CONTEXT.random());
+            Argon2id hashing = Argon2id.of(config.auth().passwordHashing());
+            return scram && config.auth().scramEnabled()
+                    ? PasswordSecrets.derive(password, hashing, config.auth().scramIterations(), Cli.CONTEXT.random())
+                    : PasswordSecrets.withoutScram(password, hashing, Cli.CONTEXT.random());
         } finally {
             Arrays.fill(password, '\0');
         }

@@ -211,7 +211,8 @@ public final class Broker implements AutoCloseable {
                 access = AccessControl.enforcing(policies, users, audit, config.audit().allowAggregation(), clock);
             }
             BrokerConfig.Auth a = config.auth();
-            authenticator = new PasswordAuthenticator(users, Argon2id.of(a.passwordHashing()), a.scramIterations(), a.hashThreads(),
+            authenticator = new PasswordAuthenticator(users, Argon2id.of(a.passwordHashing()), a.scramIterations(),
+                    a.scramEnabled(), a.hashThreads(),
                     a.hashQueue(), context.random());
             TlsMaterial tls = TlsMaterial.load(config.tls(), clock);
             byte[] maskKey = AuthSecrets.loadOrCreate(config.dataDir().resolve(BrokerConfig.Layout.AUTH_SECRET),

@@ -39,6 +39,9 @@ import org.securebroker.store.io.DefaultFileLayer;
  *    "roles": ["admin"], "disabled": false, "created": "2026-11-27T10:00:00Z"}]}
  * </pre>
  *
+ * A user with {@code "scramDisabled": true} has no {@code scram} entry, and none is ever derived
+ * for it.
+ *
  * <p>Thread-safety: thread-safe; readers see an immutable snapshot.
  */
 public final class UserStore {
@@ -151,7 +154,8 @@ public final class UserStore {
                 u.path("roles").forEach(r -> roles.add(r.asText()));
                 User user = new User(u.path("name").asText(null), u.path("passwordHash").asText(null),
                         scram(u.get("scram")), roles, u.path("disabled").asBoolean(false),
-                        u.hasNonNull("created") ? Instant.parse(u.get("created").asText()) : Instant.EPOCH);
+                        u.hasNonNull("created") ? Instant.parse(u.get("created").asText()) : Instant.EPOCH,
+                        u.path("scramDisabled").asBoolean(false));
                 if (map.put(user.name(), user) != null) {
                     throw new IllegalArgumentException("user '" + user.name() + "' appears twice");
                 }
@@ -215,6 +219,9 @@ public final class UserStore {
             u.roles().forEach(roles::add);
             n.put("disabled", u.disabled());
             n.put("created", u.created().toString());
+            if (u.scramDisabled()) {
+                n.put("scramDisabled", true);
+            }
         }
         try {
             byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
