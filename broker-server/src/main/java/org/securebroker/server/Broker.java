@@ -20,6 +20,7 @@ import org.securebroker.server.access.AccessControl;
 import org.securebroker.server.admin.AdminServer;
 import org.securebroker.server.admin.AnomalyDetector;
 import org.securebroker.server.admin.BrokerMetrics;
+import org.securebroker.server.admin.MetricsGate;
 import org.securebroker.server.admin.Readiness;
 import org.securebroker.server.audit.AuditEvent;
 import org.securebroker.server.audit.AuditKeys;
@@ -88,6 +89,7 @@ public final class Broker implements AutoCloseable {
     private final AccessControl access;
     private final BrokerAudit brokerAudit;
     private final BrokerMetrics metrics;
+    private final Mechanisms mechanisms;
     private volatile AdminServer admin;
     private volatile boolean closed;
 
@@ -96,6 +98,7 @@ public final class Broker implements AutoCloseable {
                    PolicyHolder policies, AuditLog audit, AccessControl access, BrokerMetrics metrics, Keyring keyring,
                    IntegrityKeys integrity, LimitEvents limits) throws InterruptedException {
         this.metrics = metrics;
+        this.mechanisms = mechanisms;
         this.policies = policies;
         this.audit = audit;
         this.access = access;
@@ -263,7 +266,7 @@ public final class Broker implements AutoCloseable {
                             : "; " + started.unavailableQueues().size() + " queue(s) unavailable until repaired");
             return broker;
         } catch (IOException | RuntimeException | InterruptedException e) {
-            closeAll(e, engine, authenticator, audit, store);
+            closeAll(e, engine, authenticator, audit, store, metrics);
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
@@ -337,7 +340,16 @@ public final class Broker implements AutoCloseable {
     private void startAdmin() throws InterruptedException {
         BrokerConfig.Admin a = config().admin();
         if (a.enabled()) {
-            admin = AdminServer.start(a.host(), a.port(), tls::context, this::readiness, metrics);
+            MetricsGate gate;
+            if (a.metricsAuthentication() == BrokerConfig.MetricsAuthentication.NONE) {
+                LOG.warn("admin.metricsAuthentication is none: anyone who reaches {}:{} can read /metrics (queue "
+                        + "names, traffic, logins); keep the admin listener on loopback or behind a firewall", a.host(),
+                        a.port());
+                gate = MetricsGate.open();
+            } else {
+                gate = MetricsGate.authenticating(mechanisms, access);
+            }
+            admin = AdminServer.start(a.host(), a.port(), tls::context, this::readiness, metrics, gate);
         }
     }
 
@@ -444,7 +456,7 @@ public final class Broker implements AutoCloseable {
         listener.close();
         RuntimeException failed = null;
         try {
-            closeAll(null, engine, authenticator, store);
+            closeAll(null, engine, authenticator, store, metrics);
         } catch (RuntimeException e) {
             failed = e;
         }
