@@ -22,7 +22,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code broker user ...}: manages the users file. A running broker picks changes up within a
- * second; connections of removed or disabled users are closed.
+ * second; connections of removed or disabled users are closed. Each change leaves a note beside
+ * the file naming the operating-system user who ran the command, which the broker writes into the
+ * audit record of the change (at once, or at its next start if it is stopped).
  */
 @Command(name = "user", mixinStandardHelpOptions = true,
         description = "Manage users (Argon2id password hashes and SCRAM-SHA-256 keys).",
@@ -73,7 +75,8 @@ final class UserCommand implements Runnable {
                 }
                 all.put(name, User.of(name, secrets, roles, Cli.CONTEXT.clock().instant(), noScram));
                 return all;
-            });
+            }, Cli.usersChange("broker user add " + name + (roles.isEmpty() ? "" : " --role " + String.join(",", roles))
+                    + (noScram ? " --no-scram" : "")));
             spec.commandLine().getOut().println("user '" + name + "' added" + (roles.isEmpty() ? "" : " with roles " + roles));
             return 0;
         }
@@ -145,7 +148,7 @@ final class UserCommand implements Runnable {
                     throw new IllegalStateException("user '" + name + "' does not exist");
                 }
                 return all;
-            });
+            }, Cli.usersChange("broker user remove " + name));
             spec.commandLine().getOut().println("user '" + name + "' removed");
             return 0;
         }
@@ -175,7 +178,8 @@ final class UserCommand implements Runnable {
             }
             boolean scramOff = scram == null ? existing.scramDisabled() : !scram;
             PasswordSecrets secrets = newPassword(config, stdin, !scramOff);
-            change(users, name, u -> u.withPassword(secrets, scramOff));
+            change(users, name, u -> u.withPassword(secrets, scramOff), "broker user passwd " + name
+                    + (scram == null ? "" : scram ? " --scram" : " --no-scram"));
             spec.commandLine().getOut().println("password of '" + name + "' changed");
             return 0;
         }
@@ -217,11 +221,13 @@ final class UserCommand implements Runnable {
     }
 
     private static void setDisabled(Cli.ConfigOptions options, String name, boolean disabled) {
-        change(users(options.load()), name, u -> u.withDisabled(disabled));
+        change(users(options.load()), name, u -> u.withDisabled(disabled),
+                "broker user " + (disabled ? "disable " : "enable ") + name);
     }
 
     /** Replaces an existing user with {@code change} applied, under the users file's lock. */
-    private static void change(UserStore users, String name, java.util.function.UnaryOperator<User> change) {
+    private static void change(UserStore users, String name, java.util.function.UnaryOperator<User> change,
+                               String command) {
         users.update(all -> {
             User u = all.get(name);
             if (u == null) {
@@ -229,7 +235,7 @@ final class UserCommand implements Runnable {
             }
             all.put(name, change.apply(u));
             return all;
-        });
+        }, Cli.usersChange(command));
     }
 
     /**

@@ -96,7 +96,7 @@ public final class Broker implements AutoCloseable {
     private Broker(BrokerConfig config, BrokerContext context, Store store, UserStore users,
                    PasswordAuthenticator authenticator, Mechanisms mechanisms, QueueEngine engine, TlsMaterial tls,
                    PolicyHolder policies, AuditLog audit, AccessControl access, BrokerMetrics metrics, Keyring keyring,
-                   IntegrityKeys integrity, LimitEvents limits) throws InterruptedException {
+                   IntegrityKeys integrity, LimitEvents limits, WatchedFiles watched) throws InterruptedException {
         this.metrics = metrics;
         this.mechanisms = mechanisms;
         this.policies = policies;
@@ -131,7 +131,7 @@ public final class Broker implements AutoCloseable {
                 new Episodes(context.clock(), REFUSAL_EPISODE_QUIET), limits);
         this.listener = ClientListener.bind(l.host(), l.port(), slots, access::auditWritable, pipeline);
         this.live = new LiveReload(config, keyring, tls, mechanisms, policies, store, users, access, anomalies,
-                brokerAudit, listener.channels(), audit, integrity, engine);
+                brokerAudit, listener.channels(), audit, integrity, engine, watched);
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "broker-housekeeping");
             t.setDaemon(true);
@@ -238,8 +238,11 @@ public final class Broker implements AutoCloseable {
             }
             IntegrityKeys integrity = new IntegrityKeys(config.integrity(), signer == null ? "" : signer.keyId(),
                     signer == null ? null : signer::use, started::brokerKeys, producerKeys, started::producerKeys);
+            WatchedFiles watched = WatchedFiles.load(config.dataDir());
+            Runnable changedWhileStopped = watched.checkAtStart(config.auth().usersFile(), users.digest(), users.all(),
+                    config.integrity().producerKeys(), producerKeys, new BrokerAudit(access));
             Broker broker = new Broker(config, context, store, users, authenticator, mechanisms, engine, tls, policies,
-                    audit, access, metrics, keyring, integrity, limits);
+                    audit, access, metrics, keyring, integrity, limits, watched);
             metrics.bind(() -> broker.listener.channels().size(), engine, store, auditPosition,
                     broker::certificates, config.admin().perQueueMetrics());
             try {
@@ -256,7 +259,10 @@ public final class Broker implements AutoCloseable {
                     .detail("kek", keyring.current().id())
                     .detail("auditKey", auditKeyId)
                     .detail("signingKey", signer == null ? null : signer.keyId())
-                    .detail("tlsCertificate", BrokerAudit.certificate(tls.serverCertificate())));
+                    .detail("tlsCertificate", BrokerAudit.certificate(tls.serverCertificate()))
+                    .detail("usersDigest", watched.users().digest())
+                    .detail("producerKeysDigest", watched.keys().digest()));
+            changedWhileStopped.run();
             started.unavailableObserver(u -> broker.brokerAudit.event(AuditEvent.of("store.log_unavailable")
                     .resource(u.name())
                     .reason(u.problem())
@@ -452,6 +458,15 @@ public final class Broker implements AutoCloseable {
             a.close();
         }
         housekeeping.shutdownNow();
+        try {
+            housekeeping.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // changes of the last moments (a CLI command, a rehash at login) are audited by this run, not
+        // found as changed while stopped at the next start
+        live.reloadUsers();
+        live.reloadProducerKeysIfChanged();
         live.close();
         listener.close();
         RuntimeException failed = null;

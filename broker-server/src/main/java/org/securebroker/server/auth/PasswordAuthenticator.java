@@ -166,7 +166,7 @@ public final class PasswordAuthenticator implements AutoCloseable {
                     all.put(user.name(), stored.withPasswordHash(freshHash).withScram(freshScram));
                 }
                 return all;
-            });
+            }, new UserStore.Actor("broker", "rehash at the PLAIN login of '" + user.name() + "'", null));
             LOG.info("user '{}': stored {} with the current parameters", user.name(),
                     !scramEnabled ? (argon2 ? "the Argon2id hash, without SCRAM keys" : "no SCRAM keys (SCRAM is off)")
                     : argon2 && scram ? "the Argon2id hash and SCRAM keys" : argon2 ? "the Argon2id hash" : "SCRAM keys");
