@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.securebroker.server.BrokerContext;
+import org.securebroker.server.audit.ChangeNote;
 import org.securebroker.server.auth.jwt.DevTokens;
 import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.server.config.ConfigLoader;
@@ -28,6 +29,25 @@ final class Cli {
     static final BrokerContext CONTEXT = BrokerContext.system();
 
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /**
+     * Who runs this command, as the change note beside a file names them ({@code os:NAME}, the
+     * operating-system user): a running broker reads it into the audit record of the change.
+     */
+    static String actor() {
+        return "os:" + ProcessHandle.current().info().user().orElse("unknown");
+    }
+
+    /** The author of a change of the users file: this command, run by {@link #actor()}. */
+    static org.securebroker.server.auth.UserStore.Actor usersChange(String command) {
+        return new org.securebroker.server.auth.UserStore.Actor(actor(), command, CONTEXT.clock().instant());
+    }
+
+    /** Writes who changes {@code file} beside it just before the file is replaced ({@link ChangeNote}). */
+    static org.securebroker.server.integrity.ProducerKeys.BeforeReplace changeNote(Path file, String command) {
+        return (before, after) -> new ChangeNote(actor(), command, CONTEXT.clock().instant(), ChangeNote.digest(before),
+                ChangeNote.digest(after)).writeFor(file);
+    }
     static final int MIN_PASSWORD = 12;
 
     /** Bad usage: exit code 2. */

@@ -21,7 +21,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code broker keys producer add|remove|list|keygen}: the Ed25519 public keys producers sign
  * messages with, registered per principal in the producer-keys file. A running broker picks a
- * change up within a second (audited as {@code key.producer.reload}).
+ * change up within a second (audited as {@code key.producer.reload} and
+ * {@code key.producer.changed}, with the operating-system user who ran the command from the note
+ * left beside the file; {@code keys.changed-offline} at the next start if the broker is stopped).
  *
  * <p>Thread-safety: command objects, used once.
  */
@@ -69,7 +71,7 @@ final class ProducerKeysCommand implements Runnable {
                 }
                 spec.commandLine().getOut().println("registered key " + k.id() + " for " + Cli.quote(principal));
             }
-            registry.save(file);
+            registry.save(file, Cli.changeNote(file, "broker keys producer add " + principal));
             return 0;
         }
     }
@@ -96,7 +98,8 @@ final class ProducerKeysCommand implements Runnable {
                 spec.commandLine().getErr().println("no such key registered for " + Cli.quote(principal));
                 return 1;
             }
-            registry.save(file);
+            registry.save(file, Cli.changeNote(file, "broker keys producer remove " + principal
+                    + (keyId == null ? "" : " " + keyId)));
             spec.commandLine().getOut().println("removed " + (before - registry.keyCount()) + " key(s) of "
                     + Cli.quote(principal));
             return 0;

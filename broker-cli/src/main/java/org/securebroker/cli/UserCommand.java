@@ -22,7 +22,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code broker user ...}: manages the users file. A running broker picks changes up within a
- * second; connections of removed or disabled users are closed.
+ * second; connections of removed or disabled users are closed. Each change leaves a note beside
+ * the file naming the operating-system user who ran the command, which the broker writes into the
+ * audit record of the change (at once, or at its next start if it is stopped).
  */
 @Command(name = "user", mixinStandardHelpOptions = true,
         description = "Manage users (Argon2id password hashes and SCRAM-SHA-256 keys).",
@@ -54,6 +56,9 @@ final class UserCommand implements Runnable {
         List<String> roles = new ArrayList<>();
         @Option(names = "--password-stdin", description = "Read the password from standard input.")
         boolean stdin;
+        @Option(names = "--no-scram", description = "Store no SCRAM-SHA-256 verifier for this user (only the Argon2id "
+                + "hash): the user logs in with PLAIN only, and SCRAM logins fail like a wrong password.")
+        boolean noScram;
 
         @Override
         public Integer call() {
@@ -63,14 +68,15 @@ final class UserCommand implements Runnable {
             if (users.find(name).isPresent()) {
                 throw new IllegalStateException("user '" + name + "' exists already; use 'broker user passwd'");
             }
-            PasswordSecrets secrets = newPassword(config, stdin);
+            PasswordSecrets secrets = newPassword(config, stdin, !noScram);
             users.update(all -> {
                 if (all.containsKey(name)) {
                     throw new IllegalStateException("user '" + name + "' exists already");
                 }
-                all.put(name, User.of(name, secrets, roles, Cli.CONTEXT.clock().instant()));
+                all.put(name, User.of(name, secrets, roles, Cli.CONTEXT.clock().instant(), noScram));
                 return all;
-            });
+            }, Cli.usersChange("broker user add " + name + (roles.isEmpty() ? "" : " --role " + String.join(",", roles))
+                    + (noScram ? " --no-scram" : "")));
             spec.commandLine().getOut().println("user '" + name + "' added" + (roles.isEmpty() ? "" : " with roles " + roles));
             return 0;
         }
@@ -117,10 +123,12 @@ final class UserCommand implements Runnable {
 
         /**
          * "yes"; "outdated" (fewer iterations than configured: renewed at the next PLAIN login or
-         * password change); "no" (only PLAIN works until then).
+         * password change); "no" (only PLAIN works until then); "off" (turned off for the user:
+         * no verifier is ever stored).
          */
         private static String scramState(User u, int iterations) {
-            return u.scram() == null ? "no" : u.scram().iterations() < iterations ? "outdated" : "yes";
+            return u.scramDisabled() ? "off" : u.scram() == null ? "no" : u.scram().iterations() < iterations ? "outdated"
+                    : "yes";
         }
     }
 
@@ -140,7 +148,7 @@ final class UserCommand implements Runnable {
                     throw new IllegalStateException("user '" + name + "' does not exist");
                 }
                 return all;
-            });
+            }, Cli.usersChange("broker user remove " + name));
             spec.commandLine().getOut().println("user '" + name + "' removed");
             return 0;
         }
@@ -156,16 +164,22 @@ final class UserCommand implements Runnable {
         String name;
         @Option(names = "--password-stdin", description = "Read the password from standard input.")
         boolean stdin;
+        @Option(names = "--scram", negatable = true, description = "Store a SCRAM-SHA-256 verifier with the new password "
+                + "(--scram) or none, so that the user logs in with PLAIN only (--no-scram). Default: as before.")
+        Boolean scram;
 
         @Override
         public Integer call() {
             BrokerConfig config = options.load();
             UserStore users = users(config);
-            if (users.find(name).isEmpty()) {
+            User existing = users.find(name).orElse(null);
+            if (existing == null) {
                 throw new IllegalStateException("user '" + name + "' does not exist");
             }
-            PasswordSecrets secrets = newPassword(config, stdin);
-            change(users, name, u -> u.withPassword(secrets));
+            boolean scramOff = scram == null ? existing.scramDisabled() : !scram;
+            PasswordSecrets secrets = newPassword(config, stdin, !scramOff);
+            change(users, name, u -> u.withPassword(secrets, scramOff), "broker user passwd " + name
+                    + (scram == null ? "" : scram ? " --scram" : " --no-scram"));
             spec.commandLine().getOut().println("password of '" + name + "' changed");
             return 0;
         }
@@ -207,11 +221,13 @@ final class UserCommand implements Runnable {
     }
 
     private static void setDisabled(Cli.ConfigOptions options, String name, boolean disabled) {
-        change(users(options.load()), name, u -> u.withDisabled(disabled));
+        change(users(options.load()), name, u -> u.withDisabled(disabled),
+                "broker user " + (disabled ? "disable " : "enable ") + name);
     }
 
     /** Replaces an existing user with {@code change} applied, under the users file's lock. */
-    private static void change(UserStore users, String name, java.util.function.UnaryOperator<User> change) {
+    private static void change(UserStore users, String name, java.util.function.UnaryOperator<User> change,
+                               String command) {
         users.update(all -> {
             User u = all.get(name);
             if (u == null) {
@@ -219,15 +235,20 @@ final class UserCommand implements Runnable {
             }
             all.put(name, change.apply(u));
             return all;
-        });
+        }, Cli.usersChange(command));
     }
 
-    /** Reads a new password and derives what is stored for it; the password is wiped. */
-    private static PasswordSecrets newPassword(BrokerConfig config, boolean stdin) {
+    /**
+     * Reads a new password and derives what is stored for it; the password is wiped. A SCRAM
+     * verifier is derived only if {@code scram} and SCRAM is on ({@code auth.scram.enabled}).
+     */
+    private static PasswordSecrets newPassword(BrokerConfig config, boolean stdin, boolean scram) {
         char[] password = Cli.readNewPassword(stdin);
         try {
-            return PasswordSecrets.derive(password, Argon2id.of(config.auth().passwordHashing()), config.auth().scramIterations(),
-                    Cli.CONTEXT.random());
+            Argon2id hashing = Argon2id.of(config.auth().passwordHashing());
+            return scram && config.auth().scramEnabled()
+                    ? PasswordSecrets.derive(password, hashing, config.auth().scramIterations(), Cli.CONTEXT.random())
+                    : PasswordSecrets.withoutScram(password, hashing, Cli.CONTEXT.random());
         } finally {
             Arrays.fill(password, '\0');
         }

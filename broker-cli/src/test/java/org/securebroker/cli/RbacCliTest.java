@@ -188,7 +188,7 @@ class RbacCliTest {
         Run action = run("rbac", "explain", "--principal", "a", "--action", "write", "--resource", "orders");
         assertThat(action.exit()).isEqualTo(2);
         assertThat(action.err()).contains("unknown action 'write'", "publish, consume, create, delete, purge, "
-                + "manage-users, read-audit, admin");
+                + "manage-users, read-audit, read-metrics, admin");
 
         Run mechanism = run("rbac", "explain", "--principal", "a", "--mechanism", "KERBEROS", "--action", "publish",
                 "--resource", "orders");

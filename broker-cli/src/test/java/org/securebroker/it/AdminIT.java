@@ -75,6 +75,19 @@ class AdminIT {
                 .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** GET /metrics as {@code user} with HTTP Basic. */
+    private static HttpResponse<String> scrape(HttpClient http, int port, String user, String password) throws Exception {
+        String basic = java.util.Base64.getEncoder().encodeToString((user + ":" + password)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return http.send(HttpRequest.newBuilder(URI.create("https://localhost:" + port + "/metrics"))
+                .header("Authorization", "Basic " + basic).timeout(Duration.ofSeconds(10)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> scrape(HttpClient http, int port, TestBroker broker) throws Exception {
+        return scrape(http, port, "admin", broker.adminPassword());
+    }
+
     /** Sample name (with labels) to value. */
     private static Map<String, Double> samples(String text) {
         Map<String, Double> out = new HashMap<>();
@@ -139,7 +152,7 @@ class AdminIT {
 
             HttpResponse<String> scraped;
             try (RawConnection open = broker.raw()) {
-                scraped = get(http, port, "/metrics");
+                scraped = scrape(http, port, broker);
             }
             assertThat(scraped.statusCode()).isEqualTo(200);
             assertThat(scraped.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t)
@@ -167,6 +180,53 @@ class AdminIT {
             assertThat(m.get("securebroker_certificate_expiry_seconds{certificate=\"server\"}"))
                     .isGreaterThan((double) Duration.ofDays(300).toSeconds());
             assertThat(m.get("securebroker_connections")).isNotNaN().isGreaterThanOrEqualTo(1.0);
+            assertThat(m.keySet()).anyMatch(k -> k.startsWith("jvm_memory_used_bytes{area=\"heap\""))
+                    .anyMatch(k -> k.startsWith("jvm_gc_"));
+            assertThat(m.get("jvm_threads_live_threads")).isGreaterThan(1);
+            assertThat(m.get("process_uptime_seconds")).isGreaterThan(0);
+            assertThat(scraped.body().lines().filter(l -> l.startsWith("# HELP ")))
+                    .as("every metric has a HELP text").isNotEmpty()
+                    .allSatisfy(l -> assertThat(l.split(" ", 4)).hasSize(4));
+        }
+    }
+
+    @Test
+    void shouldServeMetricsOnlyToAuthenticatedPrincipalsWithTheRight() throws Exception {
+        try (TestBroker broker = new TestBroker(dir.resolve("data"))) {
+            UserStore.load(broker.broker().config().auth().usersFile()).update(all -> {
+                all.put("alice", User.of("alice", PasswordSecrets.derive("a long enough password".toCharArray(),
+                        Argon2id.OWASP_MINIMUM, 4096, new SecureRandom()), List.of(), Instant.now()));
+                return all;
+            });
+            HttpClient http = https(broker.caCert());
+            int port = broker.broker().adminPort();
+            HttpResponse<String> anonymous = get(http, port, "/metrics");
+            assertThat(anonymous.statusCode()).isEqualTo(401);
+            assertThat(anonymous.headers().firstValue("www-authenticate")).hasValueSatisfying(v -> assertThat(v)
+                    .startsWith("Basic realm="));
+            assertThat(anonymous.body()).doesNotContain("securebroker_");
+            assertThat(get(http, port, "/readyz").statusCode()).as("health stays open").isEqualTo(200);
+            assertThat(get(http, port, "/livez").statusCode()).isEqualTo(200);
+
+            HttpResponse<String> wrong = scrape(http, port, "admin", "not the admin password");
+            assertThat(wrong.statusCode()).isEqualTo(401);
+            assertThat(wrong.body()).doesNotContain("securebroker_").doesNotContain("password");
+            HttpResponse<String> alice = scrape(http, port, "alice", "a long enough password");
+            assertThat(alice.statusCode()).as("alice has no read-metrics right").isEqualTo(403);
+            assertThat(alice.body()).doesNotContain("securebroker_");
+            assertThat(scrape(http, port, broker).statusCode()).isEqualTo(200);
+
+            Path audit = broker.broker().config().audit().dir();
+            Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> scrapeRefusals(audit).size() == 2);
+            assertThat(scrapeRefusals(audit)).containsExactly("auth.failure admin", "authz.deny alice");
+        }
+    }
+
+    private static List<String> scrapeRefusals(Path auditDir) throws Exception {
+        try (java.util.stream.Stream<org.securebroker.server.audit.AuditEntry> all = org.securebroker.server.audit
+                .AuditReader.entries(auditDir, org.securebroker.server.audit.AuditReader.Filter.ALL)) {
+            return all.filter(e -> e.reason() != null && e.reason().contains("/metrics"))
+                    .map(e -> e.type() + " " + e.principal()).toList();
         }
     }
 
@@ -199,7 +259,7 @@ class AdminIT {
             // the burst is raised for the principal and for the address it came from, once each
             assertThat(alerts(audit)).containsExactlyInAnyOrder("alert.auth-failures alice", "alert.auth-failures null",
                     "alert.denials alice");
-            Map<String, Double> m = samples(get(https(broker.caCert()), broker.broker().adminPort(), "/metrics").body());
+            Map<String, Double> m = samples(scrape(https(broker.caCert()), broker.broker().adminPort(), broker).body());
             assertThat(m).containsEntry("securebroker_alerts_total{alert=\"auth-failures\"}", 2.0)
                     .containsEntry("securebroker_alerts_total{alert=\"denials\"}", 1.0);
         }
@@ -232,7 +292,8 @@ class AdminIT {
             assertThat(ready.statusCode()).isEqualTo(503);
             assertThat(ready.body()).contains("the store refuses writes");
             assertThat(get(http, broker.adminPort(), "/livez").statusCode()).isEqualTo(200);
-            assertThat(samples(get(http, broker.adminPort(), "/metrics").body()))
+            assertThat(samples(scrape(http, broker.adminPort(), "admin",
+                    Files.readString(data.resolve("secrets/admin.password"))).body()))
                     .containsEntry("securebroker_store_writable", 0.0);
         }
     }

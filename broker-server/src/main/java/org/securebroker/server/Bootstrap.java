@@ -56,10 +56,12 @@ public final class Bootstrap {
     }
 
     /**
+     * Initializes with the admin's SCRAM verifier at the default iteration count.
+     *
      * @throws IllegalStateException if the directory was initialized before (nothing is overwritten)
      */
     public static Result init(Path dataDir, Argon2id hashing, SecureRandom random, Clock clock) throws IOException {
-        return init(dataDir, hashing, 10_000, random, clock);
+        return init(dataDir, hashing, BrokerConfig.Auth.DEFAULT_SCRAM_ITERATIONS, random, clock);
     }
 
     /**

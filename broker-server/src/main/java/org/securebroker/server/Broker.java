@@ -19,6 +19,7 @@ import org.securebroker.server.access.AccessControl;
 import org.securebroker.server.admin.AdminServer;
 import org.securebroker.server.admin.AnomalyDetector;
 import org.securebroker.server.admin.BrokerMetrics;
+import org.securebroker.server.admin.MetricsGate;
 import org.securebroker.server.admin.Readiness;
 import org.securebroker.server.audit.AuditEvent;
 import org.securebroker.server.audit.AuditLog;
@@ -85,14 +86,16 @@ public final class Broker implements AutoCloseable {
     private final AccessControl access;
     private final BrokerAudit brokerAudit;
     private final BrokerMetrics metrics;
+    private final Mechanisms mechanisms;
     private volatile AdminServer admin;
     private volatile boolean closed;
 
     private Broker(BrokerConfig config, BrokerContext context, Store store, UserStore users,
                    PasswordAuthenticator authenticator, Mechanisms mechanisms, QueueEngine engine, TlsMaterial tls,
                    PolicyHolder policies, AuditLog audit, AccessControl access, BrokerMetrics metrics, Keyring keyring,
-                   IntegrityKeys integrity, LimitEvents limits) throws InterruptedException {
+                   IntegrityKeys integrity, LimitEvents limits, WatchedFiles watched) throws InterruptedException {
         this.metrics = metrics;
+        this.mechanisms = mechanisms;
         this.policies = policies;
         this.audit = audit;
         this.access = access;
@@ -126,7 +129,7 @@ public final class Broker implements AutoCloseable {
                 new Episodes(context.clock(), REFUSAL_EPISODE_QUIET), limits);
         this.listener = ClientListener.bind(l.host(), l.port(), slots, access::auditWritable, pipeline);
         this.live = new LiveReload(config, keyring, tls, mechanisms, policies, store, users, access, anomalies,
-                brokerAudit, listener.channels(), audit, integrity, engine);
+                brokerAudit, listener.channels(), audit, integrity, engine, watched);
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "broker-housekeeping");
             t.setDaemon(true);
@@ -204,7 +207,8 @@ public final class Broker implements AutoCloseable {
                 access = AccessControl.enforcing(policies, users, audit, config.audit().allowAggregation(), clock);
             }
             BrokerConfig.Auth a = config.auth();
-            authenticator = new PasswordAuthenticator(users, Argon2id.of(a.passwordHashing()), a.scramIterations(), a.hashThreads(),
+            authenticator = new PasswordAuthenticator(users, Argon2id.of(a.passwordHashing()), a.scramIterations(),
+                    a.scramEnabled(), a.hashThreads(),
                     a.hashQueue(), context.random());
             TlsMaterial tls = TlsMaterial.load(config.tls(), clock);
             byte[] maskKey = AuthSecrets.loadOrCreate(config.dataDir().resolve(BrokerConfig.Layout.AUTH_SECRET),
@@ -228,8 +232,11 @@ public final class Broker implements AutoCloseable {
             }
             IntegrityKeys integrity = new IntegrityKeys(config.integrity(), signer == null ? "" : signer.keyId(),
                     signer == null ? null : signer::use, started::brokerKeys, producerKeys, started::producerKeys);
+            WatchedFiles watched = WatchedFiles.load(config.dataDir());
+            Runnable changedWhileStopped = watched.checkAtStart(config.auth().usersFile(), users.digest(), users.all(),
+                    config.integrity().producerKeys(), producerKeys, new BrokerAudit(access));
             Broker broker = new Broker(config, context, store, users, authenticator, mechanisms, engine, tls, policies,
-                    audit, access, metrics, keyring, integrity, limits);
+                    audit, access, metrics, keyring, integrity, limits, watched);
             metrics.bind(() -> broker.listener.channels().size(), engine, store, auditPosition,
                     broker::certificates, config.admin().perQueueMetrics());
             try {
@@ -246,7 +253,10 @@ public final class Broker implements AutoCloseable {
                     .detail("kek", keyring.current().id())
                     .detail("auditKey", auditKeyId)
                     .detail("signingKey", signer == null ? null : signer.keyId())
-                    .detail("tlsCertificate", BrokerAudit.certificate(tls.serverCertificate())));
+                    .detail("tlsCertificate", BrokerAudit.certificate(tls.serverCertificate()))
+                    .detail("usersDigest", watched.users().digest())
+                    .detail("producerKeysDigest", watched.keys().digest()));
+            changedWhileStopped.run();
             started.unavailableObserver(u -> broker.brokerAudit.event(AuditEvent.of("store.log_unavailable")
                     .resource(u.name())
                     .reason(u.problem())
@@ -256,7 +266,7 @@ public final class Broker implements AutoCloseable {
                             : "; " + started.unavailableQueues().size() + " queue(s) unavailable until repaired");
             return broker;
         } catch (IOException | RuntimeException | InterruptedException e) {
-            closeAll(e, engine, authenticator, audit, store);
+            closeAll(e, engine, authenticator, audit, store, metrics);
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
@@ -321,7 +331,16 @@ public final class Broker implements AutoCloseable {
     private void startAdmin() throws InterruptedException {
         BrokerConfig.Admin a = config().admin();
         if (a.enabled()) {
-            admin = AdminServer.start(a.host(), a.port(), tls::context, this::readiness, metrics);
+            MetricsGate gate;
+            if (a.metricsAuthentication() == BrokerConfig.MetricsAuthentication.NONE) {
+                LOG.warn("admin.metricsAuthentication is none: anyone who reaches {}:{} can read /metrics (queue "
+                        + "names, traffic, logins); keep the admin listener on loopback or behind a firewall", a.host(),
+                        a.port());
+                gate = MetricsGate.open();
+            } else {
+                gate = MetricsGate.authenticating(mechanisms, access);
+            }
+            admin = AdminServer.start(a.host(), a.port(), tls::context, this::readiness, metrics, gate);
         }
     }
 
@@ -424,11 +443,20 @@ public final class Broker implements AutoCloseable {
             a.close();
         }
         housekeeping.shutdownNow();
+        try {
+            housekeeping.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // changes of the last moments (a CLI command, a rehash at login) are audited by this run, not
+        // found as changed while stopped at the next start
+        live.reloadUsers();
+        live.reloadProducerKeysIfChanged();
         live.close();
         listener.close();
         RuntimeException failed = null;
         try {
-            closeAll(null, engine, authenticator, store);
+            closeAll(null, engine, authenticator, store, metrics);
         } catch (RuntimeException e) {
             failed = e;
         }

@@ -1,21 +1,22 @@
 package org.securebroker.server;
 
 import io.netty.channel.Channel;
-import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
-import java.util.TreeSet;
+import java.util.Optional;
 import org.securebroker.server.access.AccessControl;
 import org.securebroker.server.limits.Refusal;
 import org.securebroker.server.audit.AuditEvent;
+import org.securebroker.server.audit.ChangeNote;
 import org.securebroker.server.auth.User;
 import org.securebroker.server.session.ConnectionListener;
 
 /**
  * What the broker itself writes to the audit log: every authentication and its outcome, failed
  * TLS handshakes (a refused client certificate is a failed authentication), renewals and expiries
- * of sessions, reloads, changes of the users file, start and stop. Authorization decisions are
+ * of sessions, reloads, changes of the users file and the producer-keys file (with who made them
+ * when the CLI left a {@link ChangeNote} that describes the new content), start and stop. Authorization decisions are
  * written by the sessions ({@link org.securebroker.server.access.SessionAccess}).
  *
  * <p>No secret reaches the log: users are recorded by a fingerprint of their entry (which holds
@@ -109,44 +110,80 @@ final class BrokerAudit implements ConnectionListener {
     }
 
     /**
-     * Records what changed in the users file, one entry per user added, removed or changed,
-     * with fingerprints of the entry before and after.
+     * Records what changed in the users file, one entry per user added, removed or changed, with
+     * fingerprints of the entry before and after, and who changed it when the note beside the
+     * file says so: {@code admin.user.added}, {@code .removed}, {@code .disabled},
+     * {@code .changed} while the broker runs; {@code users.changed-offline} for a change found at
+     * start.
+     *
+     * @param after the users now in force, by name
+     * @param who the author, if the note beside the file describes this content
+     * @param digest the users file's digest now
      */
-    void usersChanged(Collection<User> before, Collection<User> after) {
-        Map<String, User> old = byName(before);
-        Map<String, User> now = byName(after);
-        TreeSet<String> names = new TreeSet<>(old.keySet());
-        names.addAll(now.keySet());
-        for (String name : names) {
-            User b = old.get(name);
-            User a = now.get(name);
-            if (b != null && a != null && fingerprint(b).equals(fingerprint(a))) {
-                continue;
-            }
-            String what = b == null ? "added" : a == null ? "removed" : a.disabled() && !b.disabled() ? "disabled"
-                    : "changed";
-            access.record(AuditEvent.of("admin.user." + what).action("manage-users").resource(name)
-                    .reason("users file changed")
-                    .detail("before", b == null ? null : fingerprint(b))
-                    .detail("after", a == null ? null : fingerprint(a))
+    void usersChanged(List<WatchedFiles.Difference> changes, Map<String, User> after,
+                      Optional<WatchedFiles.Attribution> who, boolean offline, String digest) {
+        for (WatchedFiles.Difference d : changes) {
+            User a = after.get(d.name());
+            String kind = a != null && d.before() != null && a.disabled()
+                    && d.before().equals(fingerprint(a.withDisabled(false))) ? "disabled" : d.kind();
+            AuditEvent.Builder e = AuditEvent.of(offline ? "users.changed-offline" : "admin.user." + kind)
+                    .action("manage-users").resource(d.name())
+                    .detail("change", offline ? kind : null)
+                    .detail("before", d.before())
+                    .detail("after", d.after())
                     .detail("roles", a == null ? null : String.join(",", a.roles()))
-                    .build());
+                    .detail("fileDigest", digest);
+            attribute(e, who, offline ? "the users file changed while the broker was stopped"
+                    : "users file changed");
+            access.record(e.build());
         }
     }
 
-    private static Map<String, User> byName(Collection<User> users) {
-        Map<String, User> out = new TreeMap<>();
-        for (User u : users) {
-            out.put(u.name(), u);
+    /**
+     * Records what changed in the producer-keys file, one entry per principal whose keys changed,
+     * naming the key ids added and removed: {@code key.producer.changed} while the broker runs,
+     * {@code keys.changed-offline} for a change found at start.
+     */
+    void producerKeysChanged(List<WatchedFiles.Difference> changes, Optional<WatchedFiles.Attribution> who,
+                             boolean offline, String file, String digest) {
+        for (WatchedFiles.Difference d : changes) {
+            AuditEvent.Builder e = AuditEvent.of(offline ? "keys.changed-offline" : "key.producer.changed")
+                    .resource(d.name())
+                    .detail("change", d.kind())
+                    .detail("added", blankToNull(WatchedFiles.keyIdsOnlyIn(d.after(), d.before())))
+                    .detail("removed", blankToNull(WatchedFiles.keyIdsOnlyIn(d.before(), d.after())))
+                    .detail("file", file)
+                    .detail("fileDigest", digest);
+            attribute(e, who, offline ? "the producer-keys file changed while the broker was stopped"
+                    : "producer-keys file changed");
+            access.record(e.build());
         }
-        return out;
+    }
+
+    /** The actor and command of the note, or a reason saying that nothing names one. */
+    private static void attribute(AuditEvent.Builder e, Optional<WatchedFiles.Attribution> who, String what) {
+        if (who.isEmpty()) {
+            e.reason(what + "; no change note describes this content (changed by something other than the broker's "
+                    + "CLI), so the actor is unknown");
+            return;
+        }
+        ChangeNote note = who.get().note();
+        e.principal(note.actor()).source(note.actor().startsWith("os:") ? "cli" : null).reason(what + (who.get().complete() ? ""
+                : "; the note names only the last change, earlier ones since the broker last looked have no actor"))
+                .detail("command", note.command())
+                .detail("changedAt", note.at() == null ? null : note.at().toString());
+    }
+
+    private static String blankToNull(String s) {
+        return s.isEmpty() ? null : s;
     }
 
     /** A fingerprint of everything a user entry holds (its hashes, roles and state), never a secret itself. */
-    private static String fingerprint(User u) {
-        return AuditEvent.fingerprint(String.join("\u0000", u.name(), Objects.toString(u.passwordHash()),
-                u.scram() == null ? "" : java.util.Base64.getEncoder().encodeToString(u.scram().storedKey()), String.join(",", u.roles()), Boolean.toString(u.disabled()),
-                Objects.toString(u.created())));
+    static String fingerprint(User u) {
+        String entry = String.join("\u0000", u.name(), Objects.toString(u.passwordHash()),
+                u.scram() == null ? "" : java.util.Base64.getEncoder().encodeToString(u.scram().storedKey()),
+                String.join(",", u.roles()), Boolean.toString(u.disabled()), Objects.toString(u.created()));
+        return AuditEvent.fingerprint(u.scramDisabled() ? entry + "\u0000no-scram" : entry);
     }
 
     /** A certificate as the audit log names it: subject, expiry and SHA-256 fingerprint. */

@@ -63,6 +63,7 @@ final class LiveReload {
     private final Collection<Channel> channels;
     private final AuditLog audit;
     private final IntegrityKeys integrity;
+    private final WatchedFiles watched;
     private final ExecutorService rewrapper = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "broker-rewrap");
         t.setDaemon(true);
@@ -74,8 +75,10 @@ final class LiveReload {
 
     LiveReload(BrokerConfig config, Keyring keyring, TlsMaterial tls, Mechanisms mechanisms, PolicyHolder policies,
                Store store, UserStore users, AccessControl access, AnomalyDetector anomalies, BrokerAudit brokerAudit,
-               Collection<Channel> channels, AuditLog audit, IntegrityKeys integrity, QueueEngine engine) {
+               Collection<Channel> channels, AuditLog audit, IntegrityKeys integrity, QueueEngine engine,
+               WatchedFiles watched) {
         this.audit = audit;
+        this.watched = watched;
         this.engine = engine;
         this.integrity = integrity;
         this.config = config;
@@ -108,9 +111,14 @@ final class LiveReload {
 
     private void producerKeysChanged(ProducerKeys keys) {
         if (keys != null) {
-            brokerAudit.event(AuditEvent.of("key.producer.reload").decision("allow")
-                    .resource(config.integrity().producerKeys().toString())
+            Path file = config.integrity().producerKeys();
+            WatchedFiles.Seen before = watched.keys();
+            WatchedFiles.Seen now = WatchedFiles.ofKeys(keys);
+            brokerAudit.event(AuditEvent.of("key.producer.reload").decision("allow").resource(file.toString())
                     .detail("principals", keys.all().size()).detail("keys", keys.keyCount()));
+            brokerAudit.producerKeysChanged(WatchedFiles.differences(before, now),
+                    WatchedFiles.attribution(file, before.digest(), now.digest()), false, file.toString(), now.digest());
+            watched.saveKeys(now);
         }
     }
 
@@ -378,15 +386,27 @@ final class LiveReload {
         }
     }
 
-    /** Picks up users file changes; connections of users that were removed or disabled are closed. */
+    /**
+     * Picks up users file changes; connections of users that were removed or disabled are closed.
+     * The change is found by comparing the users in force with those last seen here, not by
+     * whether this call reloaded the file: a login may have reloaded it first.
+     */
     void reloadUsers() {
         try {
-            List<User> before = List.copyOf(users.all());
-            if (!users.reloadIfChanged()) {
+            users.reloadIfChanged();
+            String digest = users.digest();
+            WatchedFiles.Seen before = watched.users();
+            if (digest.equals(before.digest())) {
                 return;
             }
+            Collection<User> all = users.all();
+            WatchedFiles.Seen now = WatchedFiles.ofUsers(digest, all);
             LOG.info("users file {} reloaded", users.file());
-            brokerAudit.usersChanged(before, users.all());
+            java.util.Map<String, User> byName = new java.util.TreeMap<>();
+            all.forEach(u -> byName.put(u.name(), u));
+            brokerAudit.usersChanged(WatchedFiles.differences(before, now), byName,
+                    WatchedFiles.attribution(users.file(), before.digest(), digest), false, digest);
+            watched.saveUsers(now);
             rightsChanged();
             for (Channel ch : channels) {
                 SessionHandler session = ch.pipeline().get(SessionHandler.class);

@@ -80,7 +80,13 @@ public final class UserCheck implements SecurityCheck {
                         + "login", "ask " + u.name() + " to log in once with PLAIN, or set a new password: broker user "
                         + "passwd " + u.name()));
             }
-            if (u.scram() == null) {
+            boolean scramOn = context.config().auth().scramEnabled();
+            if (!scramOn && u.scram() != null) {
+                out.add(Finding.medium("user-scram-verifier-unused", "user " + u.name(), "user " + u.name() + " still has "
+                        + "a SCRAM-SHA-256 verifier although auth.scram.enabled is false: whoever reads the users file can "
+                        + "attack that PBKDF2 verifier instead of the Argon2id hash", "broker user passwd " + u.name()
+                        + " --no-scram, or one PLAIN login (which removes it)"));
+            } else if (scramOn && u.scram() == null && !u.scramDisabled()) {
                 out.add(Finding.low("user-no-scram", "user " + u.name(), "user " + u.name() + " has no SCRAM-SHA-256 "
                         + "credentials: SCRAM logins fail until the password is set again or used with PLAIN",
                         "broker user passwd " + u.name() + ", or one PLAIN login"));

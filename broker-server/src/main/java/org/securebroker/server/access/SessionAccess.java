@@ -245,6 +245,7 @@ public final class SessionAccess {
             case CREATE, DELETE, PURGE -> action.wireName() + " queue '" + resource + "'";
             case MANAGE_USERS -> "manage user '" + resource + "'";
             case READ_AUDIT -> "read the audit log";
+            case READ_METRICS -> "read the metrics";
             case ADMIN -> "administer the broker";
         };
     }

@@ -24,12 +24,19 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,8 +50,13 @@ import org.slf4j.LoggerFactory;
  *       audit log writable), else 503 listing what is not; either way the body also lists what
  *       is wrong without making the broker unready (queues that are unavailable), see
  *       {@link Readiness};</li>
- *   <li>{@code GET /metrics}: the Prometheus text format.</li>
+ *   <li>{@code GET /metrics}: the Prometheus text format, to scrapers that {@link MetricsGate} lets
+ *       in (401 with a Basic challenge, 403 or 429 otherwise); open to anyone only with
+ *       {@code admin.metricsAuthentication: none}.</li>
  * </ul>
+ *
+ * {@code /livez} and {@code /readyz} need no authentication: they say only whether the broker
+ * works, for orchestrators that probe without credentials.
  *
  * Anything else is 404 (405 for another method). Requests are small (8 KiB at most) and a
  * connection idle for 30 s is closed.
@@ -72,7 +84,7 @@ public final class AdminServer implements AutoCloseable {
      * @throws InterruptedException if interrupted while binding
      */
     public static AdminServer start(String host, int port, Supplier<SslContext> tls, Supplier<Readiness> readiness,
-                                    BrokerMetrics metrics) throws InterruptedException {
+                                    BrokerMetrics metrics, MetricsGate gate) throws InterruptedException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("broker-admin", true),
                 NioIoHandler.newFactory());
         ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -83,7 +95,7 @@ public final class AdminServer implements AutoCloseable {
                                 .addLast(tls.get().newHandler(ch.alloc()))
                                 .addLast(new HttpServerCodec(4096, 8192, 8192))
                                 .addLast(new HttpObjectAggregator(8192))
-                                .addLast(new Handler(readiness, metrics));
+                                .addLast(new Handler(readiness, metrics, gate));
                     }
                 });
         try {
@@ -110,10 +122,12 @@ public final class AdminServer implements AutoCloseable {
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final Supplier<Readiness> readiness;
         private final BrokerMetrics metrics;
+        private final MetricsGate gate;
 
-        Handler(Supplier<Readiness> readiness, BrokerMetrics metrics) {
+        Handler(Supplier<Readiness> readiness, BrokerMetrics metrics, MetricsGate gate) {
             this.readiness = readiness;
             this.metrics = metrics;
+            this.gate = gate;
         }
 
         @Override
@@ -134,15 +148,55 @@ public final class AdminServer implements AutoCloseable {
                     respond(ctx, r.ready() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
                             "text/plain; charset=utf-8", r.body());
                 }
-                case "/metrics" -> respond(ctx, HttpResponseStatus.OK, PROMETHEUS_TEXT, metrics.scrape());
+                case "/metrics" -> metrics(ctx, request.headers().get(HttpHeaderNames.AUTHORIZATION));
                 default -> respond(ctx, HttpResponseStatus.NOT_FOUND, "text/plain; charset=utf-8",
                         "not found; try /livez, /readyz or /metrics\n");
+            }
+        }
+
+        /** Serves the metrics once the gate lets the scraper in; the gate's answer may come from the hashing pool. */
+        private void metrics(ChannelHandlerContext ctx, String authorization) {
+            InetAddress address = ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+            gate.check(address, peerCertificates(ctx), authorization).whenComplete((verdict, error) ->
+                    ctx.executor().execute(() -> {
+                        if (error != null) {
+                            LOG.warn("could not check who asks for /metrics: {}", error.getMessage());
+                            respond(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+                                    "cannot check credentials now\n");
+                        } else if (verdict.allowed()) {
+                            respond(ctx, HttpResponseStatus.OK, PROMETHEUS_TEXT, metrics.scrape());
+                        } else {
+                            respond(ctx, HttpResponseStatus.valueOf(verdict.status()), "text/plain; charset=utf-8",
+                                    verdict.message() + "\n");
+                        }
+                    }));
+        }
+
+        /** The client certificate chain the TLS handshake verified; empty if the scraper sent none. */
+        private static List<X509Certificate> peerCertificates(ChannelHandlerContext ctx) {
+            SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+            if (ssl == null) {
+                return List.of();
+            }
+            try {
+                List<X509Certificate> chain = new ArrayList<>();
+                for (Certificate c : ssl.engine().getSession().getPeerCertificates()) {
+                    if (c instanceof X509Certificate x) {
+                        chain.add(x);
+                    }
+                }
+                return chain;
+            } catch (SSLPeerUnverifiedException e) {
+                return List.of();
             }
         }
 
         private static void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String type, String body) {
             ByteBuf content = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
             FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
+            if (status.code() == 401) {
+                response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, MetricsGate.CHALLENGE);
+            }
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, type)
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes())
                     .set(HttpHeaderNames.CACHE_CONTROL, "no-store")

@@ -6,6 +6,12 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.Channel;
@@ -37,7 +43,10 @@ import org.securebroker.store.StoreListener;
  * mechanism and outcome, TLS handshake failures, authorization denials, alerts), the front end
  * (frames rejected as malformed), and the store (group-commit fsync time). What it reads on each
  * scrape: connections, the queue engine's counters, queue depth and unsettled deliveries, store
- * size, audit entries written, and seconds until each certificate expires. Per-queue series are
+ * size, audit entries written, and seconds until each certificate expires. Besides, the JVM's own
+ * metrics (Micrometer's binders): heap and non-heap memory by pool, garbage collection pauses
+ * and promoted bytes, threads by state, loaded classes, process uptime and CPU. Every series has
+ * a HELP text. Per-queue series are
  * off unless asked for, so the number of series does not grow with the number of queues.
  *
  * <p>A scrape runs on the admin listener's event loop, so nothing it reads may wait: every gauge
@@ -46,13 +55,15 @@ import org.securebroker.store.StoreListener;
  *
  * <p>Thread-safety: thread-safe.
  */
-public final class BrokerMetrics implements ConnectionListener {
+public final class BrokerMetrics implements ConnectionListener, AutoCloseable {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Timer commits;
     private final Timer signing;
     private final Counter rejectedFrames;
     private final Clock clock;
+    /** Listens to the JVM's garbage collection notifications until {@link #close()}. */
+    private final JvmGcMetrics jvmGc = new JvmGcMetrics();
     private volatile MultiGauge perQueue;
     private volatile QueueEngine engine;
     /** Micrometer holds the objects behind gauges weakly; these are held here so they live as long as the metrics. */
@@ -60,6 +71,12 @@ public final class BrokerMetrics implements ConnectionListener {
 
     public BrokerMetrics(Clock clock) {
         this.clock = clock;
+        new JvmMemoryMetrics().bindTo(registry);
+        jvmGc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
         this.commits = Timer.builder("securebroker.store.fsync")
                 .description("Group commits of the store: writing and fdatasyncing a batch of records")
                 .publishPercentileHistogram()
@@ -91,16 +108,24 @@ public final class BrokerMetrics implements ConnectionListener {
         if (type.equals("auth.success") || type.equals("auth.failure")) {
             String mechanism = event.mechanism() == null ? "none" : event.mechanism();
             if (type.equals("auth.failure") && "TLS".equals(mechanism)) {
-                registry.counter("securebroker.tls.handshake.failures").increment();
+                Counter.builder("securebroker.tls.handshake.failures")
+                        .description("TLS handshakes that failed, refused client certificates included")
+                        .register(registry).increment();
                 return;
             }
-            registry.counter("securebroker.authentications", "mechanism", mechanism,
-                    "outcome", type.equals("auth.success") ? "success" : "failure").increment();
+            Counter.builder("securebroker.authentications")
+                    .tags("mechanism", mechanism, "outcome", type.equals("auth.success") ? "success" : "failure")
+                    .description("Authentication attempts by mechanism and outcome")
+                    .register(registry).increment();
         } else if (type.equals("authz.deny")) {
-            registry.counter("securebroker.authorization.denials", "action",
-                    event.action() == null ? "none" : event.action()).increment();
+            Counter.builder("securebroker.authorization.denials")
+                    .tag("action", event.action() == null ? "none" : event.action())
+                    .description("Requests the authorization policy denied, by action")
+                    .register(registry).increment();
         } else if (type.startsWith("alert.")) {
-            registry.counter("securebroker.alerts", "alert", type.substring("alert.".length())).increment();
+            Counter.builder("securebroker.alerts").tag("alert", type.substring("alert.".length()))
+                    .description("Alerts raised by the anomaly detector, by kind")
+                    .register(registry).increment();
         }
     }
 
@@ -245,6 +270,12 @@ public final class BrokerMetrics implements ConnectionListener {
             total += store.log(name).map(l -> bytes ? l.sizeBytes() : l.segmentCount()).orElse(0L).longValue();
         }
         return total;
+    }
+
+    /** Stops listening to garbage collection notifications. */
+    @Override
+    public void close() {
+        jvmGc.close();
     }
 
     private double secondsLeft(X509Certificate certificate) {

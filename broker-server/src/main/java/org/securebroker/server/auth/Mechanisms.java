@@ -11,7 +11,8 @@ import org.securebroker.server.config.BrokerConfig;
 
 /**
  * The mechanisms this broker offers, in order of preference (HELLO_OK lists them in this order):
- * EXTERNAL when the client presented a certificate, SCRAM-SHA-256, JWT when configured, PLAIN.
+ * EXTERNAL when the client presented a certificate, SCRAM-SHA-256 unless turned off
+ * ({@code auth.scram.enabled}), JWT when configured, PLAIN.
  *
  * <p>Thread-safety: immutable.
  */
@@ -32,7 +33,7 @@ public final class Mechanisms {
 
     /**
      * The broker's mechanisms for its configuration: EXTERNAL (offered when a client presented a
-     * certificate), SCRAM-SHA-256, JWT if configured, PLAIN; all behind one login throttle.
+     * certificate), SCRAM-SHA-256 if on, JWT if configured, PLAIN; all behind one login throttle.
      *
      * @param certificateMapper client certificate to principal
      * @param maskKey the secret behind the salts SCRAM shows for unknown users
@@ -44,7 +45,9 @@ public final class Mechanisms {
         LoginThrottle throttle = new LoginThrottle(config.bruteForce(), clock);
         List<AuthMechanism> all = new ArrayList<>();
         all.add(new ExternalMechanism(certificateMapper, users));
-        all.add(new ScramMechanism(users, passwords, throttle, maskKey, config.scramIterations(), random));
+        if (config.scramEnabled()) {
+            all.add(new ScramMechanism(users, passwords, throttle, maskKey, config.scramIterations(), random));
+        }
         JwtMechanism jwt = config.jwt() == null ? null : new JwtMechanism(config.jwt(), clock, passwords, throttle);
         if (jwt != null) {
             all.add(jwt);

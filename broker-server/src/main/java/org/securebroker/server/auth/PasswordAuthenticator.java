@@ -20,7 +20,10 @@ import org.slf4j.LoggerFactory;
  * {@code queueCapacity} wait; beyond that an attempt is refused at once as "busy" instead of
  * piling up. An unknown or disabled user is checked against a dummy hash with the current
  * parameters, so it costs the same time as a wrong password. A successful login whose stored hash
- * uses weaker parameters than the current ones is rehashed. Every attempt first picks up changes
+ * uses weaker parameters than the current ones is rehashed, and SCRAM credentials are derived
+ * (PBKDF2 with the configured iterations, also on this pool) for a user who has none or weaker
+ * ones, unless SCRAM is off for the user or the broker; with SCRAM off broker-wide, a login
+ * removes the user's stored SCRAM credentials instead. Every attempt first picks up changes
  * to the users file, so a user added or changed by the CLI can log in at once.
  *
  * <p>Thread-safety: thread-safe.
@@ -52,6 +55,7 @@ public final class PasswordAuthenticator implements AutoCloseable {
     private final UserStore users;
     private final Argon2id current;
     private final int scramIterations;
+    private final boolean scramEnabled;
     private final SecureRandom random;
     private final String dummyHash;
     private final ThreadPoolExecutor pool;
@@ -67,9 +71,21 @@ public final class PasswordAuthenticator implements AutoCloseable {
      */
     public PasswordAuthenticator(UserStore users, Argon2id current, int scramIterations, int threads, int queueCapacity,
                                  SecureRandom random) {
+        this(users, current, scramIterations, true, threads, queueCapacity, random);
+    }
+
+    /**
+     * @param scramIterations SCRAM credentials derived on a successful PLAIN login, when the user
+     *     has none or weaker ones, use this iteration count
+     * @param scramEnabled false: no SCRAM credentials are derived, and a successful PLAIN login
+     *     removes any the user has
+     */
+    public PasswordAuthenticator(UserStore users, Argon2id current, int scramIterations, boolean scramEnabled, int threads,
+                                 int queueCapacity, SecureRandom random) {
         this.users = users;
         this.current = current;
         this.scramIterations = scramIterations;
+        this.scramEnabled = scramEnabled;
         this.random = random;
         char[] dummy = new char[24];
         for (int i = 0; i < dummy.length; i++) {
@@ -125,8 +141,10 @@ public final class PasswordAuthenticator implements AutoCloseable {
             return Result.failed(Failure.WRONG_PASSWORD);
         }
         boolean argon2Outdated = current.isOutdated(user.passwordHash());
-        boolean scramOutdated = user.scram() == null || user.scram().iterations() < scramIterations;
-        if (argon2Outdated || scramOutdated) {
+        boolean scramOutdated = scramEnabled && !user.scramDisabled()
+                && (user.scram() == null || user.scram().iterations() < scramIterations);
+        boolean scramUnwanted = !scramEnabled && user.scram() != null;
+        if (argon2Outdated || scramOutdated || scramUnwanted) {
             rehash(user, password, argon2Outdated, scramOutdated);
         }
         return Result.success(user);
@@ -134,12 +152,13 @@ public final class PasswordAuthenticator implements AutoCloseable {
 
     /**
      * Stores fresh hashes while the password is at hand: Argon2id with the current parameters,
-     * and SCRAM credentials for users who have none yet or weaker ones.
+     * and SCRAM credentials for users who have none yet or weaker ones (none at all while SCRAM
+     * is off broker-wide).
      */
     private void rehash(User user, char[] password, boolean argon2, boolean scram) {
         String freshHash = argon2 ? current.hash(password, random) : user.passwordHash();
-        org.securebroker.protocol.auth.Scram.Credentials freshScram =
-                scram ? PasswordSecrets.scram(password, scramIterations, random) : user.scram();
+        org.securebroker.protocol.auth.Scram.Credentials freshScram = !scramEnabled ? null
+                : scram ? PasswordSecrets.scram(password, scramIterations, random) : user.scram();
         try {
             users.update(all -> {
                 User stored = all.get(user.name());
@@ -147,9 +166,10 @@ public final class PasswordAuthenticator implements AutoCloseable {
                     all.put(user.name(), stored.withPasswordHash(freshHash).withScram(freshScram));
                 }
                 return all;
-            });
+            }, new UserStore.Actor("broker", "rehash at the PLAIN login of '" + user.name() + "'", null));
             LOG.info("user '{}': stored {} with the current parameters", user.name(),
-                    argon2 && scram ? "the Argon2id hash and SCRAM keys" : argon2 ? "the Argon2id hash" : "SCRAM keys");
+                    !scramEnabled ? (argon2 ? "the Argon2id hash, without SCRAM keys" : "no SCRAM keys (SCRAM is off)")
+                    : argon2 && scram ? "the Argon2id hash and SCRAM keys" : argon2 ? "the Argon2id hash" : "SCRAM keys");
         } catch (RuntimeException e) {
             LOG.warn("could not rehash the password of user '{}': {}", user.name(), e.getMessage());
         }

@@ -24,7 +24,8 @@ import org.securebroker.server.identity.PrincipalNames;
  * AUTH_OK         additionalData = v=SERVERSIGNATURE
  * </pre>
  *
- * An unknown or disabled user, or one without SCRAM keys yet, gets a server-first-message like any
+ * An unknown or disabled user, one without SCRAM keys yet, or one whose SCRAM is turned off
+ * ({@code broker user passwd --no-scram}), gets a server-first-message like any
  * other, with a salt derived from a server secret (stable across restarts) and the configured
  * iteration count, and fails at the final step; the exchange does not reveal whether the user
  * exists. The brute-force throttle is asked before the challenge is sent. The server's work is
@@ -187,7 +188,8 @@ public final class ScramMechanism implements AuthMechanism {
                 return wrong(account + (users.find(account).isPresent() ? " is disabled" : " is not a user"));
             }
             if (credentials == null) {
-                return wrong("user '" + account + "' has no SCRAM keys yet (set the password, or log in once with PLAIN)");
+                return wrong(user.scramDisabled() ? "SCRAM is turned off for user '" + account + "' (PLAIN only)"
+                        : "user '" + account + "' has no SCRAM keys yet (set the password, or log in once with PLAIN)");
             }
             if (!Scram.verifyClientProof(credentials.storedKey(), authMessage, proof)) {
                 return wrong("wrong password (client proof does not verify)");

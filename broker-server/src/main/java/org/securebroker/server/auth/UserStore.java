@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 import org.securebroker.protocol.auth.Scram;
+import org.securebroker.server.audit.ChangeNote;
 import org.securebroker.store.crypto.KeyringFile;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.DefaultFileLayer;
@@ -39,6 +40,9 @@ import org.securebroker.store.io.DefaultFileLayer;
  *    "roles": ["admin"], "disabled": false, "created": "2026-11-27T10:00:00Z"}]}
  * </pre>
  *
+ * A user with {@code "scramDisabled": true} has no {@code scram} entry, and none is ever derived
+ * for it.
+ *
  * <p>Thread-safety: thread-safe; readers see an immutable snapshot.
  */
 public final class UserStore {
@@ -51,6 +55,7 @@ public final class UserStore {
     private volatile Map<String, User> users;
     private volatile FileTime loadedModified;
     private volatile long loadedSize;
+    private volatile String loadedDigest;
 
     private UserStore(Path file, Map<String, User> users) {
         this.file = file;
@@ -92,6 +97,11 @@ public final class UserStore {
         return users.values();
     }
 
+    /** SHA-256 (hex) of the content the users in force were read from. */
+    public String digest() {
+        return loadedDigest;
+    }
+
     /**
      * Re-reads the file if its size or modification time changed.
      *
@@ -118,6 +128,7 @@ public final class UserStore {
             long size = Files.size(file);
             byte[] bytes = AtomicFiles.read(file, MAX_BYTES);
             users = parse(bytes);
+            loadedDigest = ChangeNote.digest(bytes);
             loadedModified = modified;
             loadedSize = size;
         } catch (NoSuchFileException e) {
@@ -151,7 +162,8 @@ public final class UserStore {
                 u.path("roles").forEach(r -> roles.add(r.asText()));
                 User user = new User(u.path("name").asText(null), u.path("passwordHash").asText(null),
                         scram(u.get("scram")), roles, u.path("disabled").asBoolean(false),
-                        u.hasNonNull("created") ? Instant.parse(u.get("created").asText()) : Instant.EPOCH);
+                        u.hasNonNull("created") ? Instant.parse(u.get("created").asText()) : Instant.EPOCH,
+                        u.path("scramDisabled").asBoolean(false));
                 if (map.put(user.name(), user) != null) {
                     throw new IllegalArgumentException("user '" + user.name() + "' appears twice");
                 }
@@ -183,20 +195,58 @@ public final class UserStore {
      *
      * @param change maps the current users (by name, in order) to the new ones
      */
-    public synchronized void update(UnaryOperator<Map<String, User>> change) {
+    public void update(UnaryOperator<Map<String, User>> change) {
+        update(change, null);
+    }
+
+    /**
+     * The same, with {@code note} written beside the file ({@link ChangeNote}) just before the
+     * file is replaced, so that a broker that sees the new content finds the note that names who
+     * changed it.
+     *
+     * @param note the actor and the command, as {@code (actor, command)}; null for no note
+     */
+    public synchronized void update(UnaryOperator<Map<String, User>> change, Actor note) {
         Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
         try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock ignored = lockChannel.lock()) {
             reload();
+            String before = loadedDigest;
             Map<String, User> next = change.apply(new LinkedHashMap<>(users));
-            write(file, next.values());
+            byte[] bytes = serialize(next.values());
+            if (note != null) {
+                new ChangeNote(note.actor(), note.command(), note.at(), before, ChangeNote.digest(bytes)).writeFor(file);
+            }
+            write(file, bytes);
             reload();
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot update users file " + file + ": " + e.getMessage(), e);
         }
     }
 
+    /**
+     * Who changes the file, for its {@link ChangeNote}.
+     *
+     * @param actor {@code os:NAME}, a principal, or {@code broker}
+     * @param command what was run, without secrets
+     * @param at when, or null
+     */
+    public record Actor(String actor, String command, Instant at) {
+    }
+
     private static void write(Path file, Collection<User> users) {
+        write(file, serialize(users));
+    }
+
+    private static void write(Path file, byte[] bytes) {
+        try {
+            AtomicFiles.write(DefaultFileLayer.INSTANCE, file, ByteBuffer.wrap(bytes));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot write users file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] serialize(Collection<User> users) {
         ObjectNode root = JSON.createObjectNode();
         root.put("version", 1);
         ArrayNode list = root.putArray("users");
@@ -215,12 +265,14 @@ public final class UserStore {
             u.roles().forEach(roles::add);
             n.put("disabled", u.disabled());
             n.put("created", u.created().toString());
+            if (u.scramDisabled()) {
+                n.put("scramDisabled", true);
+            }
         }
         try {
-            byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
-            AtomicFiles.write(DefaultFileLayer.INSTANCE, file, ByteBuffer.wrap(bytes));
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot write users file " + file + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot encode the users file: " + e.getMessage(), e);
         }
     }
 }

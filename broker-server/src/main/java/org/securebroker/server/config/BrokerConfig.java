@@ -152,13 +152,28 @@ public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, 
 
     /**
      * @param scramIterations PBKDF2 iterations for new SCRAM-SHA-256 credentials
+     *     ({@code auth.scram.iterations})
      * @param jwt JWT bearer tokens; null = the mechanism is not offered
+     * @param scramEnabled whether SCRAM-SHA-256 is offered and its verifiers are stored at all
+     *     ({@code auth.scram.enabled}); when off, only Argon2id hashes are kept
      */
     public record Auth(Path usersFile, PasswordHashing passwordHashing, int hashThreads, int hashQueue, int scramIterations,
-                       Jwt jwt, BruteForce bruteForce) {
+                       Jwt jwt, BruteForce bruteForce, boolean scramEnabled) {
+
+        /** The default PBKDF2 iteration count of new SCRAM verifiers: OWASP's figure for PBKDF2-HMAC-SHA256. */
+        public static final int DEFAULT_SCRAM_ITERATIONS = 600_000;
+        /** The fewest iterations new SCRAM verifiers may be configured with. */
+        public static final int MIN_SCRAM_ITERATIONS = 100_000;
+
+        /** SCRAM on. */
+        public Auth(Path usersFile, PasswordHashing passwordHashing, int hashThreads, int hashQueue, int scramIterations,
+                    Jwt jwt, BruteForce bruteForce) {
+            this(usersFile, passwordHashing, hashThreads, hashQueue, scramIterations, jwt, bruteForce, true);
+        }
 
         public Auth withJwt(Jwt value) {
-            return new Auth(usersFile, passwordHashing, hashThreads, hashQueue, scramIterations, value, bruteForce);
+            return new Auth(usersFile, passwordHashing, hashThreads, hashQueue, scramIterations, value, bruteForce,
+                    scramEnabled);
         }
     }
 
@@ -260,8 +275,28 @@ public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, 
      *
      * @param enabled whether it listens at all
      * @param perQueueMetrics one depth series per queue besides the totals
+     * @param metricsAuthentication whether {@code /metrics} asks who is scraping
+     *     ({@code admin.metricsAuthentication})
      */
-    public record Admin(boolean enabled, String host, int port, boolean perQueueMetrics) {
+    public record Admin(boolean enabled, String host, int port, boolean perQueueMetrics,
+                        MetricsAuthentication metricsAuthentication) {
+
+        /** {@code /metrics} behind authentication. */
+        public Admin(boolean enabled, String host, int port, boolean perQueueMetrics) {
+            this(enabled, host, port, perQueueMetrics, MetricsAuthentication.REQUIRED);
+        }
+    }
+
+    /** Who may read {@code /metrics}. */
+    public enum MetricsAuthentication {
+        /**
+         * A client certificate (when the TLS listeners ask for one) or HTTP Basic with a user of the
+         * users file, whose principal holds {@code read-metrics} on {@code metrics} or
+         * {@code admin} on {@code broker}.
+         */
+        REQUIRED,
+        /** Anyone who reaches the admin listener; the broker warns at start. */
+        NONE
     }
 
     /**

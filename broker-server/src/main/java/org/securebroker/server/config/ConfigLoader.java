@@ -225,11 +225,18 @@ public final class ConfigLoader {
                 b.integer("lockoutFailures", 100, 1, 100),
                 b.duration("lockoutDuration", Duration.ofHours(1), Duration.ofMinutes(1), Duration.ofDays(30)));
         b.finish();
+        Section sc = a.section("scram");
+        if (a.has("scramIterations")) {
+            problems.add(a.where("scramIterations") + ": moved to auth.scram.iterations (at least "
+                    + BrokerConfig.Auth.MIN_SCRAM_ITERATIONS + ")");
+        }
         BrokerConfig.Auth auth = new BrokerConfig.Auth(
                 a.path("usersFile", dataDir.resolve(BrokerConfig.Layout.USERS_FILE), dataDir),
                 hashing, hashThreads, hashQueue,
-                a.integer("scramIterations", 10_000, 4096, 10_000_000),
-                jwt, bruteForce);
+                sc.integer("iterations", BrokerConfig.Auth.DEFAULT_SCRAM_ITERATIONS,
+                        BrokerConfig.Auth.MIN_SCRAM_ITERATIONS, 10_000_000),
+                jwt, bruteForce, sc.bool("enabled", true));
+        sc.finish();
         a.finish();
 
         Section q = top.section("queues");
@@ -318,7 +325,9 @@ public final class ConfigLoader {
                 m.bool("enabled", true),
                 m.string("host", "127.0.0.1"),
                 m.integer("port", 7444, 0, 65535),
-                m.bool("perQueueMetrics", false));
+                m.bool("perQueueMetrics", false),
+                m.choice("metricsAuthentication", BrokerConfig.MetricsAuthentication.REQUIRED,
+                        BrokerConfig.MetricsAuthentication.class));
         if (admin.enabled() && admin.port() != 0 && admin.port() == listener.port()) {
             problems.add(m.where("port") + ": the admin listener needs a port of its own, not listener.port "
                     + listener.port());

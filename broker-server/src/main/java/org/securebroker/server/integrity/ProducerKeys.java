@@ -30,13 +30,21 @@ import org.securebroker.store.io.DefaultFileLayer;
  */
 public final class ProducerKeys {
 
-    public static final ProducerKeys NONE = new ProducerKeys(Map.of());
-    private static final int MAX_FILE_BYTES = 16 << 20;
+    public static final ProducerKeys NONE = new ProducerKeys(Map.of(), null);
+    /** The largest producer-keys file read. */
+    public static final int MAX_FILE_BYTES = 16 << 20;
 
     private final Map<String, KeySet> byPrincipal;
+    private final byte[] source;
 
-    private ProducerKeys(Map<String, KeySet> byPrincipal) {
+    private ProducerKeys(Map<String, KeySet> byPrincipal, byte[] source) {
         this.byPrincipal = byPrincipal;
+        this.source = source;
+    }
+
+    /** The file content these keys were read from; null if there was no file or they were not read from one. */
+    public byte[] source() {
+        return source == null ? null : source.clone();
     }
 
     /** The keys registered for {@code principal}; empty if none. */
@@ -62,7 +70,7 @@ public final class ProducerKeys {
         checkPrincipal(principal);
         Map<String, KeySet> copy = new LinkedHashMap<>(byPrincipal);
         copy.merge(principal, KeySet.of(key), KeySet::with);
-        return new ProducerKeys(Collections.unmodifiableMap(copy));
+        return new ProducerKeys(Collections.unmodifiableMap(copy), null);
     }
 
     /** These keys without {@code keyId} of {@code principal} (all of its keys if keyId is null). */
@@ -82,7 +90,7 @@ public final class ProducerKeys {
                 copy.put(principal, KeySet.of(left));
             }
         }
-        return new ProducerKeys(Collections.unmodifiableMap(copy));
+        return new ProducerKeys(Collections.unmodifiableMap(copy), null);
     }
 
     /**
@@ -94,7 +102,8 @@ public final class ProducerKeys {
         if (!Files.exists(file)) {
             return NONE;
         }
-        String text = new String(AtomicFiles.read(file, MAX_FILE_BYTES), StandardCharsets.UTF_8);
+        byte[] bytes = AtomicFiles.read(file, MAX_FILE_BYTES);
+        String text = new String(bytes, StandardCharsets.UTF_8);
         Map<String, List<VerifyingKey>> keys = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         String[] lines = text.split("\n", -1);
@@ -121,11 +130,20 @@ public final class ProducerKeys {
         }
         Map<String, KeySet> out = new LinkedHashMap<>();
         keys.forEach((principal, list) -> out.put(principal, KeySet.of(list)));
-        return new ProducerKeys(Collections.unmodifiableMap(out));
+        return new ProducerKeys(Collections.unmodifiableMap(out), bytes);
     }
 
     /** Writes the file durably. */
     public void save(Path file) throws IOException {
+        save(file, null);
+    }
+
+    /**
+     * Writes the file durably, calling {@code beforeReplace} with the content it replaces (null
+     * if there was no file) and the content it writes just before the file is replaced (the CLI
+     * writes who made the change beside the file then).
+     */
+    public void save(Path file, BeforeReplace beforeReplace) throws IOException {
         StringBuilder text = new StringBuilder("# Producer signing keys: ed25519 BASE64-KEY principal "
                 + "(maintained by 'broker keys producer')\n");
         byPrincipal.forEach((principal, keys) -> {
@@ -135,8 +153,21 @@ public final class ProducerKeys {
             }
         });
         Files.createDirectories(AtomicFiles.directoryOf(file));
-        AtomicFiles.write(DefaultFileLayer.INSTANCE, file,
-                java.nio.ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8)));
+        byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+        if (beforeReplace != null) {
+            beforeReplace.replacing(Files.exists(file) ? AtomicFiles.read(file, MAX_FILE_BYTES) : null, bytes);
+        }
+        AtomicFiles.write(DefaultFileLayer.INSTANCE, file, java.nio.ByteBuffer.wrap(bytes));
+    }
+
+    /** Called just before the file is replaced. */
+    @FunctionalInterface
+    public interface BeforeReplace {
+        /**
+         * @param before the content replaced, or null
+         * @param after the content about to be written
+         */
+        void replacing(byte[] before, byte[] after) throws IOException;
     }
 
     private static void checkPrincipal(String principal) {

@@ -8,8 +8,9 @@ import java.util.Locale;
  * What a principal may be allowed to do. The action implies the kind of resource it acts on:
  * queue names for {@link #PUBLISH}, {@link #CONSUME}, {@link #CREATE}, {@link #DELETE} and
  * {@link #PURGE}; user names for {@link #MANAGE_USERS}; the single resource {@value #AUDIT_RESOURCE}
- * for {@link #READ_AUDIT}; the single resource {@value #BROKER_RESOURCE} for {@link #ADMIN}
- * (reload and other broker-wide operations).
+ * for {@link #READ_AUDIT}; the single resource {@value #METRICS_RESOURCE} for
+ * {@link #READ_METRICS} (the admin listener's {@code /metrics}); the single resource
+ * {@value #BROKER_RESOURCE} for {@link #ADMIN} (reload and other broker-wide operations).
  *
  * <p>Thread-safety: immutable.
  */
@@ -21,10 +22,13 @@ public enum Action {
     PURGE("purge"),
     MANAGE_USERS("manage-users"),
     READ_AUDIT("read-audit"),
+    READ_METRICS("read-metrics"),
     ADMIN("admin");
 
     /** The resource {@link #READ_AUDIT} acts on. */
     public static final String AUDIT_RESOURCE = "audit";
+    /** The resource {@link #READ_METRICS} acts on. */
+    public static final String METRICS_RESOURCE = "metrics";
     /** The resource {@link #ADMIN} acts on. */
     public static final String BROKER_RESOURCE = "broker";
 
@@ -47,6 +51,7 @@ public enum Action {
     public String fixedResource() {
         return switch (this) {
             case READ_AUDIT -> AUDIT_RESOURCE;
+            case READ_METRICS -> METRICS_RESOURCE;
             case ADMIN -> BROKER_RESOURCE;
             default -> null;
         };

@@ -93,4 +93,31 @@ class PasswordAuthenticatorTest {
         assertThat(alice.scram()).isEqualTo(org.securebroker.protocol.auth.Scram.credentials(
                 "alice-password".toCharArray(), alice.scram().salt(), 4096));
     }
+
+    @Test
+    void shouldNotDeriveScramKeysForAUserWithScramTurnedOff() {
+        UserStore store = UserStore.create(dir.resolve("users.json"), List.of(User.of("carol",
+                PasswordSecrets.withoutScram("carol-password".toCharArray(), Argon2id.OWASP_MINIMUM, random), List.of(),
+                Instant.now(), true)));
+        try (PasswordAuthenticator auth = new PasswordAuthenticator(store, Argon2id.OWASP_MINIMUM, 4096, 1, 8, random)) {
+            assertThat(auth.authenticate("carol", "carol-password".toCharArray()).join().succeeded()).isTrue();
+        }
+        User carol = UserStore.load(dir.resolve("users.json")).find("carol").orElseThrow();
+        assertThat(carol.scram()).isNull();
+        assertThat(carol.scramDisabled()).isTrue();
+    }
+
+    @Test
+    void shouldRemoveScramKeysAtAPlainLoginWhileScramIsOffBrokerWide() {
+        UserStore store = UserStore.create(dir.resolve("users.json"), List.of(User.of("alice",
+                PasswordSecrets.derive("alice-password".toCharArray(), Argon2id.OWASP_MINIMUM, 4096, random), List.of(),
+                Instant.now())));
+        try (PasswordAuthenticator auth = new PasswordAuthenticator(store, Argon2id.OWASP_MINIMUM, 4096, false, 1, 8,
+                random)) {
+            assertThat(auth.authenticate("alice", "alice-password".toCharArray()).join().succeeded()).isTrue();
+        }
+        User alice = UserStore.load(dir.resolve("users.json")).find("alice").orElseThrow();
+        assertThat(alice.scram()).as("no PBKDF2 verifier is left beside the Argon2id hash").isNull();
+        assertThat(alice.scramDisabled()).as("turned off broker-wide, not for the user").isFalse();
+    }
 }

@@ -229,4 +229,18 @@ class ConfigLoaderTest {
                 .anySatisfy(p -> assertThat(p).contains("queues.maxDepthSize").contains("less than two segments"))
                 .anySatisfy(p -> assertThat(p).contains("queues.maxMessageSize"));
     }
+
+    @Test
+    void shouldDeriveScramVerifiersWithOwaspIterationsAndLetScramBeTurnedOff() {
+        BrokerConfig.Auth defaults = ConfigLoader.defaults(dir.resolve("data")).auth();
+        assertThat(defaults.scramEnabled()).isTrue();
+        assertThat(defaults.scramIterations()).isEqualTo(600_000);
+        BrokerConfig.Auth off = parse("auth:\n  scram:\n    enabled: false\n    iterations: 1000000\n").auth();
+        assertThat(off.scramEnabled()).isFalse();
+        assertThat(off.scramIterations()).isEqualTo(1_000_000);
+        assertThat(problems("auth:\n  scram:\n    iterations: 10000\n").getMessage())
+                .contains("auth.scram.iterations").contains("100000");
+        assertThat(problems("auth:\n  scramIterations: 600000\n").getMessage())
+                .contains("auth.scramIterations").contains("moved to auth.scram.iterations");
+    }
 }

@@ -53,7 +53,7 @@ class PolicyValidationTest {
         assertThat(problems).containsExactly(
                 "line 20: extra: unknown key; allowed here: roles, principals, tokenRoles, certificates",
                 "line 4: roles.writer.allow[0].actions: unknown action 'shout'; allowed: \"*\" (every action), "
-                        + "publish, consume, create, delete, purge, manage-users, read-audit, admin",
+                        + "publish, consume, create, delete, purge, manage-users, read-audit, read-metrics, admin",
                 "line 5: roles.writer.allow[0].resources: resource pattern 'bad#name' contains '#'; allowed are "
                         + "letters, digits and . _ - * : / @",
                 "line 7: roles.writer.deny[0].actions: an empty list grants nothing; name at least one",

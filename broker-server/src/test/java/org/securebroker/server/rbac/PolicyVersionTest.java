@@ -73,7 +73,7 @@ class PolicyVersionTest {
     @Test
     void shouldTreatTheStarAsEveryAction() {
         String star = "roles:\n  a:\n    allow:\n      - actions: [\"*\"]\n        resources: [\"*\"]\n";
-        String listed = "roles:\n  a:\n    allow:\n      - actions: [admin, read-audit, manage-users, purge, delete, "
+        String listed = "roles:\n  a:\n    allow:\n      - actions: [admin, read-metrics, read-audit, manage-users, purge, delete, "
                 + "create, consume, publish]\n        resources: [\"*\"]\n";
         assertThat(version(star)).isEqualTo(version(listed));
     }

@@ -11,7 +11,7 @@ class RbacActionTest {
     @Test
     void shouldParseEveryWireNameBack() {
         assertThat(Action.wireNames()).containsExactly("publish", "consume", "create", "delete", "purge",
-                "manage-users", "read-audit", "admin");
+                "manage-users", "read-audit", "read-metrics", "admin");
         for (Action a : Action.values()) {
             assertThat(Action.parse(a.wireName())).isSameAs(a);
         }
@@ -22,7 +22,7 @@ class RbacActionTest {
     void shouldRefuseAnUnknownActionNamingTheAllowedOnes() {
         assertThatThrownBy(() -> Action.parse("manage_users")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("unknown action 'manage_users'; allowed: publish, consume, create, delete, purge, "
-                        + "manage-users, read-audit, admin");
+                        + "manage-users, read-audit, read-metrics, admin");
         assertThatThrownBy(() -> Action.parse(null)).isInstanceOf(IllegalArgumentException.class);
     }
 
