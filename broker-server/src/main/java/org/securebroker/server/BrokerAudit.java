@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.securebroker.server.access.AccessControl;
 import org.securebroker.server.limits.Refusal;
 import org.securebroker.server.audit.AuditEvent;
