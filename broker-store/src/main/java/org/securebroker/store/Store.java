@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -32,6 +31,7 @@ import org.securebroker.store.crypto.MetadataMac;
 import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.Closeables;
+import org.securebroker.store.io.PrivateDirectories;
 import org.securebroker.store.subscription.SubscriptionCheckpoint;
 import org.securebroker.store.subscription.SubscriptionStore;
 import org.slf4j.Logger;
@@ -117,9 +117,9 @@ public final class Store implements AutoCloseable {
         FileChannel lockChannel = null;
         StoreContext ctx = new StoreContext(config, keyring);
         try {
-            createPrivateDirectory(root);
+            PrivateDirectories.create(root);
             for (Path p : List.of(ctx.logsDir, ctx.keysDir, ctx.trashDir)) {
-                createPrivateDirectory(p);
+                PrivateDirectories.create(p);
             }
             lockChannel = FileChannel.open(root.resolve("store.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock;
@@ -244,26 +244,6 @@ public final class Store implements AutoCloseable {
         Closeables.closeQuietly(lockChannel);
     }
 
-    private static void createPrivateDirectory(Path dir) throws IOException {
-        if (Files.isDirectory(dir)) {
-            return;
-        }
-        if (Files.getFileStore(dir.toAbsolutePath().getParent() == null ? dir : existingAncestor(dir))
-                .supportsFileAttributeView("posix")) {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } else {
-            Files.createDirectories(dir);
-        }
-    }
-
-    private static Path existingAncestor(Path dir) {
-        Path p = dir.toAbsolutePath();
-        while (p != null && !Files.exists(p)) {
-            p = p.getParent();
-        }
-        return p;
-    }
-
     /**
      * Completes deletions a crash interrupted: the key file goes first, then the segments.
      *
@@ -355,7 +335,7 @@ public final class Store implements AutoCloseable {
             LogMetadata meta = new LogMetadata(name, logId, ctx.config.clock().millis(), 0);
             LogManifest manifest;
             try {
-                Files.createDirectory(dir);
+                PrivateDirectories.createNew(dir);
                 meta.write(ctx.config.fileLayer(), dir);
                 manifest = LogManifest.empty(logId, name, 0).write(ctx.config.fileLayer(), Log.keyFile(ctx, logId),
                         MetadataMac.derive(ctx.keyring().current(), LogManifest.PURPOSE));

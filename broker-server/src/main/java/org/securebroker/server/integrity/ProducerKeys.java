@@ -14,6 +14,7 @@ import org.securebroker.protocol.integrity.KeySet;
 import org.securebroker.protocol.integrity.VerifyingKey;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.DefaultFileLayer;
+import org.securebroker.store.io.PrivateDirectories;
 
 /**
  * The Ed25519 public keys registered per producer principal, from a text file that
@@ -134,7 +135,7 @@ public final class ProducerKeys {
                         .append(principal).append('\n');
             }
         });
-        Files.createDirectories(AtomicFiles.directoryOf(file));
+        PrivateDirectories.create(AtomicFiles.directoryOf(file));
         AtomicFiles.write(DefaultFileLayer.INSTANCE, file,
                 java.nio.ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8)));
     }
