@@ -62,6 +62,9 @@ public final class Store implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Store.class);
     private static final Pattern LOG_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
+    /** What {@link #isValidLogName} accepts, as an error message says it. */
+    public static final String LOG_NAME_RULE = "1-200 characters of letters, digits, '.', '_' or '-', starting with a "
+            + "letter or digit";
 
     private final StoreContext ctx;
     private final FileChannel lockChannel;
@@ -359,11 +362,25 @@ public final class Store implements AutoCloseable {
         });
     }
 
-    /** Checks a log name, throwing {@code INVALID_ARGUMENT} with what is allowed. */
+    /**
+     * Whether {@code name} may name a log: {@value #LOG_NAME_RULE}. A log's name is its
+     * directory's name, so the rule keeps out path separators, dot-only names, wildcards,
+     * control characters and anything a file system or a terminal would read differently.
+     */
+    public static boolean isValidLogName(String name) {
+        return name != null && LOG_NAME.matcher(name).matches();
+    }
+
+    /**
+     * Checks a log name, throwing {@code INVALID_ARGUMENT} with what is allowed. The name is
+     * quoted only when it is short printable ASCII: an invalid name may be anything.
+     */
     public static void validateLogName(String name) {
-        if (name == null || !LOG_NAME.matcher(name).matches()) {
-            throw new StoreException(StoreException.Kind.INVALID_ARGUMENT, "invalid log name '" + name
-                    + "': use 1-200 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
+        if (!isValidLogName(name)) {
+            boolean printable = name != null && name.length() <= 200 && name.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
+            throw new StoreException(StoreException.Kind.INVALID_ARGUMENT, "invalid log name"
+                    + (printable ? " '" + name + "'" : name == null ? "" : " (" + name.length() + " characters)")
+                    + ": use " + LOG_NAME_RULE);
         }
     }
 

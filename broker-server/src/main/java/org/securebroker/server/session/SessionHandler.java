@@ -45,6 +45,7 @@ import org.securebroker.protocol.frame.SubscribeOkFrame;
 import org.securebroker.protocol.frame.UnsubscribeFrame;
 import org.securebroker.protocol.frame.CancelFrame;
 import org.securebroker.server.request.Futures;
+import org.securebroker.server.request.Names;
 import org.securebroker.server.request.RequestException;
 import org.securebroker.server.access.AccessControl;
 import org.securebroker.server.access.SessionAccess;
@@ -334,6 +335,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 });
             } else if (frame instanceof SubscribeFrame subscribe) {
                 requireOnQueue(Action.CONSUME, subscribe.queue());
+                access.requireValidName(Action.CONSUME, Names.Kind.SUBSCRIPTION, subscribe.subscription());
                 subscribe(subscribe);
             } else if (frame instanceof UnsubscribeFrame unsubscribe) {
                 Consumer c = consumers.remove(unsubscribe.consumerId());
@@ -433,9 +435,13 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         return new RequestException(ErrorCode.UNKNOWN_CONSUMER, "consumer " + id + " is not subscribed on this connection");
     }
 
-    /** Publishing or subscribing to a missing queue creates it when queues.autoCreate is on: that takes CREATE too. */
+    /**
+     * Publishing or subscribing to a missing queue creates it when queues.autoCreate is on: that
+     * takes CREATE too. The name is checked once the action is authorized.
+     */
     private void requireOnQueue(Action action, String queue) {
         access.require(action, queue);
+        access.requireValidName(action, Names.Kind.QUEUE, queue);
         if (engine.autoCreate() && !engine.exists(queue)) {
             access.require(Action.CREATE, queue);
         }

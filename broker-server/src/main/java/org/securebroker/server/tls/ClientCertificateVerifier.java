@@ -33,6 +33,7 @@ import java.util.stream.Collectors;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 import javax.security.auth.x500.X500Principal;
+import org.securebroker.protocol.PeerText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,7 +82,6 @@ public final class ClientCertificateVerifier extends X509ExtendedTrustManager {
             "1.3.6.1.5.5.7.3.9", "OCSPSigning",
             "2.5.29.37.0", "anyExtendedKeyUsage");
     private static final int MAX_CHAIN = 8;
-    private static final int MAX_NAME_CHARS = 200;
     private static final int KEY_USAGE_DIGITAL_SIGNATURE = 0;
     private static final int KEY_USAGE_CERT_SIGN = 5;
     private static final int KEY_USAGE_CRL_SIGN = 6;
@@ -402,16 +402,8 @@ public final class ClientCertificateVerifier extends X509ExtendedTrustManager {
         return subject.isEmpty() ? "(empty subject, serial " + serial(cert.getSerialNumber()) + ")" : safe(subject);
     }
 
-    /** Replaces control and non-ASCII characters and caps the length of a remote-supplied string. */
+    /** A remote-supplied string made safe to log: escaped and bounded ({@link PeerText}). */
     static String safe(String s) {
-        StringBuilder out = new StringBuilder(Math.min(s.length(), MAX_NAME_CHARS + 3));
-        for (int i = 0; i < s.length() && out.length() < MAX_NAME_CHARS; i++) {
-            char c = s.charAt(i);
-            out.append(c >= 0x20 && c < 0x7f ? c : '?');
-        }
-        if (s.length() > MAX_NAME_CHARS) {
-            out.append("...");
-        }
-        return out.toString();
+        return PeerText.escape(s);
     }
 }
