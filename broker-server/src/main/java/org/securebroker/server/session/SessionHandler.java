@@ -58,6 +58,7 @@ import org.securebroker.server.limits.InboundAccount;
 import org.securebroker.server.queue.Consumer;
 import org.securebroker.server.queue.QueueEngine;
 import org.securebroker.server.rbac.Action;
+import org.securebroker.server.tls.RevokedCertificateException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -208,7 +209,10 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 // without the certificate tls.clientAuth REQUIRED asks for is refused by the TLS
                 // library before the certificate verifier runs, so this line is its only trace
                 LOG.info("{}: TLS handshake failed: {}", remote(), done.cause().getMessage());
-                listener.handshakeFailed(ctx.channel(), "TLS handshake failed: " + done.cause().getMessage());
+                // a revocation is recorded as what it is, with the serial and issuer only
+                listener.handshakeFailed(ctx.channel(), RevokedCertificateException.in(done.cause())
+                        .map(RevokedCertificateException::reason)
+                        .orElse("TLS handshake failed: " + done.cause().getMessage()));
                 ctx.close();
             }
         }

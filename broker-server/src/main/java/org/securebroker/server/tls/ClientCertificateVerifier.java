@@ -27,6 +27,7 @@ import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
@@ -362,7 +363,24 @@ public final class ClientCertificateVerifier extends X509ExtendedTrustManager {
         }
     }
 
-    private void checkRevocation(List<X509Certificate> path, Instant now, String who) throws CertificateException {
+    /**
+     * Whether the CRLs in force now revoke a chain that was accepted before (a connection's
+     * client certificate, checked again after a CRL reload): the revocation, or empty.
+     */
+    public Optional<RevokedCertificateException> revocation(X509Certificate[] chain) {
+        if (chain == null || chain.length == 0 || chain[0] == null) {
+            return Optional.empty();
+        }
+        try {
+            checkRevocation(path(chain), clock.instant(), "client certificate " + name(chain[0]));
+            return Optional.empty();
+        } catch (RevokedCertificateException e) {
+            return Optional.of(e);
+        }
+    }
+
+    private void checkRevocation(List<X509Certificate> path, Instant now, String who)
+            throws RevokedCertificateException {
         for (int i = 0; i < path.size(); i++) {
             X509Certificate cert = path.get(i);
             for (X509CRL crl : crls) {
@@ -374,9 +392,11 @@ public final class ClientCertificateVerifier extends X509ExtendedTrustManager {
                 if (entry != null) {
                     String subject = i == 0 ? who : who + ": its chain certificate " + name(cert);
                     CRLReason reason = entry.getRevocationReason();
-                    throw new CertificateException(subject + ": revoked on " + entry.getRevocationDate().toInstant()
-                            + " (serial " + serial(cert.getSerialNumber())
-                            + (reason == null || reason == CRLReason.UNSPECIFIED ? "" : ", reason " + reason) + ")");
+                    throw new RevokedCertificateException(subject + ": revoked on "
+                            + entry.getRevocationDate().toInstant() + " (serial " + serial(cert.getSerialNumber())
+                            + (reason == null || reason == CRLReason.UNSPECIFIED ? "" : ", reason " + reason) + ")",
+                            serial(cert.getSerialNumber()),
+                            safe(cert.getIssuerX500Principal().getName(X500Principal.RFC2253)));
                 }
             }
         }
