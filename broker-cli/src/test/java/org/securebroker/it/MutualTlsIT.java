@@ -19,7 +19,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLException;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -33,6 +35,7 @@ import org.securebroker.protocol.auth.Scram;
 import org.securebroker.protocol.frame.AuthFrame;
 import org.securebroker.protocol.frame.AuthOkFrame;
 import org.securebroker.protocol.frame.Bytes;
+import org.securebroker.protocol.frame.CloseFrame;
 import org.securebroker.protocol.frame.ErrorFrame;
 import org.securebroker.protocol.frame.HelloFrame;
 import org.securebroker.protocol.frame.HelloOkFrame;
@@ -41,6 +44,8 @@ import org.securebroker.protocol.frame.PingFrame;
 import org.securebroker.protocol.frame.PongFrame;
 import org.securebroker.protocol.frame.ReloadFrame;
 import org.securebroker.server.Bootstrap;
+import org.securebroker.server.audit.AuditEntry;
+import org.securebroker.server.audit.AuditReader;
 import org.securebroker.server.auth.Argon2id;
 import org.securebroker.server.auth.PasswordSecrets;
 import org.securebroker.server.auth.User;
@@ -60,7 +65,7 @@ import org.slf4j.LoggerFactory;
  * Mutual TLS through the real front end: only certificates of the client CA that are valid, meant
  * for client authentication and not revoked get in, each refusal is logged with its reason,
  * EXTERNAL yields the principal the mapping rules give, and disabling the user or revoking the
- * certificate takes effect as documented (the session ends, or only new connections are refused).
+ * certificate ends the sessions it holds, each recorded in the audit log.
  */
 class MutualTlsIT {
 
@@ -315,9 +320,11 @@ class MutualTlsIT {
     }
 
     @Test
-    void shouldLetAConnectedSessionContinueWhenItsCertificateIsRevokedButRefuseNewConnections() throws Exception {
+    void shouldCloseASessionWhoseCertificateIsRevokedAndAuditTheRevocation() throws Exception {
         TestPki.Credential carol = pki.client("carol", "CN=carol");
         TestPki.Credential admin = pki.client("admin", "CN=admin");
+        String serial = carol.certificate().getSerialNumber().toString(16);
+        String issuer = pki.caCertificate().getSubjectX500Principal().getName();
         try (RawConnection session = connect(broker, carol); RawConnection operator = connect(broker, admin)) {
             assertThat(((AuthOkFrame) external(session, "")).principal()).isEqualTo("carol");
             assertThat(((AuthOkFrame) external(operator, "")).principal()).isEqualTo("admin");
@@ -330,13 +337,34 @@ class MutualTlsIT {
             System.out.printf("MutualTlsIT: RELOAD with a new CRL answered in %d ms%n",
                     (System.nanoTime() - reloadAt) / 1_000_000);
 
-            session.send(new PingFrame(4, 42));
-            assertThat(session.expect(PongFrame.class).payload()).as("the session opened before the revocation")
+            CloseFrame closed = session.expect(CloseFrame.class);
+            assertThat(closed.code()).isEqualTo(ErrorCode.AUTHENTICATION_FAILED.code());
+            assertThat(closed.reason()).contains("revoked");
+            assertThat(session.next()).isSameAs(RawConnection.CLOSED);
+            operator.send(new PingFrame(4, 42));
+            assertThat(operator.expect(PongFrame.class).payload()).as("a session whose certificate stands")
                     .isEqualTo(42);
+
             String how = refusal(broker, carol, "TLSv1.3");
             awaitRefusalLogged("carol's new connection after the revocation (" + how + ")", "CN=carol", "revoked on");
-            session.send(new PingFrame(5, 43));
-            assertThat(session.expect(PongFrame.class).payload()).isEqualTo(43);
         }
+        AuditEntry ended = awaitAudit(e -> "auth.revoked".equals(e.type()));
+        assertThat(ended.principal()).isEqualTo("carol");
+        assertThat(ended.mechanism()).isEqualTo("EXTERNAL");
+        assertThat(ended.reason()).isEqualTo("certificate revoked");
+        assertThat(ended.details()).containsEntry("serial", serial).containsEntry("issuer", issuer);
+        AuditEntry refused = awaitAudit(e -> "auth.failure".equals(e.type()) && e.reason() != null
+                && e.reason().startsWith("certificate revoked"));
+        assertThat(refused.mechanism()).isEqualTo("TLS");
+        assertThat(refused.reason()).isEqualTo("certificate revoked (serial " + serial + ", issuer " + issuer + ")");
+    }
+
+    private static AuditEntry awaitAudit(Predicate<AuditEntry> which) {
+        return Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
+            try (Stream<AuditEntry> entries = AuditReader.entries(broker.broker().config().audit().dir(),
+                    AuditReader.Filter.ALL)) {
+                return entries.filter(which).findFirst();
+            }
+        }, java.util.Optional::isPresent).orElseThrow();
     }
 }

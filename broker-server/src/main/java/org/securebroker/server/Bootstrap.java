@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,6 +27,7 @@ import org.securebroker.server.tls.LocalCa;
 import org.securebroker.store.crypto.KeyringFile;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.DefaultFileLayer;
+import org.securebroker.store.io.PrivateDirectories;
 
 /**
  * {@code broker init}: lays out a fresh data directory with everything a first run needs, all
@@ -74,9 +74,9 @@ public final class Bootstrap {
                     + Layout.KEK_FILE + "); nothing was changed");
         }
         List<String> created = new ArrayList<>();
-        createPrivateDirectory(dataDir);
-        createPrivateDirectory(dataDir.resolve(Layout.SECRETS_DIR));
-        createPrivateDirectory(dataDir.resolve(Layout.TLS_DIR));
+        PrivateDirectories.create(dataDir);
+        PrivateDirectories.create(dataDir.resolve(Layout.SECRETS_DIR));
+        PrivateDirectories.create(dataDir.resolve(Layout.TLS_DIR));
 
         Path tls = dataDir.resolve(Layout.TLS_DIR);
         LocalCa ca = LocalCa.create(tls, "securebroker local CA " + clock.instant().toString().substring(0, 10),
@@ -160,19 +160,6 @@ public final class Bootstrap {
         byte[] bytes = new byte[24];
         random.nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes).toCharArray();
-    }
-
-    private static void createPrivateDirectory(Path dir) throws IOException {
-        if (Files.isDirectory(dir)) {
-            return;
-        }
-        Path parent = AtomicFiles.directoryOf(dir);
-        Files.createDirectories(parent);
-        if (Files.getFileStore(parent).supportsFileAttributeView("posix")) {
-            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } else {
-            Files.createDirectory(dir);
-        }
     }
 
     /** The configuration a bootstrap data directory is used with when no file is given. */

@@ -11,6 +11,7 @@ import org.securebroker.server.limits.Refusal;
 import org.securebroker.server.audit.AuditEvent;
 import org.securebroker.server.audit.ChangeNote;
 import org.securebroker.server.auth.User;
+import org.securebroker.server.identity.Identity;
 import org.securebroker.server.session.ConnectionListener;
 
 /**
@@ -60,6 +61,14 @@ final class BrokerAudit implements ConnectionListener {
     public void sessionExpired(Channel channel, String principal, String mechanism) {
         access.record(AuditEvent.of("auth.expired").principal(principal).source(address(channel)).mechanism(mechanism)
                 .reason("the session's credentials expired without re-authentication").build());
+    }
+
+    /** A live session closed because its client certificate is now revoked (a CRL reload). */
+    void certificateRevoked(Channel channel, Identity identity, String serial, String issuer) {
+        access.record(AuditEvent.of("auth.revoked").principal(identity == null ? null : identity.principal())
+                .source(address(channel)).mechanism(identity == null ? "TLS" : identity.mechanism())
+                .reason("certificate revoked").detail("serial", serial).detail("issuer", issuer)
+                .detail("connection", channel.id().asShortText()).build());
     }
 
     void event(AuditEvent.Builder event) {

@@ -1,14 +1,19 @@
 package org.securebroker.server;
 
 import io.netty.channel.Channel;
+import io.netty.handler.ssl.SslHandler;
 import java.nio.file.Path;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.frame.CloseFrame;
 import org.securebroker.protocol.frame.ErrorFrame;
 import org.securebroker.protocol.integrity.SigningKey;
 import org.securebroker.server.access.AccessControl;
@@ -29,6 +34,8 @@ import org.securebroker.server.integrity.ProducerKeys;
 import org.securebroker.server.rbac.Policy;
 import org.securebroker.server.rbac.PolicyHolder;
 import org.securebroker.server.session.SessionHandler;
+import org.securebroker.server.tls.ClientCertificateVerifier;
+import org.securebroker.server.tls.RevokedCertificateException;
 import org.securebroker.server.tls.TlsMaterial;
 import org.securebroker.server.queue.QueueEngine;
 import org.securebroker.server.request.Futures;
@@ -132,6 +139,7 @@ final class LiveReload {
         if (tls.reloadIfChanged()) {
             brokerAudit.event(AuditEvent.of("tls.reload").reason("files changed")
                     .detail("tlsCertificate", BrokerAudit.certificate(tls.serverCertificate())));
+            closeRevokedSessions();
         }
     }
 
@@ -192,6 +200,7 @@ final class LiveReload {
         try {
             tls.reload();
             brokerAudit.event(AuditEvent.of("tls.reload").detail("tlsCertificate", BrokerAudit.certificate(tls.serverCertificate())));
+            closeRevokedSessions();
         } catch (RuntimeException e) {
             problems.add(e.getMessage());
             brokerAudit.event(AuditEvent.of("tls.reload").decision("deny").reason("refused: " + e.getMessage()));
@@ -383,6 +392,54 @@ final class LiveReload {
             if (session != null) {
                 ch.eventLoop().execute(session::rightsChanged);
             }
+        }
+    }
+
+    /**
+     * After the CRLs changed: every connection whose client certificate (or a certificate of its
+     * chain) is now revoked is closed with CLOSE AUTHENTICATION_FAILED, as a removed user's is,
+     * and recorded as {@code auth.revoked}. A certificate is the credential of the whole
+     * connection, whatever mechanism the session then authenticated with.
+     */
+    private void closeRevokedSessions() {
+        ClientCertificateVerifier verifier = tls.clientVerifier().orElse(null);
+        if (verifier == null) {
+            return;
+        }
+        for (Channel ch : channels) {
+            X509Certificate[] chain = peerChain(ch);
+            RevokedCertificateException revoked = chain == null ? null : verifier.revocation(chain).orElse(null);
+            if (revoked == null) {
+                continue;
+            }
+            SessionHandler session = ch.pipeline().get(SessionHandler.class);
+            Identity identity = session == null ? null : session.identity();
+            LOG.info("closing the connection from {}{}: {}", ch.remoteAddress(),
+                    identity == null ? "" : " of '" + identity.principal() + "'", revoked.reason());
+            brokerAudit.certificateRevoked(ch, identity, revoked.serial(), revoked.issuer());
+            ch.writeAndFlush(new CloseFrame(0, ErrorCode.AUTHENTICATION_FAILED, "the client certificate was revoked"))
+                    .addListener(f -> ch.close());
+        }
+    }
+
+    /** The client certificate chain the connection's handshake accepted, or null if it has none. */
+    private static X509Certificate[] peerChain(Channel ch) {
+        SslHandler ssl = ch.pipeline().get(SslHandler.class);
+        if (ssl == null || !ssl.handshakeFuture().isSuccess()) {
+            return null;
+        }
+        try {
+            Certificate[] peer = ssl.engine().getSession().getPeerCertificates();
+            X509Certificate[] chain = new X509Certificate[peer.length];
+            for (int i = 0; i < peer.length; i++) {
+                if (!(peer[i] instanceof X509Certificate x)) {
+                    return null;
+                }
+                chain[i] = x;
+            }
+            return chain;
+        } catch (SSLPeerUnverifiedException none) {
+            return null;
         }
     }
 

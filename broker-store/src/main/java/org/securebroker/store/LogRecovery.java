@@ -18,6 +18,7 @@ import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.Closeables;
 import org.securebroker.store.io.FileLayer;
+import org.securebroker.store.io.PrivateDirectories;
 import org.securebroker.store.io.StorageChannel;
 import org.securebroker.store.record.OffsetRange;
 import org.securebroker.store.segment.Segment;
@@ -226,7 +227,7 @@ final class LogRecovery {
                         + " are both missing, so what it held cannot be known: restore them from backup, or delete "
                         + "the queue");
             }
-            Files.createDirectories(dir);
+            PrivateDirectories.create(dir);
             LogMetadata meta = new LogMetadata(name, expected.logId(), ctx.config.clock().millis(), 0);
             meta.write(layer, dir);
             layer.syncDirectory(ctx.logsDir);

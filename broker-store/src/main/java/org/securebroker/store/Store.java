@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -32,6 +31,7 @@ import org.securebroker.store.crypto.MetadataMac;
 import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.Closeables;
+import org.securebroker.store.io.PrivateDirectories;
 import org.securebroker.store.subscription.SubscriptionCheckpoint;
 import org.securebroker.store.subscription.SubscriptionStore;
 import org.slf4j.Logger;
@@ -62,6 +62,9 @@ public final class Store implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Store.class);
     private static final Pattern LOG_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
+    /** What {@link #isValidLogName} accepts, as an error message says it. */
+    public static final String LOG_NAME_RULE = "1-200 characters of letters, digits, '.', '_' or '-', starting with a "
+            + "letter or digit";
 
     private final StoreContext ctx;
     private final FileChannel lockChannel;
@@ -117,9 +120,9 @@ public final class Store implements AutoCloseable {
         FileChannel lockChannel = null;
         StoreContext ctx = new StoreContext(config, keyring);
         try {
-            createPrivateDirectory(root);
+            PrivateDirectories.create(root);
             for (Path p : List.of(ctx.logsDir, ctx.keysDir, ctx.trashDir)) {
-                createPrivateDirectory(p);
+                PrivateDirectories.create(p);
             }
             lockChannel = FileChannel.open(root.resolve("store.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock;
@@ -244,26 +247,6 @@ public final class Store implements AutoCloseable {
         Closeables.closeQuietly(lockChannel);
     }
 
-    private static void createPrivateDirectory(Path dir) throws IOException {
-        if (Files.isDirectory(dir)) {
-            return;
-        }
-        if (Files.getFileStore(dir.toAbsolutePath().getParent() == null ? dir : existingAncestor(dir))
-                .supportsFileAttributeView("posix")) {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } else {
-            Files.createDirectories(dir);
-        }
-    }
-
-    private static Path existingAncestor(Path dir) {
-        Path p = dir.toAbsolutePath();
-        while (p != null && !Files.exists(p)) {
-            p = p.getParent();
-        }
-        return p;
-    }
-
     /**
      * Completes deletions a crash interrupted: the key file goes first, then the segments.
      *
@@ -355,7 +338,7 @@ public final class Store implements AutoCloseable {
             LogMetadata meta = new LogMetadata(name, logId, ctx.config.clock().millis(), 0);
             LogManifest manifest;
             try {
-                Files.createDirectory(dir);
+                PrivateDirectories.createNew(dir);
                 meta.write(ctx.config.fileLayer(), dir);
                 manifest = LogManifest.empty(logId, name, 0).write(ctx.config.fileLayer(), Log.keyFile(ctx, logId),
                         MetadataMac.derive(ctx.keyring().current(), LogManifest.PURPOSE));
@@ -379,11 +362,25 @@ public final class Store implements AutoCloseable {
         });
     }
 
-    /** Checks a log name, throwing {@code INVALID_ARGUMENT} with what is allowed. */
+    /**
+     * Whether {@code name} may name a log: {@value #LOG_NAME_RULE}. A log's name is its
+     * directory's name, so the rule keeps out path separators, dot-only names, wildcards,
+     * control characters and anything a file system or a terminal would read differently.
+     */
+    public static boolean isValidLogName(String name) {
+        return name != null && LOG_NAME.matcher(name).matches();
+    }
+
+    /**
+     * Checks a log name, throwing {@code INVALID_ARGUMENT} with what is allowed. The name is
+     * quoted only when it is short printable ASCII: an invalid name may be anything.
+     */
     public static void validateLogName(String name) {
-        if (name == null || !LOG_NAME.matcher(name).matches()) {
-            throw new StoreException(StoreException.Kind.INVALID_ARGUMENT, "invalid log name '" + name
-                    + "': use 1-200 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
+        if (!isValidLogName(name)) {
+            boolean printable = name != null && name.length() <= 200 && name.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
+            throw new StoreException(StoreException.Kind.INVALID_ARGUMENT, "invalid log name"
+                    + (printable ? " '" + name + "'" : name == null ? "" : " (" + name.length() + " characters)")
+                    + ": use " + LOG_NAME_RULE);
         }
     }
 

@@ -13,6 +13,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.PeerText;
+import org.securebroker.server.request.Names;
 import org.securebroker.server.request.RequestException;
 import org.securebroker.server.audit.AuditEvent;
 import org.securebroker.server.identity.Identity;
@@ -125,6 +127,23 @@ public final class SessionAccess {
         }
         e.recorded = true;
         return control.record(decision(e).detail("count", 1).build());
+    }
+
+    /**
+     * Checks a name the principal was authorized to act on (authorization comes first, so an
+     * unauthorized principal learns nothing about what names are valid); an invalid one is
+     * recorded as {@code request.invalid} with the name escaped and bounded, and refused.
+     *
+     * @throws RequestException INVALID_REQUEST naming what is allowed
+     */
+    public void requireValidName(Action action, Names.Kind kind, String name) {
+        try {
+            Names.require(kind, name);
+        } catch (RequestException e) {
+            record(AuditEvent.of("request.invalid").action(action.wireName()).resource(PeerText.escape(name))
+                    .decision("deny").reason("invalid " + kind + " name"));
+            throw e;
+        }
     }
 
     /** Records an event about this session (principal, source and mechanism filled in). */
@@ -240,10 +259,10 @@ public final class SessionAccess {
 
     private static String describe(Action action, String resource) {
         return switch (action) {
-            case PUBLISH -> "publish to queue '" + resource + "'";
-            case CONSUME -> "consume from queue '" + resource + "'";
-            case CREATE, DELETE, PURGE -> action.wireName() + " queue '" + resource + "'";
-            case MANAGE_USERS -> "manage user '" + resource + "'";
+            case PUBLISH -> "publish to queue " + PeerText.quote(resource);
+            case CONSUME -> "consume from queue " + PeerText.quote(resource);
+            case CREATE, DELETE, PURGE -> action.wireName() + " queue " + PeerText.quote(resource);
+            case MANAGE_USERS -> "manage user " + PeerText.quote(resource);
             case READ_AUDIT -> "read the audit log";
             case READ_METRICS -> "read the metrics";
             case ADMIN -> "administer the broker";

@@ -17,6 +17,7 @@ import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.crypto.KeyringFile;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.DefaultFileLayer;
+import org.securebroker.store.io.PrivateDirectories;
 import org.securebroker.store.io.StorageChannel;
 
 /**
@@ -53,7 +54,7 @@ public final class AuditKeys {
         SigningKey key = SigningKey.generate(random);
         byte[] privatePem = KeyPem.privateKeyPem(key);
         Path privateFile = privateKeyPem.toAbsolutePath();
-        Files.createDirectories(AtomicFiles.directoryOf(privateFile));
+        PrivateDirectories.create(AtomicFiles.directoryOf(privateFile));
         AtomicFiles.createOwnerOnly(privateFile); // fails if it appeared meanwhile
         try (StorageChannel channel = DefaultFileLayer.INSTANCE.open(privateFile, false)) {
             channel.writeFully(ByteBuffer.wrap(privatePem), 0);
@@ -64,7 +65,7 @@ public final class AuditKeys {
         DefaultFileLayer.INSTANCE.syncDirectory(AtomicFiles.directoryOf(privateFile));
 
         Path publicFile = publicKeyPem.toAbsolutePath();
-        Files.createDirectories(AtomicFiles.directoryOf(publicFile));
+        PrivateDirectories.create(AtomicFiles.directoryOf(publicFile));
         Files.writeString(publicFile, KeyPem.publicKeyPem(key.publicKey()), StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE);
         return key.id();

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,6 +23,7 @@ import org.securebroker.store.commit.Round;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.DefaultFileLayer;
 import org.securebroker.store.io.FileLayer;
+import org.securebroker.store.io.PrivateDirectories;
 import org.securebroker.store.io.StorageChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -206,7 +206,7 @@ public final class AuditLog implements AutoCloseable {
         WriterLock lock = null;
         AuditLog log = null;
         try {
-            createDirectory(dir);
+            PrivateDirectories.create(dir);
             lock = WriterLock.acquire(dir);
             LogTail tail = LogTail.find(dir);
             log = new AuditLog(settings, clock, layer, lock, tail, dir);
@@ -296,18 +296,6 @@ public final class AuditLog implements AutoCloseable {
 
     // ---- opening (on the caller's thread, before the writer starts)
 
-    private static void createDirectory(Path dir) throws IOException {
-        if (Files.isDirectory(dir)) {
-            return;
-        }
-        Path parent = AtomicFiles.directoryOf(dir);
-        Files.createDirectories(parent);
-        if (Files.getFileStore(parent).supportsFileAttributeView("posix")) {
-            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } else {
-            Files.createDirectory(dir);
-        }
-    }
 
     private void start(LogTail tail) throws IOException {
         fileNumber = tail.fileNumber();

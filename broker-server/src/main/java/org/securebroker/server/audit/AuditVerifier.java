@@ -25,6 +25,7 @@ import org.securebroker.protocol.integrity.VerifyingKey;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.Closeables;
 import org.securebroker.store.io.DefaultFileLayer;
+import org.securebroker.store.io.PrivateDirectories;
 
 /**
  * Checks an audit directory offline: every file present and in sequence, every line a
@@ -229,7 +230,7 @@ public final class AuditVerifier {
             n.put("hash", hash);
             n.put("time", AuditFormat.formatTime(time));
             Path target = path.toAbsolutePath();
-            Files.createDirectories(AtomicFiles.directoryOf(target));
+            PrivateDirectories.create(AtomicFiles.directoryOf(target));
             AtomicFiles.write(DefaultFileLayer.INSTANCE, target,
                     ByteBuffer.wrap((JSON.writeValueAsString(n) + "\n").getBytes(StandardCharsets.UTF_8)));
         }

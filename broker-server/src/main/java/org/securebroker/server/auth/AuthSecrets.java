@@ -11,6 +11,7 @@ import java.util.Base64;
 import org.securebroker.store.crypto.KeyringFile;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.DefaultFileLayer;
+import org.securebroker.store.io.PrivateDirectories;
 
 /**
  * The authentication layer's own secret: a random 256-bit key, created on first start next to
@@ -36,7 +37,7 @@ public final class AuthSecrets {
     public static byte[] loadOrCreate(Path file, SecureRandom random) {
         try {
             if (!Files.exists(file)) {
-                Files.createDirectories(AtomicFiles.directoryOf(file));
+                PrivateDirectories.create(AtomicFiles.directoryOf(file));
                 byte[] key = new byte[KEY_BYTES];
                 random.nextBytes(key);
                 byte[] text = Base64.getEncoder().encode(key);

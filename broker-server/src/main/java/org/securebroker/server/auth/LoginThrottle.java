@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.securebroker.protocol.PeerText;
 import org.securebroker.server.config.BrokerConfig;
 
 /**
@@ -73,12 +74,12 @@ public final class LoginThrottle {
         if (account != null) {
             Entry acc = accounts.get(account);
             if (acc != null && now < acc.blockedUntil) {
-                return new Refusal("account '" + account + "' is locked after " + acc.failures + " consecutive failed logins",
+                return new Refusal("account " + PeerText.quote(account) + " is locked after " + acc.failures + " consecutive failed logins",
                         acc.blockedUntil - now);
             }
             Entry p = pairs.get(pairKey(account, address));
             if (p != null && now < p.blockedUntil) {
-                return new Refusal("too many failed logins of '" + account + "' from " + address.getHostAddress(),
+                return new Refusal("too many failed logins of " + PeerText.quote(account) + " from " + address.getHostAddress(),
                         p.blockedUntil - now);
             }
         }

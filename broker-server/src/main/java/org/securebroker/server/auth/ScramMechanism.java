@@ -7,6 +7,7 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.PeerText;
 import org.securebroker.protocol.auth.Scram;
 import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.server.identity.Identity;
@@ -188,8 +189,8 @@ public final class ScramMechanism implements AuthMechanism {
                 return wrong(account + (users.find(account).isPresent() ? " is disabled" : " is not a user"));
             }
             if (credentials == null) {
-                return wrong(user.scramDisabled() ? "SCRAM is turned off for user '" + account + "' (PLAIN only)"
-                        : "user '" + account + "' has no SCRAM keys yet (set the password, or log in once with PLAIN)");
+                return wrong(user.scramDisabled() ? "SCRAM is turned off for user " + PeerText.quote(account) + " (PLAIN only)"
+                        : "user " + PeerText.quote(account) + " has no SCRAM keys yet (set the password, or log in once with PLAIN)");
             }
             if (!Scram.verifyClientProof(credentials.storedKey(), authMessage, proof)) {
                 return wrong("wrong password (client proof does not verify)");

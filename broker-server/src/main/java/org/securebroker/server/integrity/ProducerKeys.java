@@ -14,6 +14,7 @@ import org.securebroker.protocol.integrity.KeySet;
 import org.securebroker.protocol.integrity.VerifyingKey;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.DefaultFileLayer;
+import org.securebroker.store.io.PrivateDirectories;
 
 /**
  * The Ed25519 public keys registered per producer principal, from a text file that
@@ -152,7 +153,7 @@ public final class ProducerKeys {
                         .append(principal).append('\n');
             }
         });
-        Files.createDirectories(AtomicFiles.directoryOf(file));
+        PrivateDirectories.create(AtomicFiles.directoryOf(file));
         byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
         if (beforeReplace != null) {
             beforeReplace.replacing(Files.exists(file) ? AtomicFiles.read(file, MAX_FILE_BYTES) : null, bytes);

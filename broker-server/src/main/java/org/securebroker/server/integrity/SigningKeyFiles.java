@@ -18,6 +18,7 @@ import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.crypto.KeyringFile;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.DefaultFileLayer;
+import org.securebroker.store.io.PrivateDirectories;
 
 /**
  * The broker's message-signing key files: the private key (PKCS#8 PEM, readable by its owner
@@ -116,7 +117,7 @@ public final class SigningKeyFiles {
         for (VerifyingKey k : keys) {
             text.append(KeyPem.publicKeyPem(k));
         }
-        Files.createDirectories(AtomicFiles.directoryOf(file));
+        PrivateDirectories.create(AtomicFiles.directoryOf(file));
         AtomicFiles.write(DefaultFileLayer.INSTANCE, file,
                 ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.US_ASCII)));
         if (Files.getFileStore(AtomicFiles.directoryOf(file)).supportsFileAttributeView("posix")) {
@@ -126,7 +127,7 @@ public final class SigningKeyFiles {
 
     /** Writes a private key as PKCS#8 PEM, durably and readable by its owner only. */
     public static void writePrivate(Path file, SigningKey key) throws IOException {
-        Files.createDirectories(AtomicFiles.directoryOf(file));
+        PrivateDirectories.create(AtomicFiles.directoryOf(file));
         byte[] pem = KeyPem.privateKeyPem(key);
         try {
             AtomicFiles.write(DefaultFileLayer.INSTANCE, file, ByteBuffer.wrap(pem));

@@ -28,6 +28,7 @@ import org.securebroker.server.limits.LimitEvents;
 import org.securebroker.server.limits.PrincipalQuotas;
 import org.securebroker.server.message.MessageEnvelope;
 import org.securebroker.server.request.Futures;
+import org.securebroker.server.request.Names;
 import org.securebroker.server.request.RequestException;
 import org.securebroker.protocol.integrity.IntegrityException;
 import org.securebroker.protocol.integrity.KeySet;
@@ -666,9 +667,10 @@ public final class QueueEngine implements AutoCloseable {
     public CompletableFuture<Consumer> subscribe(String queue, String subscription, long credit, int consumerId,
                                                  ConsumerSink sink, java.util.function.Consumer<Consumer> onAttached,
                                                  String principal) {
-        if (subscription.isEmpty() || subscription.length() > 200) {
-            return CompletableFuture.failedFuture(new RequestException(ErrorCode.INVALID_REQUEST,
-                    "a subscription name has 1 to 200 characters"));
+        try {
+            Names.require(Names.Kind.SUBSCRIPTION, subscription);
+        } catch (RequestException e) {
+            return CompletableFuture.failedFuture(e);
         }
         // active from now: an idle expiry must not take a subscription a consumer is being attached to
         subscriptionAdmin.active(queue, subscription, false);

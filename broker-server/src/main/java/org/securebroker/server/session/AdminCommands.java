@@ -12,6 +12,7 @@ import org.securebroker.protocol.frame.OkFrame;
 import org.securebroker.protocol.frame.QueueInfo;
 import org.securebroker.protocol.frame.QueueListFrame;
 import org.securebroker.server.request.Futures;
+import org.securebroker.server.request.Names;
 import org.securebroker.server.request.RequestException;
 import org.securebroker.server.access.SessionAccess;
 import org.securebroker.server.audit.AuditEvent;
@@ -51,6 +52,17 @@ final class AdminCommands {
 
     void createQueue(CreateQueueFrame create) {
         int correlationId = create.correlationId();
+        // authorized before validated: an unauthorized principal is refused (and audited) whatever the name;
+        // the allow is recorded, durably, by requireRecorded below
+        if (!access.permits(Action.CREATE, create.queue())) {
+            access.require(Action.CREATE, create.queue());
+        }
+        access.requireValidName(Action.CREATE, Names.Kind.QUEUE, create.queue());
+        if (!create.deadLetterQueue().isEmpty()) {
+            // dead-lettering publishes into that queue on the principal's behalf
+            access.require(Action.PUBLISH, create.deadLetterQueue());
+            access.requireValidName(Action.PUBLISH, Names.Kind.QUEUE, create.deadLetterQueue());
+        }
         QueueDefinition definition;
         try {
             definition = new QueueDefinition(create.queue(), (int) Math.min(Integer.MAX_VALUE, create.maxDeliveries()),
@@ -60,8 +72,6 @@ final class AdminCommands {
             throw new RequestException(ErrorCode.INVALID_REQUEST, e.getMessage());
         }
         if (definition.hasDeadLetterQueue()) {
-            // dead-lettering publishes into that queue on the principal's behalf
-            access.require(Action.PUBLISH, definition.deadLetterQueue());
             if (!engine.exists(definition.deadLetterQueue())) {
                 access.require(Action.CREATE, definition.deadLetterQueue());
             }
@@ -78,6 +88,10 @@ final class AdminCommands {
     void deleteQueue(DeleteQueueFrame delete) {
         int correlationId = delete.correlationId();
         String name = delete.queue();
+        if (access.permits(Action.DELETE, name)) {
+            // a denial is recorded and answered by requireRecorded below, before the name is looked at
+            access.requireValidName(Action.DELETE, Names.Kind.QUEUE, name);
+        }
         String before = engine.definition(name).map(d -> AuditEvent.fingerprint(d.toString())).orElse(null);
         CompletableFuture<Void> deleted = access.requireRecorded(Action.DELETE, name)
                 .thenCompose(seq -> engine.deleteQueue(name));

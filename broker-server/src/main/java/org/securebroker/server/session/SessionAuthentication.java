@@ -15,6 +15,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.PeerText;
 import org.securebroker.protocol.frame.AuthChallengeFrame;
 import org.securebroker.protocol.frame.AuthFrame;
 import org.securebroker.protocol.frame.AuthOkFrame;
@@ -143,8 +144,8 @@ final class SessionAuthentication {
         AuthMechanism m = mechanisms.find(auth.mechanism(), connection()).orElse(null);
         if (m == null) {
             listener.authenticationFailed(ctx.channel(), null, auth.mechanism(), "mechanism not offered");
-            outcome.refuse(auth.correlationId(), ErrorCode.UNSUPPORTED_MECHANISM, "mechanism '" + auth.mechanism()
-                    + "' is not offered on this connection; use one of " + offered());
+            outcome.refuse(auth.correlationId(), ErrorCode.UNSUPPORTED_MECHANISM, "mechanism " + PeerText.quote(auth.mechanism())
+                    + " is not offered on this connection; use one of " + offered());
             return;
         }
         mechanism = m;
@@ -359,7 +360,7 @@ final class SessionAuthentication {
 
     private void logFailure(AuthStep.Failure failure) {
         LOG.info("{}: {} authentication{} failed: {}", ctx.channel().remoteAddress(), mechanism == null ? "?"
-                : mechanism.name(), failure.account() == null ? "" : " of '" + failure.account() + "'", failure.reason());
+                : mechanism.name(), failure.account() == null ? "" : " of " + PeerText.quote(failure.account()), failure.reason());
         listener.authenticationFailed(ctx.channel(), failure.account(), mechanism == null ? null : mechanism.name(),
                 failure.reason());
     }

@@ -45,6 +45,7 @@ import org.securebroker.protocol.frame.SubscribeOkFrame;
 import org.securebroker.protocol.frame.UnsubscribeFrame;
 import org.securebroker.protocol.frame.CancelFrame;
 import org.securebroker.server.request.Futures;
+import org.securebroker.server.request.Names;
 import org.securebroker.server.request.RequestException;
 import org.securebroker.server.access.AccessControl;
 import org.securebroker.server.access.SessionAccess;
@@ -57,6 +58,7 @@ import org.securebroker.server.limits.InboundAccount;
 import org.securebroker.server.queue.Consumer;
 import org.securebroker.server.queue.QueueEngine;
 import org.securebroker.server.rbac.Action;
+import org.securebroker.server.tls.RevokedCertificateException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -210,7 +212,10 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 // without the certificate tls.clientAuth REQUIRED asks for is refused by the TLS
                 // library before the certificate verifier runs, so this line is its only trace
                 LOG.info("{}: TLS handshake failed: {}", remote(), done.cause().getMessage());
-                listener.handshakeFailed(ctx.channel(), "TLS handshake failed: " + done.cause().getMessage());
+                // a revocation is recorded as what it is, with the serial and issuer only
+                listener.handshakeFailed(ctx.channel(), RevokedCertificateException.in(done.cause())
+                        .map(RevokedCertificateException::reason)
+                        .orElse("TLS handshake failed: " + done.cause().getMessage()));
                 ctx.close();
             }
         }
@@ -339,6 +344,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 });
             } else if (frame instanceof SubscribeFrame subscribe) {
                 requireOnQueue(Action.CONSUME, subscribe.queue());
+                access.requireValidName(Action.CONSUME, Names.Kind.SUBSCRIPTION, subscribe.subscription());
                 subscribe(subscribe);
             } else if (frame instanceof UnsubscribeFrame unsubscribe) {
                 Consumer c = consumers.remove(unsubscribe.consumerId());
@@ -450,9 +456,13 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         return new RequestException(ErrorCode.UNKNOWN_CONSUMER, "consumer " + id + " is not subscribed on this connection");
     }
 
-    /** Publishing or subscribing to a missing queue creates it when queues.autoCreate is on: that takes CREATE too. */
+    /**
+     * Publishing or subscribing to a missing queue creates it when queues.autoCreate is on: that
+     * takes CREATE too. The name is checked once the action is authorized.
+     */
     private void requireOnQueue(Action action, String queue) {
         access.require(action, queue);
+        access.requireValidName(action, Names.Kind.QUEUE, queue);
         if (engine.autoCreate() && !engine.exists(queue)) {
             access.require(Action.CREATE, queue);
         }

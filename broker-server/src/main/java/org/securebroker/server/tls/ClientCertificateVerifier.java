@@ -27,12 +27,14 @@ import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 import javax.security.auth.x500.X500Principal;
+import org.securebroker.protocol.PeerText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,7 +83,6 @@ public final class ClientCertificateVerifier extends X509ExtendedTrustManager {
             "1.3.6.1.5.5.7.3.9", "OCSPSigning",
             "2.5.29.37.0", "anyExtendedKeyUsage");
     private static final int MAX_CHAIN = 8;
-    private static final int MAX_NAME_CHARS = 200;
     private static final int KEY_USAGE_DIGITAL_SIGNATURE = 0;
     private static final int KEY_USAGE_CERT_SIGN = 5;
     private static final int KEY_USAGE_CRL_SIGN = 6;
@@ -362,7 +363,24 @@ public final class ClientCertificateVerifier extends X509ExtendedTrustManager {
         }
     }
 
-    private void checkRevocation(List<X509Certificate> path, Instant now, String who) throws CertificateException {
+    /**
+     * Whether the CRLs in force now revoke a chain that was accepted before (a connection's
+     * client certificate, checked again after a CRL reload): the revocation, or empty.
+     */
+    public Optional<RevokedCertificateException> revocation(X509Certificate[] chain) {
+        if (chain == null || chain.length == 0 || chain[0] == null) {
+            return Optional.empty();
+        }
+        try {
+            checkRevocation(path(chain), clock.instant(), "client certificate " + name(chain[0]));
+            return Optional.empty();
+        } catch (RevokedCertificateException e) {
+            return Optional.of(e);
+        }
+    }
+
+    private void checkRevocation(List<X509Certificate> path, Instant now, String who)
+            throws RevokedCertificateException {
         for (int i = 0; i < path.size(); i++) {
             X509Certificate cert = path.get(i);
             for (X509CRL crl : crls) {
@@ -374,9 +392,11 @@ public final class ClientCertificateVerifier extends X509ExtendedTrustManager {
                 if (entry != null) {
                     String subject = i == 0 ? who : who + ": its chain certificate " + name(cert);
                     CRLReason reason = entry.getRevocationReason();
-                    throw new CertificateException(subject + ": revoked on " + entry.getRevocationDate().toInstant()
-                            + " (serial " + serial(cert.getSerialNumber())
-                            + (reason == null || reason == CRLReason.UNSPECIFIED ? "" : ", reason " + reason) + ")");
+                    throw new RevokedCertificateException(subject + ": revoked on "
+                            + entry.getRevocationDate().toInstant() + " (serial " + serial(cert.getSerialNumber())
+                            + (reason == null || reason == CRLReason.UNSPECIFIED ? "" : ", reason " + reason) + ")",
+                            serial(cert.getSerialNumber()),
+                            safe(cert.getIssuerX500Principal().getName(X500Principal.RFC2253)));
                 }
             }
         }
@@ -402,16 +422,8 @@ public final class ClientCertificateVerifier extends X509ExtendedTrustManager {
         return subject.isEmpty() ? "(empty subject, serial " + serial(cert.getSerialNumber()) + ")" : safe(subject);
     }
 
-    /** Replaces control and non-ASCII characters and caps the length of a remote-supplied string. */
+    /** A remote-supplied string made safe to log: escaped and bounded ({@link PeerText}). */
     static String safe(String s) {
-        StringBuilder out = new StringBuilder(Math.min(s.length(), MAX_NAME_CHARS + 3));
-        for (int i = 0; i < s.length() && out.length() < MAX_NAME_CHARS; i++) {
-            char c = s.charAt(i);
-            out.append(c >= 0x20 && c < 0x7f ? c : '?');
-        }
-        if (s.length() > MAX_NAME_CHARS) {
-            out.append("...");
-        }
-        return out.toString();
+        return PeerText.escape(s);
     }
 }

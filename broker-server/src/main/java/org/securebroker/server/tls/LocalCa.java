@@ -58,6 +58,7 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.DefaultFileLayer;
+import org.securebroker.store.io.PrivateDirectories;
 
 /**
  * A local certificate authority for development and small deployments: it issues server
@@ -129,7 +130,7 @@ public final class LocalCa {
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
                     .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
             X509Certificate cert = sign(builder, pair.getPrivate());
-            Files.createDirectories(dir);
+            PrivateDirectories.create(dir);
             writeCertificate(dir.resolve(CA_CERT), List.of(cert));
             writePrivateKey(dir.resolve(CA_KEY), pair.getPrivate());
             return new LocalCa(cert, pair.getPrivate(), random, clock);
@@ -373,7 +374,7 @@ public final class LocalCa {
                 pem.writeObject(c);
             }
         }
-        Files.createDirectories(AtomicFiles.directoryOf(file));
+        PrivateDirectories.create(AtomicFiles.directoryOf(file));
         Files.writeString(file, out.toString(), StandardCharsets.US_ASCII);
     }
 
@@ -383,7 +384,7 @@ public final class LocalCa {
         try (JcaPEMWriter pem = new JcaPEMWriter(out)) {
             pem.writeObject(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(key, null));
         }
-        Files.createDirectories(AtomicFiles.directoryOf(file));
+        PrivateDirectories.create(AtomicFiles.directoryOf(file));
         AtomicFiles.write(DefaultFileLayer.INSTANCE, file, ByteBuffer.wrap(out.toString().getBytes(StandardCharsets.US_ASCII)));
     }
 

@@ -27,6 +27,7 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 import org.securebroker.store.io.AtomicFiles;
+import org.securebroker.store.io.PrivateDirectories;
 
 /**
  * Parses PEM certificates, private keys and CRLs from bytes already read, so that what is
@@ -116,7 +117,7 @@ final class PemFiles {
             }
         }
         Path target = file.toAbsolutePath();
-        Files.createDirectories(AtomicFiles.directoryOf(target));
+        PrivateDirectories.create(AtomicFiles.directoryOf(target));
         Path tmp = target.resolveSibling(AtomicFiles.nameOf(target) + ".tmp");
         Files.writeString(tmp, text.toString(), StandardCharsets.US_ASCII);
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -172,7 +172,9 @@ class ClientCertificateVerifierTest {
 
     @Test
     void shouldMakeRemoteSuppliedNamesSafeToLog() {
-        assertThat(ClientCertificateVerifier.safe("CN=evil\nINFO forged line\u0000")).isEqualTo("CN=evil?INFO forged line?");
-        assertThat(ClientCertificateVerifier.safe("x".repeat(500))).hasSize(203).endsWith("...");
+        assertThat(ClientCertificateVerifier.safe("CN=evil\nINFO forged line\u0000"))
+                .isEqualTo("CN=evil\\u000aINFO forged line\\u0000");
+        assertThat(ClientCertificateVerifier.safe("x".repeat(500))).startsWith("x".repeat(200) + "...")
+                .endsWith("(500 characters)");
     }
 }

@@ -191,7 +191,12 @@ class MutualTlsHandshakeTest {
         TestPki pki = start(provider, ClientAuth.REQUIRED);
         try (SSLSocket socket = connect(pki, pki.revoked(), protocol)) {
             assertThat(admitted(socket)).isFalse();
-            assertThat(causes(serverOutcome().cause())).contains("client certificate CN=revoked: revoked on");
+            Throwable cause = serverOutcome().cause();
+            assertThat(causes(cause)).contains("client certificate CN=revoked: revoked on");
+            // whatever the TLS library wraps it in, the refusal is still known as a revocation
+            assertThat(RevokedCertificateException.in(cause)).hasValueSatisfying(r -> assertThat(r.reason())
+                    .isEqualTo("certificate revoked (serial " + pki.revoked().certificate().getSerialNumber().toString(16)
+                            + ", issuer " + pki.caCertificate().getSubjectX500Principal().getName() + ")"));
         }
     }
 
@@ -243,6 +248,9 @@ class MutualTlsHandshakeTest {
             pki.writeCrl(pki.crlFile(), pki.now(), pki.now().plus(Duration.ofDays(7)), pki.revoked().certificate(),
                     pki.good().certificate());
             assertThat(material.reloadIfChanged()).isTrue();
+            assertThat(material.clientVerifier().orElseThrow().revocation(pki.good().chain()))
+                    .as("the open connection's certificate is found revoked by the new CRL").isPresent();
+            assertThat(material.clientVerifier().orElseThrow().revocation(pki.withSans().chain())).isEmpty();
 
             try (SSLSocket after = connect(pki, pki.good(), protocol)) {
                 assertThat(admitted(after)).isFalse();

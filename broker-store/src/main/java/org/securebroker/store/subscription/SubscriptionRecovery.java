@@ -19,6 +19,7 @@ import org.securebroker.store.crypto.Keyring;
 import org.securebroker.store.crypto.MetadataMac;
 import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.io.AtomicFiles;
+import org.securebroker.store.io.PrivateDirectories;
 import org.securebroker.store.io.Closeables;
 import org.securebroker.store.io.StorageChannel;
 import org.slf4j.Logger;
@@ -79,7 +80,7 @@ final class SubscriptionRecovery {
      */
     static Recovered recover(SubscriptionFiles files, Keyring keyring, SubscriptionCheckpoint expected)
             throws IOException {
-        Files.createDirectories(files.dir());
+        PrivateDirectories.create(files.dir());
         files.deleteTemporaries();
         SortedMap<Long, Path> journals = files.journals();
         Path snapshotFile = files.snapshot();

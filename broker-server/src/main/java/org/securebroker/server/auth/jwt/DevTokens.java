@@ -26,6 +26,7 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.server.tls.LocalCa;
 import org.securebroker.store.io.AtomicFiles;
+import org.securebroker.store.io.PrivateDirectories;
 
 /**
  * The development token-signing key that {@code broker init} creates, and the tokens
@@ -87,7 +88,7 @@ public final class DevTokens {
         try (JcaPEMWriter pem = new JcaPEMWriter(out)) {
             pem.writeObject(key);
         }
-        Files.createDirectories(AtomicFiles.directoryOf(file));
+        PrivateDirectories.create(AtomicFiles.directoryOf(file));
         Files.writeString(file, out.toString(), StandardCharsets.US_ASCII);
     }
 

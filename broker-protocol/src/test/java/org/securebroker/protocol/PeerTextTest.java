@@ -1,0 +1,40 @@
+package org.securebroker.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class PeerTextTest {
+
+    @Test
+    void shouldLeavePlainTextAlone() {
+        assertThat(PeerText.escape("orders.eu-1_x")).isEqualTo("orders.eu-1_x");
+        assertThat(PeerText.quote("zürich 🚀")).isEqualTo("'zürich 🚀'");
+        assertThat(PeerText.quote(null)).isEqualTo("(none)");
+    }
+
+    @Test
+    void shouldEscapeControlSeparatorAndBidiCharacters() {
+        assertThat(PeerText.escape("a\u0000b\u0007c\u001b[31md\r\n\u007f\u0085\u009b"))
+                .isEqualTo("a\\u0000b\\u0007c\\u001b[31md\\u000d\\u000a\\u007f\\u0085\\u009b");
+        assertThat(PeerText.escape("x\u2028y\u2029z\u202ee\u2066f\u200fg\u061c"))
+                .isEqualTo("x\\u2028y\\u2029z\\u202ee\\u2066f\\u200fg\\u061c");
+        assertThat(PeerText.escape("lone\ud800 \udc00")).isEqualTo("lone\\ud800 \\udc00");
+    }
+
+    @Test
+    void shouldDoubleABackslashSoAnEscapeCannotBeForged() {
+        assertThat(PeerText.escape("\\u001b")).isEqualTo("\\\\u001b");
+    }
+
+    @Test
+    void shouldBoundLongTextAndNameItsLength() {
+        String out = PeerText.escape("q".repeat(65_000));
+        assertThat(out).isEqualTo("q".repeat(PeerText.MAX_CHARS) + "... (65000 characters)");
+        // never cut inside a surrogate pair
+        String pairs = "a" + "🚀".repeat(300);
+        assertThat(PeerText.escape(pairs)).startsWith("a" + "🚀".repeat(99) + "...");
+        // the worst case stays bounded: every kept character escaped
+        assertThat(PeerText.quote("\u0000".repeat(70_000)).length()).isLessThan(PeerText.MAX_CHARS * 6 + 40);
+    }
+}
