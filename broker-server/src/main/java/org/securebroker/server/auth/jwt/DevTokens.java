@@ -42,7 +42,7 @@ public final class DevTokens {
     public static final String AUDIENCE = "securebroker";
     public static final String KEY_ID = "dev";
     public static final String TYPE = "JWT";
-    public static final String ROLES_CLAIM = "roles";
+    public static final String ROLES_CLAIM = BrokerConfig.Jwt.DEFAULT_ROLES_CLAIM;
     public static final Duration DEFAULT_TTL = Duration.ofMinutes(15);
     /** The longest a minted token may live; also the embedded configuration's maximum lifetime. */
     public static final Duration MAX_TTL = Duration.ofHours(1);
