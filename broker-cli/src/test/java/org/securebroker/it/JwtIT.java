@@ -211,6 +211,31 @@ class JwtIT {
     }
 
     @Test
+    void shouldRefuseAndAuditALookAlikePrincipalATextExpiryAndAnotherSpellingOfASignedToken() throws Exception {
+        String valid = token("alice", 300).kid("rsa").signRs256(rsa.getPrivate());
+        String padding = "=".repeat((4 - valid.length() % 4) % 4);
+        assertThat(padding).as("an RS256 signature ends inside a base64 quantum").isNotEmpty();
+        Map<String, String> refused = new LinkedHashMap<>();
+        refused.put("principal claim 'sub' ('?lice') is not a valid user name",
+                token("\u0430lice", 300).kid("rsa").signRs256(rsa.getPrivate()));
+        refused.put("claim 'exp' must be a JSON number", token("alice", 300)
+                .claim("exp", Long.toString(clock.instant().plusSeconds(300).getEpochSecond())).kid("rsa")
+                .signRs256(rsa.getPrivate()));
+        refused.put("signature is not base64url: '=' at position", valid + padding);
+        Path auditDir = broker.broker().config().audit().dir();
+        for (Map.Entry<String, String> r : refused.entrySet()) {
+            try (RawConnection c = connect()) {
+                ErrorFrame answer = (ErrorFrame) authenticate(c, r.getValue());
+                assertThat(answer.code()).as(r.getKey()).isEqualTo(ErrorCode.AUTHENTICATION_FAILED.code());
+                assertThat(answer.message()).as(r.getKey()).isEqualTo("authentication failed");
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(AuditTrail.entries(auditDir, "auth.failure")).as(r.getKey())
+                            .anySatisfy(e -> assertThat(e.reason()).contains("token rejected: " + r.getKey())));
+        }
+    }
+
+    @Test
     void shouldCloseASessionWhoseTokenExpires() throws Exception {
         try (RawConnection c = connect()) {
             long t0 = clock.millis();
