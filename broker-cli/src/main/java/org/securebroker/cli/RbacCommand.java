@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.securebroker.server.auth.ExternalMechanism;
 import org.securebroker.server.auth.JwtMechanism;
@@ -19,6 +20,8 @@ import org.securebroker.server.auth.ScramMechanism;
 import org.securebroker.server.auth.User;
 import org.securebroker.server.auth.UserStore;
 import org.securebroker.server.config.BrokerConfig;
+import org.securebroker.server.identity.PrincipalNames;
+import org.securebroker.server.rbac.Decision;
 import org.securebroker.server.rbac.Action;
 import org.securebroker.server.rbac.Explanation;
 import org.securebroker.server.rbac.Grant;
@@ -40,7 +43,9 @@ import picocli.CommandLine.Spec;
  *
  * <p>The policy is {@code --policy FILE}, else {@code policy.yaml} in the data directory (of
  * {@code --config}, or {@code --data}) if it exists, else the built-in policy. Users and their
- * roles come from the configured users file when it exists.
+ * roles come from the configured users file when it exists. {@code explain} answers for the roles
+ * it is told to assume, and adds a warning line when a live session of that principal and
+ * mechanism would have other roles, or could not exist, under the configuration.
  *
  * <p>Exit codes: {@code explain} and {@code who-can} exit 0 whenever they answered, whether the
  * answer is ALLOW or DENY; {@code check} exits 0 for a valid file and 1 for an invalid one; all
@@ -159,8 +164,9 @@ final class RbacCommand implements Runnable {
                 description = "PLAIN, SCRAM-SHA-256, JWT or EXTERNAL (default: ${DEFAULT-VALUE}).")
         String mechanism;
         @Option(names = "--role", paramLabel = "ROLE", description = "A role the session asserts (repeatable): for "
-                + "JWT a value of the token's roles claim, otherwise a role as stored with a user, added to the "
-                + "users file's.")
+                + "JWT a value of the token's roles claim (it grants roles only through the policy's tokenRoles), "
+                + "otherwise a role as stored with a user, added to the users file's. A warning says when a live "
+                + "session would not have it.")
         List<String> roles = new ArrayList<>();
         @Mixin
         Question question;
@@ -177,13 +183,17 @@ final class RbacCommand implements Runnable {
             asserted.addAll(roles);
             Subject subject = new Subject(principal, mech, asserted, user.isPresent());
             Explanation e = policy.explain(subject, question.action, res);
+            Optional<String> warning = liveSessionWarning(sources.brokerConfig(), policy, mech, user, e);
             PrintWriter out = spec.commandLine().getOut();
             if (question.output == Cli.Output.JSON) {
-                out.println(Cli.JSON.writeValueAsString(json(policy, e, user)));
+                ObjectNode n = json(policy, e, user);
+                warning.ifPresent(w -> n.put("warning", w));
+                out.println(Cli.JSON.writeValueAsString(n));
                 return 0;
             }
             out.println((e.decision().allowed() ? "ALLOW" : "DENY") + ": " + principal + " "
                     + question.action.wireName() + " on " + res);
+            warning.ifPresent(w -> out.println("warning: " + w));
             out.println("decided by: " + e.decision().ruleId() + " (" + e.decision().ruleText() + ")"
                     + e.rule().map(g -> line(g)).orElse(""));
             out.println("policy:     " + policyLine(policy));
@@ -198,6 +208,66 @@ final class RbacCommand implements Runnable {
             grants(out, "covering allow grants:", e.allows());
             grants(out, "covering deny grants:", e.denies());
             return 0;
+        }
+
+        /**
+         * What a live session would differ in: the answer above takes the asserted roles as given,
+         * while the broker takes a JWT session's roles from the configured roles claim through
+         * tokenRoles, and a password or certificate session's from the users file, never from the
+         * client. Empty when the live session would have the same roles and decision.
+         */
+        private Optional<String> liveSessionWarning(BrokerConfig config, Policy policy, String mech,
+                                                    Optional<User> user, Explanation assumed) {
+            if (!PrincipalNames.isValid(principal)) {
+                return Optional.of("no live session can have this principal: '" + principal + "' is not a valid user "
+                        + "name (" + PrincipalNames.RULE + "), so every mechanism refuses it");
+            }
+            String source;
+            List<String> liveAsserted;
+            String unmapped = "";
+            if (mech.equals(JwtMechanism.NAME)) {
+                BrokerConfig.Jwt jwt = config.auth().jwt();
+                if (jwt == null) {
+                    return Optional.of("no live JWT session exists: this configuration does not offer JWT (auth.jwt "
+                            + "is not set)");
+                }
+                if (jwt.rolesClaim() == null || jwt.rolesClaim().isBlank()) {
+                    source = "principals only (auth.jwt.rolesClaim is not set, so token claims count for nothing)";
+                    liveAsserted = List.of();
+                } else {
+                    source = "the token's '" + jwt.rolesClaim() + "' claim through the policy's tokenRoles, and "
+                            + "principals";
+                    liveAsserted = roles;
+                    List<String> notMapped = roles.stream().distinct()
+                            .filter(r -> !policy.tokenRoleBindings().containsKey(r)).toList();
+                    if (!notMapped.isEmpty()) {
+                        unmapped = "; not in tokenRoles, so granting nothing: " + String.join(", ", notMapped);
+                    }
+                }
+            } else if (mech.equals(ExternalMechanism.NAME)) {
+                if (config.tls().clientAuth() == BrokerConfig.ClientAuth.NONE) {
+                    return Optional.of("no live EXTERNAL session exists: client certificates are off (tls.clientAuth "
+                            + "none)");
+                }
+                source = "the users file" + (user.isPresent() ? "" : " (no entry)") + ", certificates and principals";
+                liveAsserted = user.map(User::roles).orElse(List.of());
+            } else {
+                if (user.isEmpty()) {
+                    return Optional.of("no live " + mech + " session exists: '" + principal + "' is not a user of the "
+                            + "users file (" + config.auth().usersFile() + ")");
+                }
+                source = "the users file and principals";
+                liveAsserted = user.get().roles();
+            }
+            Subject live = new Subject(principal, mech, liveAsserted, !mech.equals(JwtMechanism.NAME) && user.isPresent());
+            Set<String> liveRoles = policy.rolesOf(live);
+            Decision d = policy.decide(live, question.action, assumed.resource());
+            if (unmapped.isEmpty() && liveRoles.equals(assumed.roles()) && d.equals(assumed.decision())) {
+                return Optional.empty();
+            }
+            return Optional.of("a live " + mech + " session gets its roles from " + source + unmapped + "; it would have "
+                    + (liveRoles.isEmpty() ? "no roles" : "the roles " + String.join(", ", liveRoles)) + " and be "
+                    + (d.allowed() ? "ALLOW" : "DENY") + " (" + d.ruleId() + ")");
         }
 
         private static String mechanism(String value) {

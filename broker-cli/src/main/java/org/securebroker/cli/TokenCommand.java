@@ -42,7 +42,8 @@ final class TokenCommand implements Runnable {
         Cli.ConfigOptions options;
         @Option(names = "--subject", required = true, paramLabel = "NAME", description = "The principal (sub claim).")
         String subject;
-        @Option(names = "--role", paramLabel = "ROLE", description = "A role (repeatable), in the roles claim.")
+        @Option(names = "--role", paramLabel = "ROLE", description = "A roles claim value (repeatable); it grants "
+                + "broker roles only through the policy's tokenRoles.")
         List<String> roles = new ArrayList<>();
         @Option(names = "--ttl", paramLabel = "DURATION", defaultValue = "15m",
                 description = "How long the token lives, at most 1h (default: ${DEFAULT-VALUE}).")

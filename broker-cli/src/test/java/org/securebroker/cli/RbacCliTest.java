@@ -112,6 +112,78 @@ class RbacCliTest {
         assertThat(n.get("allows").get(0).get("ruleId").asText()).isEqualTo("orders-producer/allow[0]");
     }
 
+    /** A configuration file for the data directory that offers JWT with the default roles claim. */
+    private Path jwtConfig() throws Exception {
+        return Files.writeString(dir.resolve("broker.yaml"), """
+                dataDir: %s
+                auth:
+                  jwt:
+                    issuer: https://idp.example/
+                    audience: securebroker
+                    keys:
+                      - kid: idp
+                        publicKey: idp.pem
+                """.formatted(data));
+    }
+
+    @Test
+    void shouldWarnThatATokenClaimValueNotInTokenRolesGrantsNothing() throws Exception {
+        Run r = run("rbac", "explain", "--config", jwtConfig().toString(), "--principal", "t-1", "--mechanism", "JWT",
+                "--role", "orders-producer", "--role", "idp-writers", "--action", "publish", "--resource", "orders.eu");
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("ALLOW: t-1 publish on orders.eu\nwarning: a live JWT session gets its roles "
+                + "from the token's 'roles' claim through the policy's tokenRoles, and principals; not in tokenRoles, "
+                + "so granting nothing: orders-producer; it would have the roles orders-producer and be ALLOW "
+                + "(orders-producer/allow[0])\n");
+        assertThat(r.out()).contains("orders-producer from token claim (orders-producer): not mapped by tokenRoles, "
+                + "grants nothing", "orders-producer from tokenRoles[idp-writers]");
+    }
+
+    @Test
+    void shouldWarnWhenTheAssumedRolesAreNotThoseOfALiveSession() throws Exception {
+        // alice's users-file roles do not allow publishing: --role only assumes one she does not have
+        Run r = run("rbac", "explain", "--principal", "alice", "--role", "orders-producer", "--action", "publish",
+                "--resource", "orders.eu");
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("ALLOW: alice publish on orders.eu\nwarning: a live PLAIN session gets its "
+                + "roles from the users file and principals; it would have the roles orders-consumer and be DENY "
+                + "(default-deny)\n");
+
+        Run json = run("rbac", "explain", "--principal", "alice", "--role", "orders-producer", "--action", "publish",
+                "--resource", "orders.eu", "--output", "json");
+        assertThat(new ObjectMapper().readTree(json.out()).get("warning").asText())
+                .startsWith("a live PLAIN session gets its roles from the users file");
+    }
+
+    @Test
+    void shouldWarnWhenNoLiveSessionCouldExist() throws Exception {
+        Run noJwt = run("rbac", "explain", "--principal", "t-1", "--mechanism", "JWT", "--role", "idp-writers",
+                "--action", "publish", "--resource", "orders.eu");
+        assertThat(noJwt.out()).contains("\nwarning: no live JWT session exists: this configuration does not offer "
+                + "JWT (auth.jwt is not set)\n");
+
+        Run notAUser = run("rbac", "explain", "--principal", "mallory", "--role", "orders-producer", "--action",
+                "publish", "--resource", "orders.eu");
+        assertThat(notAUser.out()).contains("\nwarning: no live PLAIN session exists: 'mallory' is not a user of the "
+                + "users file");
+
+        Run lookAlike = run("rbac", "explain", "--config", jwtConfig().toString(), "--principal", "b\u043eb",
+                "--mechanism", "JWT", "--action", "publish", "--resource", "orders.eu");
+        assertThat(lookAlike.out()).contains("\nwarning: no live session can have this principal");
+    }
+
+    @Test
+    void shouldNotWarnWhenTheLiveSessionWouldHaveTheSameRoles() throws Exception {
+        Run jwt = run("rbac", "explain", "--config", jwtConfig().toString(), "--principal", "t-1", "--mechanism", "JWT",
+                "--role", "idp-writers", "--action", "publish", "--resource", "orders.eu");
+        Run user = run("rbac", "explain", "--principal", "alice", "--action", "consume", "--resource", "orders.eu");
+
+        assertThat(jwt.out()).startsWith("ALLOW: t-1 publish on orders.eu").doesNotContain("warning");
+        assertThat(user.out()).startsWith("ALLOW: alice consume on orders.eu").doesNotContain("warning");
+    }
+
     @Test
     void shouldApplyCertificateBindingsOnlyToExternal() {
         Run cert = run("rbac", "explain", "--principal", "svc-billing", "--mechanism", "EXTERNAL", "--action", "consume",
@@ -136,15 +208,13 @@ class RbacCliTest {
         assertThat(r.out().lines().map(String::strip).map(l -> l.replaceAll("\\s+", " ")).toList()).contains(
                 "role orders-producer orders-producer orders-producer/allow[0]",
                 "principal bob orders-producer orders-producer/allow[0]",
-                "token claim idp-writers orders-producer orders-producer/allow[0]",
-                "token claim orders-producer orders-producer orders-producer/allow[0]");
-        assertThat(r.out()).doesNotContain("zed");
+                "token claim idp-writers orders-producer orders-producer/allow[0]");
+        assertThat(r.out()).doesNotContain("zed").doesNotContain("token claim orders-producer");
 
         Run json = run("rbac", "who-can", "--action", "consume", "--resource", "orders.eu", "--output", "json");
         JsonNode holders = new ObjectMapper().readTree(json.out()).get("holders");
-        assertThat(holders.findValuesAsText("name")).containsExactly("orders-consumer", "alice", "svc-billing",
-                "orders-consumer");
-        assertThat(holders.findValuesAsText("kind")).containsExactly("role", "user", "certificate", "token claim");
+        assertThat(holders.findValuesAsText("name")).containsExactly("orders-consumer", "alice", "svc-billing");
+        assertThat(holders.findValuesAsText("kind")).containsExactly("role", "user", "certificate");
     }
 
     @Test

@@ -74,6 +74,8 @@ class AuthorizationIT {
                     resources: [audit]
             principals:
               bob: [orders-consumer]
+            tokenRoles:
+              idp-orders-readers: [orders-consumer]
             """;
 
     @TempDir
@@ -266,7 +268,7 @@ class AuthorizationIT {
         AtomicInteger minted = new AtomicInteger();
         try (BrokerClient svc = builder().tokenSupplier(() -> DevTokens.mint(devKey, new DevTokens.Request(
                 DevTokens.ISSUER, DevTokens.AUDIENCE, DevTokens.KEY_ID, "svc",
-                minted.getAndIncrement() == 0 ? List.of("orders-consumer") : List.of(), Duration.ofSeconds(8)),
+                minted.getAndIncrement() == 0 ? List.of("idp-orders-readers") : List.of(), Duration.ofSeconds(8)),
                 Clock.systemUTC())).connect()) {
             Subscription s = svc.subscribe("orders.eu", "svc", m -> m.ack());
             assertThat(s.isOpen()).isTrue();

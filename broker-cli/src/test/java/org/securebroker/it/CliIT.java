@@ -62,6 +62,8 @@ class CliIT {
                             resources: [minted]
                     certificates:
                       svc-a: [reader]
+                    tokenRoles:
+                      admin: [admin]
                     """);
             broker.broker().reload();
             CliRun mint = CliRun.of("", "token", "mint", "--subject", "ops", "--role", "admin", "--ttl", "5m", "--data", d);

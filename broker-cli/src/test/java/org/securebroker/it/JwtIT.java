@@ -30,6 +30,7 @@ import org.securebroker.protocol.frame.HelloOkFrame;
 import org.securebroker.protocol.frame.OkFrame;
 import org.securebroker.protocol.frame.PingFrame;
 import org.securebroker.protocol.frame.PongFrame;
+import org.securebroker.server.audit.AuditEntry;
 import org.securebroker.server.auth.jwt.JwtForge;
 import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.server.limits.ConnectionSlots;
@@ -38,9 +39,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * JWT bearer tokens through the real TLS front end: every known attack is refused with its
- * reason in the server log, roles come from the token, and a session lives only as long as its
- * token unless the client renews it on the same connection. The broker runs on a test clock:
- * tokens are minted on it, and token lifetimes pass when the test advances it.
+ * reason in the server log and the audit log, roles come from the token's claim values through
+ * the policy's tokenRoles only, and a session lives only as long as its token unless the client
+ * renews it on the same connection. The broker runs on a test clock: tokens are minted on it, and
+ * token lifetimes pass when the test advances it.
  */
 class JwtIT {
 
@@ -77,6 +79,16 @@ class JwtIT {
         broker = new TestBroker(dir.resolve("data"), c -> {
             return c.withAuth(c.auth().withJwt(jwt));
         }, clock);
+        Files.writeString(broker.broker().config().authorization().policyFile(), """
+                roles:
+                  admin:
+                    allow:
+                      - actions: ["*"]
+                        resources: ["*"]
+                tokenRoles:
+                  idp-broker-admins: [admin]
+                """);
+        broker.broker().reload();
         log = new ListAppender<>();
         log.start();
         Logger sessions = (Logger) LoggerFactory.getLogger("org.securebroker.server.session.SessionAuthentication");
@@ -188,7 +200,7 @@ class JwtIT {
     }
 
     @Test
-    void shouldAcceptEachConfiguredKeyTypeAndTakeRolesFromTheToken() throws Exception {
+    void shouldAcceptEachConfiguredKeyTypeAndTakeRolesFromTheTokenThroughTokenRoles() throws Exception {
         Map<String, String> tokens = Map.of(
                 "RS256", token("alice", 300).kid("rsa").signRs256(rsa.getPrivate()),
                 "ES256", token("alice", 300).kid("ec").signEs256(ec.getPrivate()),
@@ -203,10 +215,54 @@ class JwtIT {
                 assertThat(((ErrorFrame) c.next()).code()).isEqualTo(ErrorCode.NOT_AUTHORIZED.code());
             }
         }
+        // a claim value named like the broker's admin role grants nothing: only tokenRoles maps claims to roles
         try (RawConnection c = connect()) {
-            authenticate(c, token("ops", 300).claim("roles", List.of("admin")).kid("rsa").signRs256(rsa.getPrivate()));
+            authenticate(c, token("eve", 300).claim("roles", List.of("admin")).kid("rsa").signRs256(rsa.getPrivate()));
+            c.send(new CreateQueueFrame(3, "jwt-queue", 0, "", 0));
+            assertThat(((ErrorFrame) c.next()).code()).isEqualTo(ErrorCode.NOT_AUTHORIZED.code());
+        }
+        try (RawConnection c = connect()) {
+            authenticate(c, token("ops", 300).claim("roles", List.of("idp-broker-admins", "idp-unknown")).kid("rsa")
+                    .signRs256(rsa.getPrivate()));
             c.send(new CreateQueueFrame(3, "jwt-queue", 0, "", 0));
             assertThat(c.next()).isInstanceOf(OkFrame.class);
+        }
+        Path auditDir = broker.broker().config().audit().dir();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            List<AuditEntry> logins = AuditTrail.entries(auditDir, "auth.success");
+            assertThat(logins).filteredOn(e -> "eve".equals(e.principal())).singleElement().satisfies(e -> {
+                assertThat(e.details()).containsEntry("claimRoles", "admin").containsEntry("roles", "")
+                        .containsEntry("unmappedClaimRoles", "admin");
+            });
+            assertThat(logins).filteredOn(e -> "ops".equals(e.principal())).singleElement().satisfies(e -> {
+                assertThat(e.details()).containsEntry("claimRoles", "idp-broker-admins,idp-unknown")
+                        .containsEntry("roles", "admin").containsEntry("unmappedClaimRoles", "idp-unknown");
+            });
+        });
+    }
+
+    @Test
+    void shouldRefuseAndAuditALookAlikePrincipalATextExpiryAndAnotherSpellingOfASignedToken() throws Exception {
+        String valid = token("alice", 300).kid("rsa").signRs256(rsa.getPrivate());
+        String padding = "=".repeat((4 - valid.length() % 4) % 4);
+        assertThat(padding).as("an RS256 signature ends inside a base64 quantum").isNotEmpty();
+        Map<String, String> refused = new LinkedHashMap<>();
+        refused.put("principal claim 'sub' ('?lice') is not a valid user name",
+                token("\u0430lice", 300).kid("rsa").signRs256(rsa.getPrivate()));
+        refused.put("claim 'exp' must be a JSON number", token("alice", 300)
+                .claim("exp", Long.toString(clock.instant().plusSeconds(300).getEpochSecond())).kid("rsa")
+                .signRs256(rsa.getPrivate()));
+        refused.put("signature is not base64url: '=' at position", valid + padding);
+        Path auditDir = broker.broker().config().audit().dir();
+        for (Map.Entry<String, String> r : refused.entrySet()) {
+            try (RawConnection c = connect()) {
+                ErrorFrame answer = (ErrorFrame) authenticate(c, r.getValue());
+                assertThat(answer.code()).as(r.getKey()).isEqualTo(ErrorCode.AUTHENTICATION_FAILED.code());
+                assertThat(answer.message()).as(r.getKey()).isEqualTo("authentication failed");
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(AuditTrail.entries(auditDir, "auth.failure")).as(r.getKey())
+                            .anySatisfy(e -> assertThat(e.reason()).contains("token rejected: " + r.getKey())));
         }
     }
 

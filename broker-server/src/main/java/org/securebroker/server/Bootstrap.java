@@ -146,7 +146,7 @@ public final class Bootstrap {
                   - actions: ["*"]
                     resources: ["*"]
             # Roles also come from the users file ('broker user add NAME --role ROLE'), from a JWT's
-            # roles claim (tokenRoles translates an identity provider's names) and from certificates.
+            # roles claim (only the values tokenRoles maps grant roles) and from certificates.
             # principals:
             #   alice: [orders-producer]
             # tokenRoles:

@@ -12,7 +12,12 @@ import org.securebroker.server.audit.AuditEvent;
 import org.securebroker.server.audit.ChangeNote;
 import org.securebroker.server.auth.User;
 import org.securebroker.server.identity.Identity;
+import org.securebroker.server.identity.MechanismNames;
+import org.securebroker.server.rbac.Policy;
+import org.securebroker.server.rbac.Subject;
 import org.securebroker.server.session.ConnectionListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the broker itself writes to the audit log: every authentication and its outcome, failed
@@ -28,6 +33,8 @@ import org.securebroker.server.session.ConnectionListener;
  */
 final class BrokerAudit implements ConnectionListener {
 
+    private static final Logger LOG = LoggerFactory.getLogger(BrokerAudit.class);
+
     private final AccessControl access;
 
     BrokerAudit(AccessControl access) {
@@ -40,9 +47,10 @@ final class BrokerAudit implements ConnectionListener {
     }
 
     @Override
-    public void authenticated(Channel channel, String principal, String mechanism) {
-        access.record(AuditEvent.of("auth.success").principal(principal).source(address(channel)).mechanism(mechanism)
-                .detail("connection", channel.id().asShortText()).build());
+    public void authenticated(Channel channel, Identity identity) {
+        AuditEvent.Builder e = AuditEvent.of("auth.success").principal(identity.principal()).source(address(channel))
+                .mechanism(identity.mechanism()).detail("connection", channel.id().asShortText());
+        access.record(tokenRoles(e, channel, identity).build());
     }
 
     @Override
@@ -52,9 +60,34 @@ final class BrokerAudit implements ConnectionListener {
     }
 
     @Override
-    public void reauthenticated(Channel channel, String principal, String mechanism) {
-        access.record(AuditEvent.of("auth.renew").principal(principal).source(address(channel)).mechanism(mechanism)
-                .detail("connection", channel.id().asShortText()).build());
+    public void reauthenticated(Channel channel, Identity identity) {
+        AuditEvent.Builder e = AuditEvent.of("auth.renew").principal(identity.principal()).source(address(channel))
+                .mechanism(identity.mechanism()).detail("connection", channel.id().asShortText());
+        access.record(tokenRoles(e, channel, identity).build());
+    }
+
+    /**
+     * For a token session: the roles claim values, the roles they and the policy's bindings give
+     * under the policy in force, and the values {@code tokenRoles} does not map, which grant
+     * nothing. Those are logged at DEBUG once per login, without the values themselves (the audit
+     * entry holds them, escaped).
+     */
+    private AuditEvent.Builder tokenRoles(AuditEvent.Builder e, Channel channel, Identity identity) {
+        if (!MechanismNames.JWT.equals(identity.mechanism())) {
+            return e;
+        }
+        Policy policy = access.policy();
+        List<String> unmapped = identity.roles().stream().distinct()
+                .filter(value -> !policy.tokenRoleBindings().containsKey(value)).toList();
+        e.detail("claimRoles", String.join(",", identity.roles()))
+                .detail("roles", String.join(",", policy.rolesOf(Subject.of(identity))));
+        if (!unmapped.isEmpty()) {
+            e.detail("unmappedClaimRoles", String.join(",", unmapped));
+            LOG.debug("{}: the token of '{}' carries {} roles claim value(s) that the policy's tokenRoles does not map; "
+                    + "they grant nothing (audit: details.unmappedClaimRoles)", address(channel), identity.principal(),
+                    unmapped.size());
+        }
+        return e;
     }
 
     @Override

@@ -187,10 +187,15 @@ public record BrokerConfig(Path dataDir, Listener listener, Tls tls, Keys keys, 
      * @param maxLifetime the longest a token may live ({@code exp - iat})
      * @param clockSkew tolerance for {@code exp} and {@code nbf}; at most 60 s
      * @param principalClaim the claim naming the principal
-     * @param rolesClaim the claim listing roles or groups; null = none
+     * @param rolesClaim the claim listing roles or groups, whose values grant roles only through the
+     *     policy's {@code tokenRoles}; null = none
      */
     public record Jwt(String issuer, String audience, List<JwtKey> keys, Path jwks, List<String> allowedTypes,
                       Duration maxLifetime, Duration clockSkew, String principalClaim, String rolesClaim) {
+
+        /** The roles claim when the configuration names none, as in access tokens of RFC 9068. */
+        public static final String DEFAULT_ROLES_CLAIM = "roles";
+
         public Jwt {
             keys = List.copyOf(keys);
             allowedTypes = List.copyOf(allowedTypes);

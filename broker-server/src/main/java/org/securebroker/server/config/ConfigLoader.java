@@ -463,7 +463,7 @@ public final class ConfigLoader {
                 j.duration("maxLifetime", Duration.ofHours(1), Duration.ofMinutes(1), Duration.ofHours(24)),
                 j.duration("clockSkew", Duration.ofSeconds(30), Duration.ZERO, Duration.ofSeconds(60)),
                 j.string("principalClaim", "sub"),
-                j.string("rolesClaim", null));
+                j.string("rolesClaim", BrokerConfig.Jwt.DEFAULT_ROLES_CLAIM));
         j.finish();
         return jwt;
     }

@@ -13,14 +13,22 @@ public final class PrincipalNames {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,127}");
 
+    /** What a valid name is, for error messages. */
+    public static final String RULE = "1-128 characters of letters, digits, '.', '_', '@' or '-', starting with a "
+            + "letter or digit";
+
     private PrincipalNames() {
     }
 
     /** @throws IllegalArgumentException naming what a user name may contain */
     public static void validate(String name) {
-        if (name == null || !NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("invalid user name '" + name
-                    + "': use 1-128 characters of letters, digits, '.', '_', '@' or '-', starting with a letter or digit");
+        if (!isValid(name)) {
+            throw new IllegalArgumentException("invalid user name '" + name + "': use " + RULE);
         }
+    }
+
+    /** Whether {@code name} follows the rule: ASCII only, so no look-alike letters, no control or line separators. */
+    public static boolean isValid(String name) {
+        return name != null && NAME.matcher(name).matches();
     }
 }

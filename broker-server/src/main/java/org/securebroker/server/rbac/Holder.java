@@ -25,7 +25,7 @@ public record Holder(Kind kind, String name, List<String> roles, String ruleId) 
         USER("user"),
         /** A certificate principal of {@code certificates}, with its {@code principals} entry. */
         CERTIFICATE("certificate"),
-        /** A token roles-claim value, through {@code tokenRoles} or a role of the same name. */
+        /** A token roles-claim value, through {@code tokenRoles}. */
         TOKEN_CLAIM("token claim");
 
         private final String label;

@@ -42,7 +42,7 @@ import org.securebroker.store.io.AtomicFiles;
  *       - actions: [consume]
  *         resources: ["orders.audit"]
  * principals:   {alice: [orders-producer]}           # any mechanism
- * tokenRoles:   {idp-orders-writers: [orders-producer]} # JWT roles claim value -> roles
+ * tokenRoles:   {idp-orders-writers: [orders-producer]} # JWT roles claim value -> roles (only these)
  * certificates: {svc-billing: [orders-consumer]}      # EXTERNAL principals
  * </pre>
  *
@@ -140,8 +140,9 @@ public final class Policy {
 
     /**
      * The policy in force when none is configured: only the role {@code admin}, allowed every
-     * action on every resource, and no bindings, so only principals whose users-file entry (or
-     * token) carries the role {@code admin} may do anything at all.
+     * action on every resource, and no bindings, so only principals whose users-file entry
+     * carries the role {@code admin} may do anything at all (a token's claim values grant
+     * nothing without {@code tokenRoles}).
      */
     public static Policy defaults() {
         return DEFAULTS;
@@ -225,7 +226,8 @@ public final class Policy {
 
     /**
      * The defined roles a subject has, in the order of {@link #explain}'s role origins: its asserted
-     * roles (for JWT, claim values through {@code tokenRoles} or else the role of the same name),
+     * roles (for JWT, claim values through {@code tokenRoles} only: a value it does not list grants
+     * nothing, even where a role of the same name exists),
      * then {@code certificates} (EXTERNAL only), then {@code principals}. Roles the policy does not
      * define are left out.
      */
@@ -307,8 +309,7 @@ public final class Policy {
      * role counts), then each binding whose roles together allow it: {@code principals} entries
      * alone, {@code users} (name to users-file roles, which the policy does not hold) with their
      * {@code principals} entry, {@code certificates} entries with their {@code principals} entry,
-     * and token claim values ({@code tokenRoles} entries, and role names a token may carry
-     * directly). A session that combines bindings (a token with several claim values) can still
+     * and token claim values ({@code tokenRoles} entries). A session that combines bindings (a token with several claim values) can still
      * be denied by a deny in another of its roles; {@link #explain} answers for one subject.
      */
     public List<Holder> whoCan(Action action, String resource, Map<String, List<String>> users) {
@@ -323,7 +324,6 @@ public final class Policy {
                 action, resource));
         Map<String, Set<String>> claims = new TreeMap<>();
         tokenRoles.forEach((v, bound) -> claims.put(v, new TreeSet<>(bound)));
-        roles.keySet().forEach(r -> claims.putIfAbsent(r, Set.of(r)));
         claims.forEach((v, bound) -> holder(out, Holder.Kind.TOKEN_CLAIM, v, bound, action, resource));
         return out;
     }
@@ -359,7 +359,8 @@ public final class Policy {
                 tokenRoles.get(asserted).forEach(r -> out.add(new RoleOrigin(r, RoleOrigin.Source.TOKEN_ROLES, asserted,
                         true)));
             } else {
-                out.add(new RoleOrigin(asserted, RoleOrigin.Source.TOKEN_CLAIM, asserted, roles.containsKey(asserted)));
+                // an identity provider's value is not a broker role, whatever it is called
+                out.add(new RoleOrigin(asserted, RoleOrigin.Source.TOKEN_CLAIM, asserted, false));
             }
         }
         if (s.fromCertificate()) {

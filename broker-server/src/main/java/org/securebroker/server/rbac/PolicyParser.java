@@ -216,8 +216,8 @@ final class PolicyParser {
 
     /**
      * An optional mapping of names to lists of defined roles, sorted by name. An empty list is a
-     * mistake except where it overrides something ({@code tokenRoles}: a claim value that grants
-     * nothing, not even the role of the same name).
+     * mistake except in {@code tokenRoles}, where it says outright that a claim value grants
+     * nothing (as every value it does not list).
      */
     private Map<String, List<String>> bindings(ConfigNode.MapNode top, String key, Set<String> defined,
                                                Function<String, String> nameProblem, boolean emptyAllowed) {

@@ -17,7 +17,7 @@ public record RoleOrigin(String role, Source source, String via, boolean defined
     public enum Source {
         /** Stored with the user in the users file (or otherwise asserted for a non-token session). */
         USERS_FILE("users file"),
-        /** A token's roles claim value naming a role of the same name. */
+        /** A token's roles claim value that {@code tokenRoles} does not list: it grants nothing. */
         TOKEN_CLAIM("token claim"),
         /** A token's roles claim value translated by the policy's {@code tokenRoles}. */
         TOKEN_ROLES("tokenRoles"),
@@ -38,8 +38,15 @@ public record RoleOrigin(String role, Source source, String via, boolean defined
         }
     }
 
-    /** {@code orders-producer from tokenRoles[idp-orders-writers]}. */
+    /**
+     * {@code orders-producer from tokenRoles[idp-orders-writers]}; for a claim value that
+     * {@code tokenRoles} does not list, {@code admin from token claim (admin): not mapped by
+     * tokenRoles, grants nothing}.
+     */
     public String describe() {
+        if (source == Source.TOKEN_CLAIM) {
+            return role + " from " + source.label() + " (" + via + "): not mapped by tokenRoles, grants nothing";
+        }
         String from = source == Source.USERS_FILE || source == Source.TOKEN_CLAIM
                 ? source.label() + " (" + via + ")" : source.label() + "[" + via + "]";
         return role + " from " + from + (defined ? "" : ": not defined in the policy, ignored");

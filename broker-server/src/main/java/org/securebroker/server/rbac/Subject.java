@@ -14,8 +14,8 @@ import org.securebroker.server.identity.MechanismNames;
  * @param principal the authenticated name
  * @param mechanism the mechanism that proved it: {@code PLAIN}, {@code SCRAM-SHA-256}, {@code JWT}
  *     or {@code EXTERNAL}
- * @param assertedRoles for {@code JWT}, the values of the token's roles claim (translated through
- *     the policy's {@code tokenRoles}); otherwise the roles stored with the user in the users file,
+ * @param assertedRoles for {@code JWT}, the values of the token's roles claim (which grant roles
+ *     only through the policy's {@code tokenRoles}); otherwise the roles stored with the user in the users file,
  *     taken as they are
  * @param user whether the principal is an entry of the users file
  */

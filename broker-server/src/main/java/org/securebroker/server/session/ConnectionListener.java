@@ -1,6 +1,7 @@
 package org.securebroker.server.session;
 
 import io.netty.channel.Channel;
+import org.securebroker.server.identity.Identity;
 
 /**
  * What the front end reports about connections (the broker logs, counts and later audits it).
@@ -26,6 +27,18 @@ public interface ConnectionListener {
             public void authenticated(Channel channel, String principal, String mechanism) {
                 first.authenticated(channel, principal, mechanism);
                 second.authenticated(channel, principal, mechanism);
+            }
+
+            @Override
+            public void authenticated(Channel channel, Identity identity) {
+                first.authenticated(channel, identity);
+                second.authenticated(channel, identity);
+            }
+
+            @Override
+            public void reauthenticated(Channel channel, Identity identity) {
+                first.reauthenticated(channel, identity);
+                second.reauthenticated(channel, identity);
             }
 
             @Override
@@ -60,11 +73,21 @@ public interface ConnectionListener {
     default void authenticated(Channel channel, String principal, String mechanism) {
     }
 
+    /** A session opened, with everything its authentication established (the roles a token asserted). */
+    default void authenticated(Channel channel, Identity identity) {
+        authenticated(channel, identity.principal(), identity.mechanism());
+    }
+
     default void authenticationFailed(Channel channel, String user, String mechanism, String reason) {
     }
 
     /** An open session renewed its authentication (a fresh token). */
     default void reauthenticated(Channel channel, String principal, String mechanism) {
+    }
+
+    /** An open session renewed its authentication, with the identity the renewal established. */
+    default void reauthenticated(Channel channel, Identity identity) {
+        reauthenticated(channel, identity.principal(), identity.mechanism());
     }
 
     /** An open session reached its deadline without re-authenticating and is closed. */

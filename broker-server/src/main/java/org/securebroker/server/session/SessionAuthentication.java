@@ -198,7 +198,7 @@ final class SessionAuthentication {
                 identity = who;
                 LOG.info("{}: authenticated '{}' ({}{})", ctx.channel().remoteAddress(), who.principal(), mechanism.name(),
                         who.expiresAtMillis() > 0 ? ", until " + Instant.ofEpochMilli(who.expiresAtMillis()) : "");
-                listener.authenticated(ctx.channel(), who.principal(), mechanism.name());
+                listener.authenticated(ctx.channel(), who);
                 scheduleDeadline();
                 outcome.opened(who);
                 ctx.writeAndFlush(new AuthOkFrame(exchangeCorrelationId, who.principal(), who.expiresAtMillis(),
@@ -291,7 +291,7 @@ final class SessionAuthentication {
             return;
         }
         identity = fresh;
-        listener.reauthenticated(ctx.channel(), fresh.principal(), fresh.mechanism());
+        listener.reauthenticated(ctx.channel(), fresh);
         outcome.renewed();
         scheduleDeadline();
         LOG.info("{}: '{}' re-authenticated, session renewed until {}", ctx.channel().remoteAddress(), fresh.principal(),

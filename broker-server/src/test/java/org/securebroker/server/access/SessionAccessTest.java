@@ -41,6 +41,8 @@ class SessionAccessTest {
                 deny:
                   - actions: [publish]
                     resources: [orders.audit]
+            tokenRoles:
+              idp-producers: [producer]
             """;
 
     @TempDir
@@ -48,7 +50,7 @@ class SessionAccessTest {
 
     private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor();
     private final AtomicReference<Identity> who = new AtomicReference<>(
-            new Identity("svc", List.of("producer"), "JWT", 0, false));
+            new Identity("svc", List.of("idp-producers"), "JWT", 0, false));
     private Path policyFile;
     private PolicyHolder policies;
     private UserStore users;

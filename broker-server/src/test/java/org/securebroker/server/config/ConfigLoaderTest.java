@@ -155,6 +155,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldReadTheJwtRolesClaimAsRolesUnlessNamedOtherwise() {
+        String jwt = """
+                auth:
+                  jwt:
+                    issuer: https://idp.example/
+                    audience: securebroker
+                    keys:
+                      - kid: idp
+                        publicKey: idp.pem
+                """;
+        BrokerConfig.Jwt byDefault = parse(jwt).auth().jwt();
+        assertThat(byDefault.rolesClaim()).isEqualTo("roles").isEqualTo(BrokerConfig.Jwt.DEFAULT_ROLES_CLAIM);
+        assertThat(byDefault.principalClaim()).isEqualTo("sub");
+        assertThat(parse(jwt + "    rolesClaim: groups\n").auth().jwt().rolesClaim()).isEqualTo("groups");
+    }
+
+    @Test
     void shouldBoundEverythingByDefault() {
         BrokerConfig c = ConfigLoader.defaults(dir.resolve("data"));
         assertThat(c.queues().maxMessageBytes()).isEqualTo(1 << 20);

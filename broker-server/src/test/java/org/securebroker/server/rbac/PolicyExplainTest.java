@@ -57,21 +57,42 @@ class PolicyExplainTest {
     }
 
     @Test
-    void shouldShowTokenTranslationsAndIgnoredRoles() {
+    void shouldTranslateTokenClaimsThroughTokenRolesOnly() {
         Explanation e = POLICY.explain(new Subject("t", "JWT", List.of("idp-readers", "producer", "idp-unknown"), false),
                 Action.PUBLISH, "orders.eu");
 
-        assertThat(e.decision().allowed()).isTrue();
-        assertThat(e.decision().ruleId()).isEqualTo("producer/allow[0]");
+        // 'producer' is a role of the policy, but a claim value grants it only through tokenRoles
+        assertThat(e.decision().allowed()).isFalse();
+        assertThat(e.decision().ruleId()).isEqualTo(Decision.DEFAULT_DENY);
         assertThat(e.roleOrigins()).containsExactly(
                 new RoleOrigin("consumer", RoleOrigin.Source.TOKEN_ROLES, "idp-readers", true),
                 new RoleOrigin("auditor", RoleOrigin.Source.TOKEN_ROLES, "idp-readers", true),
-                new RoleOrigin("producer", RoleOrigin.Source.TOKEN_CLAIM, "producer", true),
+                new RoleOrigin("producer", RoleOrigin.Source.TOKEN_CLAIM, "producer", false),
                 new RoleOrigin("idp-unknown", RoleOrigin.Source.TOKEN_CLAIM, "idp-unknown", false));
         assertThat(e.roleOrigins().get(0).describe()).isEqualTo("consumer from tokenRoles[idp-readers]");
-        assertThat(e.roleOrigins().get(3).describe())
-                .isEqualTo("idp-unknown from token claim (idp-unknown): not defined in the policy, ignored");
-        assertThat(e.roles()).containsExactlyInAnyOrder("consumer", "auditor", "producer");
+        assertThat(e.roleOrigins().get(2).describe())
+                .isEqualTo("producer from token claim (producer): not mapped by tokenRoles, grants nothing");
+        assertThat(e.roles()).containsExactlyInAnyOrder("consumer", "auditor");
+    }
+
+    @Test
+    void shouldNotMakeATokenClaimingAdminAnAdminUnlessTokenRolesSaysSo() {
+        Subject claimsAdmin = new Subject("t", "JWT", List.of("admin"), false);
+        assertThat(Policy.defaults().rolesOf(claimsAdmin)).isEmpty();
+        assertThat(Policy.defaults().decide(claimsAdmin, Action.ADMIN, "broker").allowed()).isFalse();
+        Policy mapped = Policy.parse("""
+                roles:
+                  admin:
+                    allow:
+                      - actions: ["*"]
+                        resources: ["*"]
+                tokenRoles:
+                  idp-broker-admins: [admin]
+                """, "mapped.yaml");
+        assertThat(mapped.rolesOf(claimsAdmin)).isEmpty();
+        assertThat(mapped.rolesOf(new Subject("t", "JWT", List.of("idp-broker-admins"), false))).containsExactly("admin");
+        // a users-file role is a broker role as it is
+        assertThat(mapped.rolesOf(new Subject("root", "PLAIN", List.of("admin"), true))).containsExactly("admin");
     }
 
     @Test

@@ -60,9 +60,7 @@ class PolicyWhoCanTest {
                 "user svc2 [producer] producer/allow[0]",
                 "user zoe [producer] producer/allow[0]",
                 "certificate svc [careful-producer] careful-producer/allow[0]",
-                "token claim careful-producer [careful-producer] careful-producer/allow[0]",
-                "token claim idp-writers [producer] producer/allow[0]",
-                "token claim producer [producer] producer/allow[0]");
+                "token claim idp-writers [producer] producer/allow[0]");
     }
 
     @Test
@@ -73,8 +71,7 @@ class PolicyWhoCanTest {
                 "role admin [admin] admin/allow[0]",
                 "role producer [producer] producer/allow[0]",
                 "principal alice [producer] producer/allow[0]",
-                "token claim idp-writers [producer] producer/allow[0]",
-                "token claim producer [producer] producer/allow[0]");
+                "token claim idp-writers [producer] producer/allow[0]");
     }
 
     @Test
@@ -83,6 +80,6 @@ class PolicyWhoCanTest {
                 "w.yaml");
         assertThat(policy.whoCan(Action.PUBLISH, "a")).isEmpty();
         assertThat(policy.whoCan(Action.CONSUME, "a")).extracting(PolicyWhoCanTest::row)
-                .containsExactly("role r [r] r/allow[0]", "token claim r [r] r/allow[0]");
+                .containsExactly("role r [r] r/allow[0]");
     }
 }

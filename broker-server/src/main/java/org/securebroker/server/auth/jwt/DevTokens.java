@@ -24,6 +24,7 @@ import java.util.Date;
 import java.util.List;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.securebroker.server.config.BrokerConfig;
+import org.securebroker.server.identity.PrincipalNames;
 import org.securebroker.server.tls.LocalCa;
 import org.securebroker.store.io.AtomicFiles;
 import org.securebroker.store.io.PrivateDirectories;
@@ -42,7 +43,7 @@ public final class DevTokens {
     public static final String AUDIENCE = "securebroker";
     public static final String KEY_ID = "dev";
     public static final String TYPE = "JWT";
-    public static final String ROLES_CLAIM = "roles";
+    public static final String ROLES_CLAIM = BrokerConfig.Jwt.DEFAULT_ROLES_CLAIM;
     public static final Duration DEFAULT_TTL = Duration.ofMinutes(15);
     /** The longest a minted token may live; also the embedded configuration's maximum lifetime. */
     public static final Duration MAX_TTL = Duration.ofHours(1);
@@ -97,12 +98,16 @@ public final class DevTokens {
      * {@code aud}, {@code sub}, {@code iat}, {@code exp} and {@code roles}. The algorithm follows
      * the key: EdDSA for Ed25519, ES256 for EC P-256, RS256 for RSA.
      *
-     * @throws IllegalArgumentException if the subject is empty, the TTL is not positive or over
-     *     {@link #MAX_TTL}, or the key is of another kind
+     * @throws IllegalArgumentException if the subject is empty or not a valid user name, the TTL
+     *     is not positive or over {@link #MAX_TTL}, or the key is of another kind
      */
     public static String mint(PrivateKey key, Request request, Clock clock) {
         if (request.subject() == null || request.subject().isBlank()) {
             throw new IllegalArgumentException("the subject must not be empty");
+        }
+        if (!PrincipalNames.isValid(request.subject())) {
+            throw new IllegalArgumentException("the subject '" + request.subject() + "' is not a valid user name, so "
+                    + "the broker would refuse the token: use " + PrincipalNames.RULE);
         }
         if (request.ttl().isNegative() || request.ttl().isZero() || request.ttl().compareTo(MAX_TTL) > 0) {
             throw new IllegalArgumentException("the TTL must be positive and at most " + MAX_TTL.toMinutes()

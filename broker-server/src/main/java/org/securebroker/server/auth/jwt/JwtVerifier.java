@@ -35,6 +35,7 @@ import java.util.Set;
 import javax.crypto.SecretKey;
 import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.server.config.Durations;
+import org.securebroker.server.identity.PrincipalNames;
 
 /**
  * Verifies JWT bearer tokens (compact JWS, RFC 7515/7519) against a fixed set of keys, following
@@ -48,11 +49,17 @@ import org.securebroker.server.config.Durations;
  * and no extensions are supported ({@code crit} is refused). {@code typ} is required and must be
  * one of the allowed types (case-insensitive; {@code application/at+jwt} equals {@code at+jwt}).
  *
+ * <p>Each of the three parts must be canonical base64url (RFC 7515, 2: the URL-safe alphabet,
+ * no padding, no stray bits in the last character), so that one signed token has exactly one
+ * spelling. The time claims {@code exp}, {@code nbf} and {@code iat}, where present, must be JSON
+ * numbers (RFC 7519 NumericDate); the JWS library would read other forms too.
+ *
  * <p>The header is checked here first, so that each attack gets a precise reason; jjwt then
  * verifies the signature with the pinned key and algorithm only, and {@code exp}, {@code nbf},
  * {@code iss} and {@code aud}. Then: {@code exp} is required, {@code iat} may not be in the future,
  * the lifetime ({@code exp} minus {@code iat}, else {@code nbf}, else now) is bounded, the principal
- * claim is a non-empty string and the roles claim, if configured and present, is an array of
+ * claim is a valid user name ({@link PrincipalNames}: the names the users file accepts, so no
+ * look-alike letters, control characters or line separators) and the roles claim, if configured and present, is an array of
  * strings or a space-separated string. Clock skew applies to {@code exp}, {@code nbf} and
  * {@code iat}.
  *
@@ -62,11 +69,14 @@ public final class JwtVerifier {
 
     /** Longer tokens are refused before anything is decoded. */
     public static final int MAX_TOKEN_CHARS = 8192;
-    static final int MAX_PRINCIPAL_CHARS = 255;
     static final int MAX_ROLES = 64;
     static final int MAX_ROLE_CHARS = 128;
     /** Header parameters that would let a token bring its own key (RFC 8725, 3.10). */
     private static final List<String> KEY_SOURCE_HEADERS = List.of("jku", "x5u", "jwk", "x5c");
+    private static final List<String> PART_NAMES = List.of("header", "payload", "signature");
+    /** The claims that hold a NumericDate (RFC 7519, 2 and 4.1.4-6). */
+    private static final List<String> TIME_CLAIMS = List.of("exp", "nbf", "iat");
+    private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final BrokerConfig.Jwt config;
@@ -158,6 +168,9 @@ public final class JwtVerifier {
         if (parts.length != 3) {
             throw new JwtRejectedException("not a compact JWS: expected 3 dot-separated parts, found " + parts.length);
         }
+        for (int i = 0; i < parts.length; i++) {
+            checkCanonical(PART_NAMES.get(i), parts[i]);
+        }
         JsonNode header = header(parts[0]);
         String alg = header.path("alg").isTextual() ? header.get("alg").asText() : null;
         if (alg == null || alg.isEmpty()) {
@@ -198,8 +211,66 @@ public final class JwtVerifier {
         if (parts[2].isEmpty()) {
             throw new JwtRejectedException("signature does not verify: the signature is missing");
         }
+        checkTimeClaims(parts[1]);
         Claims claims = signedClaims(compact, key);
         return checkClaims(claims, key);
+    }
+
+    /**
+     * Refuses a part that is not exactly what base64url without padding would produce for its
+     * bytes: a character outside {@code A-Z a-z 0-9 - _} (padding {@code =}, the standard
+     * alphabet's {@code + /}, white space), an impossible length, or set bits after the last byte
+     * (which decoders ignore, so they would give the same token another spelling).
+     */
+    static void checkCanonical(String name, String part) throws JwtRejectedException {
+        for (int i = 0; i < part.length(); i++) {
+            char c = part.charAt(i);
+            boolean allowed = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'
+                    || c == '_';
+            if (!allowed) {
+                throw new JwtRejectedException(name + " is not base64url: " + character(c) + " at position " + i
+                        + "; allowed are A-Z, a-z, 0-9, '-' and '_', without padding");
+            }
+        }
+        byte[] bytes;
+        try {
+            bytes = Base64.getUrlDecoder().decode(part);
+        } catch (IllegalArgumentException e) {
+            throw new JwtRejectedException(name + " is not base64url: " + part.length() + " characters cannot encode "
+                    + "whole bytes", e);
+        }
+        if (!BASE64URL.encodeToString(bytes).equals(part)) {
+            throw new JwtRejectedException(name + " is not canonical base64url: its last character carries bits "
+                    + "beyond the encoded bytes; only the one canonical spelling of a token is accepted");
+        }
+    }
+
+    private static String character(char c) {
+        return c > 0x20 && c < 0x7f ? "'" + c + "'" : String.format("U+%04X", (int) c);
+    }
+
+    /**
+     * RFC 7519 defines {@code exp}, {@code nbf} and {@code iat} as JSON numbers; jjwt would also
+     * take strings (ISO 8601 or digits), so the payload is read here before jjwt sees it.
+     */
+    private static void checkTimeClaims(String encoded) throws JwtRejectedException {
+        JsonNode payload;
+        try {
+            payload = JSON.readTree(Base64.getUrlDecoder().decode(encoded));
+        } catch (IOException e) {
+            throw new JwtRejectedException("payload is not a JSON object (" + printable(jsonProblem(e)) + ")", e);
+        }
+        if (payload == null || !payload.isObject()) {
+            throw new JwtRejectedException("payload is not a JSON object");
+        }
+        for (String name : TIME_CLAIMS) {
+            JsonNode value = payload.get(name);
+            if (value != null && !value.isNumber()) {
+                throw new JwtRejectedException("claim '" + name + "' must be a JSON number (NumericDate: seconds since "
+                        + "1970-01-01T00:00:00Z, RFC 7519); it is a " + value.getNodeType().toString()
+                        .toLowerCase(Locale.ROOT));
+            }
+        }
     }
 
     private static JsonNode header(String encoded) throws JwtRejectedException {
@@ -331,9 +402,9 @@ public final class JwtVerifier {
         if (!(value instanceof String principal) || principal.isBlank()) {
             throw new JwtRejectedException("principal claim '" + name + "' must be a non-empty string");
         }
-        if (principal.length() > MAX_PRINCIPAL_CHARS || principal.chars().anyMatch(Character::isISOControl)) {
-            throw new JwtRejectedException("principal claim '" + name + "' must have at most " + MAX_PRINCIPAL_CHARS
-                    + " characters and no control characters");
+        if (!PrincipalNames.isValid(principal)) {
+            throw new JwtRejectedException("principal claim '" + name + "' ('" + printable(principal) + "') is not a "
+                    + "valid user name: " + PrincipalNames.RULE);
         }
         return principal;
     }

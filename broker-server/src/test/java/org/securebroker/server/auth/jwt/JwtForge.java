@@ -124,14 +124,7 @@ public final class JwtForge {
          * key's DER or PEM bytes make the RS256-to-HS256 algorithm-confusion attack.
          */
         public String signHs256(byte[] secret) {
-            String input = signingInput("HS256");
-            try {
-                Mac mac = Mac.getInstance("HmacSHA256");
-                mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-                return input + "." + base64url(mac.doFinal(input.getBytes(StandardCharsets.US_ASCII)));
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException(e);
-            }
+            return JwtForge.signHs256(signingInput("HS256"), secret);
         }
 
         /** An unsecured token with this spelling of {@code alg} (e.g. {@code nOnE}) and an empty signature. */
@@ -160,6 +153,20 @@ public final class JwtForge {
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException(e);
             }
+        }
+    }
+
+    /**
+     * {@code signingInput + "." + base64url(HMAC-SHA256(secret, signingInput))}: signs the text as
+     * it is, however header and payload are spelled.
+     */
+    public static String signHs256(String signingInput, byte[] secret) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+            return signingInput + "." + base64url(mac.doFinal(signingInput.getBytes(StandardCharsets.US_ASCII)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
         }
     }
 

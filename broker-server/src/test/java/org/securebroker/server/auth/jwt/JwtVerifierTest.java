@@ -387,6 +387,123 @@ class JwtVerifierTest {
                 .hasMessageContaining("a registered claim (iss, sub, aud, exp, nbf, iat, jti) has the wrong type");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "\u0430lice",        // Cyrillic a: looks like "alice"
+        "b\u03bfb",          // Greek omicron: looks like "bob"
+        "\uff41lice",        // fullwidth a
+        "alice\u2028admin",  // line separator
+        "alice\u202eecila",  // right-to-left override
+        "ali\u0007ce",       // control character
+        "alice smith",
+        "-alice"})
+    void shouldRejectAPrincipalThatIsNotAValidUserName(String principal) throws Exception {
+        String token = valid().claim("sub", principal).signRs256(rsa.getPrivate());
+        assertRejected(rsaVerifier(), token)
+                .hasMessageStartingWith("principal claim 'sub' ('")
+                .hasMessageContaining("is not a valid user name: 1-128 characters of letters, digits")
+                .satisfies(e -> assertThat(e.getMessage()).as("printable ASCII only").matches("\\p{Print}+"));
+    }
+
+    @Test
+    void shouldAcceptAPrincipalWithEveryCharacterAUserNameMayHave() throws Exception {
+        String token = valid().claim("sub", "svc.orders_eu-1@example.org").signRs256(rsa.getPrivate());
+        assertThat(rsaVerifier().verify(token).principal()).isEqualTo("svc.orders_eu-1@example.org");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"exp", "nbf", "iat"})
+    void shouldRejectATimeClaimThatIsAStringOfDigits(String claim) throws Exception {
+        long value = claim.equals("exp") ? NOW.plusSeconds(300).getEpochSecond() : NOW.minusSeconds(10).getEpochSecond();
+        String token = valid().claim(claim, Long.toString(value)).signRs256(rsa.getPrivate());
+        assertRejected(rsaVerifier(), token).hasMessage("claim '" + claim + "' must be a JSON number (NumericDate: "
+                + "seconds since 1970-01-01T00:00:00Z, RFC 7519); it is a string");
+    }
+
+    @Test
+    void shouldRejectATimeClaimThatIsADateStringOrAnotherJsonType() throws Exception {
+        JwtVerifier verifier = rsaVerifier();
+        assertRejected(verifier, valid().claim("exp", NOW.plusSeconds(300).toString()).signRs256(rsa.getPrivate()))
+                .hasMessageContaining("claim 'exp' must be a JSON number").hasMessageEndingWith("it is a string");
+        assertRejected(verifier, valid().claim("nbf", true).signRs256(rsa.getPrivate()))
+                .hasMessageContaining("claim 'nbf' must be a JSON number").hasMessageEndingWith("it is a boolean");
+        assertRejected(verifier, valid().claim("iat", List.of(NOW.getEpochSecond())).signRs256(rsa.getPrivate()))
+                .hasMessageContaining("claim 'iat' must be a JSON number").hasMessageEndingWith("it is a array");
+    }
+
+    @Test
+    void shouldAcceptAFractionalNumericDate() throws Exception {
+        String token = valid().claim("iat", NOW.getEpochSecond() - 0.5).signRs256(rsa.getPrivate());
+        assertThat(rsaVerifier().verify(token).principal()).isEqualTo("alice");
+    }
+
+    @Test
+    void shouldRejectDuplicateClaims() throws Exception {
+        String[] parts = valid().signHs256(hmac).split("\\.", -1);
+        String claims = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8);
+        String twice = JwtForge.base64url(claims.replaceFirst("\\{", "{\"sub\":\"admin\","));
+        String token = JwtForge.signHs256(parts[0] + "." + twice, hmac);
+        assertRejected(verifier(secretKey("hmac", hmac)), token).hasMessageStartingWith("payload is not a JSON object")
+                .hasMessageContaining("sub");
+    }
+
+    @Test
+    void shouldRejectEveryNonCanonicalBase64urlSpellingOfAValidToken() throws Exception {
+        JwtVerifier verifier = verifier(secretKey("hmac", hmac));
+        // a claim of the right length makes every part end inside a base64 quantum (room for padding and
+        // stray bits), and a signature with '-' or '_' has a spelling in the standard alphabet
+        String[] parts = null;
+        for (int n = 0; parts == null; n++) {
+            String[] p = valid().kid("hmac").claim("pad", "x".repeat(n)).signHs256(hmac).split("\\.", -1);
+            boolean partial = p[0].length() % 4 != 0 && p[1].length() % 4 != 0 && p[2].length() % 4 != 0;
+            if (partial && (p[2].contains("-") || p[2].contains("_"))) {
+                parts = p;
+            }
+        }
+        String header = parts[0];
+        String payload = parts[1];
+        String signature = parts[2];
+        assertThat(verifier.verify(header + "." + payload + "." + signature).principal()).isEqualTo("alice");
+        Map<String, String> spellings = new LinkedHashMap<>();
+        spellings.put("padded header", JwtForge.signHs256(padded(header) + "." + payload, hmac));
+        spellings.put("padded payload", JwtForge.signHs256(header + "." + padded(payload), hmac));
+        spellings.put("padded signature", header + "." + payload + "." + padded(signature));
+        spellings.put("stray bits in the header", JwtForge.signHs256(strayBits(header) + "." + payload, hmac));
+        spellings.put("stray bits in the payload", JwtForge.signHs256(header + "." + strayBits(payload), hmac));
+        spellings.put("stray bits in the signature", header + "." + payload + "." + strayBits(signature));
+        spellings.put("standard alphabet in the signature", header + "." + payload + "."
+                + signature.replace('-', '+').replace('_', '/'));
+        spellings.put("line break in the payload", JwtForge.signHs256(header + "."
+                + payload.substring(0, 8) + "\n" + payload.substring(8), hmac));
+        List<String> notRefusedAsSuch = new ArrayList<>();
+        for (Map.Entry<String, String> s : spellings.entrySet()) {
+            try {
+                verifier.verify(s.getValue());
+                notRefusedAsSuch.add(s.getKey() + ": accepted");
+            } catch (JwtRejectedException e) {
+                if (!e.getMessage().contains("base64url")) {
+                    notRefusedAsSuch.add(s.getKey() + ": " + e.getMessage());
+                }
+            }
+        }
+        assertThat(notRefusedAsSuch).isEmpty();
+    }
+
+    /** The part with the padding that standard base64 would add. */
+    private static String padded(String part) {
+        return part + "=".repeat((4 - part.length() % 4) % 4);
+    }
+
+    /** The part with the lowest bit of its last character set: a bit no byte uses, so it decodes to the same bytes. */
+    private static String strayBits(String part) {
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        int last = alphabet.indexOf(part.charAt(part.length() - 1));
+        assertThat(last & 1).as("a canonical encoding leaves unused bits zero").isZero();
+        String changed = part.substring(0, part.length() - 1) + alphabet.charAt(last | 1);
+        assertThat(Base64.getUrlDecoder().decode(changed)).isEqualTo(Base64.getUrlDecoder().decode(part));
+        return changed;
+    }
+
     @Test
     void shouldRejectRolesThatAreNotStrings() throws Exception {
         JwtVerifier verifier = rsaVerifier();
