@@ -146,14 +146,48 @@ public final class Log {
     }
 
     /**
-     * Where the log's second segment starts: releasing every record below it lets the first
-     * segment's file be deleted, the smallest step by which the log's size on disk shrinks. The
-     * end offset when the log has one segment or none (then only the active segment holds data,
-     * and releasing cannot shrink the files until it rolls).
+     * Bytes held by the segment files that still hold records at or above the start offset:
+     * {@link #sizeBytes()} less the segments {@link #releaseBelow} released, whose files the
+     * commit thread deletes a little later. What the log holds once those are gone.
+     */
+    public long retainedSizeBytes() {
+        List<Segment> list = segments;
+        long total = 0;
+        for (int i = firstRetained(list, startOffset); i < list.size(); i++) {
+            total += list.get(i).durable().position();
+        }
+        return total;
+    }
+
+    /** How many segments still hold records at or above the start offset (see {@link #retainedSizeBytes()}). */
+    public int retainedSegmentCount() {
+        List<Segment> list = segments;
+        return list.size() - firstRetained(list, startOffset);
+    }
+
+    /**
+     * Where the log's second retained segment starts: releasing every record below it lets the
+     * first segment still holding records be deleted, the smallest step by which the log's size
+     * on disk shrinks beyond what was released already. The end offset when fewer than two
+     * segments hold retained records (then only the active segment holds data, and releasing
+     * cannot shrink the files until it rolls).
      */
     public long secondSegmentBase() {
         List<Segment> list = segments;
-        return list.size() < 2 ? durableEnd : list.get(1).baseOffset();
+        int second = firstRetained(list, startOffset) + 1;
+        return second >= list.size() ? durableEnd : list.get(second).baseOffset();
+    }
+
+    /**
+     * The index of the first segment holding a record at or above {@code start}: the segments
+     * before it were released whole (retention deletes them; it never deletes the last one).
+     */
+    private static int firstRetained(List<Segment> list, long start) {
+        int i = 0;
+        while (i < list.size() - 1 && list.get(i).durable().nextOffset() <= start) {
+            i++;
+        }
+        return i;
     }
 
     /**

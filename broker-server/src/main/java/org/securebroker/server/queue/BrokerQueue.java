@@ -422,6 +422,10 @@ final class BrokerQueue {
             d.expireDeadlines();
         }
         engine.subscriptionAdmin().checkIdle(this);
+        // without further acknowledgements nothing else would let go what replay retention kept
+        if (engine.subscriptionAdmin().replayExpired(this)) {
+            releaseNow();
+        }
     }
 
     /** The dispatcher of a subscription, if one was made since the start; on the executor. */
@@ -624,15 +628,19 @@ final class BrokerQueue {
             return;
         }
         long end = log.endOffset();
-        long start = log.startOffset();
-        long low = Math.max(start, log.subscriptions().lowWaterMark(start));
-        long bound = low;
-        if (limits.maxMessages() > 0) {
-            if (depth.retainedFrom(low) > limits.maxMessages()) {
-                bound = Math.max(bound, end - limits.maxMessages());
-            }
+        long lwm = Math.max(log.startOffset(), log.subscriptions().lowWaterMark(log.startOffset()));
+        boolean overMessages = limits.maxMessages() > 0 && depth.retainedFrom(lwm) > limits.maxMessages();
+        if (!overMessages && !overBytes(limits)) {
+            return;
         }
-        if (limits.maxBytes() > 0 && log.sizeBytes() > limits.maxBytes() && log.segmentCount() >= 2) {
+        // what replay retention kept goes first: no unacknowledged message is moved out while it could
+        releaseReplayRetained();
+        long low = Math.max(log.startOffset(), log.subscriptions().lowWaterMark(log.startOffset()));
+        long bound = low;
+        if (overMessages) {
+            bound = Math.max(bound, end - limits.maxMessages());
+        }
+        if (overBytes(limits) && log.retainedSegmentCount() >= 2) {
             bound = Math.max(bound, Math.min(end, log.secondSegmentBase()));
         }
         if (bound <= low) {
@@ -718,6 +726,14 @@ final class BrokerQueue {
                 });
             }
         }));
+    }
+
+    /**
+     * Whether the queue's log holds more than its byte limit, not counting the segments released
+     * already (their files are deleted on the store's commit thread a little later).
+     */
+    private boolean overBytes(QueueDefinition.Depth limits) {
+        return limits.maxBytes() > 0 && log.retainedSizeBytes() > limits.maxBytes();
     }
 
     /** {@link #overflow}, with a refusal thrown at once (a full store...) turned into a failed move. */

@@ -82,7 +82,8 @@ final class QueueDepth {
             }
         }
         if (limits.maxBytes() > 0) {
-            long onDisk = log.sizeBytes() + pendingBytes.get();
+            // segments released (for replay retention at the limit, say) no longer count: their deletion is on its way
+            long onDisk = log.retainedSizeBytes() + pendingBytes.get();
             if (onDisk + bytes > limits.maxBytes()) {
                 return new Excess(onDisk + " bytes on disk", limits.maxBytes(), "maxDepthSize");
             }

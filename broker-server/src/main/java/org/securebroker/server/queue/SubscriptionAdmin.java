@@ -605,6 +605,31 @@ public final class SubscriptionAdmin {
         return firstAtOrAfter(q, clock.millis() - keep.toMillis());
     }
 
+    /**
+     * Whether the oldest acknowledged record replay retention keeps has outlived
+     * {@code queues.replayRetention}, so that the queue's next release lets it go. One read at
+     * most. On the executor.
+     */
+    boolean replayExpired(BrokerQueue q) {
+        Duration keep = replayRetention;
+        if (keep.isZero() || q.isDeleted()) {
+            return false;
+        }
+        Log log = q.log();
+        long start = log.startOffset();
+        long lwm = log.subscriptions().lowWaterMark(start);
+        if (lwm <= start) {
+            return false;
+        }
+        try {
+            long[] oldest = recordAtOrAfter(q, start, lwm);
+            return oldest == null || oldest[1] < clock.millis() - keep.toMillis();
+        } catch (RequestException e) {
+            LOG.debug("queue '{}': the age of its oldest record is unknown for now ({})", q.name(), e.getMessage());
+            return false;
+        }
+    }
+
     // ---- reject
 
     /**
