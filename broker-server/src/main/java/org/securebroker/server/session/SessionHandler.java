@@ -148,6 +148,14 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         return (frameLength, admitted) -> inbound.admit(frameLength, admitted);
     }
 
+    /** The version 2 subscription commands, made when a session first uses one: most never do. */
+    private SubscriptionCommands lifecycle() {
+        if (lifecycle == null) {
+            lifecycle = new SubscriptionCommands(engine.subscriptions(), access, replies);
+        }
+        return lifecycle;
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
@@ -159,7 +167,6 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 ctx.channel().id().asShortText(), this::identity, ctx.executor());
         this.replies = new Replies(ctx);
         this.admin = new AdminCommands(ctx, engine, access, reloader, replies);
-        this.lifecycle = new SubscriptionCommands(engine.subscriptions(), access, replies);
         this.auth = new SessionAuthentication(mechanisms, listener, ctx, settings.clock(), new SessionAuthentication.Outcome() {
             @Override
             public void opened(Identity identity) {
@@ -364,17 +371,17 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             } else if (frame instanceof ListQueuesFrame) {
                 admin.listQueues(correlationId);
             } else if (frame instanceof org.securebroker.protocol.frame.RejectFrame reject) {
-                lifecycle.reject(reject, consumer(reject.consumerId()));
+                lifecycle().reject(reject, consumer(reject.consumerId()));
             } else if (frame instanceof org.securebroker.protocol.frame.ListSubscriptionsFrame list) {
-                lifecycle.list(list);
+                lifecycle().list(list);
             } else if (frame instanceof org.securebroker.protocol.frame.DeleteSubscriptionFrame delete) {
-                lifecycle.delete(delete);
+                lifecycle().delete(delete);
             } else if (frame instanceof org.securebroker.protocol.frame.PurgeQueueFrame purge) {
-                lifecycle.purge(purge);
+                lifecycle().purge(purge);
             } else if (frame instanceof org.securebroker.protocol.frame.BrowseFrame browse) {
-                lifecycle.browse(browse);
+                lifecycle().browse(browse);
             } else if (frame instanceof org.securebroker.protocol.frame.SeekFrame seek) {
-                lifecycle.seek(seek);
+                lifecycle().seek(seek);
             } else if (frame instanceof PingFrame ping) {
                 ctx.writeAndFlush(new PongFrame(correlationId, ping.payload()));
             } else if (frame instanceof PongFrame) {
