@@ -59,6 +59,15 @@ final class SubscriptionDispatcher {
     private record Waiting(long offset, long notBefore) {
     }
 
+    /**
+     * A message on its way to the dead-letter queue whose move failed or waits for the queue: it
+     * is moved again from {@code notBefore}, never delivered again.
+     *
+     * @param extra headers the dead letter carries besides, or null
+     */
+    private record Diverting(String reason, int deliveries, Headers extra, long notBefore) {
+    }
+
     /** A message ready to go out. */
     private record Candidate(long offset, MessageEnvelope envelope) {
     }
@@ -75,8 +84,13 @@ final class SubscriptionDispatcher {
             Comparator.comparingLong(Waiting::notBefore).thenComparingLong(Waiting::offset));
     private final Map<Long, Integer> counts = new HashMap<>();
     private final Set<Long> deadLettering = new HashSet<>();
+    /** Messages whose move to the dead-letter queue is to be tried again, by offset. */
+    private final TreeMap<Long, Diverting> divertAgain = new TreeMap<>();
     private long timerAt = Long.MAX_VALUE;
-    /** The subscription was deleted: nothing is delivered or acknowledged through this dispatcher any more. */
+    /**
+     * The subscription was deleted or moved: nothing is delivered or acknowledged through this
+     * dispatcher any more, and what it had under way (a dead-lettering) settles nothing when it completes.
+     */
     private boolean gone;
     /**
      * No offset at or above this was acknowledged when the dispatcher started, and since then only
@@ -235,6 +249,7 @@ final class SubscriptionDispatcher {
         }
         below.clear();
         counts.keySet().removeIf(offset -> offset < bound);
+        divertAgain.headMap(bound, false).clear();
         dispatch();
     }
 
@@ -306,10 +321,16 @@ final class SubscriptionDispatcher {
 
     /** Delivers as much as credit and connections allow. */
     void dispatch() {
-        if (gone || queue.isDeleted() || consumers.isEmpty()) {
+        if (gone || queue.isDeleted()) {
             return;
         }
         long now = queue.clock().millis();
+        if (!divertAgain.isEmpty()) {
+            divertDue(now);
+        }
+        if (consumers.isEmpty()) {
+            return;
+        }
         Set<Consumer> touched = new LinkedHashSet<>();
         while (true) {
             int candidate = readyConsumerIndex();
@@ -359,6 +380,38 @@ final class SubscriptionDispatcher {
         }
     }
 
+    /** Moves again the messages whose dead-lettering is due for another try; schedules the next try. */
+    private void divertDue(long now) {
+        while (!divertAgain.isEmpty()) {
+            Map.Entry<Long, Diverting> due = null;
+            long next = Long.MAX_VALUE;
+            for (Map.Entry<Long, Diverting> e : divertAgain.entrySet()) {
+                if (e.getValue().notBefore() <= now) {
+                    due = e;
+                    break;
+                }
+                next = Math.min(next, e.getValue().notBefore());
+            }
+            if (due == null) {
+                if (next < timerAt) {
+                    timerAt = next;
+                    queue.scheduleDispatch(this, Math.max(0, next - now));
+                }
+                return;
+            }
+            long offset = due.getKey();
+            Diverting d = due.getValue();
+            divertAgain.remove(offset);
+            Candidate c = readOne(offset);
+            if (c != null) {
+                divert(offset, c.envelope(), d.reason(), d.deliveries(), d.extra());
+            } else if (offset >= queue.log().startOffset() && !durable.isAcked(name, offset)) {
+                // not readable now (a failed read is logged): tried again later
+                divertLater(offset, d.reason(), d.deliveries(), d.extra(), DEAD_LETTER_RETRY_MILLIS);
+            }
+        }
+    }
+
     /**
      * Nobody can take a delivery now: the messages read ahead are let go and read again when
      * someone can, so a subscription whose consumers stopped holds no records in memory (with many
@@ -393,7 +446,8 @@ final class SubscriptionDispatcher {
     private Candidate nextCandidate(long now) {
         while (!waiting.isEmpty() && waiting.peek().notBefore() <= now) {
             long offset = waiting.poll().offset();
-            if (inFlight.containsKey(offset) || deadLettering.contains(offset) || durable.isAcked(name, offset)) {
+            if (inFlight.containsKey(offset) || deadLettering.contains(offset) || divertAgain.containsKey(offset)
+                    || durable.isAcked(name, offset)) {
                 continue;
             }
             Candidate c = readOne(offset);
@@ -406,6 +460,9 @@ final class SubscriptionDispatcher {
                 return null;
             }
             Candidate c = readAhead.poll();
+            if (!divertAgain.isEmpty() && divertAgain.containsKey(c.offset())) {
+                continue;
+            }
             if (c.offset() >= ackedHorizon || !durable.isAcked(name, c.offset())) {
                 return c;
             }
@@ -520,7 +577,7 @@ final class SubscriptionDispatcher {
         if (target == null && !deadLetterQueue.isEmpty() && queue.engine().exists(deadLetterQueue)) {
             // the dead-letter queue exists but is unavailable: keep the message until it is repaired or deleted
             queue.deadLetterQueueUnavailable(deadLetterQueue);
-            waitFor(offset, queue.clock().millis() + DEAD_LETTER_RETRY_MILLIS);
+            divertLater(offset, reason, deliveries, extra, DEAD_LETTER_RETRY_MILLIS);
             return;
         }
         if (target == null) {
@@ -560,6 +617,10 @@ final class SubscriptionDispatcher {
                 queue.engine().signing());
         target.appendInternal(letter).whenComplete((stored, error) -> queue.executor().execute(() -> {
             deadLettering.remove(offset);
+            if (gone) {
+                // deleted or moved meanwhile: the offset means something else to the subscription now
+                return;
+            }
             if (error == null) {
                 queue.deadLettered(reason);
                 settle(offset);
@@ -573,12 +634,29 @@ final class SubscriptionDispatcher {
                     LOG.warn("{}/{}: dead-lettering offset {} to '{}' failed ({}); it will be retried", queue.name(),
                             name, offset, target.name(), cause.getMessage());
                 }
-                waitFor(offset, queue.clock().millis() + 1000);
+                divertLater(offset, reason, deliveries, extra, 1000);
             }
         }));
     }
 
+    /**
+     * The move of {@code offset} to the dead-letter queue is tried again after {@code delayMillis}:
+     * it left its consumers for good (a rejection was answered, its deliveries are used up or it
+     * expired), so it is never delivered again meanwhile.
+     */
+    private void divertLater(long offset, String reason, int deliveries, Headers extra, long delayMillis) {
+        long at = queue.clock().millis() + delayMillis;
+        divertAgain.put(offset, new Diverting(reason, deliveries, extra, at));
+        if (at < timerAt) {
+            timerAt = at;
+            queue.scheduleDispatch(this, delayMillis);
+        }
+    }
+
     private void settle(long offset) {
+        if (gone) {
+            return;
+        }
         counts.remove(offset);
         durable.ack(name, offset);
         queue.scheduleRelease();
@@ -600,17 +678,26 @@ final class SubscriptionDispatcher {
      * @return the consumers cancelled
      */
     List<Consumer> cancelAll(ErrorCode code, String message) {
-        gone = true;
+        retire();
         List<Consumer> cancelled = new ArrayList<>(consumers);
         for (Consumer c : cancelled) {
             c.closed = true;
             c.sink().cancelled(c.id(), code, message);
         }
         consumers.clear();
+        return cancelled;
+    }
+
+    /**
+     * The subscription was moved (a seek) or deleted: this dispatcher delivers and settles nothing
+     * more, and forgets what it had in flight; a new one serves the subscription from its state.
+     */
+    void retire() {
+        gone = true;
         inFlight.clear();
         waiting.clear();
         readAhead.clear();
         counts.clear();
-        return cancelled;
+        divertAgain.clear();
     }
 }
