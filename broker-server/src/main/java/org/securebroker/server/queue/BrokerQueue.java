@@ -54,6 +54,8 @@ final class BrokerQueue {
     private final Map<String, SubscriptionDispatcher> dispatchers = new HashMap<>();
     /** Subscriptions whose durable state is being created, and the consumers' wait for it; on the executor. */
     private final Map<String, CompletableFuture<SubscriptionDispatcher>> opening = new HashMap<>();
+    /** Subscriptions whose seek or deletion is being made durable; on the executor. */
+    private final Map<String, Change> changing = new HashMap<>();
     /** Deliveries in flight, counted whenever the executor runs out of work: readable without waiting. */
     private volatile int unacknowledged;
     private final AtomicBoolean releaseScheduled = new AtomicBoolean();
@@ -371,6 +373,17 @@ final class BrokerQueue {
     // ---- delivery, on the executor ----
 
     /**
+     * A seek or deletion of a subscription not yet durable. Until it is, the records from the
+     * cursor it had stay (a failed write puts that state back), and consumers do not attach.
+     *
+     * @param heldFrom the subscription's cursor before the change
+     * @param deletion a deletion, else a seek
+     * @param done completes once the change is durable or was put back, on the executor
+     */
+    record Change(long heldFrom, boolean deletion, CompletableFuture<Void> done) {
+    }
+
+    /**
      * The subscription's dispatcher, created with the subscription (durably) on first use. The
      * future completes on the executor, once the subscription is durable; the executor goes on
      * with other work meanwhile. Consumers arriving for a subscription being created wait for the
@@ -384,6 +397,32 @@ final class BrokerQueue {
         CompletableFuture<SubscriptionDispatcher> pending = opening.get(subscription);
         if (pending != null) {
             return pending;
+        }
+        Change change = changing.get(subscription);
+        if (change != null && change.deletion()) {
+            return CompletableFuture.failedFuture(new RequestException(ErrorCode.SUBSCRIPTION_NOT_FOUND, "subscription '"
+                    + subscription + "' of queue '" + name() + "' is being deleted; subscribe again to create it anew"));
+        }
+        if (change != null) {
+            // a seek: the next consumer starts where it moved the subscription (or where it stayed)
+            CompletableFuture<SubscriptionDispatcher> later = new CompletableFuture<>();
+            change.done().whenComplete((v, e) -> executor.execute(() -> {
+                if (log.subscriptions().get(subscription).isEmpty()) {
+                    // deleted right after the seek: a creation would count against nobody's quota
+                    later.completeExceptionally(new RequestException(ErrorCode.SUBSCRIPTION_NOT_FOUND, "subscription '"
+                            + subscription + "' of queue '" + name() + "' was deleted while the consumer attached; "
+                            + "subscribe again to create it anew"));
+                    return;
+                }
+                dispatcher(subscription).whenComplete((made, error) -> {
+                    if (error != null) {
+                        later.completeExceptionally(error);
+                    } else {
+                        later.complete(made);
+                    }
+                });
+            }));
+            return later;
         }
         CompletableFuture<SubscriptionSnapshot> created;
         try {
@@ -402,6 +441,10 @@ final class BrokerQueue {
             } else if (deleted) {
                 opened.completeExceptionally(new RequestException(ErrorCode.QUEUE_NOT_FOUND, "queue '" + name()
                         + "' was deleted"));
+            } else if (log.subscriptions().get(subscription).isEmpty()) {
+                opened.completeExceptionally(new RequestException(ErrorCode.SUBSCRIPTION_NOT_FOUND, "subscription '"
+                        + subscription + "' of queue '" + name() + "' was deleted while the consumer attached; "
+                        + "subscribe again to create it anew"));
             } else {
                 SubscriptionDispatcher made = new SubscriptionDispatcher(this, subscription, state);
                 dispatchers.put(subscription, made);
@@ -441,6 +484,38 @@ final class BrokerQueue {
         return dispatchers.remove(subscription);
     }
 
+    /** Whether a consumer is being attached to the subscription (its creation or its dispatcher is under way). */
+    boolean opening(String subscription) {
+        return opening.containsKey(subscription);
+    }
+
+    /** The seek or deletion of the subscription being made durable, or null. On the executor. */
+    Change changing(String subscription) {
+        return changing.get(subscription);
+    }
+
+    /** A seek or deletion of the subscription was applied in memory and is being written. On the executor. */
+    void changing(String subscription, Change change) {
+        changing.put(subscription, change);
+    }
+
+    /** The change of the subscription is durable or was put back: what it held may go. On the executor. */
+    void changed(String subscription) {
+        changing.remove(subscription);
+    }
+
+    /**
+     * The offset below which every record may be released: the store's low-water mark, held down
+     * by the cursors of subscriptions whose seek or deletion is not durable yet. On the executor.
+     */
+    private long lowWaterMark() {
+        long lwm = log.subscriptions().lowWaterMark(log.startOffset());
+        for (Change c : changing.values()) {
+            lwm = Math.min(lwm, Math.max(c.heldFrom(), log.startOffset()));
+        }
+        return lwm;
+    }
+
     /** Whether consumers are attached to the subscription, or one is being attached. On the executor. */
     boolean attached(String subscription) {
         SubscriptionDispatcher d = dispatchers.get(subscription);
@@ -470,7 +545,7 @@ final class BrokerQueue {
         if (deleted) {
             return;
         }
-        long lwm = log.subscriptions().lowWaterMark(log.startOffset());
+        long lwm = lowWaterMark();
         long bound = Math.min(lwm, engine.subscriptionAdmin().replayBound(this));
         if (bound > log.startOffset()) {
             log.releaseBelow(bound);
@@ -480,7 +555,7 @@ final class BrokerQueue {
 
     /** Releases every acknowledged record, those kept for replay included (the queue is at its depth). */
     private boolean releaseReplayRetained() {
-        long lwm = log.subscriptions().lowWaterMark(log.startOffset());
+        long lwm = lowWaterMark();
         if (lwm <= log.startOffset()) {
             return false;
         }

@@ -108,6 +108,8 @@ public final class SubscriptionAdmin {
     private final Map<String, Map<String, Long>> lastActive = new ConcurrentHashMap<>();
     /** The activity last written to the catalog; on the admin thread. */
     private final Map<String, Map<String, Long>> recorded = new HashMap<>();
+    /** Deletions under way (until the catalog forgot the owner), by queue and subscription. */
+    private final Map<String, CompletableFuture<Void>> deletions = new ConcurrentHashMap<>();
     private volatile Duration idleExpiry = Duration.ofDays(7);
     private volatile Duration replayRetention = Duration.ZERO;
     private volatile Events events = (type, principal, queue, subscription, details) -> { };
@@ -302,8 +304,26 @@ public final class SubscriptionAdmin {
 
     private CompletableFuture<Void> deleteOnExecutor(BrokerQueue q, String subscription, String principal,
                                                      boolean expired) {
-        if (q.log().subscriptions().get(subscription).isEmpty()) {
+        java.util.Optional<SubscriptionSnapshot> state = q.log().subscriptions().get(subscription);
+        if (state.isEmpty()) {
             return CompletableFuture.failedFuture(notFound(q.name(), subscription));
+        }
+        RequestException busy = busy(q, subscription, "deleted");
+        if (busy != null) {
+            return CompletableFuture.failedFuture(busy);
+        }
+        SubscriptionSnapshot was = state.get();
+        String key = key(q.name(), subscription);
+        CompletableFuture<Void> finished = new CompletableFuture<>();
+        deletions.put(key, finished);
+        CompletableFuture<Void> removed;
+        try {
+            removed = q.log().subscriptions().delete(subscription);
+        } catch (RuntimeException e) {
+            deletions.remove(key, finished);
+            finished.complete(null);
+            return CompletableFuture.failedFuture(engine.refusal(q.name(), "deleting subscription '" + subscription
+                    + "'", e));
         }
         SubscriptionDispatcher d = q.removeDispatcher(subscription);
         if (d != null) {
@@ -311,21 +331,20 @@ public final class SubscriptionAdmin {
                 engine.releaseConsumer(c);
             }
         }
-        CompletableFuture<Void> removed;
-        try {
-            removed = q.log().subscriptions().delete(subscription);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(engine.refusal(q.name(), "deleting subscription '" + subscription
-                    + "'", e));
-        }
-        // records only it held go now (its state is gone from memory already; the catalog follows)
-        q.releaseNow();
-        return removed.handle((v, e) -> {
+        // the records from its cursor stay until the deletion is durable: a failed write puts it back
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        q.changing(subscription, new BrokerQueue.Change(was.committed(), true, done));
+        CompletableFuture<Void> result = removed.handleAsync((v, e) -> {
+            q.changed(subscription);
+            done.complete(null);
             if (e != null) {
+                putBack(q, was);
                 throw engine.refusal(q.name(), "deleting subscription '" + subscription + "'", e);
             }
-            return null;
-        }).thenApplyAsync(v -> {
+            // records only it held go now
+            q.releaseNow();
+            return (Void) null;
+        }, q.executor()).thenApplyAsync(v -> {
             String owner = structure.forgetSubscription(q.name(), subscription);
             if (!owner.isEmpty()) {
                 quotas.releaseSubscription(owner);
@@ -341,8 +360,65 @@ public final class SubscriptionAdmin {
             engine.counted("subscriptions-deleted", expired ? "expired" : "request");
             events.event(expired ? "subscription.expired" : "subscription.deleted", principal, q.name(), subscription,
                     expired ? Map.of("idleExpiry", idleExpiry.toString()) : Map.of());
-            return null;
+            return (Void) null;
         }, admin);
+        result.whenComplete((v, e) -> {
+            deletions.remove(key, finished);
+            finished.complete(null);
+        });
+        return result;
+    }
+
+    /**
+     * The deletion of a subscription under way, catalog included, or null: a subscription that
+     * is gone from the store while its owner is still recorded is being deleted, not created.
+     */
+    CompletableFuture<Void> deletion(String queue, String subscription) {
+        return deletions.get(key(queue, subscription));
+    }
+
+    private static String key(String queue, String subscription) {
+        return queue + '\u0000' + subscription;
+    }
+
+    /**
+     * Why the subscription cannot be {@code deleted} or moved now, or null: a consumer is
+     * attaching to it (its dispatcher would be made from the state about to change), or another
+     * seek or deletion of it is being written.
+     */
+    private static RequestException busy(BrokerQueue q, String subscription, String doing) {
+        if (q.opening(subscription)) {
+            return new RequestException(ErrorCode.INVALID_REQUEST, "a consumer is attaching to subscription '"
+                    + subscription + "' of queue '" + q.name() + "'; retry once it has attached (it is " + doing
+                    + " with its consumers)");
+        }
+        if (q.changing(subscription) != null) {
+            return new RequestException(ErrorCode.INVALID_REQUEST, "subscription '" + subscription + "' of queue '"
+                    + q.name() + "' is being moved or deleted; retry once that is done");
+        }
+        return null;
+    }
+
+    /**
+     * A seek or deletion applied in memory could not be written: the subscription's state before
+     * it comes back in memory (and is written, if the store still writes), so what the broker
+     * serves matches what the client was told: nothing changed.
+     */
+    private void putBack(BrokerQueue q, SubscriptionSnapshot was) {
+        org.securebroker.store.subscription.Subscriptions subs = q.log().subscriptions();
+        try {
+            if (subs.get(was.name()).isEmpty()) {
+                subs.create(was.name(), was.committed());
+            } else {
+                subs.seek(was.name(), was.committed());
+            }
+            for (OffsetRange r : was.ackedAbove()) {
+                subs.ackRange(was.name(), r.from(), r.to());
+            }
+        } catch (RuntimeException e) {
+            LOG.error("queue '{}': subscription '{}' could not be put back as it was ({}); the state the store "
+                    + "recovers at the next start is what counts", q.name(), was.name(), e.getMessage());
+        }
     }
 
     // ---- purge
@@ -494,6 +570,10 @@ public final class SubscriptionAdmin {
             if (state.isEmpty()) {
                 return CompletableFuture.failedFuture(notFound(queue, subscription));
             }
+            RequestException busy = busy(q, subscription, "moved");
+            if (busy != null) {
+                return CompletableFuture.failedFuture(busy);
+            }
             if (q.attached(subscription)) {
                 return CompletableFuture.failedFuture(new RequestException(ErrorCode.INVALID_REQUEST, "subscription '"
                         + subscription + "' of queue '" + queue + "' has consumers attached; detach them before "
@@ -520,19 +600,29 @@ public final class SubscriptionAdmin {
                 return CompletableFuture.failedFuture(engine.refusal(queue, "moving subscription '" + subscription
                         + "'", e));
             }
-            // a new dispatcher, made from the moved state, serves the next consumer
-            q.removeDispatcher(subscription);
+            // a new dispatcher, made from the moved state, serves the next consumer; what the old one
+            // still has under way (a dead-lettering) must not settle offsets of the moved subscription
+            SubscriptionDispatcher old = q.removeDispatcher(subscription);
+            if (old != null) {
+                old.retire();
+            }
             active(queue, subscription, true);
-            return moved.handle((v, e) -> {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            q.changing(subscription, new BrokerQueue.Change(from, false, done));
+            return moved.handleAsync((v, e) -> {
+                q.changed(subscription);
+                done.complete(null);
                 if (e != null) {
+                    putBack(q, state.get());
                     throw engine.refusal(queue, "moving subscription '" + subscription + "'", e);
                 }
+                q.scheduleRelease();
                 engine.counted("subscriptions-moved", kind.name().toLowerCase(java.util.Locale.ROOT));
                 events.event("subscription.seek", principal, queue, subscription, Map.of("kind",
                         kind.name().toLowerCase(java.util.Locale.ROOT), "value", Long.toString(value), "from",
                         Long.toString(from), "to", Long.toString(position)));
                 return position;
-            });
+            }, q.executor());
         });
     }
 
