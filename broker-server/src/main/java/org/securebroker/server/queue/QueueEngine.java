@@ -734,9 +734,18 @@ public final class QueueEngine implements AutoCloseable {
             if (q.isDeleted()) {
                 throw new RequestException(ErrorCode.QUEUE_NOT_FOUND, "queue '" + q.name() + "' was deleted");
             }
-            if (q.log().subscriptions().get(subscription).isPresent()
-                    || structure.owners(q.name()).subscriptions().containsKey(subscription)) {
-                return q;
+            if (q.log().subscriptions().get(subscription).isPresent()) {
+                return CompletableFuture.completedFuture(q);
+            }
+            // gone from the store with its owner still recorded: a deletion, not a creation, is under way;
+            // the owner's slot is given back when it is done, and only then may this one take one
+            CompletableFuture<Void> deletion = subscriptionAdmin.deletion(q.name(), subscription);
+            if (deletion != null) {
+                return deletion.handle((v, e) -> null)
+                        .thenCompose(v -> ownSubscription(q, subscription, principal));
+            }
+            if (structure.owners(q.name()).subscriptions().containsKey(subscription)) {
+                return CompletableFuture.completedFuture(q);
             }
             quotas.acquireSubscription(principal);
             try {
@@ -745,8 +754,8 @@ public final class QueueEngine implements AutoCloseable {
                 quotas.releaseSubscription(principal);
                 throw e;
             }
-            return q;
-        }, admin);
+            return CompletableFuture.completedFuture(q);
+        }, admin).thenCompose(f -> f);
     }
 
     public void credit(Consumer consumer, long credit) {
