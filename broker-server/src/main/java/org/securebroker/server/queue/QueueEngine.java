@@ -396,6 +396,15 @@ public final class QueueEngine implements AutoCloseable {
                 + (autoCreate ? "" : "; create it first ('broker queue create " + name + "')"));
     }
 
+    /**
+     * Whether the queue is served and has a subscription of this name. The name rule applies to
+     * subscriptions being created; one created before the rule existed can still be attached to.
+     */
+    public boolean hasSubscription(String queue, String subscription) {
+        BrokerQueue q = queues.get(queue);
+        return q != null && !q.isDeleted() && q.log().subscriptions().get(subscription).isPresent();
+    }
+
     /** Whether the queue exists: it is served, or it is known but unavailable. */
     public boolean exists(String name) {
         return queues.containsKey(name) || structure.isUnavailable(name);
@@ -667,10 +676,12 @@ public final class QueueEngine implements AutoCloseable {
     public CompletableFuture<Consumer> subscribe(String queue, String subscription, long credit, int consumerId,
                                                  ConsumerSink sink, java.util.function.Consumer<Consumer> onAttached,
                                                  String principal) {
-        try {
-            Names.require(Names.Kind.SUBSCRIPTION, subscription);
-        } catch (RequestException e) {
-            return CompletableFuture.failedFuture(e);
+        if (!hasSubscription(queue, subscription)) {
+            try {
+                Names.require(Names.Kind.SUBSCRIPTION, subscription);
+            } catch (RequestException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
         // active from now: an idle expiry must not take a subscription a consumer is being attached to
         subscriptionAdmin.active(queue, subscription, false);

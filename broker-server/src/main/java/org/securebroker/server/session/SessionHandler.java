@@ -351,7 +351,10 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 });
             } else if (frame instanceof SubscribeFrame subscribe) {
                 requireOnQueue(Action.CONSUME, subscribe.queue());
-                access.requireValidName(Action.CONSUME, Names.Kind.SUBSCRIPTION, subscribe.subscription());
+                if (!engine.hasSubscription(subscribe.queue(), subscribe.subscription())) {
+                    // the rule binds what is created: a subscription older than it can still be attached to
+                    access.requireValidName(Action.CONSUME, Names.Kind.SUBSCRIPTION, subscribe.subscription());
+                }
                 subscribe(subscribe);
             } else if (frame instanceof UnsubscribeFrame unsubscribe) {
                 Consumer c = consumers.remove(unsubscribe.consumerId());
