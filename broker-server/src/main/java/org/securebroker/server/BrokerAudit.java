@@ -214,7 +214,12 @@ final class BrokerAudit implements ConnectionListener {
         return CompletableFuture.allOf(written.toArray(CompletableFuture[]::new));
     }
 
-    /** The actor and command of the note, or a reason saying that nothing names one. */
+    /**
+     * The actor and command of the note, or a reason saying that nothing names one. The note's
+     * actor is the entry's principal only when the note's change starts from the content the
+     * broker last saw: otherwise the file changed in several steps, the note names only the last
+     * one, and a difference may be another step's, so the actor and command are details only.
+     */
     private static void attribute(AuditEvent.Builder e, Optional<WatchedFiles.Attribution> who, String what) {
         if (who.isEmpty()) {
             e.reason(what + "; no change note describes this content (changed by something other than the broker's "
@@ -222,9 +227,14 @@ final class BrokerAudit implements ConnectionListener {
             return;
         }
         ChangeNote note = who.get().note();
-        e.principal(note.actor()).source(note.actor().startsWith("os:") ? "cli" : null).reason(what + (who.get().complete() ? ""
-                : "; the note names only the last change, earlier ones since the broker last looked have no actor"))
-                .detail("command", note.command())
+        if (who.get().complete()) {
+            e.principal(note.actor()).source(note.actor().startsWith("os:") ? "cli" : null).reason(what);
+        } else {
+            e.reason(what + " in several steps; the last was made by " + note.actor() + ", the earlier ones since the "
+                    + "broker last looked have no known actor, so this difference is not attributed")
+                    .detail("lastActor", note.actor());
+        }
+        e.detail("command", note.command())
                 .detail("changedAt", note.at() == null ? null : note.at().toString());
     }
 

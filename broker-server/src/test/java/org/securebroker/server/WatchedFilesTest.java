@@ -197,4 +197,30 @@ class WatchedFilesTest {
         assertThat(WatchedFiles.load(data).users().digest()).as("the record on disk").isEqualTo(recorded);
         assertThat(watched.users().digest()).as("the record in memory").isEqualTo(recorded);
     }
+
+    @Test
+    void shouldNotNameTheLastActorAsPrincipalWhenTheFileChangedInSeveralSteps() throws Exception {
+        BrokerConfig config = config();
+        Broker.start(config).close();
+        UserStore users = UserStore.load(config.auth().usersFile());
+        users.update(all -> {
+            all.remove("admin");
+            return all;
+        }, new UserStore.Actor("os:bob", "broker user remove admin", Instant.now()));
+        users.update(all -> {
+            all.put("dave", dave());
+            return all;
+        }, new UserStore.Actor("os:alice", "broker user add dave", Instant.now()));
+
+        try (Broker broker = Broker.start(config)) {
+            List<AuditEntry> changed = entries("users.changed-offline");
+            assertThat(changed).extracting(AuditEntry::resource).containsExactly("admin", "dave");
+            assertThat(changed).allSatisfy(e -> {
+                assertThat(e.principal()).as("who removed admin is not known").isNull();
+                assertThat(e.reason()).contains("several steps", "os:alice");
+                assertThat(e.details().get("lastActor")).isEqualTo("os:alice");
+                assertThat(e.details().get("command")).isEqualTo("broker user add dave");
+            });
+        }
+    }
 }
