@@ -221,6 +221,16 @@ class SessionHandlerTest {
     }
 
     @Test
+    void shouldNameTheAuthenticationTimeoutAsItIsConfigured() {
+        channel.writeInbound(new HelloFrame(1, 1, 1, 1 << 20, "c"));
+        outbound(HelloOkFrame.class);
+        channel.advanceTimeBy(6, TimeUnit.SECONDS);
+        ErrorFrame error = outbound(ErrorFrame.class);
+        assertThat(error.code()).isEqualTo(ErrorCode.AUTHENTICATION_TIMEOUT.code());
+        assertThat(error.message()).isEqualTo("authentication did not complete within 5s");
+    }
+
+    @Test
     void shouldRefuseAWrongScramPassword() {
         channel.writeInbound(new HelloFrame(1, 1, 1, 1 << 20, "c"));
         outbound(HelloOkFrame.class);
