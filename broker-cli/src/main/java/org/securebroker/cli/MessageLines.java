@@ -8,13 +8,16 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
+import org.securebroker.protocol.PeerText;
 import org.securebroker.protocol.frame.Headers;
 
 /**
  * How {@code broker consume} and {@code broker queue browse} print a message: one line of text
  * ({@code [offset] payload   (from producer...)}) or one JSON object per line. A payload or
- * header value that is not printable UTF-8 is shown as base64, so nothing sent by a producer can
- * drive the terminal.
+ * header value is shown as text only if it is UTF-8 whose every character the broker would also
+ * show as itself in a log line ({@link PeerText#isShownAsIs}: no C0 or C1 control, DEL, line or
+ * paragraph separator, bidirectional mark or override; a tab is allowed) and as base64 otherwise,
+ * so nothing sent by a producer can drive the terminal or reorder what it shows.
  *
  * <p>Thread-safety: stateless.
  */
@@ -60,12 +63,15 @@ final class MessageLines {
         out.flush();
     }
 
-    /** The bytes as text if they are UTF-8 without control characters (tab allowed), else null. */
+    /**
+     * The bytes as text if they are UTF-8 of characters shown as themselves (a tab allowed; a
+     * backslash too, as nothing is escaped here), else null.
+     */
     static String printable(byte[] bytes) {
         try {
             String s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-            return s.chars().allMatch(ch -> ch >= 0x20 || ch == '\t') ? s : null;
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+            return s.codePoints().allMatch(cp -> cp == '\t' || cp == '\\' || PeerText.isShownAsIs(cp)) ? s : null;
         } catch (CharacterCodingException e) {
             return null;
         }

@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
                 + "in it is wrong, nothing at all changes. Applied at once: alerts.*, quotas.*, "
                 + "audit.allowAggregation.",
             "  - the TLS files: server certificate and key, client CA, CRL (new connections use them; open ones "
-                + "continue)",
+                + "continue, except those whose client certificate the new CRL revokes: they are closed)",
             "  - the JWT verification keys (auth.jwt keys, jwks)",
             "  - the audit signing key (audit.privateKey) and the message signing key (integrity.privateKey)",
             "  - the producer keys (integrity.producerKeys)",

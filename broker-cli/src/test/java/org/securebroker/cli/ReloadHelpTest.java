@@ -25,4 +25,14 @@ class ReloadHelpTest {
                 .contains("Needs a restart").contains("listener").contains("store").contains("memory")
                 .contains("dataDir");
     }
+
+    @Test
+    void shouldSayThatAReloadedCrlClosesTheConnectionsItRevokes() {
+        StringWriter out = new StringWriter();
+        BrokerCli.execute(new String[] {"reload", "--help"}, new PrintWriter(out, true),
+                new PrintWriter(new StringWriter(), true));
+        String help = out.toString().replaceAll("\\s+", " ");
+        assertThat(help).contains("except those whose client certificate the new CRL revokes: they are closed")
+                .doesNotContain("open ones continue)");
+    }
 }

@@ -186,7 +186,8 @@ class AdminIT {
             assertThat(m.get("process_uptime_seconds")).isGreaterThan(0);
             assertThat(scraped.body().lines().filter(l -> l.startsWith("# HELP ")))
                     .as("every metric has a HELP text").isNotEmpty()
-                    .allSatisfy(l -> assertThat(l.split(" ", 4)).hasSize(4));
+                    .allSatisfy(l -> assertThat(l.split(" ", 4)).as(l).hasSize(4)
+                            .satisfies(parts -> assertThat(parts[3]).as("the help text of %s", parts[2]).isNotBlank()));
         }
     }
 

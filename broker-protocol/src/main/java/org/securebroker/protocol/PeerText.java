@@ -29,10 +29,34 @@ public final class PeerText {
 
     /** {@code text} escaped and bounded, without quotes; "(none)" for null. */
     public static String escape(String text) {
+        return escape(text, MAX_CHARS, true);
+    }
+
+    /**
+     * Text the broker composed around peer strings (each already {@linkplain #quote quoted}),
+     * such as an authentication failure's reason, made safe for a log line: every character that
+     * {@link #escape} escapes is escaped the same way, except that a backslash is kept as it is
+     * (so the quoted parts read as they were written), and nothing is cut. "(none)" for null.
+     */
+    public static String escapeComposed(String text) {
+        return escape(text, Integer.MAX_VALUE, false);
+    }
+
+    /**
+     * Whether a code point is shown as itself by {@link #escape}: false for the C0 and C1
+     * controls, DEL, the backslash, U+2028/U+2029, the bidirectional marks, embeddings,
+     * overrides and isolates, and a surrogate code unit on its own; true for any other code
+     * point, including those beyond the BMP.
+     */
+    public static boolean isShownAsIs(int codePoint) {
+        return codePoint > Character.MAX_VALUE || shownAsIs((char) codePoint);
+    }
+
+    private static String escape(String text, int maxChars, boolean escapeBackslash) {
         if (text == null) {
             return "(none)";
         }
-        int end = Math.min(text.length(), MAX_CHARS);
+        int end = Math.min(text.length(), maxChars);
         if (end < text.length() && Character.isHighSurrogate(text.charAt(end - 1))
                 && Character.isLowSurrogate(text.charAt(end))) {
             end--;
@@ -41,7 +65,7 @@ public final class PeerText {
         for (int i = 0; i < end; i++) {
             char c = text.charAt(i);
             boolean pair = Character.isHighSurrogate(c) && i + 1 < end && Character.isLowSurrogate(text.charAt(i + 1));
-            boolean plain = pair || shownAsIs(c);
+            boolean plain = pair || shownAsIs(c) || (c == '\\' && !escapeBackslash);
             if (plain && out == null) {
                 if (pair) {
                     i++;

@@ -37,4 +37,22 @@ class PeerTextTest {
         // the worst case stays bounded: every kept character escaped
         assertThat(PeerText.quote("\u0000".repeat(70_000)).length()).isLessThan(PeerText.MAX_CHARS * 6 + 40);
     }
+
+    @Test
+    void shouldEscapeComposedTextWholeKeepingTheEscapesOfItsQuotedParts() {
+        String reason = "asked for " + PeerText.quote("x\u001b[2J") + " but got\r\n\u2028forged " + "q".repeat(300);
+        assertThat(PeerText.escapeComposed(reason))
+                .isEqualTo("asked for 'x\\u001b[2J' but got\\u000d\\u000a\\u2028forged " + "q".repeat(300));
+        assertThat(PeerText.escapeComposed(null)).isEqualTo("(none)");
+    }
+
+    @Test
+    void shouldTellWhichCodePointsAreShownAsThemselves() {
+        assertThat(PeerText.isShownAsIs('a')).isTrue();
+        assertThat(PeerText.isShownAsIs('\u00e9')).isTrue();
+        assertThat(PeerText.isShownAsIs("🚀".codePointAt(0))).isTrue();
+        for (int c : new int[] {0x1b, '\r', '\n', 0x7f, 0x9b, 0x2028, 0x202e, 0x2067, 0xd800, '\\'}) {
+            assertThat(PeerText.isShownAsIs(c)).as("U+%04X", c).isFalse();
+        }
+    }
 }

@@ -233,7 +233,7 @@ public final class Broker implements AutoCloseable {
             IntegrityKeys integrity = new IntegrityKeys(config.integrity(), signer == null ? "" : signer.keyId(),
                     signer == null ? null : signer::use, started::brokerKeys, producerKeys, started::producerKeys);
             WatchedFiles watched = WatchedFiles.load(config.dataDir());
-            Runnable changedWhileStopped = watched.checkAtStart(config.auth().usersFile(), users.digest(), users.all(),
+            WatchedFiles.AtStart changedWhileStopped = watched.checkAtStart(config.auth().usersFile(), users.digest(), users.all(),
                     config.integrity().producerKeys(), producerKeys, new BrokerAudit(access));
             Broker broker = new Broker(config, context, store, users, authenticator, mechanisms, engine, tls, policies,
                     audit, access, metrics, keyring, integrity, limits, watched);
@@ -254,9 +254,9 @@ public final class Broker implements AutoCloseable {
                     .detail("auditKey", auditKeyId)
                     .detail("signingKey", signer == null ? null : signer.keyId())
                     .detail("tlsCertificate", BrokerAudit.certificate(tls.serverCertificate()))
-                    .detail("usersDigest", watched.users().digest())
-                    .detail("producerKeysDigest", watched.keys().digest()));
-            changedWhileStopped.run();
+                    .detail("usersDigest", changedWhileStopped.users().digest())
+                    .detail("producerKeysDigest", changedWhileStopped.keys().digest()));
+            auditChangesWhileStopped(changedWhileStopped);
             started.unavailableObserver(u -> broker.brokerAudit.event(AuditEvent.of("store.log_unavailable")
                     .resource(u.name())
                     .reason(u.problem())
@@ -288,6 +288,22 @@ public final class Broker implements AutoCloseable {
             return new MessageSigner(key, auditPosition, metrics::signed);
         } catch (IOException e) {
             throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes what changed while no broker ran and waits until it is on disk and the record of
+     * watched files is saved, so that a started broker's record matches what its audit log says.
+     * An entry that cannot be written leaves the old record for the next start; the broker starts
+     * anyway (an audit log that cannot be written refuses connections by itself).
+     */
+    private static void auditChangesWhileStopped(WatchedFiles.AtStart found) {
+        try {
+            found.audit().join();
+        } catch (java.util.concurrent.CompletionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            LOG.warn("the changes made to the users and producer-keys files while the broker was stopped could not be "
+                    + "audited ({}); the next start lists them again", cause.getMessage());
         }
     }
 

@@ -1,11 +1,13 @@
 package org.securebroker.server;
 
 import io.netty.channel.Channel;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import org.securebroker.server.access.AccessControl;
 import org.securebroker.server.limits.Refusal;
 import org.securebroker.server.audit.AuditEvent;
@@ -104,8 +106,9 @@ final class BrokerAudit implements ConnectionListener {
                 .detail("connection", channel.id().asShortText()).build());
     }
 
-    void event(AuditEvent.Builder event) {
-        access.record(event.build());
+    /** Records an event; completes once it is on disk (see {@link AccessControl#record}). */
+    CompletableFuture<Long> event(AuditEvent.Builder event) {
+        return access.record(event.build());
     }
 
     /**
@@ -162,9 +165,11 @@ final class BrokerAudit implements ConnectionListener {
      * @param after the users now in force, by name
      * @param who the author, if the note beside the file describes this content
      * @param digest the users file's digest now
+     * @return completes once every entry is on disk, or exceptionally if one cannot be written
      */
-    void usersChanged(List<WatchedFiles.Difference> changes, Map<String, User> after,
-                      Optional<WatchedFiles.Attribution> who, boolean offline, String digest) {
+    CompletableFuture<Void> usersChanged(List<WatchedFiles.Difference> changes, Map<String, User> after,
+                                         Optional<WatchedFiles.Attribution> who, boolean offline, String digest) {
+        List<CompletableFuture<Long>> written = new ArrayList<>();
         for (WatchedFiles.Difference d : changes) {
             User a = after.get(d.name());
             String kind = a != null && d.before() != null && a.disabled()
@@ -178,17 +183,22 @@ final class BrokerAudit implements ConnectionListener {
                     .detail("fileDigest", digest);
             attribute(e, who, offline ? "the users file changed while the broker was stopped"
                     : "users file changed");
-            access.record(e.build());
+            written.add(access.record(e.build()));
         }
+        return CompletableFuture.allOf(written.toArray(CompletableFuture[]::new));
     }
 
     /**
      * Records what changed in the producer-keys file, one entry per principal whose keys changed,
      * naming the key ids added and removed: {@code key.producer.changed} while the broker runs,
      * {@code keys.changed-offline} for a change found at start.
+     *
+     * @return completes once every entry is on disk, or exceptionally if one cannot be written
      */
-    void producerKeysChanged(List<WatchedFiles.Difference> changes, Optional<WatchedFiles.Attribution> who,
-                             boolean offline, String file, String digest) {
+    CompletableFuture<Void> producerKeysChanged(List<WatchedFiles.Difference> changes,
+                                                Optional<WatchedFiles.Attribution> who, boolean offline, String file,
+                                                String digest) {
+        List<CompletableFuture<Long>> written = new ArrayList<>();
         for (WatchedFiles.Difference d : changes) {
             AuditEvent.Builder e = AuditEvent.of(offline ? "keys.changed-offline" : "key.producer.changed")
                     .resource(d.name())
@@ -199,11 +209,17 @@ final class BrokerAudit implements ConnectionListener {
                     .detail("fileDigest", digest);
             attribute(e, who, offline ? "the producer-keys file changed while the broker was stopped"
                     : "producer-keys file changed");
-            access.record(e.build());
+            written.add(access.record(e.build()));
         }
+        return CompletableFuture.allOf(written.toArray(CompletableFuture[]::new));
     }
 
-    /** The actor and command of the note, or a reason saying that nothing names one. */
+    /**
+     * The actor and command of the note, or a reason saying that nothing names one. The note's
+     * actor is the entry's principal only when the note's change starts from the content the
+     * broker last saw: otherwise the file changed in several steps, the note names only the last
+     * one, and a difference may be another step's, so the actor and command are details only.
+     */
     private static void attribute(AuditEvent.Builder e, Optional<WatchedFiles.Attribution> who, String what) {
         if (who.isEmpty()) {
             e.reason(what + "; no change note describes this content (changed by something other than the broker's "
@@ -211,9 +227,14 @@ final class BrokerAudit implements ConnectionListener {
             return;
         }
         ChangeNote note = who.get().note();
-        e.principal(note.actor()).source(note.actor().startsWith("os:") ? "cli" : null).reason(what + (who.get().complete() ? ""
-                : "; the note names only the last change, earlier ones since the broker last looked have no actor"))
-                .detail("command", note.command())
+        if (who.get().complete()) {
+            e.principal(note.actor()).source(note.actor().startsWith("os:") ? "cli" : null).reason(what);
+        } else {
+            e.reason(what + " in several steps; the last was made by " + note.actor() + ", the earlier ones since the "
+                    + "broker last looked have no known actor, so this difference is not attributed")
+                    .detail("lastActor", note.actor());
+        }
+        e.detail("command", note.command())
                 .detail("changedAt", note.at() == null ? null : note.at().toString());
     }
 

@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.securebroker.protocol.integrity.KeySet;
 import org.securebroker.server.audit.ChangeNote;
 import org.securebroker.server.auth.User;
@@ -30,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * whenever it picks up a change; at start, a file that differs from the record was changed while
  * no broker ran, and the change is audited as {@code users.changed-offline} or
  * {@code keys.changed-offline}, naming the users and key ids added, removed or changed and, if
- * the {@link ChangeNote} beside the file describes the content found, who made it.
+ * the {@link ChangeNote} beside the file describes the content found, who made it. The record
+ * moves on only once those entries are on disk: a start that fails before, or an entry that
+ * cannot be written, leaves the old record, and the next start audits the changes again.
  *
  * <p>The record is as well protected as the files it describes (same owner, 0600); the digests
  * also reach the signed audit log ({@code broker.start} and every change entry), so an auditor
@@ -148,23 +152,59 @@ final class WatchedFiles {
     }
 
     /**
-     * Compares the files in force at start with the record of the last run, saves the new record
-     * and returns what to audit once the broker has recorded its start: the changes made while no
-     * broker ran, or that there was no record to compare with.
+     * What a start found: the files in force and what to audit about them once the broker has
+     * recorded its start (the changes made while no broker ran, or that there was no record to
+     * compare with).
      */
-    Runnable checkAtStart(Path usersFile, String usersDigest, Collection<User> nowUsers, Path keysFile,
-                          ProducerKeys nowKeys, BrokerAudit audit) {
+    final class AtStart {
+        private final Seen users;
+        private final Seen keys;
+        private final Supplier<CompletableFuture<Void>> entries;
+
+        private AtStart(Seen users, Seen keys, Supplier<CompletableFuture<Void>> entries) {
+            this.users = users;
+            this.keys = keys;
+            this.entries = entries;
+        }
+
+        /** The users file as found at start. */
+        Seen users() {
+            return users;
+        }
+
+        /** The producer-keys file as found at start. */
+        Seen keys() {
+            return keys;
+        }
+
+        /**
+         * Writes the audit entries and, once they are all on disk, saves the new record. If an
+         * entry cannot be written the old record stays, so that the next start finds the same
+         * changes and audits them again rather than not at all.
+         *
+         * @return completes once the record is saved, or exceptionally with the audit failure
+         */
+        CompletableFuture<Void> audit() {
+            return entries.get().thenRun(() -> save(users, keys));
+        }
+    }
+
+    /**
+     * Compares the files in force at start with the record of the last run. Nothing is saved
+     * yet: the record changes only after {@link AtStart#audit} has written what it found.
+     */
+    AtStart checkAtStart(Path usersFile, String usersDigest, Collection<User> nowUsers, Path keysFile,
+                         ProducerKeys nowKeys, BrokerAudit audit) {
         Seen u = ofUsers(usersDigest, nowUsers);
         Seen k = ofKeys(nowKeys);
         Seen lastUsers = users();
         Seen lastKeys = keys();
-        save(u, k);
         if (lastUsers == null || lastKeys == null) {
-            return () -> audit.event(org.securebroker.server.audit.AuditEvent.of("watch.baseline")
+            return new AtStart(u, k, () -> audit.event(org.securebroker.server.audit.AuditEvent.of("watch.baseline")
                     .reason("no record of the users and producer-keys files as the broker last saw them (the first "
                             + "start with one, or it was removed): changes made while the broker was stopped cannot "
                             + "be listed this time")
-                    .detail("usersDigest", u.digest()).detail("producerKeysDigest", k.digest()));
+                    .detail("usersDigest", u.digest()).detail("producerKeysDigest", k.digest())).thenRun(() -> { }));
         }
         List<Difference> userChanges = lastUsers.digest().equals(u.digest()) ? List.of() : differences(lastUsers, u);
         List<Difference> keyChanges = lastKeys.digest().equals(k.digest()) ? List.of() : differences(lastKeys, k);
@@ -178,10 +218,9 @@ final class WatchedFiles {
                     userChanges.stream().map(Difference::name).toList(), keyChanges.size(),
                     keyChanges.stream().map(Difference::name).toList());
         }
-        return () -> {
-            audit.usersChanged(userChanges, byName, userAuthor, true, u.digest());
-            audit.producerKeysChanged(keyChanges, keyAuthor, true, keysFile.toString(), k.digest());
-        };
+        return new AtStart(u, k, () -> CompletableFuture.allOf(
+                audit.usersChanged(userChanges, byName, userAuthor, true, u.digest()),
+                audit.producerKeysChanged(keyChanges, keyAuthor, true, keysFile.toString(), k.digest())));
     }
 
     /** One entry (a user, a principal's keys) that differs between two records. */

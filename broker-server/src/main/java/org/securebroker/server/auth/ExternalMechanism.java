@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import org.securebroker.protocol.PeerText;
 import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.server.identity.Identity;
 import org.securebroker.server.identity.MechanismNames;
@@ -62,8 +63,8 @@ public final class ExternalMechanism implements AuthMechanism {
         }
         String expected = new String(message, StandardCharsets.UTF_8);
         if (!expected.isEmpty() && !expected.equals(principal)) {
-            return AuthStep.Failure.denied("the client asked for principal '" + expected + "' but its certificate "
-                    + subject + " maps to '" + principal + "'", principal);
+            return AuthStep.Failure.denied("the client asked for principal " + PeerText.quote(expected)
+                    + " but its certificate " + subject + " maps to '" + principal + "'", principal);
         }
         Optional<User> user = users.find(principal);
         if (user.isPresent() && user.get().disabled()) {

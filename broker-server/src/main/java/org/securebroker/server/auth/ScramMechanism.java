@@ -1,5 +1,6 @@
 package org.securebroker.server.auth;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -26,10 +27,13 @@ import org.securebroker.server.identity.PrincipalNames;
  * </pre>
  *
  * An unknown or disabled user, one without SCRAM keys yet, or one whose SCRAM is turned off
- * ({@code broker user passwd --no-scram}), gets a server-first-message like any
- * other, with a salt derived from a server secret (stable across restarts) and the configured
- * iteration count, and fails at the final step; the exchange does not reveal whether the user
- * exists. The brute-force throttle is asked before the challenge is sent. The server's work is
+ * ({@code broker user passwd --no-scram}), gets a decoy server-first-message and fails at the
+ * final step like a wrong password. The decoy's salt is derived from a server secret and the name
+ * (stable across restarts), and so is its iteration count, picked from the counts the users
+ * file's verifiers actually hold (the configured count only while there are none): verifiers made
+ * before the configured count was raised keep their old count, so a decoy announcing the
+ * configured one would tell real users from the rest. The exchange thus reveals neither whether
+ * the user exists nor whether it has SCRAM keys. The brute-force throttle is asked before the challenge is sent. The server's work is
  * two HMACs and a hash (the PBKDF2 cost falls on the client); the first step runs on the
  * authentication pool because it picks up changes to the users file first, so that a user just
  * added by the CLI can log in at once.
@@ -52,7 +56,8 @@ public final class ScramMechanism implements AuthMechanism {
 
     /**
      * @param maskKey secret for the salts of users that do not exist (see {@link AuthSecrets})
-     * @param iterations the iteration count announced for users that do not exist
+     * @param iterations the iteration count announced for users that do not exist while no
+     *     user has a SCRAM verifier
      */
     public ScramMechanism(UserStore users, PasswordAuthenticator pool, LoginThrottle throttle, byte[] maskKey,
                           int iterations, SecureRandom random) {
@@ -155,7 +160,7 @@ public final class ScramMechanism implements AuthMechanism {
             user = users.find(name).filter(u -> !u.disabled()).orElse(null);
             credentials = user == null ? null : user.scram();
             byte[] salt = credentials != null ? credentials.salt() : maskedSalt(name);
-            int count = credentials != null ? credentials.iterations() : iterations;
+            int count = credentials != null ? credentials.iterations() : maskedIterations(name);
             byte[] serverNonce = new byte[NONCE_BYTES];
             random.nextBytes(serverNonce);
             nonce = clientNonce + Base64.getEncoder().encodeToString(serverNonce);
@@ -237,5 +242,19 @@ public final class ScramMechanism implements AuthMechanism {
 
     private byte[] maskedSalt(String name) {
         return Arrays.copyOf(Scram.hmac(maskKey, "scram-salt:" + name), 16);
+    }
+
+    /**
+     * One of the stored verifiers' iteration counts, chosen by the secret and the name, so that
+     * a decoy's count is distributed like real users' and stays the same for a name while the
+     * file's verifiers do.
+     */
+    private int maskedIterations(String name) {
+        int[] stored = users.scramIterations();
+        if (stored.length == 0) {
+            return iterations;
+        }
+        long pick = ByteBuffer.wrap(Scram.hmac(maskKey, "scram-iterations:" + name)).getLong();
+        return stored[(int) Math.floorMod(pick, (long) stored.length)];
     }
 }

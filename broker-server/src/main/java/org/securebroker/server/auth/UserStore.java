@@ -56,6 +56,7 @@ public final class UserStore {
     private volatile FileTime loadedModified;
     private volatile long loadedSize;
     private volatile String loadedDigest;
+    private volatile int[] scramIterations = new int[0];
 
     private UserStore(Path file, Map<String, User> users) {
         this.file = file;
@@ -97,6 +98,14 @@ public final class UserStore {
         return users.values();
     }
 
+    /**
+     * The iteration counts of the SCRAM verifiers in the file, one per verifier (disabled users'
+     * included), in ascending order: what a decoy challenge for a user without one chooses from.
+     */
+    public int[] scramIterations() {
+        return scramIterations.clone();
+    }
+
     /** SHA-256 (hex) of the content the users in force were read from. */
     public String digest() {
         return loadedDigest;
@@ -127,7 +136,10 @@ public final class UserStore {
             FileTime modified = Files.getLastModifiedTime(file);
             long size = Files.size(file);
             byte[] bytes = AtomicFiles.read(file, MAX_BYTES);
-            users = parse(bytes);
+            Map<String, User> parsed = parse(bytes);
+            users = parsed;
+            scramIterations = parsed.values().stream().filter(u -> u.scram() != null)
+                    .mapToInt(u -> u.scram().iterations()).sorted().toArray();
             loadedDigest = ChangeNote.digest(bytes);
             loadedModified = modified;
             loadedSize = size;

@@ -359,8 +359,10 @@ final class SessionAuthentication {
     }
 
     private void logFailure(AuthStep.Failure failure) {
+        // a reason quotes what the client sent; escaped again so that no mechanism's slip reaches the log raw
         LOG.info("{}: {} authentication{} failed: {}", ctx.channel().remoteAddress(), mechanism == null ? "?"
-                : mechanism.name(), failure.account() == null ? "" : " of " + PeerText.quote(failure.account()), failure.reason());
+                : mechanism.name(), failure.account() == null ? "" : " of " + PeerText.quote(failure.account()),
+                PeerText.escapeComposed(failure.reason()));
         listener.authenticationFailed(ctx.channel(), failure.account(), mechanism == null ? null : mechanism.name(),
                 failure.reason());
     }

@@ -308,7 +308,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         // frame types of a later version than the negotiated one stay unknown to this session
         ctx.pipeline().get(FrameDecoder.class).setVersion(version.getAsInt());
         arm(settings.authTimeout(), ErrorCode.AUTHENTICATION_TIMEOUT, "authentication did not complete within "
-                + settings.authTimeout());
+                + org.securebroker.server.config.Durations.format(settings.authTimeout()));
         ctx.writeAndFlush(new HelloOkFrame(hello.correlationId(), version.getAsInt(), maxFrameSize, settings.serverId(),
                 auth.offered(), settings.authTimeout().toMillis()));
     }

@@ -21,7 +21,8 @@ class BrokerMetricsTest {
                     "securebroker_authorization_denials_total", "securebroker_alerts_total", "jvm_memory_used_bytes",
                     "jvm_threads_live_threads", "process_uptime_seconds", "jvm_classes_loaded_classes");
             assertThat(text.lines().filter(l -> l.startsWith("# HELP "))).isNotEmpty()
-                    .allSatisfy(l -> assertThat(l.split(" ", 4)).as(l).hasSize(4));
+                    .allSatisfy(l -> assertThat(l.split(" ", 4)).as(l).hasSize(4)
+                            .satisfies(parts -> assertThat(parts[3]).as("the help text of %s", parts[2]).isNotBlank()));
         }
     }
 }

@@ -96,4 +96,61 @@ class ScramMechanismTest {
         assertThat(without.offeredOn(CONNECTION)).doesNotContain(Scram.MECHANISM).contains("PLAIN");
         assertThat(without.find(Scram.MECHANISM, CONNECTION)).isEmpty();
     }
+
+    /** The iteration count a first step announces for this name. */
+    private static int announcedIterations(ScramMechanism mechanism, String name) {
+        AuthStep first = mechanism.start(CONNECTION).next(("n,,n=" + name + ",r=clientnonce")
+                .getBytes(StandardCharsets.UTF_8)).join();
+        assertThat(first).isInstanceOf(AuthStep.Challenge.class);
+        String serverFirst = new String(((AuthStep.Challenge) first).data().toByteArray(), StandardCharsets.US_ASCII);
+        return Integer.parseInt(Scram.attributes(serverFirst).get('i'));
+    }
+
+    private User withIterations(String name, int scramIterations) {
+        return User.of(name, PasswordSecrets.derive((name + "-password").toCharArray(), Argon2id.OWASP_MINIMUM,
+                scramIterations, random), List.of(), Instant.EPOCH);
+    }
+
+    private ScramMechanism mechanismAnnouncing(int configuredIterations, User... users) {
+        UserStore store = UserStore.create(dir.resolve("users.json"), List.of(users));
+        pool = new PasswordAuthenticator(store, Argon2id.OWASP_MINIMUM, configuredIterations, 1, 8, random);
+        LoginThrottle throttle = new LoginThrottle(ConfigLoader.defaults(dir).auth().bruteForce(), Clock.systemUTC());
+        return new ScramMechanism(store, pool, throttle, new byte[32], configuredIterations, random);
+    }
+
+    @Test
+    void shouldNotTellUsersWithoutAVerifierByTheIterationCountWhenTheConfiguredCountIsHigherThanTheStoredOnes() {
+        User alice = withIterations("alice", 4096);
+        User disabled = withIterations("dave", 4096);
+        ScramMechanism scram = mechanismAnnouncing(600_000, alice,
+                new User("dave", disabled.passwordHash(), disabled.scram(), List.of(), true, Instant.EPOCH, false),
+                user("carol", "carol-password", true));
+
+        assertThat(announcedIterations(scram, "alice")).isEqualTo(4096);
+        for (String name : List.of("dave", "carol", "mallory", "nobody", "x", "admin", "root", "guest")) {
+            assertThat(announcedIterations(scram, name)).as("what a client is told about %s", name).isEqualTo(4096);
+        }
+    }
+
+    @Test
+    void shouldPickADecoyIterationCountAmongTheStoredOnesStablyPerName() {
+        ScramMechanism scram = mechanismAnnouncing(600_000, withIterations("alice", 4096),
+                withIterations("bob", 5000));
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (int i = 0; i < 40; i++) {
+            String name = "unknown" + i;
+            int announced = announcedIterations(scram, name);
+            assertThat(announced).as("a count some verifier holds").isIn(4096, 5000);
+            assertThat(announcedIterations(scram, name)).as("the same on every try").isEqualTo(announced);
+            seen.add(announced);
+        }
+        assertThat(seen).as("decoys are spread over the stored counts").containsExactlyInAnyOrder(4096, 5000);
+    }
+
+    @Test
+    void shouldAnnounceTheConfiguredCountForDecoysWhileNoUserHasAVerifier() {
+        ScramMechanism scram = mechanismAnnouncing(8192, user("carol", "carol-password", true));
+        assertThat(announcedIterations(scram, "carol")).isEqualTo(8192);
+        assertThat(announcedIterations(scram, "nobody")).isEqualTo(8192);
+    }
 }

@@ -53,6 +53,7 @@ import org.securebroker.server.auth.UserStore;
 import org.securebroker.server.config.BrokerConfig;
 import org.securebroker.server.identity.Identity;
 import org.securebroker.server.session.ConnectionListener;
+import org.securebroker.server.tls.LogCapture;
 import org.securebroker.server.net.Pipeline;
 import org.securebroker.testing.MutableClock;
 
@@ -179,6 +180,54 @@ class SessionHandlerTest {
         assertThat(ok.principal()).isEqualTo("alice");
         assertThat(ok.sessionExpiresAtMillis()).isZero();
         assertThat(utf8(ok.additionalData())).isEqualTo(client.expectedServerFinal());
+    }
+
+    @Test
+    void shouldEscapeAFailureReasonBeforeItIsLogged() {
+        String reason = "refused \u001b[2J\u001b]0;title\u0007 for\r\n2024-01-01 INFO forged\u2028line \u202egnp.exe";
+        AuthMechanism careless = new AuthMechanism() {
+            @Override
+            public String name() {
+                return "PLAIN";
+            }
+
+            @Override
+            public Exchange start(org.securebroker.server.auth.ConnectionInfo connection) {
+                return message -> CompletableFuture.completedFuture(AuthStep.Failure.denied(reason, null));
+            }
+        };
+        channel.finishAndReleaseAll();
+        SessionSettings settings = new SessionSettings("test", Duration.ofSeconds(5), Duration.ofSeconds(5), 1 << 20, 100,
+                Clock.systemUTC());
+        channel = new EmbeddedChannel();
+        channel.pipeline().addLast(Pipeline.FRAME_DECODER, new FrameDecoder())
+                .addLast(Pipeline.SESSION, new SessionHandler(settings, new Mechanisms(List.of(careless), null), null,
+                        ConnectionListener.NONE, () -> { }, AccessControl.unenforcedForBenchmarks(
+                        PolicyHolder.fixed(Policy.defaults()), users, Clock.systemUTC())));
+        channel.pipeline().fireUserEventTriggered(SslHandshakeCompletionEvent.SUCCESS);
+
+        try (LogCapture log = LogCapture.of(SessionAuthentication.class)) {
+            channel.writeInbound(new HelloFrame(1, 1, 1, 1 << 20, "c"));
+            outbound(HelloOkFrame.class);
+            channel.writeInbound(new AuthFrame(2, "PLAIN", Bytes.utf8("\0x\0y")));
+            assertThat(outbound(ErrorFrame.class).code()).isEqualTo(ErrorCode.AUTHENTICATION_FAILED.code());
+
+            List<String> lines = log.messages(ch.qos.logback.classic.Level.INFO);
+            assertThat(lines).anySatisfy(line -> assertThat(line).contains("authentication failed: refused "
+                    + "\\u001b[2J\\u001b]0;title\\u0007 for\\u000d\\u000a2024-01-01 INFO forged\\u2028line \\u202egnp.exe"));
+            assertThat(lines).allSatisfy(line -> assertThat(line).doesNotContain("\u001b", "\r", "\n", "\u2028",
+                    "\u202e", "\u0007"));
+        }
+    }
+
+    @Test
+    void shouldNameTheAuthenticationTimeoutAsItIsConfigured() {
+        channel.writeInbound(new HelloFrame(1, 1, 1, 1 << 20, "c"));
+        outbound(HelloOkFrame.class);
+        channel.advanceTimeBy(6, TimeUnit.SECONDS);
+        ErrorFrame error = outbound(ErrorFrame.class);
+        assertThat(error.code()).isEqualTo(ErrorCode.AUTHENTICATION_TIMEOUT.code());
+        assertThat(error.message()).isEqualTo("authentication did not complete within 5s");
     }
 
     @Test
