@@ -123,9 +123,12 @@ final class LiveReload {
             WatchedFiles.Seen now = WatchedFiles.ofKeys(keys);
             brokerAudit.event(AuditEvent.of("key.producer.reload").decision("allow").resource(file.toString())
                     .detail("principals", keys.all().size()).detail("keys", keys.keyCount()));
+            watched.seeKeys(now);
+            // the record moves on only once the change is in the audit log: a crash before leaves it
+            // to the next start, which audits it as made while stopped
             brokerAudit.producerKeysChanged(WatchedFiles.differences(before, now),
-                    WatchedFiles.attribution(file, before.digest(), now.digest()), false, file.toString(), now.digest());
-            watched.saveKeys(now);
+                    WatchedFiles.attribution(file, before.digest(), now.digest()), false, file.toString(), now.digest())
+                    .thenRun(() -> watched.saveKeys(now));
         }
     }
 
@@ -461,9 +464,11 @@ final class LiveReload {
             LOG.info("users file {} reloaded", users.file());
             java.util.Map<String, User> byName = new java.util.TreeMap<>();
             all.forEach(u -> byName.put(u.name(), u));
+            watched.seeUsers(now);
+            // as for the producer keys: the record moves on once the change is in the audit log
             brokerAudit.usersChanged(WatchedFiles.differences(before, now), byName,
-                    WatchedFiles.attribution(users.file(), before.digest(), digest), false, digest);
-            watched.saveUsers(now);
+                    WatchedFiles.attribution(users.file(), before.digest(), digest), false, digest)
+                    .thenRun(() -> watched.saveUsers(now));
             rightsChanged();
             for (Channel ch : channels) {
                 SessionHandler session = ch.pipeline().get(SessionHandler.class);

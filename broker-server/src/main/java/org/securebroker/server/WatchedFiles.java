@@ -55,13 +55,19 @@ final class WatchedFiles {
     }
 
     private final Path file;
+    /** What is in force as far as this broker has noticed. */
     private Seen users;
     private Seen keys;
+    /** What the file on disk says: moved on only once the change is in the audit log. */
+    private Seen recordedUsers;
+    private Seen recordedKeys;
 
     private WatchedFiles(Path file, Seen users, Seen keys) {
         this.file = file;
         this.users = users;
         this.keys = keys;
+        this.recordedUsers = users;
+        this.recordedKeys = keys;
     }
 
     /** Reads the record; a missing or unreadable one means nothing was seen before. */
@@ -119,20 +125,41 @@ final class WatchedFiles {
         return new Seen(ChangeNote.digest(all.source()), entries);
     }
 
-    /** Records the users now in force, keeping the keys as they were. */
-    synchronized void saveUsers(Seen nowUsers) {
-        save(nowUsers, keys);
+    /**
+     * The users now in force were noticed (their change is being audited): later looks compare
+     * with them, while the record on disk stays as it was until {@link #saveUsers}.
+     */
+    synchronized void seeUsers(Seen nowUsers) {
+        users = nowUsers;
     }
 
-    /** Records the producer keys now in force, keeping the users as they were. */
+    /** The producer keys now in force were noticed; as {@link #seeUsers}. */
+    synchronized void seeKeys(Seen nowKeys) {
+        keys = nowKeys;
+    }
+
+    /** Records the users now in force (their change is in the audit log), keeping the keys as recorded. */
+    synchronized void saveUsers(Seen nowUsers) {
+        recordedUsers = nowUsers;
+        write(recordedUsers, recordedKeys);
+    }
+
+    /** Records the producer keys now in force (their change is in the audit log), keeping the users as recorded. */
     synchronized void saveKeys(Seen nowKeys) {
-        save(users, nowKeys);
+        recordedKeys = nowKeys;
+        write(recordedUsers, recordedKeys);
     }
 
     /** Records what is in force now; a failure is logged (the next change or start retries). */
     synchronized void save(Seen nowUsers, Seen nowKeys) {
         users = nowUsers;
         keys = nowKeys;
+        recordedUsers = nowUsers;
+        recordedKeys = nowKeys;
+        write(nowUsers, nowKeys);
+    }
+
+    private void write(Seen nowUsers, Seen nowKeys) {
         ObjectNode root = JSON.createObjectNode();
         root.put("version", 1);
         put(root.putObject("users"), nowUsers);
