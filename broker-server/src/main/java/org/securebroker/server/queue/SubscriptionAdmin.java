@@ -12,6 +12,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.codec.WireSizes;
+import org.securebroker.server.config.Durations;
 import org.securebroker.server.limits.PrincipalQuotas;
 import org.securebroker.server.message.MessageEnvelope;
 import org.securebroker.server.request.Futures;
@@ -259,32 +261,79 @@ public final class SubscriptionAdmin {
 
     // ---- list
 
-    /** The subscriptions of a queue with their lag, consumers and expiry, by name. */
+    /** One page of a listing: subscriptions by name, and whether more follow the last. */
+    public record Page(List<Status> subscriptions, boolean more) {
+        public Page {
+            subscriptions = List.copyOf(subscriptions);
+        }
+    }
+
+    /** Every subscription of a queue with its lag, consumers and expiry, by name. */
     public CompletableFuture<List<Status>> list(String queue) {
+        return list(queue, "", Long.MAX_VALUE).thenApply(Page::subscriptions);
+    }
+
+    /**
+     * A page of the subscriptions of a queue, by name ({@link String#compareTo}): those whose
+     * names sort after {@code after}, as many as fit in {@code room} bytes of SUBSCRIPTION_LIST
+     * entries ({@link WireSizes#subscriptionInfoSize}), and at least one if any is left (a
+     * subscription name has at most 200 ASCII characters, so one entry fits the smallest frame).
+     *
+     * @param room the negotiated frame size less {@link WireSizes#SUBSCRIPTION_LIST_OVERHEAD}
+     */
+    public CompletableFuture<Page> list(String queue, String after, long room) {
+        Objects.requireNonNull(after, "after");
         return onQueue(queue, q -> {
-            Log log = q.log();
-            long start = log.startOffset();
-            long end = log.endOffset();
-            List<Status> out = new ArrayList<>();
-            for (SubscriptionSnapshot s : log.subscriptions().list()) {
-                SubscriptionDispatcher d = q.dispatcherOrNull(s.name());
-                int consumers = d == null ? 0 : d.consumerCount();
-                int inFlight = d == null ? 0 : d.inFlightCount();
-                long from = Math.min(end, Math.max(s.committed(), start));
-                long pending = end - from - log.skippedCount(from, end);
-                for (OffsetRange r : s.ackedAbove()) {
-                    long a = Math.max(from, r.from());
-                    long b = Math.min(end, r.to());
-                    if (b > a) {
-                        pending -= (b - a) - log.skippedCount(a, b);
-                    }
+            List<SubscriptionSnapshot> names = new ArrayList<>();
+            for (SubscriptionSnapshot s : q.log().subscriptions().list()) {
+                if (s.name().compareTo(after) > 0) {
+                    names.add(s);
                 }
-                out.add(new Status(s.name(), consumers, Math.max(0, pending), inFlight, s.committed(),
-                        lastActive(queue, s.name()), expiresAt(queue, s.name(), q.attached(s.name()))));
             }
-            out.sort(java.util.Comparator.comparing(Status::name));
-            return CompletableFuture.completedFuture(out);
+            names.sort(java.util.Comparator.comparing(SubscriptionSnapshot::name));
+            List<Status> out = new ArrayList<>();
+            long taken = 0;
+            for (SubscriptionSnapshot s : names) {
+                long size = WireSizes.subscriptionInfoSize(s.name());
+                if (!out.isEmpty() && taken + size > room) {
+                    return CompletableFuture.completedFuture(new Page(out, true));
+                }
+                out.add(status(q, s));
+                taken += size;
+            }
+            return CompletableFuture.completedFuture(new Page(out, false));
         });
+    }
+
+    /** On the queue's executor. */
+    private Status status(BrokerQueue q, SubscriptionSnapshot s) {
+        Log log = q.log();
+        long start = log.startOffset();
+        long end = log.endOffset();
+        SubscriptionDispatcher d = q.dispatcherOrNull(s.name());
+        int consumers = d == null ? 0 : d.consumerCount();
+        int inFlight = d == null ? 0 : d.inFlightCount();
+        long from = Math.min(end, Math.max(s.committed(), start));
+        long pending = end - from - log.skippedCount(from, end);
+        for (OffsetRange r : s.ackedAbove()) {
+            long a = Math.max(from, r.from());
+            long b = Math.min(end, r.to());
+            if (b > a) {
+                pending -= (b - a) - log.skippedCount(a, b);
+            }
+        }
+        return new Status(s.name(), consumers, Math.max(0, pending), inFlight, s.committed(),
+                lastActive(q.name(), s.name()), expiresAt(q.name(), s.name(), q.attached(s.name())));
+    }
+
+    /**
+     * Who created a subscription, as the queue catalog records it; empty when nobody is recorded
+     * (or there is no such queue or subscription). Read on the admin thread, where the catalog
+     * changes.
+     */
+    public CompletableFuture<String> owner(String queue, String subscription) {
+        return CompletableFuture.supplyAsync(() -> structure.owners(queue).subscriptions().getOrDefault(subscription,
+                ""), admin);
     }
 
     // ---- delete
@@ -400,21 +449,62 @@ public final class SubscriptionAdmin {
 
     /**
      * Reads messages without consuming: no subscription, cursor or delivery count changes. Reads
-     * go through the recently stored messages first, as deliveries do. At least one message is
-     * returned if any is retained at or after {@code fromOffset}, then at most
-     * {@code maxMessages} and {@code maxBytes} of payload.
+     * go through the recently stored messages first, as deliveries do. Sizes are the messages'
+     * encoded sizes in BROWSE_RESULT ({@link WireSizes#browsedMessageSize}). At least one message
+     * is returned if any is retained at or after {@code fromOffset}, then at most
+     * {@code maxMessages} and {@code maxBytes}; never more than {@code frameRoom}, the bytes one
+     * answer frame leaves for its messages: a first message larger than that is refused
+     * ({@code MESSAGE_TOO_LARGE}, naming its offset and size) instead of being sent in a frame
+     * the client would refuse. What is read from the store is bounded by the same sizes.
+     *
+     * @param frameRoom the negotiated frame size less {@link WireSizes#BROWSE_RESULT_OVERHEAD}
      */
-    public CompletableFuture<BrowseResult> browse(String queue, long fromOffset, int maxMessages, long maxBytes) {
+    public CompletableFuture<BrowseResult> browse(String queue, long fromOffset, int maxMessages, long maxBytes,
+                                                  long frameRoom) {
         if (maxMessages < 1 || maxMessages > 1000 || maxBytes < 1) {
             return CompletableFuture.failedFuture(new RequestException(ErrorCode.INVALID_REQUEST, "a browse reads 1 to "
                     + "1000 messages (maxMessages " + maxMessages + ") and at least 1 byte (maxBytes " + maxBytes
                     + ")"));
         }
-        return onQueue(queue, q -> CompletableFuture.completedFuture(browseOnExecutor(q, fromOffset, maxMessages,
-                maxBytes)));
+        if (frameRoom < 1) {
+            throw new IllegalArgumentException("frameRoom must be positive, got " + frameRoom);
+        }
+        return onQueue(queue, q -> {
+            try {
+                return CompletableFuture.completedFuture(browseOnExecutor(q, fromOffset, maxMessages,
+                        Math.min(maxBytes, frameRoom), frameRoom));
+            } catch (RequestException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        });
     }
 
-    private BrowseResult browseOnExecutor(BrokerQueue q, long fromOffset, int maxMessages, long maxBytes) {
+    /** Bytes {@code m} takes in a BROWSE_RESULT frame. */
+    private static long browsedSize(MessageEnvelope m) {
+        return WireSizes.browsedMessageSize(m.producerPrincipal(), m.producerId(), m.headers(), m.payload().length(),
+                m.producerSignature().length(), m.brokerSeal().length());
+    }
+
+    /**
+     * Whether a message of {@code size} bytes joins a page of {@code taken} bytes with {@code count}
+     * messages: the first whenever it fits the frame, the others within {@code budget}.
+     */
+    private static boolean joins(String queue, long offset, long size, int count, long taken, long budget,
+                                 long frameRoom) {
+        if (count > 0) {
+            return taken + size <= budget;
+        }
+        if (size > frameRoom) {
+            throw new RequestException(ErrorCode.MESSAGE_TOO_LARGE, "the message at offset " + offset + " of queue '"
+                    + queue + "' takes " + size + " bytes in BROWSE_RESULT, more than the " + frameRoom + " bytes the "
+                    + "negotiated frame size leaves for messages; browse from offset " + (offset + 1) + " to skip it, "
+                    + "or connect with a larger maximum frame size");
+        }
+        return true;
+    }
+
+    private BrowseResult browseOnExecutor(BrokerQueue q, long fromOffset, int maxMessages, long maxBytes,
+                                          long frameRoom) {
         Log log = q.log();
         long at = Math.max(fromOffset, log.startOffset());
         long bytes = 0;
@@ -422,17 +512,20 @@ public final class SubscriptionAdmin {
         while (out.size() < maxMessages && at < log.endOffset()) {
             MessageEnvelope held = q.recent().get(at);
             if (held != null) {
-                if (!out.isEmpty() && bytes + held.payload().length() > maxBytes) {
+                long size = browsedSize(held);
+                if (!joins(q.name(), at, size, out.size(), bytes, maxBytes, frameRoom)) {
                     break;
                 }
                 out.add(new Browsed(at, held));
-                bytes += held.payload().length();
+                bytes += size;
                 at++;
                 continue;
             }
             List<StoredRecord> records;
             try {
-                records = log.read(at, Math.min(BROWSE_READ, maxMessages - out.size()), Math.max(1, maxBytes - bytes));
+                // the store bounds what it reads by stored size, close to the encoded one
+                long left = (out.isEmpty() ? frameRoom : maxBytes) - bytes;
+                records = log.read(at, Math.min(BROWSE_READ, maxMessages - out.size()), Math.max(1, left));
             } catch (RecordCorruptedException e) {
                 at = Math.max(at + 1, e.range().to()); // quarantined records are never served
                 continue;
@@ -455,13 +548,14 @@ public final class SubscriptionAdmin {
                     at = r.offset() + 1;
                     continue;
                 }
-                if (!out.isEmpty() && bytes + m.payload().length() > maxBytes) {
+                long size = browsedSize(m);
+                if (!joins(q.name(), r.offset(), size, out.size(), bytes, maxBytes, frameRoom)) {
                     at = r.offset();
                     full = true;
                     break;
                 }
                 out.add(new Browsed(r.offset(), m));
-                bytes += m.payload().length();
+                bytes += size;
                 at = r.offset() + 1;
                 if (out.size() == maxMessages) {
                     break;
