@@ -42,7 +42,10 @@ import org.slf4j.LoggerFactory;
  * The time is kept in memory and written to the queue catalog when a subscription's last consumer
  * detaches (from then on it is idle), when a consumer attaches, and, while consumers stay
  * attached, at most every {@link #REFRESH} so a crash never leaves a stale time behind. A
- * subscription without a recorded time at start is taken as active at the start.
+ * subscription without a recorded time at start is taken as active at the start. Idle time
+ * counts from the later of the last activity and the start: the time the broker was stopped is
+ * not counted, so no subscription expires before its consumers have had a full expiry period
+ * after a start to come back.
  *
  * <p>Thread-safety: thread-safe.
  */
@@ -110,6 +113,8 @@ public final class SubscriptionAdmin {
     private final Map<String, Map<String, Long>> lastActive = new ConcurrentHashMap<>();
     /** The activity last written to the catalog; on the admin thread. */
     private final Map<String, Map<String, Long>> recorded = new HashMap<>();
+    /** When the engine started (epoch ms): idle time is counted from here at the earliest. */
+    private volatile long startedAt;
     private volatile Duration idleExpiry = Duration.ofDays(7);
     private volatile Duration replayRetention = Duration.ZERO;
     private volatile Events events = (type, principal, queue, subscription, details) -> { };
@@ -142,9 +147,14 @@ public final class SubscriptionAdmin {
 
     // ---- last activity
 
-    /** At start: the recorded activity of every subscription, the start time for those without one. */
+    /**
+     * At start: the recorded activity of every subscription, the start time for those without
+     * one. Idle time counts from the start at the earliest: the time the broker was stopped is
+     * not time its consumers could have come back in.
+     */
     void restoreActivity(Collection<BrokerQueue> queues) {
         long now = clock.millis();
+        startedAt = now;
         for (BrokerQueue q : queues) {
             Map<String, Long> times = new ConcurrentHashMap<>();
             Map<String, Long> saved = structure.owners(q.name()).lastActive();
@@ -203,7 +213,12 @@ public final class SubscriptionAdmin {
         if (attached || idle.isZero() || last == 0) {
             return 0;
         }
-        return saturatedAdd(last, idle.toMillis());
+        return saturatedAdd(idleSince(last), idle.toMillis());
+    }
+
+    /** Where idle time starts for a subscription last active at {@code last}: not before the start. */
+    private long idleSince(long last) {
+        return Math.max(last, startedAt);
     }
 
     private static long saturatedAdd(long a, long b) {
@@ -230,9 +245,9 @@ public final class SubscriptionAdmin {
             }
             long expires = expiresAt(q.name(), s.name(), false);
             if (expires != 0 && now >= expires) {
-                String idle = Duration.ofMillis(now - lastActive(q.name(), s.name())).toString();
+                String idle = Durations.format(Duration.ofMillis(now - idleSince(lastActive(q.name(), s.name()))));
                 LOG.info("queue '{}': subscription '{}' had no consumer for {}; it expires (queues."
-                        + "subscriptionIdleExpiry {})", q.name(), s.name(), idle, idleExpiry);
+                        + "subscriptionIdleExpiry {})", q.name(), s.name(), idle, Durations.format(idleExpiry));
                 deleteOnExecutor(q, s.name(), "", true).whenComplete((v, e) -> {
                     if (e != null) {
                         LOG.warn("queue '{}': expiring subscription '{}' failed ({}); it is tried again", q.name(),

@@ -504,6 +504,8 @@ class SubscriptionAdminTest {
     void shouldNeverExpireASubscriptionWithAConsumerOrWhenExpiryIsOff() throws Exception {
         subscribe("q", "busy", new FrameSink(), "alice");
         engine.detach(subscribe("q", "kept", new FrameSink(), "alice"));
+        // the detach is over (and its activity taken, at T0) before time moves
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status("q", "kept").consumers() == 0);
         engine.subscriptions().settings(Duration.ZERO, Duration.ZERO);
         clock.advance(Duration.ofHours(2));
         Awaitility.await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5))
@@ -530,11 +532,35 @@ class SubscriptionAdminTest {
         clock.advance(Duration.ofMinutes(40));
 
         engine = start(Duration.ofHours(1));
+        long startedAt = clock.millis();
 
         SubscriptionAdmin.Status s = status("q", "idle");
         assertThat(s.lastActiveMillis()).as("the time before the restart, not the start").isEqualTo(detachedAt);
-        assertThat(s.expiresAtMillis()).isEqualTo(detachedAt + Duration.ofHours(1).toMillis());
+        assertThat(s.expiresAtMillis()).as("idle time counts from the start, not while the broker was stopped")
+                .isEqualTo(startedAt + Duration.ofHours(1).toMillis());
         clock.advance(Duration.ofMinutes(21));
+        Awaitility.await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5))
+                .until(() -> get(engine.subscriptions().list("q")).size() == 1);
+        clock.advance(Duration.ofMinutes(40));
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> get(engine.subscriptions().list("q")).isEmpty());
+    }
+
+    @Test
+    void shouldNotExpireAnythingAtTheFirstTickAfterALongStop() throws Exception {
+        engine.detach(subscribe("q", "idle", new FrameSink(), "alice"));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status("q", "idle").consumers() == 0);
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> QueueCatalog.read(dir.resolve("queues.json"),
+                kek -> store.metadataMac(QueueCatalog.PURPOSE, kek))
+                .owners().getOrDefault("q", QueueCatalog.Owners.NONE).lastActive().containsKey("idle"));
+        engine.close();
+        clock.advance(Duration.ofDays(8));
+
+        engine = start(Duration.ofDays(7));
+
+        // ticks run every second from the start: none may take the subscription before its consumers are back
+        Awaitility.await().during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(6))
+                .until(() -> get(engine.subscriptions().list("q")).size() == 1);
+        assertThat(status("q", "idle").expiresAtMillis()).isEqualTo(clock.millis() + Duration.ofDays(7).toMillis());
+        assertThat(events).noneMatch(e -> e.startsWith("subscription.expired"));
     }
 }
