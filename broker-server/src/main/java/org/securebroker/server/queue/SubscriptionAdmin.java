@@ -39,10 +39,15 @@ import org.slf4j.LoggerFactory;
  * Callers get futures and never wait.
  *
  * <p>Last activity: a consumer attaching, acknowledging or detaching makes a subscription active.
- * The time is kept in memory and written to the queue catalog when a subscription's last consumer
- * detaches (from then on it is idle), when a consumer attaches, and, while consumers stay
- * attached, at most every {@link #REFRESH} so a crash never leaves a stale time behind. A
- * subscription without a recorded time at start is taken as active at the start. Idle time
+ * The time is kept in memory; what the queue catalog must learn is marked and written in one
+ * catalog write at most every {@link #FLUSH} (and when the engine closes), so consumers coming
+ * and going never queue a catalog rewrite each on the admin thread. The catalog learns when a
+ * subscription's last consumer detaches (from then on it is idle) and, for a subscription that
+ * is attached or attached again, when its recorded time is older than {@link #REFRESH}. Times of
+ * subscriptions deleted meanwhile are dropped, never written back. Losing the last unwritten
+ * times in a crash only makes a subscription look idle for longer than it was, within the
+ * bound below. A subscription without a recorded time at start is taken as active at the start
+ * (written in one catalog write). Idle time
  * counts from the later of the last activity and the start: the time the broker was stopped is
  * not counted, so no subscription expires before its consumers have had a full expiry period
  * after a start to come back.
@@ -54,6 +59,8 @@ public final class SubscriptionAdmin {
     private static final Logger LOG = LoggerFactory.getLogger(SubscriptionAdmin.class);
     /** How often the recorded activity of a subscription with consumers attached is brought up to date. */
     static final Duration REFRESH = Duration.ofHours(1);
+    /** How often marked activity is written to the catalog. */
+    static final Duration FLUSH = Duration.ofSeconds(5);
     /** Records read per step of a browse. */
     private static final int BROWSE_READ = 128;
 
@@ -113,6 +120,11 @@ public final class SubscriptionAdmin {
     private final Map<String, Map<String, Long>> lastActive = new ConcurrentHashMap<>();
     /** The activity last written to the catalog; on the admin thread. */
     private final Map<String, Map<String, Long>> recorded = new HashMap<>();
+    /**
+     * Activity the catalog should learn at the next flush, by queue, then subscription: true
+     * when it must (idleness began), false when only if the recorded time is stale.
+     */
+    private final Map<String, Map<String, Boolean>> marked = new ConcurrentHashMap<>();
     /** When the engine started (epoch ms): idle time is counted from here at the earliest. */
     private volatile long startedAt;
     private volatile Duration idleExpiry = Duration.ofDays(7);
@@ -170,35 +182,97 @@ public final class SubscriptionAdmin {
             }
             lastActive.put(q.name(), times);
             recorded.put(q.name(), new HashMap<>(times));
-            if (!missing.isEmpty()) {
-                admin.execute(() -> record(q.name(), missing));
-            }
+            missing.keySet().forEach(name -> mark(q.name(), name, true));
         }
+        admin.execute(this::flush);
+        engine.scheduler().scheduleWithFixedDelay(() -> admin.execute(this::flush), FLUSH.toMillis(),
+                FLUSH.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     /**
      * A subscription was active now (a consumer attached, acknowledged or detached); with
-     * {@code persist}, the time is written to the catalog too (on the admin thread).
+     * {@code persist}, the catalog learns it at the next flush if its recorded time is older than
+     * {@link #REFRESH}.
      */
     void active(String queue, String subscription, boolean persist) {
-        long now = clock.millis();
-        lastActive.computeIfAbsent(queue, k -> new ConcurrentHashMap<>()).put(subscription, now);
+        if (engine.queueOrNull(queue) == null) {
+            return; // not yet (auto-created, the attach marks it again) or no longer
+        }
+        lastActive.computeIfAbsent(queue, k -> new ConcurrentHashMap<>()).put(subscription, clock.millis());
         if (persist) {
-            admin.execute(() -> record(queue, Map.of(subscription, now)));
+            mark(queue, subscription, false);
         }
     }
 
-    /** Writes activity to the catalog; on the admin thread. A failure is logged: the time is written again later. */
-    private void record(String queue, Map<String, Long> times) {
+    /** A subscription's last consumer detached now: from here it is idle, which the catalog learns at the next flush. */
+    void idle(String queue, String subscription) {
         if (engine.queueOrNull(queue) == null) {
             return;
         }
+        lastActive.computeIfAbsent(queue, k -> new ConcurrentHashMap<>()).put(subscription, clock.millis());
+        mark(queue, subscription, true);
+    }
+
+    private void mark(String queue, String subscription, boolean must) {
+        marked.computeIfAbsent(queue, k -> new ConcurrentHashMap<>()).merge(subscription, must, Boolean::logicalOr);
+    }
+
+    /** Forgets the activity of a deleted queue's subscriptions; on the admin thread. */
+    void forgetQueue(String queue) {
+        lastActive.remove(queue);
+        recorded.remove(queue);
+        marked.remove(queue);
+    }
+
+    /** The queues whose subscriptions' activity is kept in memory (for tests). */
+    java.util.Set<String> queuesWithActivity() {
+        return java.util.Set.copyOf(lastActive.keySet());
+    }
+
+    /**
+     * Writes the marked activity to the catalog, in one write; on the admin thread (every
+     * {@link #FLUSH}, and when the engine closes). What fails to be written stays marked.
+     */
+    void flush() {
+        long every = Math.min(REFRESH.toMillis(), Math.max(1000, idleExpiry.toMillis() / 4));
+        Map<String, Map<String, Long>> due = new HashMap<>();
+        Map<String, Map<String, Boolean>> taken = new HashMap<>();
+        for (String queue : List.copyOf(marked.keySet())) {
+            Map<String, Boolean> subs = marked.remove(queue);
+            if (subs == null || subs.isEmpty()) {
+                continue;
+            }
+            taken.put(queue, subs);
+            BrokerQueue q = engine.queueOrNull(queue);
+            if (q == null || q.isDeleted()) {
+                forgetQueue(queue);
+                continue;
+            }
+            Map<String, Long> times = lastActive.getOrDefault(queue, Map.of());
+            Map<String, Long> done = recorded.getOrDefault(queue, Map.of());
+            subs.forEach((name, must) -> {
+                Long at = times.get(name);
+                if (q.log().subscriptions().get(name).isEmpty()) {
+                    // deleted meanwhile (or never created): its time must not come back
+                    times.remove(name);
+                    return;
+                }
+                Long was = done.get(name);
+                if (at != null && (was == null || (must ? at > was : at - was >= every))) {
+                    due.computeIfAbsent(queue, k -> new HashMap<>()).put(name, at);
+                }
+            });
+        }
+        if (due.isEmpty()) {
+            return;
+        }
         try {
-            structure.recordActivity(queue, times);
-            recorded.computeIfAbsent(queue, k -> new HashMap<>()).putAll(times);
+            structure.recordActivity(due);
+            due.forEach((queue, times) -> recorded.computeIfAbsent(queue, k -> new HashMap<>()).putAll(times));
         } catch (RuntimeException e) {
-            LOG.warn("queue '{}': the last activity of subscription(s) {} could not be written to the queue catalog "
-                    + "({}); it is kept in memory and written again later", queue, times.keySet(), e.getMessage());
+            LOG.warn("the last activity of subscriptions of queue(s) {} could not be written to the queue catalog ({}); "
+                    + "it is kept in memory and written again later", due.keySet(), e.getMessage());
+            taken.forEach((queue, subs) -> subs.forEach((name, must) -> mark(queue, name, must)));
         }
     }
 
@@ -235,12 +309,18 @@ public final class SubscriptionAdmin {
             return;
         }
         long now = clock.millis();
-        Map<String, Long> refresh = new HashMap<>();
-        for (SubscriptionSnapshot s : q.log().subscriptions().list()) {
+        List<SubscriptionSnapshot> existing = q.log().subscriptions().list();
+        Map<String, Long> times = lastActive.get(q.name());
+        if (times != null && times.size() > existing.size()) {
+            // a subscribe that never created its subscription left a time behind
+            java.util.Set<String> names = new java.util.HashSet<>();
+            existing.forEach(s -> names.add(s.name()));
+            times.keySet().removeIf(name -> !names.contains(name) && !q.attached(name));
+        }
+        for (SubscriptionSnapshot s : existing) {
             boolean attached = q.attached(s.name());
             if (attached) {
-                active(q.name(), s.name(), false);
-                refresh.put(s.name(), now);
+                active(q.name(), s.name(), true);
                 continue;
             }
             long expires = expiresAt(q.name(), s.name(), false);
@@ -255,22 +335,6 @@ public final class SubscriptionAdmin {
                     }
                 });
             }
-        }
-        if (!refresh.isEmpty()) {
-            admin.execute(() -> {
-                Map<String, Long> due = new HashMap<>();
-                Map<String, Long> done = recorded.getOrDefault(q.name(), Map.of());
-                long every = Math.min(REFRESH.toMillis(), Math.max(1000, idleExpiry.toMillis() / 4));
-                refresh.forEach((name, at) -> {
-                    Long was = done.get(name);
-                    if (was == null || at - was >= every) {
-                        due.put(name, at);
-                    }
-                });
-                if (!due.isEmpty()) {
-                    record(q.name(), due);
-                }
-            });
         }
     }
 

@@ -563,4 +563,62 @@ class SubscriptionAdminTest {
         assertThat(status("q", "idle").expiresAtMillis()).isEqualTo(clock.millis() + Duration.ofDays(7).toMillis());
         assertThat(events).noneMatch(e -> e.startsWith("subscription.expired"));
     }
+
+    // ---- activity in the catalog
+
+    private QueueCatalog.Contents catalog() throws Exception {
+        return QueueCatalog.read(dir.resolve("queues.json"), kek -> store.metadataMac(QueueCatalog.PURPOSE, kek));
+    }
+
+    private Map<String, Long> recordedActivity(String queue) throws Exception {
+        return catalog().owners().getOrDefault(queue, QueueCatalog.Owners.NONE).lastActive();
+    }
+
+    @Test
+    void shouldWriteActivityInBatchesNotOnEveryAttachAndDetach() throws Exception {
+        engine.detach(subscribe("q", "s", new FrameSink(), "alice"));
+        Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> recordedActivity("q").containsKey("s"));
+        long before = catalog().generation();
+
+        for (int i = 0; i < 30; i++) {
+            clock.advance(Duration.ofSeconds(1));
+            engine.detach(subscribe("q", "s", new FrameSink(), "alice"));
+        }
+        long lastDetach = clock.millis();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status("q", "s").consumers() == 0);
+
+        // the detach that begins idleness reaches the catalog within a flush
+        Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> Long.valueOf(lastDetach).equals(recordedActivity("q").get("s")));
+        assertThat(catalog().generation() - before).as("catalog writes for 60 attaches and detaches")
+                .isLessThanOrEqualTo(3);
+    }
+
+    @Test
+    void shouldNeverWriteBackTheActivityOfADeletedSubscription() throws Exception {
+        engine.detach(subscribe("q", "gone", new FrameSink(), "alice"));
+        engine.detach(subscribe("q", "kept", new FrameSink(), "alice"));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status("q", "kept").consumers() == 0);
+        get(engine.subscriptions().delete("q", "gone", "alice"));
+
+        // a late acknowledgement or refresh of the deleted one, then activity that must be written
+        clock.advance(Duration.ofMinutes(1));
+        engine.subscriptions().active("q", "gone", true);
+        engine.subscriptions().idle("q", "kept");
+        long keptAt = clock.millis();
+
+        Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> Long.valueOf(keptAt).equals(recordedActivity("q").get("kept")));
+        assertThat(recordedActivity("q")).doesNotContainKey("gone");
+    }
+
+    @Test
+    void shouldForgetTheActivityOfADeletedQueueAndOfQueuesThatDoNotExist() throws Exception {
+        engine.detach(subscribe("plain", "s", new FrameSink(), "alice"));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status("plain", "s").consumers() == 0);
+        assertThat(engine.subscriptions().queuesWithActivity()).contains("plain");
+
+        get(engine.deleteQueue("plain"));
+        engine.subscriptions().active("nowhere", "s", true);
+
+        assertThat(engine.subscriptions().queuesWithActivity()).doesNotContain("plain", "nowhere");
+    }
 }
