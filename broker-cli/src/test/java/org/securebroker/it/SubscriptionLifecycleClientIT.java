@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.securebroker.client.BrokerClient;
 import org.securebroker.client.BrokerException;
+import org.securebroker.client.BrowseResult;
+import org.securebroker.client.BrowsedMessage;
 import org.securebroker.client.Message;
 import org.securebroker.client.MessageHandler;
 import org.securebroker.client.QueueSpec;
@@ -306,6 +308,38 @@ class SubscriptionLifecycleClientIT {
                 .until(() -> ok(cli("", "queue", "browse", "shelf")).err().contains("0 message(s), next offset"));
         c.send("shelf", Message.of("after"));
         assertThat(consume(c, "shelf", "reader", 1)).extracting(ReceivedMessage::payloadUtf8).containsExactly("after");
+    }
+
+    @Test
+    void shouldBrowseAThousandOneKibibyteMessagesInPagesThatEachFitTheFrame() throws Exception {
+        start(Duration.ofDays(7));
+        BrokerClient c = admin();
+        c.createQueue(QueueSpec.named("big"));
+        quietly(c.subscribe("big", "reader", m -> { }));
+        byte[] kib = new byte[1024];
+        for (int i = 0; i < 1000; i++) {
+            kib[0] = (byte) i;
+            c.send("big", Message.builder().payload(kib).build());
+        }
+
+        // a thousand 1 KiB payloads with their seals are more than one default frame holds
+        BrowseResult first = c.browse("big", 0, 1000);
+        assertThat(first.messages()).hasSizeBetween(1, 999);
+        List<Long> offsets = new ArrayList<>(offsets(first));
+        long next = first.nextOffset();
+        while (next < 1000) {
+            BrowseResult page = c.browse("big", next, 1000);
+            assertThat(page.messages()).isNotEmpty();
+            offsets.addAll(offsets(page));
+            next = page.nextOffset();
+        }
+
+        assertThat(offsets).hasSize(1000).doesNotHaveDuplicates().isSorted();
+        assertThat(c.listSubscriptions("big")).singleElement().satisfies(s -> assertThat(s.pending()).isEqualTo(1000));
+    }
+
+    private static List<Long> offsets(BrowseResult page) {
+        return page.messages().stream().map(BrowsedMessage::offset).toList();
     }
 
     // ---- reject

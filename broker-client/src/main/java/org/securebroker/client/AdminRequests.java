@@ -98,17 +98,35 @@ final class AdminRequests {
 
     // ---------------------------------------------------------------- subscription lifecycle
 
+    /**
+     * Every subscription of the queue, by name: the broker answers in pages that fit one frame,
+     * each asked for after the last name of the one before. A page announcing more that does not
+     * move past the name asked after ends the listing with PROTOCOL_ERROR rather than asking
+     * forever.
+     */
     List<SubscriptionInfo> listSubscriptions(String queue) {
         WireSizes.checkQueueName(queue);
-        SubscriptionListFrame list = (SubscriptionListFrame) request(id -> new ListSubscriptionsFrame(id, queue),
-                SubscriptionListFrame.class, "LIST_SUBSCRIPTIONS of '" + queue + "'",
-                ProtocolVersion.SUBSCRIPTION_LIFECYCLE);
-        List<SubscriptionInfo> result = new ArrayList<>(list.subscriptions().size());
-        for (org.securebroker.protocol.frame.SubscriptionInfo s : list.subscriptions()) {
-            result.add(new SubscriptionInfo(s.name(), s.consumers(), s.pending(), s.inFlight(), s.cursor(),
-                    epochMillis(s.lastActiveMillis()), epochMillis(s.expiresAtMillis())));
+        List<SubscriptionInfo> result = new ArrayList<>();
+        String after = "";
+        while (true) {
+            String from = after;
+            SubscriptionListFrame page = (SubscriptionListFrame) request(id -> new ListSubscriptionsFrame(id, queue,
+                    from), SubscriptionListFrame.class, "LIST_SUBSCRIPTIONS of '" + queue + "'"
+                    + (from.isEmpty() ? "" : " after '" + from + "'"), ProtocolVersion.SUBSCRIPTION_LIFECYCLE);
+            List<org.securebroker.protocol.frame.SubscriptionInfo> entries = page.subscriptions();
+            for (org.securebroker.protocol.frame.SubscriptionInfo s : entries) {
+                result.add(new SubscriptionInfo(s.name(), s.consumers(), s.pending(), s.inFlight(), s.cursor(),
+                        epochMillis(s.lastActiveMillis()), epochMillis(s.expiresAtMillis())));
+            }
+            if (!page.more()) {
+                return List.copyOf(result);
+            }
+            after = entries.isEmpty() ? from : entries.get(entries.size() - 1).name();
+            if (after.compareTo(from) <= 0) {
+                throw new BrokerException(ErrorCode.PROTOCOL_ERROR, "LIST_SUBSCRIPTIONS of '" + queue + "': the broker "
+                        + "announced more subscriptions after '" + from + "' but its page does not move past it");
+            }
         }
-        return List.copyOf(result);
     }
 
     private static Optional<Instant> epochMillis(long millis) {
@@ -140,8 +158,8 @@ final class AdminRequests {
         }
         String what = "BROWSE of '" + queue + "' from offset " + fromOffset;
         Optional<MessageVerifier> verifier = integrity.deliveryVerifier("browsing '" + queue + "'");
-        // the answer must fit one frame; the broker keeps it below that, and at least one message
-        long maxBytes = host.maxFrameSize();
+        // all the answer's frame can hold for messages; the broker keeps the answer within the frame
+        long maxBytes = Math.max(1, host.maxFrameSize() - WireSizes.BROWSE_RESULT_OVERHEAD);
         BrowseResultFrame page = (BrowseResultFrame) request(id -> new BrowseFrame(id, queue, fromOffset,
                 maxMessages, maxBytes), BrowseResultFrame.class, what, ProtocolVersion.SUBSCRIPTION_LIFECYCLE);
         List<BrowsedMessage> messages = new ArrayList<>(page.messages().size());

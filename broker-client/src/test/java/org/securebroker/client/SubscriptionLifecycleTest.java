@@ -103,6 +103,38 @@ class SubscriptionLifecycleTest extends ClientTestSupport {
     }
 
     @Test
+    void shouldListEverySubscriptionPageByPageAskingAfterTheLastName() {
+        broker.respond(FrameType.LIST_SUBSCRIPTIONS, f -> {
+            String after = ((ListSubscriptionsFrame) f).after();
+            List<org.securebroker.protocol.frame.SubscriptionInfo> page = new java.util.ArrayList<>();
+            for (String name : List.of("a", "b", "c", "d", "e")) {
+                if (name.compareTo(after) > 0 && page.size() < 2) {
+                    page.add(new org.securebroker.protocol.frame.SubscriptionInfo(name, 0, 0, 0, 0, 0, 0));
+                }
+            }
+            boolean more = !page.isEmpty() && page.get(page.size() - 1).name().compareTo("e") < 0;
+            return List.of(new SubscriptionListFrame(f.correlationId(), page, more));
+        });
+        BrokerClient client = connect();
+
+        List<SubscriptionInfo> list = client.listSubscriptions("orders");
+
+        assertThat(list).extracting(SubscriptionInfo::name).containsExactly("a", "b", "c", "d", "e");
+        assertThat(broker.received(ListSubscriptionsFrame.class)).extracting(ListSubscriptionsFrame::after)
+                .containsExactly("", "b", "d");
+    }
+
+    @Test
+    void shouldRefuseAListingThatAnnouncesMoreWithoutMovingOn() {
+        broker.respond(FrameType.LIST_SUBSCRIPTIONS, f -> List.of(new SubscriptionListFrame(f.correlationId(),
+                List.of(), true)));
+        BrokerClient client = connect();
+
+        assertThatThrownBy(() -> client.listSubscriptions("orders")).isInstanceOf(BrokerException.class)
+                .hasMessageContaining("does not move past it");
+    }
+
+    @Test
     void shouldDeleteASubscriptionAndReportOneThatDoesNotExist() {
         BrokerClient client = connect();
         client.deleteSubscription("orders", "billing");
@@ -177,7 +209,8 @@ class SubscriptionLifecycleTest extends ClientTestSupport {
         assertThat(sent.queue()).isEqualTo("orders");
         assertThat(sent.fromOffset()).isEqualTo(3);
         assertThat(sent.maxMessages()).isEqualTo(2);
-        assertThat(sent.maxBytes()).isEqualTo(ProtocolLimits.DEFAULT_MAX_FRAME_SIZE);
+        assertThat(sent.maxBytes()).as("what the negotiated frame holds for messages")
+                .isEqualTo(ProtocolLimits.DEFAULT_MAX_FRAME_SIZE - org.securebroker.protocol.codec.WireSizes.BROWSE_RESULT_OVERHEAD);
     }
 
     @Test

@@ -324,9 +324,14 @@ public final class FrameCodec {
                 out.writeLong(f.offset());
                 BodyWriter.string(out, f.reason(), "reason");
             }
-            case LIST_SUBSCRIPTIONS -> BodyWriter.string(out, ((ListSubscriptionsFrame) frame).queue(), "queue");
+            case LIST_SUBSCRIPTIONS -> {
+                ListSubscriptionsFrame f = (ListSubscriptionsFrame) frame;
+                BodyWriter.string(out, f.queue(), "queue");
+                BodyWriter.string(out, f.after(), "after");
+            }
             case SUBSCRIPTION_LIST -> {
-                List<SubscriptionInfo> subscriptions = ((SubscriptionListFrame) frame).subscriptions();
+                SubscriptionListFrame f = (SubscriptionListFrame) frame;
+                List<SubscriptionInfo> subscriptions = f.subscriptions();
                 out.writeInt(subscriptions.size());
                 for (int i = 0; i < subscriptions.size(); i++) {
                     SubscriptionInfo s = subscriptions.get(i);
@@ -338,6 +343,7 @@ public final class FrameCodec {
                     out.writeLong(s.lastActiveMillis());
                     out.writeLong(s.expiresAtMillis());
                 }
+                BodyWriter.bool(out, f.more());
             }
             case DELETE_SUBSCRIPTION -> {
                 DeleteSubscriptionFrame f = (DeleteSubscriptionFrame) frame;
@@ -529,7 +535,7 @@ public final class FrameCodec {
                 return new RejectFrame(correlationId, r.u32Id("consumerId"), r.i64("offset"),
                         r.string("reason"));
             case LIST_SUBSCRIPTIONS:
-                return new ListSubscriptionsFrame(correlationId, r.string("queue"));
+                return new ListSubscriptionsFrame(correlationId, r.string("queue"), r.string("after"));
             case SUBSCRIPTION_LIST: {
                 int count = r.count32("subscriptions", MIN_SUBSCRIPTION_INFO_BYTES);
                 List<SubscriptionInfo> subscriptions = new ArrayList<>(count);
@@ -538,7 +544,7 @@ public final class FrameCodec {
                             r.i64("pending"), r.u32("inFlight"), r.i64("cursor"),
                             r.i64("lastActiveMillis"), r.i64("expiresAtMillis")));
                 }
-                return new SubscriptionListFrame(correlationId, subscriptions);
+                return new SubscriptionListFrame(correlationId, subscriptions, r.bool("more"));
             }
             case DELETE_SUBSCRIPTION:
                 return new DeleteSubscriptionFrame(correlationId, r.string("queue"),

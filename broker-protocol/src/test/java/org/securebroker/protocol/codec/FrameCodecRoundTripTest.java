@@ -31,6 +31,7 @@ import org.securebroker.protocol.frame.BrowsedMessage;
 import org.securebroker.protocol.frame.RejectFrame;
 import org.securebroker.protocol.frame.SeekFrame;
 import org.securebroker.protocol.frame.SubscriptionInfo;
+import org.securebroker.protocol.frame.ListSubscriptionsFrame;
 import org.securebroker.protocol.frame.SubscriptionListFrame;
 
 class FrameCodecRoundTripTest {
@@ -103,10 +104,16 @@ class FrameCodecRoundTripTest {
     @Test
     void shouldEncodeSubscriptionListExactlyAsSpecified() {
         assertThat(SampleFrames.encode(new SubscriptionListFrame(6, List.of(
-                new SubscriptionInfo("s", 1, 2, 3, 4, 5, 6)))))
-                .isEqualTo(hex("00000035 26 00 00000006 00000001"
+                new SubscriptionInfo("s", 1, 2, 3, 4, 5, 6)), true)))
+                .isEqualTo(hex("00000036 26 00 00000006 00000001"
                         + " 0001 73 00000001 0000000000000002 00000003 0000000000000004"
-                        + " 0000000000000005 0000000000000006"));
+                        + " 0000000000000005 0000000000000006 01"));
+    }
+
+    @Test
+    void shouldEncodeListSubscriptionsWithTheNameToContinueAfter() {
+        assertThat(SampleFrames.encode(new ListSubscriptionsFrame(6, "q", "s")))
+                .isEqualTo(hex("0000000C 25 00 00000006 0001 71 0001 73"));
     }
 
     @Test

@@ -111,9 +111,9 @@ final class FrameGenerators {
             case ERROR -> r -> new ErrorFrame(ID.next(r), U16.next(r), text.next(r));
             case CANCEL -> r -> new CancelFrame(0, ID.next(r), U16.next(r), text.next(r));
             case REJECT -> r -> new RejectFrame(ID.next(r), ID.next(r), LONG.next(r), text.next(r));
-            case LIST_SUBSCRIPTIONS -> r -> new ListSubscriptionsFrame(ID.next(r), text.next(r));
+            case LIST_SUBSCRIPTIONS -> r -> new ListSubscriptionsFrame(ID.next(r), text.next(r), text.next(r));
             case SUBSCRIPTION_LIST -> r -> new SubscriptionListFrame(ID.next(r),
-                    subscriptionInfo().list(0, 4).next(r));
+                    subscriptionInfo().list(0, 4).next(r), r.nextBoolean());
             case DELETE_SUBSCRIPTION -> r -> new DeleteSubscriptionFrame(ID.next(r), text.next(r),
                     text.next(r));
             case PURGE_QUEUE -> r -> new PurgeQueueFrame(ID.next(r), text.next(r));

@@ -10,11 +10,15 @@ import org.junit.jupiter.api.Test;
 import org.securebroker.protocol.ProtocolLimits;
 import org.securebroker.protocol.Utf8;
 import org.securebroker.protocol.frame.AckFrame;
+import org.securebroker.protocol.frame.BrowseResultFrame;
+import org.securebroker.protocol.frame.BrowsedMessage;
 import org.securebroker.protocol.frame.Bytes;
 import org.securebroker.protocol.frame.Frame;
 import org.securebroker.protocol.frame.Headers;
 import org.securebroker.protocol.frame.PublishFrame;
 import org.securebroker.protocol.frame.PublishMessage;
+import org.securebroker.protocol.frame.SubscriptionInfo;
+import org.securebroker.protocol.frame.SubscriptionListFrame;
 
 class WireSizesTest {
 
@@ -43,6 +47,32 @@ class WireSizesTest {
         PublishFrame frame = new PublishFrame(1, "bestellungen-\u00fc", List.of(plain, full));
         assertThat(WireSizes.publishFrameOverhead(frame.queue()) + messageSize(plain) + messageSize(full))
                 .isEqualTo(encodedFrameSize(frame));
+    }
+
+    @Test
+    void browseResultSizesAddUpToTheEncodedFrameSize() {
+        BrowsedMessage plain = new BrowsedMessage(0, 1, "alice", "", 0, Headers.EMPTY, Bytes.utf8("x"), Bytes.EMPTY,
+                Bytes.EMPTY);
+        BrowsedMessage full = new BrowsedMessage(7, 8, "b\u00f6b", "p-\u20ac", 9,
+                Headers.builder().add("schl\u00fcssel", "wert").add("k", new byte[300]).build(),
+                Bytes.copyOf(new byte[2000]), Bytes.copyOf(new byte[70]), Bytes.copyOf(new byte[400]));
+        long sum = WireSizes.BROWSE_RESULT_OVERHEAD;
+        for (BrowsedMessage m : List.of(plain, full)) {
+            sum += WireSizes.browsedMessageSize(m.producerPrincipal(), m.producerId(), m.headers(),
+                    m.payload().length(), m.producerSignature().length(), m.brokerSignature().length());
+        }
+        assertThat(sum).isEqualTo(encodedFrameSize(new BrowseResultFrame(1, 9, List.of(plain, full))));
+    }
+
+    @Test
+    void subscriptionListSizesAddUpToTheEncodedFrameSize() {
+        List<SubscriptionInfo> entries = List.of(new SubscriptionInfo("s", 1, 2, 3, 4, 5, 6),
+                new SubscriptionInfo("abo-\u00fc".repeat(20), 0, 0, 0, 0, 0, 0));
+        long sum = WireSizes.SUBSCRIPTION_LIST_OVERHEAD;
+        for (SubscriptionInfo s : entries) {
+            sum += WireSizes.subscriptionInfoSize(s.name());
+        }
+        assertThat(sum).isEqualTo(encodedFrameSize(new SubscriptionListFrame(1, entries, true)));
     }
 
     @Test

@@ -340,12 +340,22 @@ public final class QueueCatalog {
 
     /** Records the last activity of some of {@code queue}'s subscriptions (epoch ms), durably. */
     void putActivity(String queue, Map<String, Long> times) throws IOException {
-        if (!definitions.containsKey(queue) || times.isEmpty()) {
-            return;
-        }
+        putActivity(Map.of(queue, times));
+    }
+
+    /** Records the activity of subscriptions of several queues, by queue, in one save. */
+    void putActivity(Map<String, Map<String, Long>> byQueue) throws IOException {
         Map<String, Owners> nextOwners = new java.util.TreeMap<>(owners);
-        nextOwners.put(queue, owners(queue).withActivity(times));
-        save(definitions, deleting, nextOwners);
+        boolean changed = false;
+        for (Map.Entry<String, Map<String, Long>> e : byQueue.entrySet()) {
+            if (definitions.containsKey(e.getKey()) && !e.getValue().isEmpty()) {
+                nextOwners.put(e.getKey(), owners(e.getKey()).withActivity(e.getValue()));
+                changed = true;
+            }
+        }
+        if (changed) {
+            save(definitions, deleting, nextOwners);
+        }
     }
 
     /**

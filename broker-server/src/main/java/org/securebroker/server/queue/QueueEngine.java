@@ -523,6 +523,7 @@ public final class QueueEngine implements AutoCloseable {
                 quotas.releaseQueue(owners.createdBy());
             }
             owners.subscriptions().values().forEach(quotas::releaseSubscription);
+            subscriptionAdmin.forgetQueue(name);
             for (Consumer c : List.copyOf(consumerPrincipals.keySet())) {
                 if (c.queue().equals(name)) {
                     releaseConsumer(c);
@@ -795,8 +796,11 @@ public final class QueueEngine implements AutoCloseable {
         consumer.closed = true;
         consumer.dispatcher.queue().executor().execute(() -> {
             consumer.dispatcher.remove(consumer);
-            subscriptionAdmin.active(consumer.dispatcher.queue().name(), consumer.dispatcher.name(),
-                    consumer.dispatcher.consumerCount() == 0);
+            if (consumer.dispatcher.consumerCount() == 0) {
+                subscriptionAdmin.idle(consumer.dispatcher.queue().name(), consumer.dispatcher.name());
+            } else {
+                subscriptionAdmin.active(consumer.dispatcher.queue().name(), consumer.dispatcher.name(), false);
+            }
         });
     }
 
@@ -864,6 +868,12 @@ public final class QueueEngine implements AutoCloseable {
     @Override
     public void close() {
         scheduler.shutdownNow();
+        try {
+            // the activity not yet written: the last task the admin thread runs
+            admin.execute(subscriptionAdmin::flush);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("the admin thread had stopped already; unwritten subscription activity is dropped");
+        }
         admin.shutdown();
         workers.shutdown();
         try {

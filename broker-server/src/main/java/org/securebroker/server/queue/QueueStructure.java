@@ -374,6 +374,20 @@ final class QueueStructure {
     }
 
     /**
+     * Records the last activity of subscriptions of several queues (by queue), durably, in one
+     * catalog write.
+     *
+     * @throws java.io.UncheckedIOException if the catalog cannot be written
+     */
+    void recordActivity(Map<String, Map<String, Long>> byQueue) {
+        try {
+            catalog.putActivity(byQueue);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("the queue catalog could not be written: " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Forgets a deleted subscription in the catalog (its owner and activity).
      *
      * @return its owner, whose quota it counted against; empty for nobody

@@ -12,6 +12,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.PeerText;
+import org.securebroker.protocol.codec.WireSizes;
+import org.securebroker.server.config.Durations;
 import org.securebroker.server.limits.PrincipalQuotas;
 import org.securebroker.server.message.MessageEnvelope;
 import org.securebroker.server.request.Futures;
@@ -37,10 +40,18 @@ import org.slf4j.LoggerFactory;
  * Callers get futures and never wait.
  *
  * <p>Last activity: a consumer attaching, acknowledging or detaching makes a subscription active.
- * The time is kept in memory and written to the queue catalog when a subscription's last consumer
- * detaches (from then on it is idle), when a consumer attaches, and, while consumers stay
- * attached, at most every {@link #REFRESH} so a crash never leaves a stale time behind. A
- * subscription without a recorded time at start is taken as active at the start.
+ * The time is kept in memory; what the queue catalog must learn is marked and written in one
+ * catalog write at most every {@link #FLUSH} (and when the engine closes), so consumers coming
+ * and going never queue a catalog rewrite each on the admin thread. The catalog learns when a
+ * subscription's last consumer detaches (from then on it is idle) and, for a subscription that
+ * is attached or attached again, when its recorded time is older than {@link #REFRESH}. Times of
+ * subscriptions deleted meanwhile are dropped, never written back. Losing the last unwritten
+ * times in a crash only makes a subscription look idle for longer than it was, within the
+ * bound below. A subscription without a recorded time at start is taken as active at the start
+ * (written in one catalog write). Idle time
+ * counts from the later of the last activity and the start: the time the broker was stopped is
+ * not counted, so no subscription expires before its consumers have had a full expiry period
+ * after a start to come back.
  *
  * <p>Thread-safety: thread-safe.
  */
@@ -49,6 +60,8 @@ public final class SubscriptionAdmin {
     private static final Logger LOG = LoggerFactory.getLogger(SubscriptionAdmin.class);
     /** How often the recorded activity of a subscription with consumers attached is brought up to date. */
     static final Duration REFRESH = Duration.ofHours(1);
+    /** How often marked activity is written to the catalog. */
+    static final Duration FLUSH = Duration.ofSeconds(5);
     /** Records read per step of a browse. */
     private static final int BROWSE_READ = 128;
 
@@ -110,6 +123,13 @@ public final class SubscriptionAdmin {
     private final Map<String, Map<String, Long>> recorded = new HashMap<>();
     /** Deletions under way (until the catalog forgot the owner), by queue and subscription. */
     private final Map<String, CompletableFuture<Void>> deletions = new ConcurrentHashMap<>();
+    /**
+     * Activity the catalog should learn at the next flush, by queue, then subscription: true
+     * when it must (idleness began), false when only if the recorded time is stale.
+     */
+    private final Map<String, Map<String, Boolean>> marked = new ConcurrentHashMap<>();
+    /** When the engine started (epoch ms): idle time is counted from here at the earliest. */
+    private volatile long startedAt;
     private volatile Duration idleExpiry = Duration.ofDays(7);
     private volatile Duration replayRetention = Duration.ZERO;
     private volatile Events events = (type, principal, queue, subscription, details) -> { };
@@ -142,9 +162,14 @@ public final class SubscriptionAdmin {
 
     // ---- last activity
 
-    /** At start: the recorded activity of every subscription, the start time for those without one. */
+    /**
+     * At start: the recorded activity of every subscription, the start time for those without
+     * one. Idle time counts from the start at the earliest: the time the broker was stopped is
+     * not time its consumers could have come back in.
+     */
     void restoreActivity(Collection<BrokerQueue> queues) {
         long now = clock.millis();
+        startedAt = now;
         for (BrokerQueue q : queues) {
             Map<String, Long> times = new ConcurrentHashMap<>();
             Map<String, Long> saved = structure.owners(q.name()).lastActive();
@@ -160,35 +185,97 @@ public final class SubscriptionAdmin {
             }
             lastActive.put(q.name(), times);
             recorded.put(q.name(), new HashMap<>(times));
-            if (!missing.isEmpty()) {
-                admin.execute(() -> record(q.name(), missing));
-            }
+            missing.keySet().forEach(name -> mark(q.name(), name, true));
         }
+        admin.execute(this::flush);
+        engine.scheduler().scheduleWithFixedDelay(() -> admin.execute(this::flush), FLUSH.toMillis(),
+                FLUSH.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     /**
      * A subscription was active now (a consumer attached, acknowledged or detached); with
-     * {@code persist}, the time is written to the catalog too (on the admin thread).
+     * {@code persist}, the catalog learns it at the next flush if its recorded time is older than
+     * {@link #REFRESH}.
      */
     void active(String queue, String subscription, boolean persist) {
-        long now = clock.millis();
-        lastActive.computeIfAbsent(queue, k -> new ConcurrentHashMap<>()).put(subscription, now);
+        if (engine.queueOrNull(queue) == null) {
+            return; // not yet (auto-created, the attach marks it again) or no longer
+        }
+        lastActive.computeIfAbsent(queue, k -> new ConcurrentHashMap<>()).put(subscription, clock.millis());
         if (persist) {
-            admin.execute(() -> record(queue, Map.of(subscription, now)));
+            mark(queue, subscription, false);
         }
     }
 
-    /** Writes activity to the catalog; on the admin thread. A failure is logged: the time is written again later. */
-    private void record(String queue, Map<String, Long> times) {
+    /** A subscription's last consumer detached now: from here it is idle, which the catalog learns at the next flush. */
+    void idle(String queue, String subscription) {
         if (engine.queueOrNull(queue) == null) {
             return;
         }
+        lastActive.computeIfAbsent(queue, k -> new ConcurrentHashMap<>()).put(subscription, clock.millis());
+        mark(queue, subscription, true);
+    }
+
+    private void mark(String queue, String subscription, boolean must) {
+        marked.computeIfAbsent(queue, k -> new ConcurrentHashMap<>()).merge(subscription, must, Boolean::logicalOr);
+    }
+
+    /** Forgets the activity of a deleted queue's subscriptions; on the admin thread. */
+    void forgetQueue(String queue) {
+        lastActive.remove(queue);
+        recorded.remove(queue);
+        marked.remove(queue);
+    }
+
+    /** The queues whose subscriptions' activity is kept in memory (for tests). */
+    java.util.Set<String> queuesWithActivity() {
+        return java.util.Set.copyOf(lastActive.keySet());
+    }
+
+    /**
+     * Writes the marked activity to the catalog, in one write; on the admin thread (every
+     * {@link #FLUSH}, and when the engine closes). What fails to be written stays marked.
+     */
+    void flush() {
+        long every = Math.min(REFRESH.toMillis(), Math.max(1000, idleExpiry.toMillis() / 4));
+        Map<String, Map<String, Long>> due = new HashMap<>();
+        Map<String, Map<String, Boolean>> taken = new HashMap<>();
+        for (String queue : List.copyOf(marked.keySet())) {
+            Map<String, Boolean> subs = marked.remove(queue);
+            if (subs == null || subs.isEmpty()) {
+                continue;
+            }
+            taken.put(queue, subs);
+            BrokerQueue q = engine.queueOrNull(queue);
+            if (q == null || q.isDeleted()) {
+                forgetQueue(queue);
+                continue;
+            }
+            Map<String, Long> times = lastActive.getOrDefault(queue, Map.of());
+            Map<String, Long> done = recorded.getOrDefault(queue, Map.of());
+            subs.forEach((name, must) -> {
+                Long at = times.get(name);
+                if (q.log().subscriptions().get(name).isEmpty()) {
+                    // deleted meanwhile (or never created): its time must not come back
+                    times.remove(name);
+                    return;
+                }
+                Long was = done.get(name);
+                if (at != null && (was == null || (must ? at > was : at - was >= every))) {
+                    due.computeIfAbsent(queue, k -> new HashMap<>()).put(name, at);
+                }
+            });
+        }
+        if (due.isEmpty()) {
+            return;
+        }
         try {
-            structure.recordActivity(queue, times);
-            recorded.computeIfAbsent(queue, k -> new HashMap<>()).putAll(times);
+            structure.recordActivity(due);
+            due.forEach((queue, times) -> recorded.computeIfAbsent(queue, k -> new HashMap<>()).putAll(times));
         } catch (RuntimeException e) {
-            LOG.warn("queue '{}': the last activity of subscription(s) {} could not be written to the queue catalog "
-                    + "({}); it is kept in memory and written again later", queue, times.keySet(), e.getMessage());
+            LOG.warn("the last activity of subscriptions of queue(s) {} could not be written to the queue catalog ({}); "
+                    + "it is kept in memory and written again later", due.keySet(), e.getMessage());
+            taken.forEach((queue, subs) -> subs.forEach((name, must) -> mark(queue, name, must)));
         }
     }
 
@@ -203,7 +290,12 @@ public final class SubscriptionAdmin {
         if (attached || idle.isZero() || last == 0) {
             return 0;
         }
-        return saturatedAdd(last, idle.toMillis());
+        return saturatedAdd(idleSince(last), idle.toMillis());
+    }
+
+    /** Where idle time starts for a subscription last active at {@code last}: not before the start. */
+    private long idleSince(long last) {
+        return Math.max(last, startedAt);
     }
 
     private static long saturatedAdd(long a, long b) {
@@ -220,73 +312,112 @@ public final class SubscriptionAdmin {
             return;
         }
         long now = clock.millis();
-        Map<String, Long> refresh = new HashMap<>();
-        for (SubscriptionSnapshot s : q.log().subscriptions().list()) {
+        List<SubscriptionSnapshot> existing = q.log().subscriptions().list();
+        Map<String, Long> times = lastActive.get(q.name());
+        if (times != null && times.size() > existing.size()) {
+            // a subscribe that never created its subscription left a time behind
+            java.util.Set<String> names = new java.util.HashSet<>();
+            existing.forEach(s -> names.add(s.name()));
+            times.keySet().removeIf(name -> !names.contains(name) && !q.attached(name));
+        }
+        for (SubscriptionSnapshot s : existing) {
             boolean attached = q.attached(s.name());
             if (attached) {
-                active(q.name(), s.name(), false);
-                refresh.put(s.name(), now);
+                active(q.name(), s.name(), true);
                 continue;
             }
             long expires = expiresAt(q.name(), s.name(), false);
             if (expires != 0 && now >= expires) {
-                String idle = Duration.ofMillis(now - lastActive(q.name(), s.name())).toString();
-                LOG.info("queue '{}': subscription '{}' had no consumer for {}; it expires (queues."
-                        + "subscriptionIdleExpiry {})", q.name(), s.name(), idle, idleExpiry);
+                String idle = Durations.format(Duration.ofMillis(now - idleSince(lastActive(q.name(), s.name()))));
+                // a subscription an older broker created may have a name the rule now refuses: escaped
+                LOG.info("queue '{}': subscription {} had no consumer for {}; it expires (queues."
+                        + "subscriptionIdleExpiry {})", q.name(), PeerText.quote(s.name()), idle,
+                        Durations.format(idleExpiry));
                 deleteOnExecutor(q, s.name(), "", true).whenComplete((v, e) -> {
                     if (e != null) {
-                        LOG.warn("queue '{}': expiring subscription '{}' failed ({}); it is tried again", q.name(),
-                                s.name(), Futures.cause(e).getMessage());
+                        LOG.warn("queue '{}': expiring subscription {} failed ({}); it is tried again", q.name(),
+                                PeerText.quote(s.name()), Futures.cause(e).getMessage());
                     }
                 });
             }
-        }
-        if (!refresh.isEmpty()) {
-            admin.execute(() -> {
-                Map<String, Long> due = new HashMap<>();
-                Map<String, Long> done = recorded.getOrDefault(q.name(), Map.of());
-                long every = Math.min(REFRESH.toMillis(), Math.max(1000, idleExpiry.toMillis() / 4));
-                refresh.forEach((name, at) -> {
-                    Long was = done.get(name);
-                    if (was == null || at - was >= every) {
-                        due.put(name, at);
-                    }
-                });
-                if (!due.isEmpty()) {
-                    record(q.name(), due);
-                }
-            });
         }
     }
 
     // ---- list
 
-    /** The subscriptions of a queue with their lag, consumers and expiry, by name. */
+    /** One page of a listing: subscriptions by name, and whether more follow the last. */
+    public record Page(List<Status> subscriptions, boolean more) {
+        public Page {
+            subscriptions = List.copyOf(subscriptions);
+        }
+    }
+
+    /** Every subscription of a queue with its lag, consumers and expiry, by name. */
     public CompletableFuture<List<Status>> list(String queue) {
+        return list(queue, "", Long.MAX_VALUE).thenApply(Page::subscriptions);
+    }
+
+    /**
+     * A page of the subscriptions of a queue, by name ({@link String#compareTo}): those whose
+     * names sort after {@code after}, as many as fit in {@code room} bytes of SUBSCRIPTION_LIST
+     * entries ({@link WireSizes#subscriptionInfoSize}), and at least one if any is left (a
+     * subscription name has at most 200 ASCII characters, so one entry fits the smallest frame).
+     *
+     * @param room the negotiated frame size less {@link WireSizes#SUBSCRIPTION_LIST_OVERHEAD}
+     */
+    public CompletableFuture<Page> list(String queue, String after, long room) {
+        Objects.requireNonNull(after, "after");
         return onQueue(queue, q -> {
-            Log log = q.log();
-            long start = log.startOffset();
-            long end = log.endOffset();
-            List<Status> out = new ArrayList<>();
-            for (SubscriptionSnapshot s : log.subscriptions().list()) {
-                SubscriptionDispatcher d = q.dispatcherOrNull(s.name());
-                int consumers = d == null ? 0 : d.consumerCount();
-                int inFlight = d == null ? 0 : d.inFlightCount();
-                long from = Math.min(end, Math.max(s.committed(), start));
-                long pending = end - from - log.skippedCount(from, end);
-                for (OffsetRange r : s.ackedAbove()) {
-                    long a = Math.max(from, r.from());
-                    long b = Math.min(end, r.to());
-                    if (b > a) {
-                        pending -= (b - a) - log.skippedCount(a, b);
-                    }
+            List<SubscriptionSnapshot> names = new ArrayList<>();
+            for (SubscriptionSnapshot s : q.log().subscriptions().list()) {
+                if (s.name().compareTo(after) > 0) {
+                    names.add(s);
                 }
-                out.add(new Status(s.name(), consumers, Math.max(0, pending), inFlight, s.committed(),
-                        lastActive(queue, s.name()), expiresAt(queue, s.name(), q.attached(s.name()))));
             }
-            out.sort(java.util.Comparator.comparing(Status::name));
-            return CompletableFuture.completedFuture(out);
+            names.sort(java.util.Comparator.comparing(SubscriptionSnapshot::name));
+            List<Status> out = new ArrayList<>();
+            long taken = 0;
+            for (SubscriptionSnapshot s : names) {
+                long size = WireSizes.subscriptionInfoSize(s.name());
+                if (!out.isEmpty() && taken + size > room) {
+                    return CompletableFuture.completedFuture(new Page(out, true));
+                }
+                out.add(status(q, s));
+                taken += size;
+            }
+            return CompletableFuture.completedFuture(new Page(out, false));
         });
+    }
+
+    /** On the queue's executor. */
+    private Status status(BrokerQueue q, SubscriptionSnapshot s) {
+        Log log = q.log();
+        long start = log.startOffset();
+        long end = log.endOffset();
+        SubscriptionDispatcher d = q.dispatcherOrNull(s.name());
+        int consumers = d == null ? 0 : d.consumerCount();
+        int inFlight = d == null ? 0 : d.inFlightCount();
+        long from = Math.min(end, Math.max(s.committed(), start));
+        long pending = end - from - log.skippedCount(from, end);
+        for (OffsetRange r : s.ackedAbove()) {
+            long a = Math.max(from, r.from());
+            long b = Math.min(end, r.to());
+            if (b > a) {
+                pending -= (b - a) - log.skippedCount(a, b);
+            }
+        }
+        return new Status(s.name(), consumers, Math.max(0, pending), inFlight, s.committed(),
+                lastActive(q.name(), s.name()), expiresAt(q.name(), s.name(), q.attached(s.name())));
+    }
+
+    /**
+     * Who created a subscription, as the queue catalog records it; empty when nobody is recorded
+     * (or there is no such queue or subscription). Read on the admin thread, where the catalog
+     * changes.
+     */
+    public CompletableFuture<String> owner(String queue, String subscription) {
+        return CompletableFuture.supplyAsync(() -> structure.owners(queue).subscriptions().getOrDefault(subscription,
+                ""), admin);
     }
 
     // ---- delete
@@ -359,7 +490,7 @@ public final class SubscriptionAdmin {
             }
             engine.counted("subscriptions-deleted", expired ? "expired" : "request");
             events.event(expired ? "subscription.expired" : "subscription.deleted", principal, q.name(), subscription,
-                    expired ? Map.of("idleExpiry", idleExpiry.toString()) : Map.of());
+                    expired ? Map.of("idleExpiry", Durations.format(idleExpiry)) : Map.of());
             return (Void) null;
         }, admin);
         result.whenComplete((v, e) -> {
@@ -476,21 +607,62 @@ public final class SubscriptionAdmin {
 
     /**
      * Reads messages without consuming: no subscription, cursor or delivery count changes. Reads
-     * go through the recently stored messages first, as deliveries do. At least one message is
-     * returned if any is retained at or after {@code fromOffset}, then at most
-     * {@code maxMessages} and {@code maxBytes} of payload.
+     * go through the recently stored messages first, as deliveries do. Sizes are the messages'
+     * encoded sizes in BROWSE_RESULT ({@link WireSizes#browsedMessageSize}). At least one message
+     * is returned if any is retained at or after {@code fromOffset}, then at most
+     * {@code maxMessages} and {@code maxBytes}; never more than {@code frameRoom}, the bytes one
+     * answer frame leaves for its messages: a first message larger than that is refused
+     * ({@code MESSAGE_TOO_LARGE}, naming its offset and size) instead of being sent in a frame
+     * the client would refuse. What is read from the store is bounded by the same sizes.
+     *
+     * @param frameRoom the negotiated frame size less {@link WireSizes#BROWSE_RESULT_OVERHEAD}
      */
-    public CompletableFuture<BrowseResult> browse(String queue, long fromOffset, int maxMessages, long maxBytes) {
+    public CompletableFuture<BrowseResult> browse(String queue, long fromOffset, int maxMessages, long maxBytes,
+                                                  long frameRoom) {
         if (maxMessages < 1 || maxMessages > 1000 || maxBytes < 1) {
             return CompletableFuture.failedFuture(new RequestException(ErrorCode.INVALID_REQUEST, "a browse reads 1 to "
                     + "1000 messages (maxMessages " + maxMessages + ") and at least 1 byte (maxBytes " + maxBytes
                     + ")"));
         }
-        return onQueue(queue, q -> CompletableFuture.completedFuture(browseOnExecutor(q, fromOffset, maxMessages,
-                maxBytes)));
+        if (frameRoom < 1) {
+            throw new IllegalArgumentException("frameRoom must be positive, got " + frameRoom);
+        }
+        return onQueue(queue, q -> {
+            try {
+                return CompletableFuture.completedFuture(browseOnExecutor(q, fromOffset, maxMessages,
+                        Math.min(maxBytes, frameRoom), frameRoom));
+            } catch (RequestException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        });
     }
 
-    private BrowseResult browseOnExecutor(BrokerQueue q, long fromOffset, int maxMessages, long maxBytes) {
+    /** Bytes {@code m} takes in a BROWSE_RESULT frame. */
+    private static long browsedSize(MessageEnvelope m) {
+        return WireSizes.browsedMessageSize(m.producerPrincipal(), m.producerId(), m.headers(), m.payload().length(),
+                m.producerSignature().length(), m.brokerSeal().length());
+    }
+
+    /**
+     * Whether a message of {@code size} bytes joins a page of {@code taken} bytes with {@code count}
+     * messages: the first whenever it fits the frame, the others within {@code budget}.
+     */
+    private static boolean joins(String queue, long offset, long size, int count, long taken, long budget,
+                                 long frameRoom) {
+        if (count > 0) {
+            return taken + size <= budget;
+        }
+        if (size > frameRoom) {
+            throw new RequestException(ErrorCode.MESSAGE_TOO_LARGE, "the message at offset " + offset + " of queue '"
+                    + queue + "' takes " + size + " bytes in BROWSE_RESULT, more than the " + frameRoom + " bytes the "
+                    + "negotiated frame size leaves for messages; browse from offset " + (offset + 1) + " to skip it, "
+                    + "or connect with a larger maximum frame size");
+        }
+        return true;
+    }
+
+    private BrowseResult browseOnExecutor(BrokerQueue q, long fromOffset, int maxMessages, long maxBytes,
+                                          long frameRoom) {
         Log log = q.log();
         long at = Math.max(fromOffset, log.startOffset());
         long bytes = 0;
@@ -498,17 +670,20 @@ public final class SubscriptionAdmin {
         while (out.size() < maxMessages && at < log.endOffset()) {
             MessageEnvelope held = q.recent().get(at);
             if (held != null) {
-                if (!out.isEmpty() && bytes + held.payload().length() > maxBytes) {
+                long size = browsedSize(held);
+                if (!joins(q.name(), at, size, out.size(), bytes, maxBytes, frameRoom)) {
                     break;
                 }
                 out.add(new Browsed(at, held));
-                bytes += held.payload().length();
+                bytes += size;
                 at++;
                 continue;
             }
             List<StoredRecord> records;
             try {
-                records = log.read(at, Math.min(BROWSE_READ, maxMessages - out.size()), Math.max(1, maxBytes - bytes));
+                // the store bounds what it reads by stored size, close to the encoded one
+                long left = (out.isEmpty() ? frameRoom : maxBytes) - bytes;
+                records = log.read(at, Math.min(BROWSE_READ, maxMessages - out.size()), Math.max(1, left));
             } catch (RecordCorruptedException e) {
                 at = Math.max(at + 1, e.range().to()); // quarantined records are never served
                 continue;
@@ -531,13 +706,14 @@ public final class SubscriptionAdmin {
                     at = r.offset() + 1;
                     continue;
                 }
-                if (!out.isEmpty() && bytes + m.payload().length() > maxBytes) {
+                long size = browsedSize(m);
+                if (!joins(q.name(), r.offset(), size, out.size(), bytes, maxBytes, frameRoom)) {
                     at = r.offset();
                     full = true;
                     break;
                 }
                 out.add(new Browsed(r.offset(), m));
-                bytes += m.payload().length();
+                bytes += size;
                 at = r.offset() + 1;
                 if (out.size() == maxMessages) {
                     break;

@@ -151,7 +151,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     /** The version 2 subscription commands, made when a session first uses one: most never do. */
     private SubscriptionCommands lifecycle() {
         if (lifecycle == null) {
-            lifecycle = new SubscriptionCommands(engine.subscriptions(), access, replies);
+            lifecycle = new SubscriptionCommands(engine.subscriptions(), access, replies, ctx.executor(), maxFrameSize);
         }
         return lifecycle;
     }

@@ -97,7 +97,7 @@ class ReplayRetentionTest {
     }
 
     private List<Long> browsed(String queue) throws Exception {
-        return get(engine.subscriptions().browse(queue, 0, 1000, 1 << 20)).messages().stream()
+        return get(engine.subscriptions().browse(queue, 0, 1000, 1 << 20, 1 << 20)).messages().stream()
                 .map(SubscriptionAdmin.Browsed::offset).toList();
     }
 

@@ -242,7 +242,7 @@ class SubscriptionAdminTest {
         publish("plain", 3);
         assertThat(get(engine.subscriptions().purge("plain", "alice"))).isEqualTo(3);
         assertThat(engine.queueOrNull("plain").log().startOffset()).isEqualTo(3);
-        assertThat(get(engine.subscriptions().browse("plain", 0, 10, 1 << 20)).messages()).isEmpty();
+        assertThat(get(engine.subscriptions().browse("plain", 0, 10, 1 << 20, 1 << 20)).messages()).isEmpty();
     }
 
     // ---- browse
@@ -251,31 +251,114 @@ class SubscriptionAdminTest {
     void shouldBrowseWithoutChangingDeliveryState() throws Exception {
         publish("q", 5);
         FrameSink first = new FrameSink();
-        engine.detach(subscribe("q", "s", first, "alice"));
+        Consumer c = subscribe("q", "s", first, "alice");
+        awaitDelivered(first, 5);
+        engine.detach(c);
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status("q", "s").consumers() == 0);
         SubscriptionAdmin.Status before = status("q", "s");
+        List<Long> firstCounts = first.frames.stream().map(DeliverFrame::deliveryCount).toList();
+        assertThat(firstCounts).containsExactly(1L, 1L, 1L, 1L, 1L);
 
-        SubscriptionAdmin.BrowseResult page = get(engine.subscriptions().browse("q", 0, 3, 1 << 20));
+        SubscriptionAdmin.BrowseResult page = get(engine.subscriptions().browse("q", 0, 3, 1 << 20, 1 << 20));
         assertThat(page.messages()).extracting(SubscriptionAdmin.Browsed::offset).containsExactly(0L, 1L, 2L);
         assertThat(page.nextOffset()).isEqualTo(3);
         assertThat(page.messages().get(1).message().payload()).isEqualTo(Bytes.utf8("m1"));
-        SubscriptionAdmin.BrowseResult rest = get(engine.subscriptions().browse("q", page.nextOffset(), 1000, 1));
+        SubscriptionAdmin.BrowseResult rest = get(engine.subscriptions().browse("q", page.nextOffset(), 1000, 1, 1 << 20));
         assertThat(rest.messages()).as("at least one, even past maxBytes").hasSize(1);
 
         assertThat(status("q", "s")).isEqualTo(before);
         FrameSink sink = new FrameSink();
         subscribe("q", "s", sink, "alice");
         awaitDelivered(sink, 5);
-        // delivered once before the detach, so the second delivery counts 2: browsing added nothing
-        assertThat(sink.frames).allMatch(f -> f.deliveryCount() <= 2);
-        assertThat(refusal(engine.subscriptions().browse("q", 0, 1001, 1)).code())
+        // delivered once before the detach, so this delivery counts exactly 2: browsing added nothing
+        assertThat(sink.offsets()).containsExactly(0L, 1L, 2L, 3L, 4L);
+        assertThat(sink.frames.stream().map(DeliverFrame::deliveryCount).toList())
+                .containsExactly(2L, 2L, 2L, 2L, 2L);
+        assertThat(refusal(engine.subscriptions().browse("q", 0, 1001, 1, 1 << 20)).code())
                 .isEqualTo(ErrorCode.INVALID_REQUEST);
+    }
+
+    // ---- bounds of the answers
+
+    @Test
+    void shouldFillABrowseByEncodedSizeWithinTheFrameRoom() throws Exception {
+        // 1000-byte payloads, each message more in BROWSE_RESULT (its principal, seal, prefixes)
+        for (int i = 0; i < 10; i++) {
+            engine.publish("plain", "alice", List.of(PublishMessage.of(Bytes.copyOf(new byte[1000]))))
+                    .get(10, TimeUnit.SECONDS);
+        }
+        long room = 4096 - org.securebroker.protocol.codec.WireSizes.BROWSE_RESULT_OVERHEAD;
+        assertThat(4 * 1000L).as("four payloads alone would fit").isLessThanOrEqualTo(room);
+
+        SubscriptionAdmin.BrowseResult page = get(engine.subscriptions().browse("plain", 0, 1000, 1L << 32, room));
+
+        long size = page.messages().stream().mapToLong(b -> encodedSize(b.message())).sum();
+        assertThat(size).isLessThanOrEqualTo(room);
+        assertThat(page.messages()).hasSizeLessThan(4).isNotEmpty();
+        MessageEnvelope next = get(engine.subscriptions().browse("plain", page.nextOffset(), 1, 1, room)).messages()
+                .get(0).message();
+        assertThat(size + encodedSize(next)).as("filled: the next one does not fit").isGreaterThan(room);
+    }
+
+    private static long encodedSize(MessageEnvelope m) {
+        return org.securebroker.protocol.codec.WireSizes.browsedMessageSize(m.producerPrincipal(), m.producerId(),
+                m.headers(), m.payload().length(), m.producerSignature().length(), m.brokerSeal().length());
+    }
+
+    @Test
+    void shouldRefuseABrowseWhoseFirstMessageAloneExceedsTheFrameNamingItsSize() throws Exception {
+        engine.publish("plain", "alice", List.of(PublishMessage.of(Bytes.copyOf(new byte[5000]))))
+                .get(10, TimeUnit.SECONDS);
+        publish("plain", 1);
+
+        RequestException tooLarge = refusal(engine.subscriptions().browse("plain", 0, 10, 1, 4000));
+
+        assertThat(tooLarge.code()).isEqualTo(ErrorCode.MESSAGE_TOO_LARGE);
+        assertThat(tooLarge.getMessage()).contains("the message at offset 0 of queue 'plain' takes")
+                .contains("more than the 4000 bytes").contains("browse from offset 1 to skip it");
+        assertThat(get(engine.subscriptions().browse("plain", 1, 10, 1, 4000)).messages())
+                .extracting(SubscriptionAdmin.Browsed::offset).containsExactly(1L);
+    }
+
+    @Test
+    void shouldListInPagesThatFitTheRoomAndContinueAfterTheLastName() throws Exception {
+        List<String> names = new ArrayList<>();
+        // 244 bytes an entry: 16 fit a 4 KiB frame, 20 do not
+        for (int i = 0; i < 20; i++) {
+            String name = (char) ('a' + (19 - i)) + "x".repeat(199);
+            names.add(name);
+            engine.detach(subscribe("plain", name, new FrameSink(), "alice"));
+        }
+        java.util.Collections.sort(names);
+        long room = 4096 - org.securebroker.protocol.codec.WireSizes.SUBSCRIPTION_LIST_OVERHEAD;
+        int perEntry = org.securebroker.protocol.codec.WireSizes.subscriptionInfoSize(names.get(0));
+
+        List<String> seen = new ArrayList<>();
+        String after = "";
+        int pages = 0;
+        boolean more = true;
+        while (more) {
+            SubscriptionAdmin.Page page = get(engine.subscriptions().list("plain", after, room));
+            assertThat(page.subscriptions()).isNotEmpty();
+            assertThat((long) page.subscriptions().size() * perEntry).isLessThanOrEqualTo(room);
+            page.subscriptions().forEach(s -> seen.add(s.name()));
+            after = seen.get(seen.size() - 1);
+            more = page.more();
+            pages++;
+        }
+
+        assertThat(seen).containsExactlyElementsOf(names);
+        long perPage = room / perEntry;
+        assertThat(pages).as(perPage + " a page").isEqualTo((int) ((20 + perPage - 1) / perPage)).isGreaterThan(1);
+        assertThat(get(engine.subscriptions().list("plain", names.get(19), room)).subscriptions()).isEmpty();
     }
 
     // ---- seek
 
     @Test
     void shouldReplayExactlyFromTheOffsetSoughtAndCountTheRestAcknowledged() throws Exception {
+        // replay retention keeps the acknowledged records (the clock stands still: none outlives it)
+        engine.subscriptions().settings(Duration.ofHours(1), Duration.ofHours(1));
         publish("q", 6);
         FrameSink sink = new FrameSink();
         Consumer c = subscribe("q", "s", sink, "alice");
@@ -283,20 +366,30 @@ class SubscriptionAdminTest {
         acked(c, 0, 1, 2, 3, 4, 5);
         engine.detach(c);
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status("q", "s").consumers() == 0);
-        Awaitility.await().during(Duration.ofMillis(1200)).atMost(Duration.ofSeconds(5)).until(() -> true);
+        assertThat(status("q", "s").pending()).isZero();
+        assertThat(engine.queueOrNull("q").log().startOffset()).as("kept for replay").isZero();
 
-        // the acknowledged records may have been released: seek to what is retained
-        long start = engine.queueOrNull("q").log().startOffset();
         RequestException outside = refusal(engine.subscriptions().seek("q", "s", SubscriptionAdmin.SeekKind.OFFSET,
                 7, "alice"));
         assertThat(outside.code()).isEqualTo(ErrorCode.INVALID_REQUEST);
-        assertThat(outside.getMessage()).contains("from " + start + " (the oldest retained) to 6 (the end)");
-        if (start > 0) {
-            assertThat(refusal(engine.subscriptions().seek("q", "s", SubscriptionAdmin.SeekKind.OFFSET, start - 1,
-                    "alice")).code()).isEqualTo(ErrorCode.INVALID_REQUEST);
-        }
-        assertThat(get(engine.subscriptions().seek("q", "s", SubscriptionAdmin.SeekKind.OFFSET, 6, "alice")))
-                .isEqualTo(6);
+        assertThat(outside.getMessage()).contains("from 0 (the oldest retained) to 6 (the end)");
+        assertThat(refusal(engine.subscriptions().seek("q", "s", SubscriptionAdmin.SeekKind.OFFSET, -1, "alice"))
+                .code()).isEqualTo(ErrorCode.INVALID_REQUEST);
+
+        assertThat(get(engine.subscriptions().seek("q", "s", SubscriptionAdmin.SeekKind.OFFSET, 3, "alice")))
+                .isEqualTo(3);
+
+        SubscriptionAdmin.Status moved = status("q", "s");
+        assertThat(moved.cursor()).isEqualTo(3);
+        assertThat(moved.pending()).as("3, 4 and 5 again; 0 to 2 count as acknowledged").isEqualTo(3);
+        FrameSink replay = new FrameSink();
+        Consumer r = subscribe("q", "s", replay, "alice");
+        awaitDelivered(replay, 3);
+        // delivered in offset order: a replay of 0 to 2 would come first
+        assertThat(replay.offsets()).containsExactly(3L, 4L, 5L);
+        acked(r, 3, 4, 5);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status("q", "s").pending() == 0);
+        assertThat(replay.offsets()).as("nothing else replayed").containsExactly(3L, 4L, 5L);
     }
 
     @Test
@@ -372,8 +465,8 @@ class SubscriptionAdminTest {
         get(engine.subscriptions().reject(c, 1, "cannot parse", "alice"));
 
         Awaitility.await().atMost(Duration.ofSeconds(10))
-                .until(() -> !get(engine.subscriptions().browse("q.dlq", 0, 10, 1 << 20)).messages().isEmpty());
-        MessageEnvelope letter = get(engine.subscriptions().browse("q.dlq", 0, 10, 1 << 20)).messages().get(0)
+                .until(() -> !get(engine.subscriptions().browse("q.dlq", 0, 10, 1 << 20, 1 << 20)).messages().isEmpty());
+        MessageEnvelope letter = get(engine.subscriptions().browse("q.dlq", 0, 10, 1 << 20, 1 << 20)).messages().get(0)
                 .message();
         assertThat(letter.payload()).isEqualTo(Bytes.utf8("m1"));
         assertThat(letter.headers().getUtf8("x-rejected-reason")).contains("cannot parse");
@@ -411,6 +504,8 @@ class SubscriptionAdminTest {
     void shouldNeverExpireASubscriptionWithAConsumerOrWhenExpiryIsOff() throws Exception {
         subscribe("q", "busy", new FrameSink(), "alice");
         engine.detach(subscribe("q", "kept", new FrameSink(), "alice"));
+        // the detach is over (and its activity taken, at T0) before time moves
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status("q", "kept").consumers() == 0);
         engine.subscriptions().settings(Duration.ZERO, Duration.ZERO);
         clock.advance(Duration.ofHours(2));
         Awaitility.await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5))
@@ -437,11 +532,93 @@ class SubscriptionAdminTest {
         clock.advance(Duration.ofMinutes(40));
 
         engine = start(Duration.ofHours(1));
+        long startedAt = clock.millis();
 
         SubscriptionAdmin.Status s = status("q", "idle");
         assertThat(s.lastActiveMillis()).as("the time before the restart, not the start").isEqualTo(detachedAt);
-        assertThat(s.expiresAtMillis()).isEqualTo(detachedAt + Duration.ofHours(1).toMillis());
+        assertThat(s.expiresAtMillis()).as("idle time counts from the start, not while the broker was stopped")
+                .isEqualTo(startedAt + Duration.ofHours(1).toMillis());
         clock.advance(Duration.ofMinutes(21));
+        Awaitility.await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5))
+                .until(() -> get(engine.subscriptions().list("q")).size() == 1);
+        clock.advance(Duration.ofMinutes(40));
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> get(engine.subscriptions().list("q")).isEmpty());
+    }
+
+    @Test
+    void shouldNotExpireAnythingAtTheFirstTickAfterALongStop() throws Exception {
+        engine.detach(subscribe("q", "idle", new FrameSink(), "alice"));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status("q", "idle").consumers() == 0);
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> QueueCatalog.read(dir.resolve("queues.json"),
+                kek -> store.metadataMac(QueueCatalog.PURPOSE, kek))
+                .owners().getOrDefault("q", QueueCatalog.Owners.NONE).lastActive().containsKey("idle"));
+        engine.close();
+        clock.advance(Duration.ofDays(8));
+
+        engine = start(Duration.ofDays(7));
+
+        // ticks run every second from the start: none may take the subscription before its consumers are back
+        Awaitility.await().during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(6))
+                .until(() -> get(engine.subscriptions().list("q")).size() == 1);
+        assertThat(status("q", "idle").expiresAtMillis()).isEqualTo(clock.millis() + Duration.ofDays(7).toMillis());
+        assertThat(events).noneMatch(e -> e.startsWith("subscription.expired"));
+    }
+
+    // ---- activity in the catalog
+
+    private QueueCatalog.Contents catalog() throws Exception {
+        return QueueCatalog.read(dir.resolve("queues.json"), kek -> store.metadataMac(QueueCatalog.PURPOSE, kek));
+    }
+
+    private Map<String, Long> recordedActivity(String queue) throws Exception {
+        return catalog().owners().getOrDefault(queue, QueueCatalog.Owners.NONE).lastActive();
+    }
+
+    @Test
+    void shouldWriteActivityInBatchesNotOnEveryAttachAndDetach() throws Exception {
+        engine.detach(subscribe("q", "s", new FrameSink(), "alice"));
+        Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> recordedActivity("q").containsKey("s"));
+        long before = catalog().generation();
+
+        for (int i = 0; i < 30; i++) {
+            clock.advance(Duration.ofSeconds(1));
+            engine.detach(subscribe("q", "s", new FrameSink(), "alice"));
+        }
+        long lastDetach = clock.millis();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status("q", "s").consumers() == 0);
+
+        // the detach that begins idleness reaches the catalog within a flush
+        Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> Long.valueOf(lastDetach).equals(recordedActivity("q").get("s")));
+        assertThat(catalog().generation() - before).as("catalog writes for 60 attaches and detaches")
+                .isLessThanOrEqualTo(3);
+    }
+
+    @Test
+    void shouldNeverWriteBackTheActivityOfADeletedSubscription() throws Exception {
+        engine.detach(subscribe("q", "gone", new FrameSink(), "alice"));
+        engine.detach(subscribe("q", "kept", new FrameSink(), "alice"));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status("q", "kept").consumers() == 0);
+        get(engine.subscriptions().delete("q", "gone", "alice"));
+
+        // a late acknowledgement or refresh of the deleted one, then activity that must be written
+        clock.advance(Duration.ofMinutes(1));
+        engine.subscriptions().active("q", "gone", true);
+        engine.subscriptions().idle("q", "kept");
+        long keptAt = clock.millis();
+
+        Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> Long.valueOf(keptAt).equals(recordedActivity("q").get("kept")));
+        assertThat(recordedActivity("q")).doesNotContainKey("gone");
+    }
+
+    @Test
+    void shouldForgetTheActivityOfADeletedQueueAndOfQueuesThatDoNotExist() throws Exception {
+        engine.detach(subscribe("plain", "s", new FrameSink(), "alice"));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> status("plain", "s").consumers() == 0);
+        assertThat(engine.subscriptions().queuesWithActivity()).contains("plain");
+
+        get(engine.deleteQueue("plain"));
+        engine.subscriptions().active("nowhere", "s", true);
+
+        assertThat(engine.subscriptions().queuesWithActivity()).doesNotContain("plain", "nowhere");
     }
 }

@@ -197,7 +197,7 @@ class SubscriptionChangeDurabilityTest {
         quiet(1500); // past the release a delete or an acknowledgement schedules
         assertThat(q.log().startOffset()).as("the records only it held are kept").isZero();
         assertThat(status("abandoned").cursor()).isZero();
-        assertThat(get(engine.subscriptions().browse("q", 0, 10, 1 << 20)).messages()).hasSize(4);
+        assertThat(get(engine.subscriptions().browse("q", 0, 10, 1 << 20, 1 << 20)).messages()).hasSize(4);
     }
 
     @Test
@@ -216,7 +216,7 @@ class SubscriptionChangeDurabilityTest {
                 .isZero();
         gate.release();
         Awaitility.await().atMost(Duration.ofSeconds(10))
-                .until(() -> get(engine.subscriptions().browse("q.dlq", 0, 10, 1 << 20)).messages().size() == 1);
+                .until(() -> get(engine.subscriptions().browse("q.dlq", 0, 10, 1 << 20, 1 << 20)).messages().size() == 1);
         quiet(300);
 
         FrameSink replay = new FrameSink();
@@ -242,11 +242,11 @@ class SubscriptionChangeDurabilityTest {
 
         quiet(2500); // more than one retry of the dead letter
         assertThat(sink.offsets()).as("the rejected message is not handed out again").containsExactly(0L, 1L);
-        assertThat(get(engine.subscriptions().browse("q.dlq", 0, 10, 1 << 20)).messages()).isEmpty();
+        assertThat(get(engine.subscriptions().browse("q.dlq", 0, 10, 1 << 20, 1 << 20)).messages()).isEmpty();
 
         disk.failWritesWhere((path, position) -> { });
         Awaitility.await().atMost(Duration.ofSeconds(10))
-                .until(() -> get(engine.subscriptions().browse("q.dlq", 0, 10, 1 << 20)).messages().size() == 1);
+                .until(() -> get(engine.subscriptions().browse("q.dlq", 0, 10, 1 << 20, 1 << 20)).messages().size() == 1);
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> status("s").pending() == 1);
         assertThat(sink.offsets()).containsExactly(0L, 1L);
     }

@@ -19,7 +19,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.securebroker.protocol.ErrorCode;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import org.securebroker.protocol.codec.FrameCodec;
 import org.securebroker.protocol.codec.FrameDecoder;
+import org.securebroker.protocol.frame.BrowseResultFrame;
+import org.securebroker.protocol.frame.OkFrame;
+import org.securebroker.protocol.frame.SeekOkFrame;
+import org.securebroker.protocol.frame.SubscriptionListFrame;
 import org.securebroker.protocol.frame.AuthFrame;
 import org.securebroker.protocol.frame.AuthOkFrame;
 import org.securebroker.protocol.frame.BrowseFrame;
@@ -76,6 +83,10 @@ class SubscriptionCommandsAuthorizationTest {
                 allow:
                   - actions: [publish]
                     resources: ["*"]
+              operator:
+                allow:
+                  - actions: [delete]
+                    resources: [orders]
             """;
 
     @TempDir
@@ -140,6 +151,11 @@ class SubscriptionCommandsAuthorizationTest {
 
     /** A version 2 session authenticated as {@code principal} with {@code role}. */
     private void open(String principal, String role) throws Exception {
+        open(principal, role, 1 << 20);
+    }
+
+    /** The same, with the client announcing {@code maxFrameSize} (what the session negotiates). */
+    private void open(String principal, String role, int maxFrameSize) throws Exception {
         AuthMechanism token = new AuthMechanism() {
             @Override
             public String name() {
@@ -161,7 +177,7 @@ class SubscriptionCommandsAuthorizationTest {
                 .addLast(Pipeline.SESSION, new SessionHandler(settings, new Mechanisms(List.of(token), token), engine,
                         ConnectionListener.NONE, () -> { }, access));
         channel.pipeline().fireUserEventTriggered(SslHandshakeCompletionEvent.SUCCESS);
-        channel.writeInbound(new HelloFrame(1, 1, 2, 1 << 20, "c"));
+        channel.writeInbound(new HelloFrame(1, 1, 2, maxFrameSize, "c"));
         assertThat(next(HelloOkFrame.class).version()).isEqualTo(2);
         channel.writeInbound(new AuthFrame(2, "TOKEN", Bytes.EMPTY));
         next(AuthOkFrame.class);
@@ -227,6 +243,154 @@ class SubscriptionCommandsAuthorizationTest {
         assertThat(denials()).containsExactly("bob consume no-such-queue", "bob consume orders",
                 "bob consume orders", "bob consume orders", "bob consume no-such-queue", "bob consume orders",
                 "bob consume orders", "bob consume orders", "bob consume orders", "bob purge orders");
+    }
+
+    private static final ConsumerSink NO_SINK = new ConsumerSink() {
+        @Override
+        public boolean isWritable() {
+            return true;
+        }
+
+        @Override
+        public void deliver(DeliverFrame frame) {
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void cancelled(int consumerId, ErrorCode code, String message) {
+        }
+    };
+
+    /** A subscription of {@code orders} without consumers, created for {@code owner} (empty: nobody). */
+    private void subscription(String name, String owner) throws Exception {
+        engine.detach(get(engine.subscribe("orders", name, 0, 1, NO_SINK, c -> { }, owner)));
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> status(name).consumers() == 0);
+    }
+
+    private static long encodedLength(Frame frame) {
+        ByteBuf out = Unpooled.buffer();
+        try {
+            FrameCodec.encode(frame, out);
+            return out.getUnsignedInt(0);
+        } finally {
+            out.release();
+        }
+    }
+
+    @Test
+    void shouldRefuseDeletingOrMovingAnotherPrincipalsSubscriptionAndAuditTheDenial() throws Exception {
+        open("carol", "reader");
+        SubscriptionAdmin.Status before = status("held");
+
+        ErrorFrame delete = refused(new DeleteSubscriptionFrame(correlation++, "orders", "held"));
+        ErrorFrame seek = refused(new SeekFrame(correlation++, "orders", "held", SeekFrame.Kind.OFFSET, 2));
+
+        assertThat(delete.message()).isEqualTo("'carol' may not delete subscription 'held' of queue 'orders': another "
+                + "principal owns it; only its owner (with consume on the queue) or a principal with delete on the "
+                + "queue may");
+        assertThat(seek.message()).startsWith("'carol' may not move subscription 'held'");
+        assertThat(status("held")).as("neither deleted nor moved").isEqualTo(before);
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> denials().size() >= 2);
+        assertThat(denials()).containsExactly("carol delete orders", "carol delete orders");
+    }
+
+    @Test
+    void shouldLetTheOwnerMoveAndDeleteItsOwnSubscription() throws Exception {
+        subscription("mine", "carol");
+        open("carol", "reader");
+
+        channel.writeInbound(new SeekFrame(correlation++, "orders", "mine", SeekFrame.Kind.OFFSET, 2));
+        assertThat(next(SeekOkFrame.class).offset()).isEqualTo(2);
+        channel.writeInbound(new DeleteSubscriptionFrame(correlation++, "orders", "mine"));
+        next(OkFrame.class);
+
+        assertThat(get(engine.subscriptions().list("orders"))).extracting(SubscriptionAdmin.Status::name)
+                .containsExactly("held");
+    }
+
+    @Test
+    void shouldLetAPrincipalWithDeleteOnTheQueueDeleteAnySubscription() throws Exception {
+        subscription("orphan", "");
+        open("olga", "operator");
+
+        channel.writeInbound(new DeleteSubscriptionFrame(correlation++, "orders", "held"));
+        next(OkFrame.class);
+        channel.writeInbound(new SeekFrame(correlation++, "orders", "orphan", SeekFrame.Kind.OFFSET, 1));
+        assertThat(next(SeekOkFrame.class).offset()).isEqualTo(1);
+
+        assertThat(get(engine.subscriptions().list("orders"))).extracting(SubscriptionAdmin.Status::name)
+                .containsExactly("orphan");
+    }
+
+    @Test
+    void shouldLeaveASubscriptionWithoutARecordedOwnerToOperators() throws Exception {
+        subscription("orphan", "");
+        open("carol", "reader");
+
+        assertThat(refused(new DeleteSubscriptionFrame(correlation++, "orders", "orphan")).message())
+                .contains("no owner is recorded for it");
+        assertThat(refused(new DeleteSubscriptionFrame(correlation++, "orders", "no-such-subscription")).message())
+                .as("nothing learnt about what does not exist").contains("no owner is recorded for it");
+
+        assertThat(status("orphan").cursor()).isZero();
+    }
+
+    @Test
+    void shouldKeepEveryBrowseAnswerWithinASmallNegotiatedFrame() throws Exception {
+        for (int i = 0; i < 10; i++) {
+            get(engine.publish("orders", "alice", List.of(PublishMessage.of(Bytes.copyOf(new byte[1000])))));
+        }
+        get(engine.publish("orders", "alice", List.of(PublishMessage.of(Bytes.copyOf(new byte[5000])))));
+        open("carol", "reader", 4096);
+
+        List<Long> offsets = new ArrayList<>();
+        long from = 0;
+        while (from < 13) {
+            channel.writeInbound(new BrowseFrame(correlation++, "orders", from, 1000, 0xFFFF_FFFFL));
+            BrowseResultFrame page = next(BrowseResultFrame.class);
+            assertThat(encodedLength(page)).as("fits the negotiated frame").isLessThanOrEqualTo(4096);
+            page.messages().forEach(m -> offsets.add(m.offset()));
+            from = page.nextOffset();
+        }
+        assertThat(offsets).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L);
+
+        channel.writeInbound(new BrowseFrame(correlation++, "orders", 13, 1000, 0xFFFF_FFFFL));
+        ErrorFrame tooLarge = next(ErrorFrame.class);
+        assertThat(tooLarge.code()).isEqualTo(ErrorCode.MESSAGE_TOO_LARGE.code());
+        assertThat(tooLarge.message()).contains("the message at offset 13 of queue 'orders' takes")
+                .contains("browse from offset 14 to skip it");
+    }
+
+    @Test
+    void shouldListSubscriptionsInPagesWithinASmallNegotiatedFrame() throws Exception {
+        List<String> names = new ArrayList<>();
+        names.add("held");
+        for (int i = 0; i < 20; i++) {
+            String name = "s" + (char) ('a' + i) + "x".repeat(198);
+            names.add(name);
+            subscription(name, "alice");
+        }
+        java.util.Collections.sort(names);
+        open("carol", "reader", 4096);
+
+        List<String> seen = new ArrayList<>();
+        String after = "";
+        int pages = 0;
+        boolean more = true;
+        while (more) {
+            channel.writeInbound(new ListSubscriptionsFrame(correlation++, "orders", after));
+            SubscriptionListFrame page = next(SubscriptionListFrame.class);
+            assertThat(encodedLength(page)).as("fits the negotiated frame").isLessThanOrEqualTo(4096);
+            page.subscriptions().forEach(s -> seen.add(s.name()));
+            after = seen.get(seen.size() - 1);
+            more = page.more();
+            pages++;
+        }
+        assertThat(seen).containsExactlyElementsOf(names);
+        assertThat(pages).isGreaterThan(1);
     }
 
     @Test
