@@ -76,6 +76,15 @@ final class LiveReload {
         t.setDaemon(true);
         return t;
     });
+    /**
+     * Saves the record of watched files once a change is audited: off the audit writer, whose
+     * futures complete on its own thread, and in the order the changes were noticed.
+     */
+    private final ExecutorService recordWriter = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "broker-watched-files");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile BrokerConfig config;
     private volatile Path configFile;
     private volatile Keyring keyring;
@@ -128,7 +137,7 @@ final class LiveReload {
             // to the next start, which audits it as made while stopped
             brokerAudit.producerKeysChanged(WatchedFiles.differences(before, now),
                     WatchedFiles.attribution(file, before.digest(), now.digest()), false, file.toString(), now.digest())
-                    .thenRun(() -> watched.saveKeys(now));
+                    .thenRunAsync(() -> watched.saveKeys(now), recordWriter);
         }
     }
 
@@ -179,11 +188,13 @@ final class LiveReload {
                 .detail("sealedAt", sealed));
     }
 
-    /** Lets a rewrap in progress finish (up to 30 s). */
+    /** Lets a rewrap in progress finish (up to 30 s), and a record of watched files being saved. */
     void close() {
         rewrapper.shutdown();
+        recordWriter.shutdown();
         try {
             rewrapper.awaitTermination(30, TimeUnit.SECONDS);
+            recordWriter.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -468,7 +479,7 @@ final class LiveReload {
             // as for the producer keys: the record moves on once the change is in the audit log
             brokerAudit.usersChanged(WatchedFiles.differences(before, now), byName,
                     WatchedFiles.attribution(users.file(), before.digest(), digest), false, digest)
-                    .thenRun(() -> watched.saveUsers(now));
+                    .thenRunAsync(() -> watched.saveUsers(now), recordWriter);
             rightsChanged();
             for (Channel ch : channels) {
                 SessionHandler session = ch.pipeline().get(SessionHandler.class);

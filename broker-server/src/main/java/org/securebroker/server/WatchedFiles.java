@@ -209,10 +209,20 @@ final class WatchedFiles {
          * entry cannot be written the old record stays, so that the next start finds the same
          * changes and audits them again rather than not at all.
          *
-         * @return completes once the record is saved, or exceptionally with the audit failure
+         * @return completes once the record is saved, or exceptionally with the audit failure;
+         *     the record is saved on the calling thread of {@code join}, not the audit writer's
          */
         CompletableFuture<Void> audit() {
-            return entries.get().thenRun(() -> save(users, keys));
+            CompletableFuture<Void> written = entries.get();
+            CompletableFuture<Void> saved = new CompletableFuture<>();
+            try {
+                written.join();
+                save(users, keys);
+                saved.complete(null);
+            } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+                saved.completeExceptionally(e.getCause() == null ? e : e.getCause());
+            }
+            return saved;
         }
     }
 
