@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -20,10 +19,7 @@ import org.securebroker.server.message.MessageEnvelope;
 import org.securebroker.server.request.Futures;
 import org.securebroker.server.request.RequestException;
 import org.securebroker.store.Log;
-import org.securebroker.store.failure.RecordCorruptedException;
-import org.securebroker.store.failure.StoreException;
 import org.securebroker.store.record.OffsetRange;
-import org.securebroker.store.record.StoredRecord;
 import org.securebroker.store.subscription.SubscriptionSnapshot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,31 +35,16 @@ import org.slf4j.LoggerFactory;
  * catalog (owners, last activity) runs on the engine's admin thread, as every catalog change does.
  * Callers get futures and never wait.
  *
- * <p>Last activity: a consumer attaching, acknowledging or detaching makes a subscription active.
- * The time is kept in memory; what the queue catalog must learn is marked and written in one
- * catalog write at most every {@link #FLUSH} (and when the engine closes), so consumers coming
- * and going never queue a catalog rewrite each on the admin thread. The catalog learns when a
- * subscription's last consumer detaches (from then on it is idle) and, for a subscription that
- * is attached or attached again, when its recorded time is older than {@link #REFRESH}. Times of
- * subscriptions deleted meanwhile are dropped, never written back. Losing the last unwritten
- * times in a crash only makes a subscription look idle for longer than it was, within the
- * bound below. A subscription without a recorded time at start is taken as active at the start
- * (written in one catalog write). Idle time
- * counts from the later of the last activity and the start: the time the broker was stopped is
- * not counted, so no subscription expires before its consumers have had a full expiry period
- * after a start to come back.
+ * <p>Two parts live beside it: {@link SubscriptionActivity} keeps the last activity of each
+ * subscription, writes it to the catalog and says which are idle past the expiry;
+ * {@link QueueReader} reads a queue without consuming it (browse, and the search by broker
+ * timestamp that a seek by time and replay retention use).
  *
  * <p>Thread-safety: thread-safe.
  */
 public final class SubscriptionAdmin {
 
     private static final Logger LOG = LoggerFactory.getLogger(SubscriptionAdmin.class);
-    /** How often the recorded activity of a subscription with consumers attached is brought up to date. */
-    static final Duration REFRESH = Duration.ofHours(1);
-    /** How often marked activity is written to the catalog. */
-    static final Duration FLUSH = Duration.ofSeconds(5);
-    /** Records read per step of a browse. */
-    private static final int BROWSE_READ = 128;
 
     /** What happened to a subscription or a queue, for the audit log. */
     @FunctionalInterface
@@ -117,21 +98,10 @@ public final class SubscriptionAdmin {
     private final PrincipalQuotas quotas;
     private final Clock clock;
     private final ExecutorService admin;
-    /** Last activity in epoch ms, by queue, then subscription. */
-    private final Map<String, Map<String, Long>> lastActive = new ConcurrentHashMap<>();
-    /** The activity last written to the catalog; on the admin thread. */
-    private final Map<String, Map<String, Long>> recorded = new HashMap<>();
+    private final SubscriptionActivity activity;
+    private final QueueReader reader;
     /** Deletions under way (until the catalog forgot the owner), by queue and subscription. */
     private final Map<String, CompletableFuture<Void>> deletions = new ConcurrentHashMap<>();
-    /**
-     * Activity the catalog should learn at the next flush, by queue, then subscription: true
-     * when it must (idleness began), false when only if the recorded time is stale.
-     */
-    private final Map<String, Map<String, Boolean>> marked = new ConcurrentHashMap<>();
-    /** When the engine started (epoch ms): idle time is counted from here at the earliest. */
-    private volatile long startedAt;
-    private volatile Duration idleExpiry = Duration.ofDays(7);
-    private volatile Duration replayRetention = Duration.ZERO;
     private volatile Events events = (type, principal, queue, subscription, details) -> { };
 
     SubscriptionAdmin(QueueEngine engine, QueueStructure structure, PrincipalQuotas quotas, Clock clock,
@@ -141,6 +111,8 @@ public final class SubscriptionAdmin {
         this.quotas = quotas;
         this.clock = clock;
         this.admin = admin;
+        this.activity = new SubscriptionActivity(engine, structure, clock, admin);
+        this.reader = new QueueReader(engine, clock);
     }
 
     /**
@@ -151,8 +123,8 @@ public final class SubscriptionAdmin {
         if (subscriptionIdleExpiry.isNegative() || replayRetention.isNegative()) {
             throw new IllegalArgumentException("the idle expiry and the replay retention are at least 0");
         }
-        this.idleExpiry = subscriptionIdleExpiry;
-        this.replayRetention = replayRetention;
+        activity.idleExpiry(subscriptionIdleExpiry);
+        reader.replayRetention(replayRetention);
     }
 
     /** Where subscription deletions, expiries, seeks, purges and rejections are reported (the audit log). */
@@ -160,147 +132,36 @@ public final class SubscriptionAdmin {
         this.events = Objects.requireNonNull(observer, "observer");
     }
 
-    // ---- last activity
+    // ---- last activity (kept by SubscriptionActivity)
 
-    /**
-     * At start: the recorded activity of every subscription, the start time for those without
-     * one. Idle time counts from the start at the earliest: the time the broker was stopped is
-     * not time its consumers could have come back in.
-     */
+    /** At start: the recorded activity of every subscription, the start time for those without one. */
     void restoreActivity(Collection<BrokerQueue> queues) {
-        long now = clock.millis();
-        startedAt = now;
-        for (BrokerQueue q : queues) {
-            Map<String, Long> times = new ConcurrentHashMap<>();
-            Map<String, Long> saved = structure.owners(q.name()).lastActive();
-            Map<String, Long> missing = new HashMap<>();
-            for (SubscriptionSnapshot s : q.log().subscriptions().list()) {
-                Long at = saved.get(s.name());
-                if (at == null) {
-                    missing.put(s.name(), now);
-                    times.put(s.name(), now);
-                } else {
-                    times.put(s.name(), at);
-                }
-            }
-            lastActive.put(q.name(), times);
-            recorded.put(q.name(), new HashMap<>(times));
-            missing.keySet().forEach(name -> mark(q.name(), name, true));
-        }
-        admin.execute(this::flush);
-        engine.scheduler().scheduleWithFixedDelay(() -> admin.execute(this::flush), FLUSH.toMillis(),
-                FLUSH.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        activity.restore(queues);
     }
 
-    /**
-     * A subscription was active now (a consumer attached, acknowledged or detached); with
-     * {@code persist}, the catalog learns it at the next flush if its recorded time is older than
-     * {@link #REFRESH}.
-     */
+    /** A subscription was active now; see {@link SubscriptionActivity#active}. */
     void active(String queue, String subscription, boolean persist) {
-        if (engine.queueOrNull(queue) == null) {
-            return; // not yet (auto-created, the attach marks it again) or no longer
-        }
-        lastActive.computeIfAbsent(queue, k -> new ConcurrentHashMap<>()).put(subscription, clock.millis());
-        if (persist) {
-            mark(queue, subscription, false);
-        }
+        activity.active(queue, subscription, persist);
     }
 
-    /** A subscription's last consumer detached now: from here it is idle, which the catalog learns at the next flush. */
+    /** A subscription's last consumer detached now; see {@link SubscriptionActivity#idle}. */
     void idle(String queue, String subscription) {
-        if (engine.queueOrNull(queue) == null) {
-            return;
-        }
-        lastActive.computeIfAbsent(queue, k -> new ConcurrentHashMap<>()).put(subscription, clock.millis());
-        mark(queue, subscription, true);
-    }
-
-    private void mark(String queue, String subscription, boolean must) {
-        marked.computeIfAbsent(queue, k -> new ConcurrentHashMap<>()).merge(subscription, must, Boolean::logicalOr);
+        activity.idle(queue, subscription);
     }
 
     /** Forgets the activity of a deleted queue's subscriptions; on the admin thread. */
     void forgetQueue(String queue) {
-        lastActive.remove(queue);
-        recorded.remove(queue);
-        marked.remove(queue);
+        activity.forgetQueue(queue);
     }
 
     /** The queues whose subscriptions' activity is kept in memory (for tests). */
     java.util.Set<String> queuesWithActivity() {
-        return java.util.Set.copyOf(lastActive.keySet());
+        return activity.queues();
     }
 
-    /**
-     * Writes the marked activity to the catalog, in one write; on the admin thread (every
-     * {@link #FLUSH}, and when the engine closes). What fails to be written stays marked.
-     */
+    /** Writes the marked activity to the catalog, in one write; on the admin thread. */
     void flush() {
-        long every = Math.min(REFRESH.toMillis(), Math.max(1000, idleExpiry.toMillis() / 4));
-        Map<String, Map<String, Long>> due = new HashMap<>();
-        Map<String, Map<String, Boolean>> taken = new HashMap<>();
-        for (String queue : List.copyOf(marked.keySet())) {
-            Map<String, Boolean> subs = marked.remove(queue);
-            if (subs == null || subs.isEmpty()) {
-                continue;
-            }
-            taken.put(queue, subs);
-            BrokerQueue q = engine.queueOrNull(queue);
-            if (q == null || q.isDeleted()) {
-                forgetQueue(queue);
-                continue;
-            }
-            Map<String, Long> times = lastActive.getOrDefault(queue, Map.of());
-            Map<String, Long> done = recorded.getOrDefault(queue, Map.of());
-            subs.forEach((name, must) -> {
-                Long at = times.get(name);
-                if (q.log().subscriptions().get(name).isEmpty()) {
-                    // deleted meanwhile (or never created): its time must not come back
-                    times.remove(name);
-                    return;
-                }
-                Long was = done.get(name);
-                if (at != null && (was == null || (must ? at > was : at - was >= every))) {
-                    due.computeIfAbsent(queue, k -> new HashMap<>()).put(name, at);
-                }
-            });
-        }
-        if (due.isEmpty()) {
-            return;
-        }
-        try {
-            structure.recordActivity(due);
-            due.forEach((queue, times) -> recorded.computeIfAbsent(queue, k -> new HashMap<>()).putAll(times));
-        } catch (RuntimeException e) {
-            LOG.warn("the last activity of subscriptions of queue(s) {} could not be written to the queue catalog ({}); "
-                    + "it is kept in memory and written again later", due.keySet(), e.getMessage());
-            taken.forEach((queue, subs) -> subs.forEach((name, must) -> mark(queue, name, must)));
-        }
-    }
-
-    private long lastActive(String queue, String subscription) {
-        Long at = lastActive.getOrDefault(queue, Map.of()).get(subscription);
-        return at == null ? 0 : at;
-    }
-
-    private long expiresAt(String queue, String subscription, boolean attached) {
-        Duration idle = idleExpiry;
-        long last = lastActive(queue, subscription);
-        if (attached || idle.isZero() || last == 0) {
-            return 0;
-        }
-        return saturatedAdd(idleSince(last), idle.toMillis());
-    }
-
-    /** Where idle time starts for a subscription last active at {@code last}: not before the start. */
-    private long idleSince(long last) {
-        return Math.max(last, startedAt);
-    }
-
-    private static long saturatedAdd(long a, long b) {
-        long sum = a + b;
-        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
+        activity.flush();
     }
 
     /**
@@ -312,34 +173,18 @@ public final class SubscriptionAdmin {
             return;
         }
         long now = clock.millis();
-        List<SubscriptionSnapshot> existing = q.log().subscriptions().list();
-        Map<String, Long> times = lastActive.get(q.name());
-        if (times != null && times.size() > existing.size()) {
-            // a subscribe that never created its subscription left a time behind
-            java.util.Set<String> names = new java.util.HashSet<>();
-            existing.forEach(s -> names.add(s.name()));
-            times.keySet().removeIf(name -> !names.contains(name) && !q.attached(name));
-        }
-        for (SubscriptionSnapshot s : existing) {
-            boolean attached = q.attached(s.name());
-            if (attached) {
-                active(q.name(), s.name(), true);
-                continue;
-            }
-            long expires = expiresAt(q.name(), s.name(), false);
-            if (expires != 0 && now >= expires) {
-                String idle = Durations.format(Duration.ofMillis(now - idleSince(lastActive(q.name(), s.name()))));
-                // a subscription an older broker created may have a name the rule now refuses: escaped
-                LOG.info("queue '{}': subscription {} had no consumer for {}; it expires (queues."
-                        + "subscriptionIdleExpiry {})", q.name(), PeerText.quote(s.name()), idle,
-                        Durations.format(idleExpiry));
-                deleteOnExecutor(q, s.name(), "", true).whenComplete((v, e) -> {
-                    if (e != null) {
-                        LOG.warn("queue '{}': expiring subscription {} failed ({}); it is tried again", q.name(),
-                                PeerText.quote(s.name()), Futures.cause(e).getMessage());
-                    }
-                });
-            }
+        for (String name : activity.expired(q, now)) {
+            String idle = Durations.format(Duration.ofMillis(activity.idleFor(q.name(), name, now)));
+            // a subscription an older broker created may have a name the rule now refuses: escaped
+            LOG.info("queue '{}': subscription {} had no consumer for {}; it expires (queues."
+                    + "subscriptionIdleExpiry {})", q.name(), PeerText.quote(name), idle,
+                    Durations.format(activity.idleExpiry()));
+            deleteOnExecutor(q, name, "", true).whenComplete((v, e) -> {
+                if (e != null) {
+                    LOG.warn("queue '{}': expiring subscription {} failed ({}); it is tried again", q.name(),
+                            PeerText.quote(name), Futures.cause(e).getMessage());
+                }
+            });
         }
     }
 
@@ -407,7 +252,8 @@ public final class SubscriptionAdmin {
             }
         }
         return new Status(s.name(), consumers, Math.max(0, pending), inFlight, s.committed(),
-                lastActive(q.name(), s.name()), expiresAt(q.name(), s.name(), q.attached(s.name())));
+                activity.lastActive(q.name(), s.name()), activity.expiresAt(q.name(), s.name(),
+                q.attached(s.name())));
     }
 
     /**
@@ -480,17 +326,10 @@ public final class SubscriptionAdmin {
             if (!owner.isEmpty()) {
                 quotas.releaseSubscription(owner);
             }
-            Map<String, Long> times = lastActive.get(q.name());
-            if (times != null) {
-                times.remove(subscription);
-            }
-            Map<String, Long> written = recorded.get(q.name());
-            if (written != null) {
-                written.remove(subscription);
-            }
+            activity.forgetSubscription(q.name(), subscription);
             engine.counted("subscriptions-deleted", expired ? "expired" : "request");
             events.event(expired ? "subscription.expired" : "subscription.deleted", principal, q.name(), subscription,
-                    expired ? Map.of("idleExpiry", Durations.format(idleExpiry)) : Map.of());
+                    expired ? Map.of("idleExpiry", Durations.format(activity.idleExpiry())) : Map.of());
             return (Void) null;
         }, admin);
         result.whenComplete((v, e) -> {
@@ -629,101 +468,12 @@ public final class SubscriptionAdmin {
         }
         return onQueue(queue, q -> {
             try {
-                return CompletableFuture.completedFuture(browseOnExecutor(q, fromOffset, maxMessages,
+                return CompletableFuture.completedFuture(reader.browse(q, fromOffset, maxMessages,
                         Math.min(maxBytes, frameRoom), frameRoom));
             } catch (RequestException e) {
                 return CompletableFuture.failedFuture(e);
             }
         });
-    }
-
-    /** Bytes {@code m} takes in a BROWSE_RESULT frame. */
-    private static long browsedSize(MessageEnvelope m) {
-        return WireSizes.browsedMessageSize(m.producerPrincipal(), m.producerId(), m.headers(), m.payload().length(),
-                m.producerSignature().length(), m.brokerSeal().length());
-    }
-
-    /**
-     * Whether a message of {@code size} bytes joins a page of {@code taken} bytes with {@code count}
-     * messages: the first whenever it fits the frame, the others within {@code budget}.
-     */
-    private static boolean joins(String queue, long offset, long size, int count, long taken, long budget,
-                                 long frameRoom) {
-        if (count > 0) {
-            return taken + size <= budget;
-        }
-        if (size > frameRoom) {
-            throw new RequestException(ErrorCode.MESSAGE_TOO_LARGE, "the message at offset " + offset + " of queue '"
-                    + queue + "' takes " + size + " bytes in BROWSE_RESULT, more than the " + frameRoom + " bytes the "
-                    + "negotiated frame size leaves for messages; browse from offset " + (offset + 1) + " to skip it, "
-                    + "or connect with a larger maximum frame size");
-        }
-        return true;
-    }
-
-    private BrowseResult browseOnExecutor(BrokerQueue q, long fromOffset, int maxMessages, long maxBytes,
-                                          long frameRoom) {
-        Log log = q.log();
-        long at = Math.max(fromOffset, log.startOffset());
-        long bytes = 0;
-        List<Browsed> out = new ArrayList<>();
-        while (out.size() < maxMessages && at < log.endOffset()) {
-            MessageEnvelope held = q.recent().get(at);
-            if (held != null) {
-                long size = browsedSize(held);
-                if (!joins(q.name(), at, size, out.size(), bytes, maxBytes, frameRoom)) {
-                    break;
-                }
-                out.add(new Browsed(at, held));
-                bytes += size;
-                at++;
-                continue;
-            }
-            List<StoredRecord> records;
-            try {
-                // the store bounds what it reads by stored size, close to the encoded one
-                long left = (out.isEmpty() ? frameRoom : maxBytes) - bytes;
-                records = log.read(at, Math.min(BROWSE_READ, maxMessages - out.size()), Math.max(1, left));
-            } catch (RecordCorruptedException e) {
-                at = Math.max(at + 1, e.range().to()); // quarantined records are never served
-                continue;
-            } catch (StoreException e) {
-                if (e.kind() == StoreException.Kind.OFFSET_OUT_OF_RANGE) {
-                    at = Math.max(at, log.startOffset()); // released meanwhile
-                    continue;
-                }
-                throw engine.refusal(q.name(), "browsing", e);
-            }
-            if (records.isEmpty()) {
-                break;
-            }
-            boolean full = false;
-            for (StoredRecord r : records) {
-                MessageEnvelope m;
-                try {
-                    m = MessageEnvelope.decode(r.payload());
-                } catch (IllegalArgumentException e) {
-                    at = r.offset() + 1;
-                    continue;
-                }
-                long size = browsedSize(m);
-                if (!joins(q.name(), r.offset(), size, out.size(), bytes, maxBytes, frameRoom)) {
-                    at = r.offset();
-                    full = true;
-                    break;
-                }
-                out.add(new Browsed(r.offset(), m));
-                bytes += size;
-                at = r.offset() + 1;
-                if (out.size() == maxMessages) {
-                    break;
-                }
-            }
-            if (full) {
-                break;
-            }
-        }
-        return new BrowseResult(at, out);
     }
 
     // ---- seek
@@ -766,7 +516,7 @@ public final class SubscriptionAdmin {
                 }
                 position = value;
             } else {
-                position = firstAtOrAfter(q, value);
+                position = reader.firstAtOrAfter(q, value);
             }
             long from = state.get().committed();
             CompletableFuture<Void> moved;
@@ -802,98 +552,14 @@ public final class SubscriptionAdmin {
         });
     }
 
-    /**
-     * The first offset whose record's broker timestamp is at or after {@code millis}, or the end.
-     * Broker timestamps grow with offsets (they are taken as publishes are accepted, so publishes
-     * accepted at the same moment may be a millisecond out of order; dead letters keep their
-     * original time), which a binary search assumes. Offsets without a record (skipped,
-     * quarantined) take the next record's time.
-     */
-    private long firstAtOrAfter(BrokerQueue q, long millis) {
-        Log log = q.log();
-        long lo = log.startOffset();
-        long hi = log.endOffset();
-        while (lo < hi) {
-            long mid = (lo + hi) >>> 1;
-            long[] found = recordAtOrAfter(q, mid, hi);
-            if (found == null) {
-                hi = mid;
-            } else if (found[1] >= millis) {
-                hi = mid;
-            } else {
-                lo = found[0] + 1;
-            }
-        }
-        return lo;
-    }
-
-    /** The offset and broker timestamp of the first readable record in {@code [from, to)}, or null. */
-    private long[] recordAtOrAfter(BrokerQueue q, long from, long to) {
-        long at = from;
-        while (at < to) {
-            MessageEnvelope held = q.recent().get(at);
-            if (held != null) {
-                return new long[] {at, held.brokerTimestampMillis()};
-            }
-            try {
-                List<StoredRecord> records = q.log().read(at, 1, 1);
-                if (records.isEmpty() || records.get(0).offset() >= to) {
-                    return null;
-                }
-                StoredRecord r = records.get(0);
-                try {
-                    return new long[] {r.offset(), MessageEnvelope.decode(r.payload()).brokerTimestampMillis()};
-                } catch (IllegalArgumentException e) {
-                    at = r.offset() + 1;
-                }
-            } catch (RecordCorruptedException e) {
-                at = Math.max(at + 1, e.range().to());
-            } catch (StoreException e) {
-                if (e.kind() != StoreException.Kind.OFFSET_OUT_OF_RANGE) {
-                    throw engine.refusal(q.name(), "searching by time", e);
-                }
-                at = Math.max(at + 1, q.log().startOffset());
-            }
-        }
-        return null;
-    }
-
-    /**
-     * The offset below which replay retention lets records go: the first stored within
-     * {@code queues.replayRetention} of now; the end of the log when there is no retention.
-     * On the executor.
-     */
+    /** The offset below which replay retention lets records go; see {@link QueueReader#replayBound}. */
     long replayBound(BrokerQueue q) {
-        Duration keep = replayRetention;
-        if (keep.isZero()) {
-            return Long.MAX_VALUE;
-        }
-        return firstAtOrAfter(q, clock.millis() - keep.toMillis());
+        return reader.replayBound(q);
     }
 
-    /**
-     * Whether the oldest acknowledged record replay retention keeps has outlived
-     * {@code queues.replayRetention}, so that the queue's next release lets it go. One read at
-     * most. On the executor.
-     */
+    /** Whether the queue's next release lets replay-retained records go; see {@link QueueReader#replayExpired}. */
     boolean replayExpired(BrokerQueue q) {
-        Duration keep = replayRetention;
-        if (keep.isZero() || q.isDeleted()) {
-            return false;
-        }
-        Log log = q.log();
-        long start = log.startOffset();
-        long lwm = log.subscriptions().lowWaterMark(start);
-        if (lwm <= start) {
-            return false;
-        }
-        try {
-            long[] oldest = recordAtOrAfter(q, start, lwm);
-            return oldest == null || oldest[1] < clock.millis() - keep.toMillis();
-        } catch (RequestException e) {
-            LOG.debug("queue '{}': the age of its oldest record is unknown for now ({})", q.name(), e.getMessage());
-            return false;
-        }
+        return reader.replayExpired(q);
     }
 
     // ---- reject
