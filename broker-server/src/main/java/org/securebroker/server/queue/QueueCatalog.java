@@ -204,7 +204,8 @@ public final class QueueCatalog {
     private final Store store;
     private Map<String, QueueDefinition> definitions = new LinkedHashMap<>();
     private Set<String> deleting = new TreeSet<>();
-    private Map<String, Owners> owners = new java.util.TreeMap<>();
+    /** Replaced whole on each change, never changed in place: {@link #owners(String)} may be read from any thread. */
+    private volatile Map<String, Owners> owners = new java.util.TreeMap<>();
     private long generation;
 
     QueueCatalog(Path file, FileLayer layer, Store store) {

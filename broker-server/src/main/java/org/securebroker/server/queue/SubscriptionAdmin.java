@@ -276,7 +276,32 @@ public final class SubscriptionAdmin {
      * @param principal who asks (audited)
      */
     public CompletableFuture<Void> delete(String queue, String subscription, String principal) {
-        return onQueue(queue, q -> deleteOnExecutor(q, subscription, principal, false));
+        return delete(queue, subscription, principal, null);
+    }
+
+    /**
+     * As {@link #delete(String, String, String)}, allowed because {@code expectedOwner} owns the
+     * subscription: refused ({@code NOT_AUTHORIZED}) if, when the deletion is made, another
+     * principal owns a subscription of that name (deleted and created again meanwhile). Null:
+     * no owner is required.
+     */
+    public CompletableFuture<Void> delete(String queue, String subscription, String principal, String expectedOwner) {
+        return onQueue(queue, q -> {
+            RequestException changed = ownerChanged(q, subscription, expectedOwner, "delete");
+            return changed != null ? CompletableFuture.failedFuture(changed)
+                    : deleteOnExecutor(q, subscription, principal, false);
+        });
+    }
+
+    /** On the executor: the refusal when the subscription's owner is no longer {@code expectedOwner}. */
+    private RequestException ownerChanged(BrokerQueue q, String subscription, String expectedOwner, String verb) {
+        if (expectedOwner == null
+                || expectedOwner.equals(structure.owners(q.name()).subscriptions().getOrDefault(subscription, ""))) {
+            return null;
+        }
+        return new RequestException(ErrorCode.NOT_AUTHORIZED, "'" + expectedOwner + "' may not " + verb
+                + " subscription " + PeerText.quote(subscription) + " of queue '" + q.name() + "': it was created "
+                + "again by another principal since the request was authorized");
     }
 
     private CompletableFuture<Void> deleteOnExecutor(BrokerQueue q, String subscription, String principal,
@@ -490,7 +515,20 @@ public final class SubscriptionAdmin {
      */
     public CompletableFuture<Long> seek(String queue, String subscription, SeekKind kind, long value,
                                         String principal) {
+        return seek(queue, subscription, kind, value, principal, null);
+    }
+
+    /**
+     * As {@link #seek(String, String, SeekKind, long, String)}, allowed because
+     * {@code expectedOwner} owns the subscription; as for {@link #delete(String, String, String, String)}.
+     */
+    public CompletableFuture<Long> seek(String queue, String subscription, SeekKind kind, long value,
+                                        String principal, String expectedOwner) {
         return onQueue(queue, q -> {
+            RequestException changed = ownerChanged(q, subscription, expectedOwner, "move");
+            if (changed != null) {
+                return CompletableFuture.failedFuture(changed);
+            }
             Log log = q.log();
             java.util.Optional<SubscriptionSnapshot> state = log.subscriptions().get(subscription);
             if (state.isEmpty()) {

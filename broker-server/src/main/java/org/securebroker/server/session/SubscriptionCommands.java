@@ -81,7 +81,7 @@ final class SubscriptionCommands {
         int correlationId = delete.correlationId();
         String principal = access.principal();
         CompletableFuture<Void> deleted = requireOwnerOrOperator(delete.queue(), delete.subscription(), "delete")
-                .thenCompose(seq -> subscriptions.delete(delete.queue(), delete.subscription(), principal));
+                .thenCompose(owner -> subscriptions.delete(delete.queue(), delete.subscription(), principal, owner));
         replies.answer(correlationId, deleted, v -> new OkFrame(correlationId));
     }
 
@@ -89,19 +89,21 @@ final class SubscriptionCommands {
      * Authorizes deleting or moving a subscription: its owner needs {@code consume} on the queue,
      * anyone else {@code delete}. A principal with neither is refused before the owner is looked
      * up; otherwise the decision, allow or deny, is made and audited on the event loop once the
-     * owner is known. The future completes when an allow is durable in the audit log.
+     * owner is known. The future completes when an allow is durable in the audit log, with the
+     * owner the change must still find when it is made (the principal itself), or null when the
+     * principal may change any subscription of the queue.
      */
-    private CompletableFuture<Long> requireOwnerOrOperator(String queue, String subscription, String verb) {
+    private CompletableFuture<String> requireOwnerOrOperator(String queue, String subscription, String verb) {
         if (!access.permits(Action.CONSUME, queue) && !access.permits(Action.DELETE, queue)) {
             access.require(Action.CONSUME, queue); // refused and audited, nothing looked up
         }
         String principal = access.principal();
         return subscriptions.owner(queue, subscription).thenComposeAsync(owner -> {
             if (!owner.isEmpty() && owner.equals(principal) && access.permits(Action.CONSUME, queue)) {
-                return access.requireRecorded(Action.CONSUME, queue);
+                return access.requireRecorded(Action.CONSUME, queue).thenApply(seq -> principal);
             }
             try {
-                return access.requireRecorded(Action.DELETE, queue);
+                return access.requireRecorded(Action.DELETE, queue).thenApply(seq -> (String) null);
             } catch (RequestException e) {
                 if (e.code() != ErrorCode.NOT_AUTHORIZED) {
                     throw e;
@@ -144,8 +146,8 @@ final class SubscriptionCommands {
         SubscriptionAdmin.SeekKind kind = seek.kind() == SeekFrame.Kind.TIME ? SubscriptionAdmin.SeekKind.TIME
                 : SubscriptionAdmin.SeekKind.OFFSET;
         CompletableFuture<Long> moved = requireOwnerOrOperator(seek.queue(), seek.subscription(), "move")
-                .thenCompose(seq -> subscriptions.seek(seek.queue(), seek.subscription(), kind, seek.value(),
-                        principal));
+                .thenCompose(owner -> subscriptions.seek(seek.queue(), seek.subscription(), kind, seek.value(),
+                        principal, owner));
         replies.answer(correlationId, moved, offset -> new SeekOkFrame(correlationId, offset));
     }
 

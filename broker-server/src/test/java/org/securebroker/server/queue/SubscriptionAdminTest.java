@@ -152,6 +152,27 @@ class SubscriptionAdminTest {
                 .code()).isEqualTo(ErrorCode.SUBSCRIPTION_NOT_FOUND);
     }
 
+    @Test
+    void shouldRefuseAnOwnersDeleteOrSeekOnceTheNameWasCreatedAgainByAnotherPrincipal() throws Exception {
+        // alice's request was allowed as the owner of 's'; before it is made, 's' is deleted and bob creates it again
+        engine.detach(subscribe("q", "s", new FrameSink(), "alice"));
+        get(engine.subscriptions().delete("q", "s", "alice", "alice"));
+        engine.detach(subscribe("q", "s", new FrameSink(), "bob"));
+
+        RequestException deleted = refusal(engine.subscriptions().delete("q", "s", "alice", "alice"));
+        assertThat(deleted.code()).isEqualTo(ErrorCode.NOT_AUTHORIZED);
+        assertThat(deleted.getMessage()).contains("created again by another principal");
+        assertThat(refusal(engine.subscriptions().seek("q", "s", SubscriptionAdmin.SeekKind.OFFSET, 0, "alice",
+                "alice")).code()).isEqualTo(ErrorCode.NOT_AUTHORIZED);
+        assertThat(engine.hasSubscription("q", "s")).as("bob's subscription stays").isTrue();
+
+        // bob, its owner now, and an operator (no owner required) may
+        assertThat(get(engine.subscriptions().seek("q", "s", SubscriptionAdmin.SeekKind.OFFSET, 0, "bob", "bob")))
+                .isZero();
+        get(engine.subscriptions().delete("q", "s", "ops", null));
+        assertThat(engine.hasSubscription("q", "s")).isFalse();
+    }
+
     // ---- list
 
     @Test
