@@ -15,9 +15,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.securebroker.protocol.ErrorCode;
+import org.securebroker.protocol.PeerText;
 import org.securebroker.protocol.frame.PublishMessage;
 import org.securebroker.protocol.frame.PublishResult;
 import org.securebroker.protocol.frame.QueueInfo;
@@ -677,7 +679,9 @@ public final class QueueEngine implements AutoCloseable {
     public CompletableFuture<Consumer> subscribe(String queue, String subscription, long credit, int consumerId,
                                                  ConsumerSink sink, java.util.function.Consumer<Consumer> onAttached,
                                                  String principal) {
-        if (!hasSubscription(queue, subscription)) {
+        boolean existed = hasSubscription(queue, subscription);
+        AtomicBoolean owned = new AtomicBoolean();
+        if (!existed) {
             try {
                 Names.require(Names.Kind.SUBSCRIPTION, subscription);
             } catch (RequestException e) {
@@ -695,30 +699,42 @@ public final class QueueEngine implements AutoCloseable {
             }
         }
         CompletableFuture<Consumer> attached = requireOrCreate(queue, owner)
-                .thenCompose(q -> ownSubscription(q, subscription, owner))
+                .thenCompose(q -> ownSubscription(q, subscription, owner, owned))
                 .thenCompose(q -> {
             CompletableFuture<Consumer> result = new CompletableFuture<>();
             // the dispatcher's future completes on the queue's executor: the consumer is attached there
-            q.executor().execute(() -> q.dispatcher(subscription).whenComplete((d, error) -> {
-                if (error != null) {
-                    result.completeExceptionally(error);
+            q.executor().execute(() -> {
+                if (existed && !owned.get() && !owner.isEmpty()
+                        && q.log().subscriptions().get(subscription).isEmpty()) {
+                    // it existed when this subscribe began, and no owner was recorded, no quota taken and
+                    // no name rule applied for it: a deletion came in between, and creating it now would
+                    // count for nobody
+                    result.completeExceptionally(new RequestException(ErrorCode.SUBSCRIPTION_NOT_FOUND,
+                            "subscription " + PeerText.quote(subscription) + " of queue '" + queue + "' was deleted "
+                            + "while the consumer attached; subscribe again to create it anew"));
                     return;
                 }
-                Consumer c = new Consumer(consumerId, sink, d, credit);
-                if (!owner.isEmpty()) {
-                    // before the session can see it, so that any detach finds it
-                    consumerPrincipals.put(c, owner);
-                }
-                try {
-                    onAttached.accept(c);
-                    d.add(c);
-                    subscriptionAdmin.active(queue, subscription, true);
-                    result.complete(c);
-                } catch (RuntimeException e) {
-                    consumerPrincipals.remove(c);
-                    result.completeExceptionally(e);
-                }
-            }));
+                q.dispatcher(subscription).whenComplete((d, error) -> {
+                    if (error != null) {
+                        result.completeExceptionally(error);
+                        return;
+                    }
+                    Consumer c = new Consumer(consumerId, sink, d, credit);
+                    if (!owner.isEmpty()) {
+                        // before the session can see it, so that any detach finds it
+                        consumerPrincipals.put(c, owner);
+                    }
+                    try {
+                        onAttached.accept(c);
+                        d.add(c);
+                        subscriptionAdmin.active(queue, subscription, true);
+                        result.complete(c);
+                    } catch (RuntimeException e) {
+                        consumerPrincipals.remove(c);
+                        result.completeExceptionally(e);
+                    }
+                });
+            });
             return result;
         });
         if (owner.isEmpty()) {
@@ -738,7 +754,8 @@ public final class QueueEngine implements AutoCloseable {
      * owner in the catalog. A subscription that exists, or whose owner is recorded already (a
      * creation under way), is left as it is.
      */
-    private CompletableFuture<BrokerQueue> ownSubscription(BrokerQueue q, String subscription, String principal) {
+    private CompletableFuture<BrokerQueue> ownSubscription(BrokerQueue q, String subscription, String principal,
+                                                           AtomicBoolean owned) {
         if (principal.isEmpty() || q.log().subscriptions().get(subscription).isPresent()) {
             return CompletableFuture.completedFuture(q);
         }
@@ -754,11 +771,14 @@ public final class QueueEngine implements AutoCloseable {
             CompletableFuture<Void> deletion = subscriptionAdmin.deletion(q.name(), subscription);
             if (deletion != null) {
                 return deletion.handle((v, e) -> null)
-                        .thenCompose(v -> ownSubscription(q, subscription, principal));
+                        .thenCompose(v -> ownSubscription(q, subscription, principal, owned));
             }
             if (structure.owners(q.name()).subscriptions().containsKey(subscription)) {
                 return CompletableFuture.completedFuture(q);
             }
+            // a creation: the name rule binds it (a subscribe that began on an existing subscription with
+            // an older name, deleted meanwhile, would create it anew)
+            Names.require(Names.Kind.SUBSCRIPTION, subscription);
             quotas.acquireSubscription(principal);
             try {
                 structure.recordSubscriptionOwner(q.name(), subscription, principal);
@@ -766,6 +786,7 @@ public final class QueueEngine implements AutoCloseable {
                 quotas.releaseSubscription(principal);
                 throw e;
             }
+            owned.set(true);
             return CompletableFuture.completedFuture(q);
         }, admin).thenCompose(f -> f);
     }
