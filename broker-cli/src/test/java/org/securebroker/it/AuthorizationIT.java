@@ -96,6 +96,9 @@ class AuthorizationIT {
             all.put("bob", user("bob", List.of()));
             return all;
         });
+        // the broker audits the set-up's users once it picks the file up: before the scripted session begins
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> audit().stream().filter(e ->
+                "admin.user.added".equals(e.type()) && List.of("alice", "bob").contains(e.resource())).count() == 2);
         policyFile = broker.broker().config().authorization().policyFile();
         Files.writeString(policyFile, POLICY);
         broker.broker().reload();

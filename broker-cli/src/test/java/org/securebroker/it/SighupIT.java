@@ -45,6 +45,9 @@ class SighupIT {
         Process broker = BrokerProcess.start(config, port, log, "-Xmx256m", "-Dlogback.configurationFile=logback.xml");
         try {
             assertThat(read(log)).doesNotContain(IGNORED);
+            // printed once the broker has started: a SIGHUP before finds nothing to reload yet
+            Awaitility.await("the broker started").atMost(30, TimeUnit.SECONDS)
+                    .until(() -> read(log).contains("Broker listening on"));
             Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(broker.pid())).start();
             assertThat(kill.waitFor()).isZero();
             try {

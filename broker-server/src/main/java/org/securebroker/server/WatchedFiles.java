@@ -234,8 +234,16 @@ final class WatchedFiles {
                          ProducerKeys nowKeys, BrokerAudit audit) {
         Seen u = ofUsers(usersDigest, nowUsers);
         Seen k = ofKeys(nowKeys);
-        Seen lastUsers = users();
-        Seen lastKeys = keys();
+        Seen lastUsers;
+        Seen lastKeys;
+        synchronized (this) {
+            lastUsers = users;
+            lastKeys = keys;
+            // noticed now: the running broker's reloads compare with these, so what this start audits
+            // is not audited again as a change made while it runs; the record on disk stays until then
+            users = u;
+            keys = k;
+        }
         if (lastUsers == null || lastKeys == null) {
             return new AtStart(u, k, () -> audit.event(org.securebroker.server.audit.AuditEvent.of("watch.baseline")
                     .reason("no record of the users and producer-keys files as the broker last saw them (the first "

@@ -206,7 +206,7 @@ public final class QueueCatalog {
     private Set<String> deleting = new TreeSet<>();
     /** Replaced whole on each change, never changed in place: {@link #owners(String)} may be read from any thread. */
     private volatile Map<String, Owners> owners = new java.util.TreeMap<>();
-    private long generation;
+    private volatile long generation;
 
     QueueCatalog(Path file, FileLayer layer, Store store) {
         this.file = file;
